@@ -1,0 +1,133 @@
+// Package backend decides which GoMLX compute backend runs the models and says
+// which one is in use. The default is GoMLX on ONNX Runtime (near-PyTorch
+// speed on CPU) when its library is installed, and the pure-Go backend (zero
+// install, slow convolutions) when it is not; XLA (CPU or CUDA) is compiled in
+// with the build tag `xla` for users who have its PJRT plugin.
+package backend
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/gomlx/compute"
+	_ "github.com/gomlx/compute/gobackend" // the zero-install fallback
+
+	"github.com/decodingthoughts/decoding-thoughts/pkg/cachedir"
+)
+
+// EnvVar selects the backend when no flag does: auto, onnx, go, xla, xla:cuda,
+// or any GoMLX "name:config" string. GOMLX_BACKEND is honoured too.
+const EnvVar = "DT_BACKEND"
+
+// ORTVersion is the ONNX Runtime release `make setup` installs.
+const ORTVersion = "1.26.0"
+
+// ORTLibraryEnv is the variable compute-onnx reads for the library's path.
+const ORTLibraryEnv = "ONNXRUNTIME_SHARED_LIBRARY_PATH"
+
+// ORTCachePath is where `make setup` puts libonnxruntime.so.1.
+func ORTCachePath() string {
+	return cachedir.Path("onnxruntime", ORTVersion, "libonnxruntime.so.1")
+}
+
+// ORTLibrary returns the ONNX Runtime library to load: $ONNXRUNTIME_SHARED_LIBRARY_PATH
+// if set, else the cached copy if present.
+func ORTLibrary() (string, bool) {
+	if p := os.Getenv(ORTLibraryEnv); p != "" {
+		_, err := os.Stat(p)
+		return p, err == nil
+	}
+	p := ORTCachePath()
+	_, err := os.Stat(p)
+	return p, err == nil
+}
+
+// Choice is a resolved backend selection.
+type Choice struct {
+	Config string // GoMLX config string, e.g. "onnx:cpu" or "go"
+	Note   string // why it was chosen, for the user
+}
+
+// Resolve turns a user's spec (flag value; "" means $DT_BACKEND, then
+// $GOMLX_BACKEND, then auto) into a GoMLX configuration. It does not start
+// anything.
+func Resolve(spec string) (Choice, error) {
+	source := "--backend"
+	if spec == "" {
+		spec, source = os.Getenv(EnvVar), "$"+EnvVar
+	}
+	if spec == "" {
+		if g := os.Getenv(compute.ConfigEnvVar); g != "" {
+			spec, source = g, "$"+compute.ConfigEnvVar
+		}
+	}
+	if spec == "" || spec == "auto" {
+		if lib, ok := ORTLibrary(); ok {
+			return Choice{Config: "onnx:cpu", Note: "auto: ONNX Runtime library found at " + lib}, nil
+		}
+		return Choice{Config: "go", Note: "auto: ONNX Runtime library not found (run `make setup`); using the pure-Go backend, whose convolutions are slow"}, nil
+	}
+	name, _, _ := strings.Cut(spec, ":")
+	if spec == "onnx" {
+		spec = "onnx:cpu"
+	}
+	if !slices.Contains(Available(), name) {
+		hint := ""
+		if name == "xla" {
+			hint = " (rebuild with -tags xla and install the PJRT plugin)"
+		}
+		return Choice{}, fmt.Errorf("%s=%q: backend %q is not compiled in%s; available: %s",
+			source, spec, name, hint, strings.Join(Available(), ", "))
+	}
+	return Choice{Config: spec, Note: "chosen by " + source}, nil
+}
+
+// Available lists the compiled-in backends, sorted.
+func Available() []string {
+	l := compute.List()
+	slices.Sort(l)
+	return l
+}
+
+// New resolves spec and starts the backend. For ONNX Runtime it points
+// compute-onnx at the library and forbids its auto-installer, which would try
+// to reach GitHub.
+func New(spec string) (compute.Backend, Choice, error) {
+	c, err := Resolve(spec)
+	if err != nil {
+		return nil, c, err
+	}
+	if strings.HasPrefix(c.Config, "onnx") {
+		if err := prepareORT(); err != nil {
+			return nil, c, err
+		}
+	}
+	b, err := compute.NewWithConfig(c.Config)
+	if err != nil {
+		return nil, c, fmt.Errorf("starting backend %q: %w", c.Config, err)
+	}
+	return b, c, nil
+}
+
+func prepareORT() error {
+	if os.Getenv("GOMLX_NO_AUTO_INSTALL") == "" {
+		_ = os.Setenv("GOMLX_NO_AUTO_INSTALL", "1")
+	}
+	lib, ok := ORTLibrary()
+	if !ok {
+		return fmt.Errorf("ONNX Runtime library not found at %s (run `make setup`, or set %s)", lib, ORTLibraryEnv)
+	}
+	abs, err := filepath.Abs(lib)
+	if err != nil {
+		return err
+	}
+	return os.Setenv(ORTLibraryEnv, abs)
+}
+
+// Describe is the one line every command prints about the backend in use.
+func Describe(b compute.Backend, c Choice) string {
+	return fmt.Sprintf("backend: %s — %s [%s]", c.Config, b.Description(), c.Note)
+}

@@ -1,0 +1,63 @@
+package backend
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gomlx/gomlx/core/graph"
+)
+
+func TestResolveAutoFollowsTheLibrary(t *testing.T) {
+	t.Setenv(EnvVar, "")
+	t.Setenv("GOMLX_BACKEND", "")
+	t.Setenv(ORTLibraryEnv, filepath.Join(t.TempDir(), "missing.so"))
+	c, err := Resolve("")
+	if err != nil || c.Config != "go" {
+		t.Fatalf("no library: want go, got %+v %v", c, err)
+	}
+	lib := filepath.Join(t.TempDir(), "libonnxruntime.so.1")
+	_ = os.WriteFile(lib, nil, 0o644)
+	t.Setenv(ORTLibraryEnv, lib)
+	c, err = Resolve("auto")
+	if err != nil || c.Config != "onnx:cpu" {
+		t.Fatalf("library present: want onnx:cpu, got %+v %v", c, err)
+	}
+}
+
+func TestResolveExplicitAndUnknown(t *testing.T) {
+	t.Setenv(EnvVar, "go")
+	if c, err := Resolve(""); err != nil || c.Config != "go" || !strings.Contains(c.Note, EnvVar) {
+		t.Fatalf("env choice: %+v %v", c, err)
+	}
+	_, err := Resolve("tpu")
+	if err == nil || !strings.Contains(err.Error(), `backend "tpu" is not compiled in`) {
+		t.Fatalf("unknown backend: %v", err)
+	}
+}
+
+// TestBackendsCompute runs a small graph on every backend that can start here
+// and checks it against the closed form.
+func TestBackendsCompute(t *testing.T) {
+	specs := []string{"go"}
+	if _, ok := ORTLibrary(); ok {
+		specs = append(specs, "onnx")
+	} else {
+		t.Logf("ONNX Runtime library absent (%s): only the pure-Go backend is checked", ORTCachePath())
+	}
+	for _, spec := range specs {
+		b, c, err := New(spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Log(Describe(b, c))
+		exec := graph.MustNewExec(b, func(x *graph.Node) *graph.Node {
+			return graph.ReduceAllSum(graph.Mul(x, x))
+		})
+		got := exec.MustExec1([]float32{1, 2, 3}).Value().(float32)
+		if got != 14 {
+			t.Errorf("%s: sum of squares = %v, want 14", spec, got)
+		}
+	}
+}

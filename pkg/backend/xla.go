@@ -1,0 +1,7 @@
+//go:build xla
+
+package backend
+
+// XLA (CPU, CUDA) for users who have its PJRT plugin: build with -tags xla and
+// select it with --backend xla or --backend xla:cuda.
+import _ "github.com/gomlx/go-xla/compute/xla"

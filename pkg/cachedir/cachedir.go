@@ -1,0 +1,29 @@
+// Package cachedir names the one folder where the project keeps what it can
+// rebuild or re-download: the ONNX Runtime library, the embedded default
+// dataset, downloaded data and network weights.
+package cachedir
+
+import (
+	"os"
+	"path/filepath"
+)
+
+// EnvVar overrides the cache location.
+const EnvVar = "DT_CACHE"
+
+// Root is $DT_CACHE, else $XDG_CACHE_HOME/decoding-thoughts, else
+// ~/.cache/decoding-thoughts, else a folder under the system temp dir.
+func Root() string {
+	if d := os.Getenv(EnvVar); d != "" {
+		return d
+	}
+	if d, err := os.UserCacheDir(); err == nil {
+		return filepath.Join(d, "decoding-thoughts")
+	}
+	return filepath.Join(os.TempDir(), "decoding-thoughts-cache")
+}
+
+// Path joins parts under Root.
+func Path(parts ...string) string {
+	return filepath.Join(append([]string{Root()}, parts...)...)
+}

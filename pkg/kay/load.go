@@ -1,0 +1,209 @@
+package kay
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"path/filepath"
+
+	"github.com/decodingthoughts/decoding-thoughts/pkg/npfile"
+)
+
+// Load reads and validates the three files in dir. Every problem is reported
+// with the file, the key, what was found and what was expected.
+func Load(dir string) (*Dataset, error) {
+	d := &Dataset{Dir: dir}
+	if err := d.loadImages(filepath.Join(dir, ImagesFile)); err != nil {
+		return nil, err
+	}
+	var err error
+	if d.Train.Labels, err = LoadLabels(filepath.Join(dir, LabelsFile), d.Train.Stimuli.N); err != nil {
+		return nil, err
+	}
+	if d.Test.Labels, err = LoadLabels(filepath.Join(dir, ValLabelsFile), d.Test.Stimuli.N); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// field is one expected array of kay_images.npz.
+type field struct {
+	key  string
+	kind string
+	rank int
+}
+
+func (d *Dataset) loadImages(path string) error {
+	z, err := npfile.OpenNPZ(path)
+	if err != nil {
+		return err
+	}
+	defer z.Close()
+	get := func(f field) (npfile.Array, error) {
+		a, err := z.Read(f.key)
+		if err != nil {
+			return a, err
+		}
+		if a.Kind() != f.kind || len(a.Shape) != f.rank {
+			return a, fmt.Errorf("%s: key %q: want %s of rank %d, got %s", path, f.key, f.kind, f.rank, a.Describe())
+		}
+		return a, nil
+	}
+	arrays := map[string]npfile.Array{}
+	for _, f := range []field{
+		{"stimuli", "f4", 3}, {"stimuli_test", "f4", 3},
+		{"responses", "f8", 2}, {"responses_test", "f8", 2},
+		{"roi", "i8", 1}, {"roi_names", "U", 1},
+	} {
+		a, err := get(f)
+		if err != nil {
+			return err
+		}
+		arrays[f.key] = a
+	}
+	d.Train.Stimuli = images(arrays["stimuli"])
+	d.Test.Stimuli = images(arrays["stimuli_test"])
+	d.Train.Responses = matrix(arrays["responses"])
+	d.Test.Responses = matrix(arrays["responses_test"])
+	d.ROI = arrays["roi"].Data.([]int64)
+	d.ROINames = arrays["roi_names"].Data.([]string)
+	return d.validate(path)
+}
+
+func images(a npfile.Array) Images {
+	return Images{N: a.Shape[0], H: a.Shape[1], W: a.Shape[2], Pix: a.Data.([]float32)}
+}
+
+func matrix(a npfile.Array) Matrix {
+	return Matrix{Rows: a.Shape[0], Cols: a.Shape[1], Data: a.Data.([]float64)}
+}
+
+// validate checks that sizes agree across keys and that values are usable.
+func (d *Dataset) validate(path string) error {
+	tr, te := d.Train, d.Test
+	var errs []error
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: key %q: %s", path, key, fmt.Sprintf(format, args...)))
+	}
+	if tr.Stimuli.N == 0 || te.Stimuli.N == 0 || tr.Stimuli.H == 0 || tr.Stimuli.W == 0 {
+		bad("stimuli", "empty: train %d, test %d images of %dx%d", tr.Stimuli.N, te.Stimuli.N, tr.Stimuli.H, tr.Stimuli.W)
+	}
+	if te.Stimuli.H != tr.Stimuli.H || te.Stimuli.W != tr.Stimuli.W {
+		bad("stimuli_test", "images are %dx%d, want %dx%d as in \"stimuli\"", te.Stimuli.H, te.Stimuli.W, tr.Stimuli.H, tr.Stimuli.W)
+	}
+	if tr.Responses.Rows != tr.Stimuli.N {
+		bad("responses", "%d rows, want one per stimulus (%d)", tr.Responses.Rows, tr.Stimuli.N)
+	}
+	if te.Responses.Rows != te.Stimuli.N {
+		bad("responses_test", "%d rows, want one per test stimulus (%d)", te.Responses.Rows, te.Stimuli.N)
+	}
+	v := len(d.ROI)
+	if v == 0 {
+		bad("roi", "no voxels")
+	}
+	if tr.Responses.Cols != v {
+		bad("responses", "%d columns, want one per voxel of \"roi\" (%d)", tr.Responses.Cols, v)
+	}
+	if te.Responses.Cols != v {
+		bad("responses_test", "%d columns, want one per voxel of \"roi\" (%d)", te.Responses.Cols, v)
+	}
+	if len(d.ROINames) == 0 {
+		bad("roi_names", "empty")
+	}
+	for i, r := range d.ROI {
+		if r < 0 || int(r) >= len(d.ROINames) {
+			bad("roi", "voxel %d has roi %d, want 0..%d (an index into roi_names)", i, r, len(d.ROINames)-1)
+			break
+		}
+	}
+	for key, data := range map[string][]float32{"stimuli": tr.Stimuli.Pix, "stimuli_test": te.Stimuli.Pix} {
+		if i := firstNonFinite32(data); i >= 0 {
+			bad(key, "non-finite value %v at flat index %d", data[i], i)
+		}
+	}
+	for key, data := range map[string][]float64{"responses": tr.Responses.Data, "responses_test": te.Responses.Data} {
+		if i := firstNonFinite(data); i >= 0 {
+			bad(key, "non-finite value %v at flat index %d", data[i], i)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func firstNonFinite32(xs []float32) int {
+	for i, x := range xs {
+		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+			return i
+		}
+	}
+	return -1
+}
+
+func firstNonFinite(xs []float64) int {
+	for i, x := range xs {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return i
+		}
+	}
+	return -1
+}
+
+// LoadLabels reads a (4,n) unicode label file. n < 0 accepts any count.
+func LoadLabels(path string, n int) (Labels, error) {
+	a, err := npfile.ReadNPY(path)
+	if err != nil {
+		return Labels{}, err
+	}
+	return LabelsFromArray(path, a, n)
+}
+
+// LabelsFromArray validates a decoded label array; path is used in errors.
+func LabelsFromArray(path string, a npfile.Array, n int) (Labels, error) {
+	if a.Kind() != "U" || len(a.Shape) != 2 || a.Shape[0] != Levels || (n >= 0 && a.Shape[1] != n) {
+		want := "N"
+		if n >= 0 {
+			want = fmt.Sprint(n)
+		}
+		return Labels{}, fmt.Errorf("%s: want a unicode label array of shape (%d, %s), got %s", path, Levels, want, a.Describe())
+	}
+	s := a.Data.([]string)
+	cols := a.Shape[1]
+	var l Labels
+	for lev := range Levels {
+		l.Level[lev] = s[lev*cols : (lev+1)*cols]
+		for i, name := range l.Level[lev] {
+			if name == "" {
+				return Labels{}, fmt.Errorf("%s: level %d label of image %d is empty", path, lev, i)
+			}
+		}
+	}
+	return l, nil
+}
+
+// Save writes d's arrays in the NMA layout to dir (atomically, file by file).
+func Save(dir string, d *Dataset) error {
+	tr, te := d.Train, d.Test
+	err := npfile.WriteNPZ(filepath.Join(dir, ImagesFile),
+		npfile.Entry{Key: "stimuli", Array: npfile.Array{Shape: []int{tr.Stimuli.N, tr.Stimuli.H, tr.Stimuli.W}, Data: tr.Stimuli.Pix}},
+		npfile.Entry{Key: "stimuli_test", Array: npfile.Array{Shape: []int{te.Stimuli.N, te.Stimuli.H, te.Stimuli.W}, Data: te.Stimuli.Pix}},
+		npfile.Entry{Key: "responses", Array: npfile.Array{Shape: []int{tr.Responses.Rows, tr.Responses.Cols}, Data: tr.Responses.Data}},
+		npfile.Entry{Key: "responses_test", Array: npfile.Array{Shape: []int{te.Responses.Rows, te.Responses.Cols}, Data: te.Responses.Data}},
+		npfile.Entry{Key: "roi", Array: npfile.Array{Shape: []int{len(d.ROI)}, Data: d.ROI}},
+		npfile.Entry{Key: "roi_names", Array: npfile.Array{Shape: []int{len(d.ROINames)}, Data: d.ROINames}},
+	)
+	if err != nil {
+		return err
+	}
+	if err := npfile.WriteNPY(filepath.Join(dir, LabelsFile), labelsArray(tr.Labels)); err != nil {
+		return err
+	}
+	return npfile.WriteNPY(filepath.Join(dir, ValLabelsFile), labelsArray(te.Labels))
+}
+
+func labelsArray(l Labels) npfile.Array {
+	n := l.N()
+	flat := make([]string, 0, Levels*n)
+	for lev := range Levels {
+		flat = append(flat, l.Level[lev]...)
+	}
+	return npfile.Array{Shape: []int{Levels, n}, Data: flat}
+}

@@ -1,0 +1,106 @@
+package npfile
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/decodingthoughts/decoding-thoughts/internal/pyref"
+)
+
+func sample() []Entry {
+	return []Entry{
+		{"f32", Array{Shape: []int{2, 3}, Data: []float32{1, -2.5, 3, 4, 5, 6.25}}},
+		{"f64", Array{Shape: []int{3}, Data: []float64{0.1, -1e300, 7}}},
+		{"i64", Array{Shape: []int{2, 2}, Data: []int64{-1, 0, 1 << 40, 3}}},
+		{"str", Array{Shape: []int{2, 2}, Data: []string{"animal", "géo", "", "artifact"}}},
+	}
+}
+
+func TestNPZRoundTripAndDeterminism(t *testing.T) {
+	dir := t.TempDir()
+	p1, p2 := filepath.Join(dir, "a.npz"), filepath.Join(dir, "b.npz")
+	for _, p := range []string{p1, p2} {
+		if err := WriteNPZ(p, sample()...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b1, _ := os.ReadFile(p1)
+	b2, _ := os.ReadFile(p2)
+	if string(b1) != string(b2) {
+		t.Fatal("same arrays gave different bytes")
+	}
+	z, err := OpenNPZ(p1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer z.Close()
+	if got := strings.Join(z.Keys(), ","); got != "f32,f64,i64,str" {
+		t.Fatalf("keys %s", got)
+	}
+	for _, e := range sample() {
+		got, err := z.Read(e.Key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, e.Array) {
+			t.Errorf("%s: got %+v want %+v", e.Key, got, e.Array)
+		}
+	}
+	if _, err := z.Read("nope"); err == nil || !strings.Contains(err.Error(), `key "nope" is missing`) {
+		t.Errorf("missing key error: %v", err)
+	}
+}
+
+func TestShapeMismatchRefused(t *testing.T) {
+	err := WriteNPY(filepath.Join(t.TempDir(), "x.npy"), Array{Shape: []int{2, 2}, Data: []float32{1, 2, 3}})
+	if err == nil || !strings.Contains(err.Error(), "does not fit shape (2, 2)") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestNotNumPyRefused(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "bad.npy")
+	_ = os.WriteFile(p, []byte("hello world, not numpy"), 0o644)
+	if _, err := ReadNPY(p); err == nil || !strings.Contains(err.Error(), p) {
+		t.Fatalf("want an error naming the file, got %v", err)
+	}
+}
+
+// TestNumPyReadsOurFilesAndWeReadNumPys checks both directions against numpy.
+func TestNumPyReadsOurFilesAndWeReadNumPys(t *testing.T) {
+	pyref.Require(t, "numpy")
+	dir := t.TempDir()
+	ours := filepath.Join(dir, "ours.npz")
+	if err := WriteNPZ(ours, sample()...); err != nil {
+		t.Fatal(err)
+	}
+	theirs := filepath.Join(dir, "theirs.npz")
+	out := pyref.Run(t, `
+import sys, numpy as np
+z = np.load(sys.argv[1])
+print(z["f32"].dtype, z["f32"].shape, z["f32"].sum(), z["str"].dtype, z["str"][0,1], z["i64"][1,0])
+np.savez(sys.argv[2], a=np.arange(12, dtype=np.float32).reshape(3,4), s=np.array([["x","yy"],["zzz","w"]]))
+`, ours, theirs)
+	if want := "float32 (2, 3) 16.75 <U8 géo 1099511627776"; strings.TrimSpace(out) != want {
+		t.Fatalf("numpy read %q, want %q", strings.TrimSpace(out), want)
+	}
+	z, err := OpenNPZ(theirs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer z.Close()
+	a, err := z.Read("a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(a.Shape, []int{3, 4}) || a.Data.([]float32)[11] != 11 {
+		t.Fatalf("read numpy's array as %+v", a)
+	}
+	s, _ := z.Read("s")
+	if !reflect.DeepEqual(s.Data, []string{"x", "yy", "zzz", "w"}) {
+		t.Fatalf("strings %v", s.Data)
+	}
+}

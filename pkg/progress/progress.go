@@ -1,0 +1,128 @@
+// Package progress shows how far long work has got: a redrawn bar on a
+// terminal, and plain progress lines everywhere else (notebooks, CI logs),
+// where carriage returns would pile up into noise.
+package progress
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Bar reports progress of a task of known size. It is safe for concurrent use.
+type Bar struct {
+	mu       sync.Mutex
+	w        io.Writer
+	label    string
+	unit     string
+	total    int64
+	cur      int64
+	tty      bool
+	start    time.Time
+	lastDraw time.Time
+	lastStep int64
+	done     bool
+}
+
+// Steps is how many lines a non-terminal writer gets over a whole task.
+const Steps = 10
+
+// New starts a bar for total units of work labelled label. unit names the
+// units ("img", "B", "epoch"); bytes ("B") are shown in MB. A nil w discards.
+func New(w io.Writer, label string, total int64, unit string) *Bar {
+	if w == nil {
+		w = io.Discard
+	}
+	return &Bar{w: w, label: label, unit: unit, total: total, tty: IsTerminal(w), start: time.Now()}
+}
+
+// IsTerminal reports whether w is a character device (an interactive terminal).
+func IsTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// Add advances the bar by n units.
+func (b *Bar) Add(n int64) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.cur += n
+	b.draw(false)
+}
+
+// Set moves the bar to n units done.
+func (b *Bar) Set(n int64) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.cur = n
+	b.draw(false)
+}
+
+// Done completes the bar with a final line and the elapsed time.
+func (b *Bar) Done() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.done {
+		return
+	}
+	if b.total > 0 && b.cur < b.total {
+		b.cur = b.total
+	}
+	b.draw(true)
+	b.done = true
+}
+
+func (b *Bar) draw(final bool) {
+	now := time.Now()
+	if b.tty {
+		if !final && now.Sub(b.lastDraw) < 100*time.Millisecond {
+			return
+		}
+		b.lastDraw = now
+		end := ""
+		if final {
+			end = "\n"
+		}
+		fmt.Fprintf(b.w, "\r%s%s", b.line(now), end)
+		return
+	}
+	step := int64(0)
+	if b.total > 0 {
+		step = b.cur * Steps / b.total
+	}
+	if step == b.lastStep && !final {
+		return
+	}
+	if final && step == b.lastStep && b.lastStep == Steps {
+		return
+	}
+	b.lastStep = step
+	fmt.Fprintln(b.w, b.line(now))
+}
+
+func (b *Bar) line(now time.Time) string {
+	el := now.Sub(b.start).Seconds()
+	cur, total, unit := float64(b.cur), float64(b.total), b.unit
+	if unit == "B" {
+		cur, total, unit = cur/1e6, total/1e6, "MB"
+	}
+	rate := ""
+	if el > 0 {
+		rate = fmt.Sprintf(" %.1f %s/s", cur/el, unit)
+	}
+	if b.total <= 0 {
+		return fmt.Sprintf("%s: %.0f %s%s %.1fs", b.label, cur, unit, rate, el)
+	}
+	frac := min(cur/total, 1)
+	const width = 30
+	fill := int(frac * width)
+	return fmt.Sprintf("%s [%s%s] %3.0f%% %.0f/%.0f %s%s %.1fs", b.label,
+		strings.Repeat("=", fill), strings.Repeat(" ", width-fill), 100*frac, cur, total, unit, rate, el)
+}
