@@ -139,4 +139,3 @@ func assertEmpty(t *testing.T, dir string) {
 		t.Fatalf("files left behind: %v", names)
 	}
 }
-

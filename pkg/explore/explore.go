@@ -1,0 +1,202 @@
+// Package explore summarises a Kay dataset and draws the figures of the
+// original study's exploratory notebook (01): shapes, an example stimulus,
+// label counts per level, class bar charts, voxels per ROI, a response
+// histogram and the stimulus x voxel response heatmap.
+package explore
+
+import (
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"sort"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/vg"
+
+	"github.com/decodingthoughts/decoding-thoughts/pkg/atomicfile"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/kay"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/plots"
+)
+
+// Summary is what summary.json holds.
+type Summary struct {
+	Dir        string           `json:"dir"`
+	Shapes     map[string]any   `json:"shapes"`
+	Voxels     int              `json:"voxels"`
+	ROIVoxels  map[string]int   `json:"roi_voxels"`
+	Levels     []LevelSummary   `json:"label_levels"`
+	Classes    []string         `json:"classes"`
+	TrainCount []int            `json:"train_class_counts"`
+	TestCount  []int            `json:"test_class_counts"`
+	Ignored    map[int][]string `json:"ignored"`
+}
+
+// LevelSummary counts the labels of one hierarchy level.
+type LevelSummary struct {
+	Level       int            `json:"level"`
+	TrainUnique int            `json:"train_unique"`
+	TestUnique  int            `json:"test_unique"`
+	Train       map[string]int `json:"train"`
+	Test        map[string]int `json:"test"`
+}
+
+// Summarize computes the summary under the default filter.
+func Summarize(d *kay.Dataset) (Summary, error) {
+	s := Summary{Dir: d.Dir, Voxels: d.Voxels(), ROIVoxels: map[string]int{}, Shapes: map[string]any{
+		"stimuli":        []int{d.Train.Stimuli.N, d.Train.Stimuli.H, d.Train.Stimuli.W},
+		"stimuli_test":   []int{d.Test.Stimuli.N, d.Test.Stimuli.H, d.Test.Stimuli.W},
+		"responses":      []int{d.Train.Responses.Rows, d.Train.Responses.Cols},
+		"responses_test": []int{d.Test.Responses.Rows, d.Test.Responses.Cols},
+		"roi":            []int{len(d.ROI)},
+		"labels":         []int{kay.Levels, d.Train.Labels.N()},
+		"labels_val":     []int{kay.Levels, d.Test.Labels.N()},
+	}}
+	for i, n := range d.ROIVoxelCounts() {
+		s.ROIVoxels[d.ROINames[i]] = n
+	}
+	for lev := range kay.Levels {
+		tr, te := d.Train.Labels.Counts(lev), d.Test.Labels.Counts(lev)
+		s.Levels = append(s.Levels, LevelSummary{Level: lev, TrainUnique: len(tr), TestUnique: len(te), Train: tr, Test: te})
+	}
+	f := kay.DefaultFilter()
+	sel, err := d.Select(f)
+	if err != nil {
+		return s, err
+	}
+	s.Classes, s.Ignored = sel.Classes, f.Ignore
+	s.TrainCount, s.TestCount = sel.ClassCounts(sel.Train), sel.ClassCounts(sel.Test)
+	return s, nil
+}
+
+// Size of every figure.
+const (
+	Width  = 7 * vg.Inch
+	Height = 4.5 * vg.Inch
+)
+
+// ExampleStimulus shows training image i with its four labels.
+func ExampleStimulus(d *kay.Dataset, i int) (*plot.Plot, error) {
+	im := d.Train.Stimuli
+	if i < 0 || i >= im.N {
+		return nil, fmt.Errorf("stimulus %d out of range 0..%d", i, im.N-1)
+	}
+	l := d.Train.Labels
+	title := fmt.Sprintf("stimulus %d: %s / %s / %s / %s", i, l.Level[0][i], l.Level[1][i], l.Level[2][i], l.Level[3][i])
+	return plots.Gray(title, im.H, im.W, im.At(i)), nil
+}
+
+// UniqueLabelsPerLevel is a bar chart of how many distinct labels each level has.
+func UniqueLabelsPerLevel(d *kay.Dataset) (*plot.Plot, error) {
+	var tr, te []float64
+	names := []string{}
+	for lev := range kay.Levels {
+		names = append(names, fmt.Sprintf("level %d", lev))
+		tr = append(tr, float64(len(d.Train.Labels.Counts(lev))))
+		te = append(te, float64(len(d.Test.Labels.Counts(lev))))
+	}
+	return plots.Bars("unique labels per level", "labels", names, plots.Series{Label: "train", Values: tr}, plots.Series{Label: "test", Values: te})
+}
+
+// ClassCounts is a bar chart of images per class at one level, train and test,
+// classes sorted by training count.
+func ClassCounts(d *kay.Dataset, level int) (*plot.Plot, error) {
+	tr, te := d.Train.Labels.Counts(level), d.Test.Labels.Counts(level)
+	names := make([]string, 0, len(tr))
+	for n := range tr {
+		names = append(names, n)
+	}
+	for n := range te {
+		if _, ok := tr[n]; !ok {
+			names = append(names, n)
+		}
+	}
+	sort.Slice(names, func(a, b int) bool {
+		if tr[names[a]] != tr[names[b]] {
+			return tr[names[a]] > tr[names[b]]
+		}
+		return names[a] < names[b]
+	})
+	var vt, ve []float64
+	for _, n := range names {
+		vt, ve = append(vt, float64(tr[n])), append(ve, float64(te[n]))
+	}
+	return plots.Bars(fmt.Sprintf("images per level-%d class", level), "images", names,
+		plots.Series{Label: "train", Values: vt}, plots.Series{Label: "test", Values: ve})
+}
+
+// VoxelsPerROI is a bar chart of voxel counts per region.
+func VoxelsPerROI(d *kay.Dataset) (*plot.Plot, error) {
+	var v []float64
+	for _, n := range d.ROIVoxelCounts() {
+		v = append(v, float64(n))
+	}
+	return plots.Bars("voxels per ROI", "voxels", d.ROINames, plots.Series{Label: "voxels", Values: v})
+}
+
+// ResponseHistogram is the distribution of training stimulus i's responses
+// over all voxels.
+func ResponseHistogram(d *kay.Dataset, i int) (*plot.Plot, error) {
+	r := d.Train.Responses
+	if i < 0 || i >= r.Rows {
+		return nil, fmt.Errorf("stimulus %d out of range 0..%d", i, r.Rows-1)
+	}
+	return plots.Histogram(fmt.Sprintf("responses to stimulus %d over %d voxels", i, r.Cols), "z-scored BOLD", r.Row(i), 50)
+}
+
+// ResponseHeatmap shows every training response, clipped to [-1, 1].
+func ResponseHeatmap(d *kay.Dataset) *plot.Plot {
+	r := d.Train.Responses
+	return plots.Heatmap("training responses", "voxel", "stimulus", r.Rows, r.Cols, r.Data, -1, 1)
+}
+
+// Figures draws every figure of notebook 01.
+func Figures(d *kay.Dataset) ([]plots.Figure, error) {
+	type fig struct {
+		name string
+		draw func() (*plot.Plot, error)
+	}
+	list := []fig{
+		{"example_stimulus", func() (*plot.Plot, error) { return ExampleStimulus(d, 0) }},
+		{"unique_labels_per_level", func() (*plot.Plot, error) { return UniqueLabelsPerLevel(d) }},
+		{"class_counts_level1", func() (*plot.Plot, error) { return ClassCounts(d, 1) }},
+		{"class_counts_level2", func() (*plot.Plot, error) { return ClassCounts(d, 2) }},
+		{"voxels_per_roi", func() (*plot.Plot, error) { return VoxelsPerROI(d) }},
+		{"response_histogram", func() (*plot.Plot, error) { return ResponseHistogram(d, 0) }},
+		{"response_heatmap", func() (*plot.Plot, error) { return ResponseHeatmap(d), nil }},
+	}
+	var out []plots.Figure
+	for _, f := range list {
+		p, err := f.draw()
+		if err != nil {
+			return nil, fmt.Errorf("figure %s: %w", f.name, err)
+		}
+		r, err := plots.Render(f.name, p, Width, Height)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// Write saves every figure as PNG and summary.json into out.
+func Write(d *kay.Dataset, out string) (Summary, error) {
+	s, err := Summarize(d)
+	if err != nil {
+		return s, err
+	}
+	figs, err := Figures(d)
+	if err != nil {
+		return s, err
+	}
+	for _, f := range figs {
+		if err := f.Save(out); err != nil {
+			return s, err
+		}
+	}
+	js, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return s, err
+	}
+	return s, atomicfile.WriteBytes(filepath.Join(out, "summary.json"), append(js, '\n'))
+}

@@ -1,0 +1,184 @@
+// Package plots draws the project's figures with gonum/plot and renders them
+// to PNG: grouped bar charts, histograms, heatmaps of large matrices and
+// grayscale images. Functions take plain slices and return *plot.Plot, so
+// callers can adjust a figure before rendering it.
+package plots
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"image/color"
+	"math"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/palette/moreland"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/plotutil"
+	"gonum.org/v1/plot/vg"
+
+	"github.com/decodingthoughts/decoding-thoughts/pkg/atomicfile"
+)
+
+// Figure is a rendered figure with a file-friendly name.
+type Figure struct {
+	Name string // e.g. "class_counts_level1"; the PNG is Name+".png"
+	PNG  []byte
+}
+
+// PNG renders p at w x h.
+func PNG(p *plot.Plot, w, h vg.Length) ([]byte, error) {
+	wt, err := p.WriterTo(w, h, "png")
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if _, err := wt.WriteTo(&buf); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// Render is PNG wrapped into a named Figure.
+func Render(name string, p *plot.Plot, w, h vg.Length) (Figure, error) {
+	b, err := PNG(p, w, h)
+	if err != nil {
+		return Figure{}, fmt.Errorf("figure %s: %w", name, err)
+	}
+	return Figure{Name: name, PNG: b}, nil
+}
+
+// Save writes a figure to dir/Name.png atomically.
+func (f Figure) Save(dir string) error {
+	return atomicfile.WriteBytes(dir+"/"+f.Name+".png", f.PNG)
+}
+
+// Series is one coloured group of bars.
+type Series struct {
+	Label  string
+	Values []float64
+}
+
+// Bars is a grouped bar chart: one group per name, one bar per series.
+func Bars(title, ylabel string, names []string, series ...Series) (*plot.Plot, error) {
+	p := plot.New()
+	p.Title.Text = title
+	p.Y.Label.Text = ylabel
+	w := vg.Points(math.Max(3, math.Min(20, 360/float64(len(names)*len(series)+1))))
+	for k, s := range series {
+		b, err := plotter.NewBarChart(plotter.Values(s.Values), w)
+		if err != nil {
+			return nil, fmt.Errorf("%s: series %q: %w", title, s.Label, err)
+		}
+		b.Color = plotutil.Color(k)
+		b.LineStyle.Width = 0
+		b.Offset = w * vg.Length(float64(k)-float64(len(series)-1)/2)
+		p.Add(b)
+		if len(series) > 1 {
+			p.Legend.Add(s.Label, b)
+		}
+	}
+	p.Legend.Top = true
+	p.NominalX(names...)
+	if len(names) > 8 {
+		p.X.Tick.Label.Rotation = math.Pi / 3
+		p.X.Tick.Label.XAlign = -1 // draw.XRight
+		p.X.Tick.Label.YAlign = -0.5
+	}
+	return p, nil
+}
+
+// Histogram of values in bins equal-width bins.
+func Histogram(title, xlabel string, values []float64, bins int) (*plot.Plot, error) {
+	p := plot.New()
+	p.Title.Text = title
+	p.X.Label.Text = xlabel
+	p.Y.Label.Text = "count"
+	h, err := plotter.NewHist(plotter.Values(values), bins)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", title, err)
+	}
+	h.FillColor = plotutil.Color(0)
+	p.Add(h)
+	return p, nil
+}
+
+// Heatmap shows a rows x cols row-major matrix with a diverging blue-white-red
+// map over [lo, hi] (values outside are clipped). Large matrices are reduced
+// by block averaging to at most maxPixels per side, so a 1750 x 8428 response
+// matrix renders in milliseconds.
+func Heatmap(title, xlabel, ylabel string, rows, cols int, data []float64, lo, hi float64) *plot.Plot {
+	const maxPixels = 1000
+	img := matrixImage(rows, cols, data, lo, hi, maxPixels)
+	p := plot.New()
+	p.Title.Text = fmt.Sprintf("%s (blue %.3g .. red %.3g)", title, lo, hi)
+	p.X.Label.Text = xlabel
+	p.Y.Label.Text = ylabel
+	// Row 0 at the top, as imshow shows matrices.
+	p.Add(plotter.NewImage(img, 0, 0, float64(cols), float64(rows)))
+	p.Y.Scale = plot.LinearScale{}
+	p.Y.Min, p.Y.Max = 0, float64(rows)
+	p.Y.Tick.Marker = flippedTicks{rows: float64(rows)}
+	return p
+}
+
+// flippedTicks labels a y axis whose image row 0 is drawn at the top.
+type flippedTicks struct{ rows float64 }
+
+func (f flippedTicks) Ticks(min, max float64) []plot.Tick {
+	ticks := plot.DefaultTicks{}.Ticks(min, max)
+	for i := range ticks {
+		if ticks[i].Label != "" {
+			ticks[i].Label = fmt.Sprintf("%g", f.rows-ticks[i].Value)
+		}
+	}
+	return ticks
+}
+
+func matrixImage(rows, cols int, data []float64, lo, hi float64, maxPixels int) image.Image {
+	pr, pc := min(rows, maxPixels), min(cols, maxPixels)
+	sum := make([]float64, pr*pc)
+	cnt := make([]float64, pr*pc)
+	for r := range rows {
+		ir := r * pr / rows
+		for c := range cols {
+			k := ir*pc + c*pc/cols
+			sum[k] += data[r*cols+c]
+			cnt[k]++
+		}
+	}
+	cm := moreland.SmoothBlueRed()
+	cm.SetMin(lo)
+	cm.SetMax(hi)
+	img := image.NewRGBA(image.Rect(0, 0, pc, pr))
+	for k := range sum {
+		v := math.Max(lo, math.Min(hi, sum[k]/cnt[k]))
+		col, err := cm.At(v)
+		if err != nil {
+			col = color.Black
+		}
+		img.Set(k%pc, k/pc, col)
+	}
+	return img
+}
+
+// Gray shows an h x w grayscale image, scaled so its min is black and max white.
+func Gray(title string, h, w int, pix []float32) *plot.Plot {
+	lo, hi := float32(math.Inf(1)), float32(math.Inf(-1))
+	for _, v := range pix {
+		lo, hi = min(lo, v), max(hi, v)
+	}
+	img := image.NewGray(image.Rect(0, 0, w, h))
+	for i, v := range pix {
+		g := uint8(0)
+		if hi > lo {
+			g = uint8(math.Round(float64((v - lo) / (hi - lo) * 255)))
+		}
+		img.Pix[i] = g
+	}
+	p := plot.New()
+	p.Title.Text = title
+	p.Add(plotter.NewImage(img, 0, 0, float64(w), float64(h)))
+	p.HideAxes()
+	return p
+}

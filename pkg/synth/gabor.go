@@ -1,0 +1,187 @@
+package synth
+
+import (
+	"math"
+)
+
+// Grid is the side of the spatial grid on which contrast energy is pooled.
+const Grid = 16
+
+// Orientations of the Gabor pyramid, evenly spaced over 180 degrees.
+const Orientations = 8
+
+// pyramid computes compressed Gabor contrast energy on a Grid x Grid lattice
+// for every (spatial frequency, orientation) channel of an image.
+type pyramid struct {
+	size  int
+	freqs []float64 // cycles per image
+	res   []int     // working resolution of each frequency
+	ffts  map[int]*fft2
+	bufs  map[int][]complex128
+	spec  map[int][]complex128
+	work  []complex128
+}
+
+// Frequencies are the pyramid's spatial frequencies for an image side n:
+// octaves from 1 up to n/4 cycles per image (32 for 128-pixel images).
+func Frequencies(n int) []float64 {
+	var f []float64
+	for v := 1.0; 4*v <= float64(n) && v <= 32; v *= 2 {
+		f = append(f, v)
+	}
+	return f
+}
+
+func newPyramid(size int) *pyramid {
+	p := &pyramid{size: size, freqs: Frequencies(size), ffts: map[int]*fft2{}, bufs: map[int][]complex128{}, spec: map[int][]complex128{}}
+	for _, f := range p.freqs {
+		r := min(size, max(Grid, int(4*f)))
+		p.res = append(p.res, r)
+		if p.ffts[r] == nil {
+			p.ffts[r] = newFFT2(r)
+			p.bufs[r] = make([]complex128, r*r)
+			p.spec[r] = make([]complex128, r*r)
+		}
+	}
+	p.work = make([]complex128, size*size)
+	return p
+}
+
+// channels is the number of energy channels.
+func (p *pyramid) channels() int { return len(p.freqs) * Orientations }
+
+// energy fills out[ch*Grid*Grid + gy*Grid + gx] with sqrt(contrast energy)
+// of channel ch = level*Orientations + orientation, averaged over grid cells.
+func (p *pyramid) energy(img []float32, out []float64) {
+	for r, spec := range p.spec {
+		downsample(img, p.size, r, spec)
+		p.ffts[r].forward(spec)
+	}
+	for l, f := range p.freqs {
+		r := p.res[l]
+		spec, buf := p.spec[r], p.bufs[r]
+		sigma := 0.4 * f
+		for o := range Orientations {
+			th := float64(o) * math.Pi / Orientations
+			u0, v0 := f*math.Cos(th), f*math.Sin(th)
+			// A one-sided Gaussian band-pass gives the analytic signal: its
+			// modulus is the energy of a quadrature pair of Gabor wavelets.
+			for v := range r {
+				dv := freq(v, r) - v0
+				for u := range r {
+					du := freq(u, r) - u0
+					buf[v*r+u] = spec[v*r+u] * complex(math.Exp(-(du*du+dv*dv)/(2*sigma*sigma)), 0)
+				}
+			}
+			p.ffts[r].inverse(buf)
+			cell := out[(l*Orientations+o)*Grid*Grid:][:Grid*Grid]
+			pool(buf, r, cell)
+		}
+	}
+}
+
+// downsample block-averages an n x n image to r x r complex values.
+func downsample(img []float32, n, r int, dst []complex128) {
+	b := n / r
+	inv := 1 / float64(b*b)
+	for y := range r {
+		for x := range r {
+			var s float64
+			for yy := y * b; yy < (y+1)*b; yy++ {
+				for xx := x * b; xx < (x+1)*b; xx++ {
+					s += float64(img[yy*n+xx])
+				}
+			}
+			dst[y*r+x] = complex(s*inv, 0)
+		}
+	}
+}
+
+// pool averages |z| over Grid x Grid cells and compresses with a square root.
+func pool(z []complex128, r int, cell []float64) {
+	b := r / Grid
+	inv := 1 / float64(b*b)
+	for gy := range Grid {
+		for gx := range Grid {
+			var s float64
+			for y := gy * b; y < (gy+1)*b; y++ {
+				for x := gx * b; x < (gx+1)*b; x++ {
+					v := z[y*r+x]
+					s += math.Hypot(real(v), imag(v))
+				}
+			}
+			cell[gy*Grid+gx] = math.Sqrt(s * inv)
+		}
+	}
+}
+
+// RFSizes are the receptive-field s.d.s (fractions of the image width) that
+// voxels snap to, log-spaced from V1's smallest to LatOcc's largest.
+var RFSizes = func() []float64 {
+	const k = 10
+	lo, hi := math.Log(0.035), math.Log(0.4)
+	out := make([]float64, k)
+	for i := range out {
+		out[i] = math.Exp(lo + (hi-lo)*float64(i)/(k-1))
+	}
+	return out
+}()
+
+// gaussians[s][c][x] is the normalised 1-D Gaussian of size RFSizes[s]
+// centred on grid cell c, evaluated at the centres of the Grid cells.
+var gaussians = func() [][][Grid]float64 {
+	out := make([][][Grid]float64, len(RFSizes))
+	for s, sd := range RFSizes {
+		out[s] = make([][Grid]float64, Grid)
+		for c := range Grid {
+			mu := (float64(c) + 0.5) / Grid
+			var sum float64
+			for x := range Grid {
+				d := (float64(x)+0.5)/Grid - mu
+				out[s][c][x] = math.Exp(-d * d / (2 * sd * sd))
+				sum += out[s][c][x]
+			}
+			for x := range Grid {
+				out[s][c][x] /= sum
+			}
+		}
+	}
+	return out
+}()
+
+// poolRF pools every channel with every receptive field: the Gaussian is
+// separable, so rows are pooled first (h), then columns. The result is
+// out[(ch*len(RFSizes)+s)*Grid*Grid + cy*Grid + cx].
+func poolRF(energy []float64, channels int, h, out []float64) {
+	ns := len(RFSizes)
+	for ch := range channels {
+		e := energy[ch*Grid*Grid:]
+		// h[(s*Grid+y)*Grid+cx] = sum_x g[s][cx][x] e[y][x]
+		for s := range ns {
+			for y := range Grid {
+				row := e[y*Grid : (y+1)*Grid]
+				for cx := range Grid {
+					g := &gaussians[s][cx]
+					var acc float64
+					for x := range Grid {
+						acc += g[x] * row[x]
+					}
+					h[(s*Grid+y)*Grid+cx] = acc
+				}
+			}
+		}
+		for s := range ns {
+			o := out[(ch*ns+s)*Grid*Grid:]
+			for cy := range Grid {
+				g := &gaussians[s][cy]
+				for cx := range Grid {
+					var acc float64
+					for y := range Grid {
+						acc += g[y] * h[(s*Grid+y)*Grid+cx]
+					}
+					o[cy*Grid+cx] = acc
+				}
+			}
+		}
+	}
+}

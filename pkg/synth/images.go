@@ -1,0 +1,268 @@
+package synth
+
+import (
+	"math"
+	"math/rand/v2"
+)
+
+// canvas is an n x n float image, row-major, y down.
+type canvas struct {
+	n   int
+	pix []float64
+}
+
+func newCanvas(n int) *canvas { return &canvas{n: n, pix: make([]float64, n*n)} }
+
+// paint blends value v into the canvas with coverage alpha(x, y) in [0, 1],
+// coordinates in image fractions.
+func (c *canvas) paint(alpha func(x, y float64) float64, value func(x, y float64) float64) {
+	n := float64(c.n)
+	for py := range c.n {
+		y := (float64(py) + 0.5) / n
+		for px := range c.n {
+			x := (float64(px) + 0.5) / n
+			a := alpha(x, y)
+			if a <= 0 {
+				continue
+			}
+			i := py*c.n + px
+			c.pix[i] = (1-a)*c.pix[i] + a*value(x, y)
+		}
+	}
+}
+
+// edge turns a signed distance (positive inside, in image fractions) into a
+// coverage with a soft border a pixel or so wide.
+func edge(d float64, n int) float64 {
+	return 1 / (1 + math.Exp(-d*float64(n)*1.5))
+}
+
+// pinkNoise fills a canvas with 1/f^alpha noise of unit s.d., the amplitude
+// spectrum of natural images.
+func pinkNoise(n int, alpha float64, r *rand.Rand, f *fft2) *canvas {
+	a := make([]complex128, n*n)
+	for i := range a {
+		a[i] = complex(r.NormFloat64(), 0)
+	}
+	f.forward(a)
+	for v := range n {
+		for u := range n {
+			fr := math.Hypot(freq(u, n), freq(v, n))
+			if fr == 0 {
+				a[v*n+u] = 0
+				continue
+			}
+			a[v*n+u] *= complex(math.Pow(fr, -alpha), 0)
+		}
+	}
+	f.inverse(a)
+	c := newCanvas(n)
+	for i := range a {
+		c.pix[i] = real(a[i])
+	}
+	standardize(c.pix)
+	return c
+}
+
+func standardize(p []float64) {
+	var m, s float64
+	for _, v := range p {
+		m += v
+	}
+	m /= float64(len(p))
+	for _, v := range p {
+		s += (v - m) * (v - m)
+	}
+	s = math.Sqrt(s / float64(len(p)))
+	if s == 0 {
+		s = 1
+	}
+	for i := range p {
+		p[i] = (p[i] - m) / s
+	}
+}
+
+// picture draws one stimulus of content class class0 with style s.
+func picture(n int, class0 string, s [styleDims]float64, r *rand.Rand, f *fft2) []float32 {
+	c := pinkNoise(n, 1+0.3*r.Float64(), r, f)
+	bg := 0.35 + 0.15*s[5]
+	for i := range c.pix {
+		c.pix[i] *= bg
+	}
+	switch class0 {
+	case "animal":
+		animal(c, s, r)
+	case "artifact":
+		artifact(c, s, r)
+	case "geological formation":
+		geological(c, s, r)
+	case "fruit":
+		fruit(c, s, r)
+	case "entity":
+		entity(c, s, r)
+	case "fungus":
+		fungus(c, s, r)
+	case "person":
+		person(c, s, r)
+	case "plant":
+		plant(c, s, r)
+	}
+	if r.Float64() < 0.3 {
+		occlude(c, r)
+	}
+	return finish(c, r)
+}
+
+// finish centres the picture and sets its contrast, roughly like the real
+// stimuli (zero-centred, s.d. about 0.2, varying from image to image).
+func finish(c *canvas, r *rand.Rand) []float32 {
+	standardize(c.pix)
+	contrast := 0.2 * (0.6 + 0.8*r.Float64())
+	out := make([]float32, len(c.pix))
+	for i, v := range c.pix {
+		out[i] = float32(math.Max(-1, math.Min(1, v*contrast)))
+	}
+	return out
+}
+
+// animal: a compact, curved, textured figure (a lobed blob).
+func animal(c *canvas, s [styleDims]float64, r *rand.Rand) {
+	cx, cy := 0.35+0.3*r.Float64(), 0.35+0.3*r.Float64()
+	rad := 0.14 + 0.12*s[0] + 0.03*r.NormFloat64()
+	lobes := 2 + int(s[1]*4)
+	amp := 0.1 + 0.2*s[2]
+	ph := r.Float64() * 2 * math.Pi
+	tf := 8 + 24*s[3]                         // texture cycles per image
+	tth := s[4]*math.Pi + 0.3*r.NormFloat64() // texture orientation
+	level := 1.5 + 1.5*s[5]
+	if r.Float64() < 0.5 {
+		level = -level
+	}
+	c.paint(func(x, y float64) float64 {
+		dx, dy := x-cx, y-cy
+		th := math.Atan2(dy, dx)
+		rr := rad * (1 + amp*math.Cos(float64(lobes)*th+ph))
+		return edge(rr-math.Hypot(dx, dy), c.n)
+	}, func(x, y float64) float64 {
+		return level + 0.9*math.Sin(2*math.Pi*tf*(x*math.Cos(tth)+y*math.Sin(tth))) +
+			0.5*math.Sin(2*math.Pi*tf*0.7*(x*math.Sin(tth)-y*math.Cos(tth)))
+	})
+}
+
+// artifact: rectilinear shapes with straight edges and corners, some with a
+// grid of straight internal lines.
+func artifact(c *canvas, s [styleDims]float64, r *rand.Rand) {
+	k := 1 + int(s[0]*3)
+	for range k {
+		w := 0.15 + 0.3*s[1] + 0.05*r.NormFloat64()
+		h := 0.15 + 0.3*s[2] + 0.05*r.NormFloat64()
+		w, h = math.Max(0.08, w), math.Max(0.08, h)
+		cx, cy := 0.25+0.5*r.Float64(), 0.25+0.5*r.Float64()
+		rot := (s[4] - 0.5) * 0.6 * r.Float64()
+		level := (r.Float64()*2 - 1) * (1.5 + s[5])
+		lines := 2 + int(s[3]*6)
+		cr, sr := math.Cos(rot), math.Sin(rot)
+		c.paint(func(x, y float64) float64 {
+			u, v := (x-cx)*cr+(y-cy)*sr, -(x-cx)*sr+(y-cy)*cr
+			return edge(math.Min(w/2-math.Abs(u), h/2-math.Abs(v)), c.n)
+		}, func(x, y float64) float64 {
+			u, v := (x-cx)*cr+(y-cy)*sr, -(x-cx)*sr+(y-cy)*cr
+			gu := math.Abs(math.Sin(math.Pi*float64(lines)*(u/w+0.5))) < 0.12
+			gv := math.Abs(math.Sin(math.Pi*float64(lines)*(v/h+0.5))) < 0.12
+			if s[3] > 0.3 && (gu || gv) {
+				return level - 1.5*math.Copysign(1, level)
+			}
+			return level
+		})
+	}
+}
+
+// geological: large-scale horizon and layered structure.
+func geological(c *canvas, s [styleDims]float64, r *rand.Rand) {
+	hz := 0.3 + 0.4*s[0] + 0.05*r.NormFloat64()
+	amp := 0.02 + 0.12*s[1]
+	waves := 1 + 3*s[2]
+	ph := r.Float64() * 2 * math.Pi
+	layers := 3 + 12*s[3]
+	tilt := (s[4] - 0.5) * 0.3
+	sky := 1 + s[5]
+	c.paint(func(x, y float64) float64 { return 0.85 }, func(x, y float64) float64 {
+		ridge := hz + amp*math.Sin(2*math.Pi*waves*x+ph)
+		if y < ridge {
+			return sky * (1 - y)
+		}
+		return -0.5 + 0.8*math.Sin(2*math.Pi*layers*(y+tilt*x))
+	})
+}
+
+// fruit: a few small smooth shaded disks.
+func fruit(c *canvas, s [styleDims]float64, r *rand.Rand) {
+	for range 1 + int(s[0]*3) {
+		cx, cy, rad := 0.25+0.5*r.Float64(), 0.25+0.5*r.Float64(), 0.06+0.08*s[1]
+		c.paint(func(x, y float64) float64 { return edge(rad-math.Hypot(x-cx, y-cy), c.n) },
+			func(x, y float64) float64 { return 2 - 8*math.Hypot(x-cx+rad/3, y-cy+rad/3) })
+	}
+}
+
+// entity: one large simple round shape or ring.
+func entity(c *canvas, s [styleDims]float64, r *rand.Rand) {
+	cx, cy, rad := 0.4+0.2*r.Float64(), 0.4+0.2*r.Float64(), 0.2+0.15*s[0]
+	ring := s[1] > 0.5
+	c.paint(func(x, y float64) float64 {
+		d := rad - math.Hypot(x-cx, y-cy)
+		if ring {
+			d = math.Min(d, 0.06-math.Abs(d-0.06))
+		}
+		return edge(d, c.n)
+	}, func(x, y float64) float64 { return 1.5 + s[2] })
+}
+
+// fungus: a cap on a stem.
+func fungus(c *canvas, s [styleDims]float64, r *rand.Rand) {
+	cx, cy := 0.4+0.2*r.Float64(), 0.45+0.1*r.Float64()
+	w := 0.15 + 0.1*s[0]
+	c.paint(func(x, y float64) float64 {
+		cap := math.Min(1-math.Hypot((x-cx)/w, (y-cy)/(w*0.6)), cy-y+0.01)
+		stem := math.Min(0.04-math.Abs(x-cx), math.Min(y-cy, cy+0.3-y))
+		return edge(math.Max(cap*w, stem), c.n)
+	}, func(x, y float64) float64 { return 1.8 })
+}
+
+// person: an upright body with a head.
+func person(c *canvas, s [styleDims]float64, r *rand.Rand) {
+	cx := 0.35 + 0.3*r.Float64()
+	c.paint(func(x, y float64) float64 {
+		body := 0.1 - math.Hypot((x-cx)/0.6, (y-0.62)/1.6)
+		head := 0.07 - math.Hypot(x-cx, y-0.3)
+		return edge(math.Max(body, head), c.n)
+	}, func(x, y float64) float64 { return -1.5 - s[0] })
+}
+
+// plant: branching strokes growing from the bottom.
+func plant(c *canvas, s [styleDims]float64, r *rand.Rand) {
+	cx := 0.35 + 0.3*r.Float64()
+	c.paint(func(x, y float64) float64 {
+		d := 0.015 - math.Abs(x-cx)
+		for k := range 4 {
+			y0 := 0.3 + 0.15*float64(k)
+			if y < y0 {
+				t := y0 - y
+				d = math.Max(d, 0.012-math.Abs(x-cx-t*(float64(k%2)*2-1)))
+			}
+		}
+		return edge(d, c.n)
+	}, func(x, y float64) float64 { return -2 })
+}
+
+// occlude covers part of the picture with a flat patch.
+func occlude(c *canvas, r *rand.Rand) {
+	x0, y0 := r.Float64(), r.Float64()
+	w, h := 0.1+0.25*r.Float64(), 0.1+0.25*r.Float64()
+	level := r.NormFloat64()
+	c.paint(func(x, y float64) float64 {
+		if x >= x0 && x < x0+w && y >= y0 && y < y0+h {
+			return 1
+		}
+		return 0
+	}, func(x, y float64) float64 { return level })
+}
