@@ -152,17 +152,18 @@ func ResponseHeatmap(d *kay.Dataset) *plot.Plot {
 // Figures draws every figure of notebook 01.
 func Figures(d *kay.Dataset) ([]plots.Figure, error) {
 	type fig struct {
-		name string
-		draw func() (*plot.Plot, error)
+		name   string
+		draw   func() (*plot.Plot, error)
+		square bool
 	}
 	list := []fig{
-		{"example_stimulus", func() (*plot.Plot, error) { return ExampleStimulus(d, 0) }},
-		{"unique_labels_per_level", func() (*plot.Plot, error) { return UniqueLabelsPerLevel(d) }},
-		{"class_counts_level1", func() (*plot.Plot, error) { return ClassCounts(d, 1) }},
-		{"class_counts_level2", func() (*plot.Plot, error) { return ClassCounts(d, 2) }},
-		{"voxels_per_roi", func() (*plot.Plot, error) { return VoxelsPerROI(d) }},
-		{"response_histogram", func() (*plot.Plot, error) { return ResponseHistogram(d, 0) }},
-		{"response_heatmap", func() (*plot.Plot, error) { return ResponseHeatmap(d), nil }},
+		{"example_stimulus", func() (*plot.Plot, error) { return ExampleStimulus(d, 0) }, true},
+		{"unique_labels_per_level", func() (*plot.Plot, error) { return UniqueLabelsPerLevel(d) }, false},
+		{"class_counts_level1", func() (*plot.Plot, error) { return ClassCounts(d, 1) }, false},
+		{"class_counts_level2", func() (*plot.Plot, error) { return ClassCounts(d, 2) }, false},
+		{"voxels_per_roi", func() (*plot.Plot, error) { return VoxelsPerROI(d) }, false},
+		{"response_histogram", func() (*plot.Plot, error) { return ResponseHistogram(d, 0) }, false},
+		{"response_heatmap", func() (*plot.Plot, error) { return ResponseHeatmap(d), nil }, false},
 	}
 	var out []plots.Figure
 	for _, f := range list {
@@ -170,7 +171,11 @@ func Figures(d *kay.Dataset) ([]plots.Figure, error) {
 		if err != nil {
 			return nil, fmt.Errorf("figure %s: %w", f.name, err)
 		}
-		r, err := plots.Render(f.name, p, Width, Height)
+		w, h := Width, Height
+		if f.square {
+			w, h = 5*vg.Inch, 5*vg.Inch
+		}
+		r, err := plots.Render(f.name, p, w, h)
 		if err != nil {
 			return nil, err
 		}

@@ -2,6 +2,7 @@ package npfile
 
 import (
 	"archive/zip"
+	"bufio"
 	"fmt"
 	"io"
 	"os"
@@ -83,7 +84,7 @@ func (z *NPZ) Read(key string) (Array, error) {
 
 // decode reads one .npy stream into the Go slice type matching its dtype.
 func decode(r io.Reader) (Array, error) {
-	nr, err := npy.NewReader(r)
+	nr, err := npy.NewReader(bufio.NewReaderSize(r, 1<<20))
 	if err != nil {
 		return Array{}, fmt.Errorf("not a NumPy .npy array: %w", err)
 	}

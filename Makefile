@@ -1,0 +1,73 @@
+# decoding-thoughts for Go. `make help` lists the targets.
+SHELL := /bin/bash
+GO ?= go
+export GOEXPERIMENT := simd
+export GOMLX_NO_AUTO_INSTALL := 1
+export GOFLAGS := -mod=mod
+
+GOBIN := $(shell $(GO) env GOPATH)/bin
+export PATH := $(GOBIN):$(dir $(shell command -v $(GO))):$(PATH)
+CACHE := $(or $(DT_CACHE),$(XDG_CACHE_HOME:%=%/decoding-thoughts),$(HOME)/.cache/decoding-thoughts)
+ORT_VERSION := 1.26.0
+ORT_LIB := $(CACHE)/onnxruntime/$(ORT_VERSION)/libonnxruntime.so.1
+ORT_SHA256 := 57625571931dd813257ed422fe73ba2c25aadcc5640d9c6743e71540135c227e
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_PACKAGES := jupyter-nbconvert python3-numpy python3-scipy
+OUT ?= out
+BIN := bin/decoding-thoughts
+
+.PHONY: help setup demo test notebooks bench vet build clean setup-apt setup-gonb setup-ort
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+setup: setup-apt setup-gonb setup-ort build ## install everything a fresh Debian/Ubuntu machine needs (idempotent)
+
+setup-apt:
+	@if ! command -v jupyter-nbconvert >/dev/null || ! /usr/bin/python3 -c 'import numpy, scipy' 2>/dev/null; then \
+		echo "setup: installing $(APT_PACKAGES)"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(APT_PACKAGES) >/dev/null; \
+	fi
+
+setup-gonb: setup-apt
+	@if ! command -v gonb >/dev/null || ! command -v goimports >/dev/null; then \
+		echo "setup: installing gonb and goimports (tools/go.mod)"; \
+		cd tools && $(GO) install tool; \
+	fi
+	@if [ ! -f "$$(jupyter --data-dir)/kernels/gonb/kernel.json" ]; then \
+		echo "setup: registering the gonb Jupyter kernel"; \
+		gonb --install --force_deps --raw_error >/dev/null; \
+	fi
+
+setup-ort:
+	@if [ ! -f "$(ORT_LIB)" ]; then \
+		echo "setup: fetching ONNX Runtime $(ORT_VERSION) (npm onnxruntime-node) into $(dir $(ORT_LIB))"; \
+		tmp=$$(mktemp -d) && cd $$tmp && npm pack --silent onnxruntime-node@$(ORT_VERSION) >/dev/null && \
+		tar -xzf onnxruntime-node-$(ORT_VERSION).tgz package/bin/napi-v6/linux/x64/libonnxruntime.so.1 && \
+		echo "$(ORT_SHA256)  package/bin/napi-v6/linux/x64/libonnxruntime.so.1" | sha256sum -c --quiet && \
+		mkdir -p "$(dir $(ORT_LIB))" && mv package/bin/napi-v6/linux/x64/libonnxruntime.so.1 "$(ORT_LIB).tmp" && \
+		mv "$(ORT_LIB).tmp" "$(ORT_LIB)" && cd / && rm -rf $$tmp; \
+	fi
+
+build: ## build the CLI into bin/
+	$(GO) build -o $(BIN) ./cmd/decoding-thoughts
+
+demo: setup ## the main job: the whole study on the embedded default dataset, into out/demo
+	$(BIN) study --out $(OUT)/demo
+
+vet:
+	$(GO) vet ./...
+	@test -z "$$(gofmt -l cmd pkg internal)" || { echo "gofmt needed:"; gofmt -l cmd pkg internal; exit 1; }
+
+test: setup vet ## go vet, go test and headless execution of every notebook
+	$(GO) test -count=1 -timeout 30m ./...
+	scripts/run-notebooks.sh $(OUT)/notebooks
+
+notebooks: setup ## execute every notebook and export HTML next to it, in out/notebooks
+	scripts/run-notebooks.sh $(OUT)/notebooks --html
+
+bench: setup ## benchmarks (go test -bench)
+	$(GO) test -run '^$$' -bench . -benchtime 1x ./...
+
+clean: ## remove build outputs (not the cache)
+	rm -rf bin $(OUT)

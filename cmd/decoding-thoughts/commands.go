@@ -1,0 +1,172 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/decodingthoughts/decoding-thoughts/pkg/backend"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/cachedir"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/explore"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/kay"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/synth"
+)
+
+// common are the flags every command takes.
+type common struct {
+	backend string
+}
+
+func newFlags(name string, c *common) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.StringVar(&c.backend, "backend", "", "compute backend: auto, onnx, go, xla, xla:cuda (default $DT_BACKEND, else auto)")
+	return fs
+}
+
+// announceBackend prints the backend line every command starts with.
+func announceBackend(spec string) error {
+	b, choice, err := backend.New(spec)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(os.Stderr, backend.Describe(b, choice))
+	b.Finalize()
+	return nil
+}
+
+func parse(fs *flag.FlagSet, args []string, c *common) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %v", fs.Args())
+	}
+	return announceBackend(c.backend)
+}
+
+func runBackend(_ context.Context, args []string) error {
+	var c common
+	fs := newFlags("backend", &c)
+	if err := parse(fs, args, &c); err != nil {
+		return err
+	}
+	fmt.Printf("compiled-in backends: %v\nONNX Runtime library: ", backend.Available())
+	if lib, ok := backend.ORTLibrary(); ok {
+		fmt.Println(lib)
+	} else {
+		fmt.Printf("not found (expected at %s; run `make setup`)\n", lib)
+	}
+	return nil
+}
+
+func runSynth(_ context.Context, args []string) error {
+	var c common
+	fs := newFlags("synth", &c)
+	profile := fs.String("profile", "quick", "quick (480/60 images, 1054 voxels) or full (1750/120 images, 8428 voxels)")
+	seed := fs.Uint64("seed", 1, "random seed; the same profile and seed give byte-identical files")
+	null := fs.Bool("null", false, "null dataset: no category component, labels independent of the data")
+	out := fs.String("out", "", "output folder (required)")
+	if err := parse(fs, args, &c); err != nil {
+		return err
+	}
+	if *out == "" {
+		return errors.New("--out is required")
+	}
+	cfg, err := synth.Profile(*profile, *seed)
+	if err != nil {
+		return err
+	}
+	cfg.Null = *null
+	d, _, err := synth.Write(*out, cfg, os.Stderr)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("wrote %s: %d train / %d test images of %dx%d, %d voxels, plus %s\n", *out,
+		d.Train.Stimuli.N, d.Test.Stimuli.N, d.Train.Stimuli.H, d.Train.Stimuli.W, d.Voxels(), synth.TruthFile)
+	return nil
+}
+
+func runDownload(ctx context.Context, args []string) error {
+	var c common
+	fs := newFlags("download", &c)
+	out := fs.String("out", cachedir.Path("kay"), "folder for the three NMA files")
+	if err := parse(fs, args, &c); err != nil {
+		return err
+	}
+	d, err := kay.Download(ctx, *out, os.Stderr)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("Kay dataset ready in %s: %d train / %d test images, %d voxels\n", *out, d.Train.Stimuli.N, d.Test.Stimuli.N, d.Voxels())
+	return nil
+}
+
+// loadData resolves and loads the dataset, reporting which one it is.
+func loadData(dir string) (*kay.Dataset, error) {
+	dir, err := synth.ResolveDataDir(dir, cachedir.Root(), os.Stderr)
+	if err != nil {
+		return nil, err
+	}
+	d, err := kay.Load(dir)
+	if err != nil {
+		return nil, err
+	}
+	kind := "real or user-supplied Kay data"
+	if _, err := os.Stat(filepath.Join(dir, synth.TruthFile)); err == nil {
+		kind = "synthetic Kay-format data (ground truth in " + synth.TruthFile + ")"
+	}
+	fmt.Fprintf(os.Stderr, "dataset: %s — %s\n", dir, kind)
+	return d, nil
+}
+
+func runExplore(_ context.Context, args []string) error {
+	var c common
+	fs := newFlags("explore", &c)
+	dataDir := fs.String("data-dir", "", "dataset folder (default $DT_DATA_DIR, else the embedded default)")
+	out := fs.String("out", "", "output folder (required)")
+	if err := parse(fs, args, &c); err != nil {
+		return err
+	}
+	if *out == "" {
+		return errors.New("--out is required")
+	}
+	d, err := loadData(*dataDir)
+	if err != nil {
+		return err
+	}
+	s, err := explore.Write(d, *out)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("explore: %d classes %v (train %v, test %v); figures and summary.json in %s\n",
+		len(s.Classes), s.Classes, s.TrainCount, s.TestCount, *out)
+	return nil
+}
+
+func runStudy(ctx context.Context, args []string) error {
+	var c common
+	fs := newFlags("study", &c)
+	dataDir := fs.String("data-dir", "", "dataset folder (default $DT_DATA_DIR, else the embedded default)")
+	out := fs.String("out", "", "output folder (required)")
+	if err := parse(fs, args, &c); err != nil {
+		return err
+	}
+	if *out == "" {
+		return errors.New("--out is required")
+	}
+	d, err := loadData(*dataDir)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(os.Stderr, "stage explore")
+	s, err := explore.Write(d, filepath.Join(*out, "explore"))
+	if err != nil {
+		return err
+	}
+	fmt.Printf("study: explore stage written to %s (%d classes: %v)\n", filepath.Join(*out, "explore"), len(s.Classes), s.Classes)
+	fmt.Println("study: the fMRI DNN, CNN, RSA and robustness stages are not built yet")
+	return ctx.Err()
+}

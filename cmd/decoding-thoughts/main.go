@@ -1,0 +1,72 @@
+// Command decoding-thoughts runs the study's stages from the command line:
+//
+//	decoding-thoughts synth    --profile quick|full --seed N [--null] --out DIR
+//	decoding-thoughts download --out DIR
+//	decoding-thoughts explore  [--data-dir DIR] --out DIR
+//	decoding-thoughts study    [--data-dir DIR] --out DIR   (the stages built so far)
+//	decoding-thoughts backend
+//
+// Without --data-dir (or $DT_DATA_DIR) the embedded default dataset is used:
+// the synthetic quick profile, generated into the cache on first use.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"time"
+)
+
+type command struct {
+	summary string
+	run     func(ctx context.Context, args []string) error
+}
+
+var commands = map[string]command{
+	"synth":    {"generate a synthetic Kay-format dataset with ground truth", runSynth},
+	"download": {"download the real Kay dataset from OSF (resumable, verified)", runDownload},
+	"explore":  {"dataset summary and the exploratory figures (notebook 01)", runExplore},
+	"study":    {"run every stage built so far on a dataset, into one folder", runStudy},
+	"backend":  {"show which compute backend would run the models", runBackend},
+}
+
+func usage() {
+	fmt.Fprintf(os.Stderr, "usage: decoding-thoughts <command> [flags]\n\ncommands:\n")
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(os.Stderr, "  %-9s %s\n", n, commands[n].summary)
+	}
+	fmt.Fprintf(os.Stderr, "\nrun 'decoding-thoughts <command> -h' for its flags\n")
+}
+
+func main() {
+	if len(os.Args) < 2 || strings.HasPrefix(os.Args[1], "-") || os.Args[1] == "help" {
+		usage()
+		os.Exit(2)
+	}
+	cmd, ok := commands[os.Args[1]]
+	if !ok {
+		fmt.Fprintf(os.Stderr, "decoding-thoughts: unknown command %q\n\n", os.Args[1])
+		usage()
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	t0 := time.Now()
+	if err := cmd.run(ctx, os.Args[2:]); err != nil {
+		if err == flag.ErrHelp {
+			os.Exit(0)
+		}
+		fmt.Fprintf(os.Stderr, "decoding-thoughts %s: %v\n", os.Args[1], err)
+		os.Exit(1)
+	}
+	fmt.Fprintf(os.Stderr, "decoding-thoughts %s: done in %.1fs\n", os.Args[1], time.Since(t0).Seconds())
+}

@@ -1,0 +1,67 @@
+// Package nb keeps the GoNB notebooks thin: it loads the dataset a notebook
+// should use and shows figures inline. Outside a notebook the display calls
+// do nothing harmful, so the same code runs in tests.
+package nb
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/janpfeifer/gonb/gonbui"
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/vg"
+
+	"github.com/decodingthoughts/decoding-thoughts/pkg/cachedir"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/kay"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/plots"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/synth"
+)
+
+// Dataset loads $DT_DATA_DIR, or the embedded default dataset (generated into
+// the cache on first use).
+func Dataset() (*kay.Dataset, error) {
+	dir, err := synth.ResolveDataDir("", cachedir.Root(), os.Stdout)
+	if err != nil {
+		return nil, err
+	}
+	return kay.Load(dir)
+}
+
+// About says which dataset d is, for the first cell of a notebook.
+func About(d *kay.Dataset) string {
+	if _, err := os.Stat(d.Dir + "/" + synth.TruthFile); err == nil {
+		return fmt.Sprintf("dataset: %s (synthetic Kay-format data, the embedded default; set %s to use the real data)", d.Dir, synth.DataDirEnv)
+	}
+	return "dataset: " + d.Dir
+}
+
+// MustDataset is Dataset for notebook cells: it panics with the error.
+func MustDataset() *kay.Dataset {
+	d, err := Dataset()
+	if err != nil {
+		panic(err)
+	}
+	return d
+}
+
+// Show displays a figure at the project's standard size (7 x 4.5 inches).
+func Show(p *plot.Plot, err error) { show(p, err, 7, 4.5) }
+
+// Square displays a figure at 5 x 5 inches, for images and matrices.
+func Square(p *plot.Plot, err error) { show(p, err, 5, 5) }
+
+func show(p *plot.Plot, err error, w, h float64) {
+	if err != nil {
+		panic(err)
+	}
+	b, err := plots.PNG(p, vg.Length(w)*vg.Inch, vg.Length(h)*vg.Inch)
+	if err != nil {
+		panic(err)
+	}
+	gonbui.DisplayPNG(b)
+}
+
+// Markdown displays formatted text in the notebook.
+func Markdown(format string, args ...any) {
+	gonbui.DisplayMarkdown(fmt.Sprintf(format, args...))
+}
