@@ -122,51 +122,48 @@ func loadData(dir string) (*kay.Dataset, error) {
 	return d, nil
 }
 
-func runExplore(_ context.Context, args []string) error {
+// dataCommand parses the flags of a command that reads a dataset and writes
+// into --out, and loads the dataset.
+func dataCommand(name string, args []string) (*kay.Dataset, string, error) {
 	var c common
-	fs := newFlags("explore", &c)
+	fs := newFlags(name, &c)
 	dataDir := fs.String("data-dir", "", "dataset folder (default $DT_DATA_DIR, else the embedded default)")
 	out := fs.String("out", "", "output folder (required)")
 	if err := parse(fs, args, &c); err != nil {
-		return err
+		return nil, "", err
 	}
 	if *out == "" {
-		return errors.New("--out is required")
+		return nil, "", errors.New("--out is required")
 	}
 	d, err := loadData(*dataDir)
+	return d, *out, err
+}
+
+func runExplore(_ context.Context, args []string) error {
+	d, out, err := dataCommand("explore", args)
 	if err != nil {
 		return err
 	}
-	s, err := explore.Write(d, *out)
+	s, err := explore.Write(d, out)
 	if err != nil {
 		return err
 	}
 	fmt.Printf("explore: %d classes %v (train %v, test %v); figures and summary.json in %s\n",
-		len(s.Classes), s.Classes, s.TrainCount, s.TestCount, *out)
+		len(s.Classes), s.Classes, s.TrainCount, s.TestCount, out)
 	return nil
 }
 
 func runStudy(ctx context.Context, args []string) error {
-	var c common
-	fs := newFlags("study", &c)
-	dataDir := fs.String("data-dir", "", "dataset folder (default $DT_DATA_DIR, else the embedded default)")
-	out := fs.String("out", "", "output folder (required)")
-	if err := parse(fs, args, &c); err != nil {
-		return err
-	}
-	if *out == "" {
-		return errors.New("--out is required")
-	}
-	d, err := loadData(*dataDir)
+	d, out, err := dataCommand("study", args)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintln(os.Stderr, "stage explore")
-	s, err := explore.Write(d, filepath.Join(*out, "explore"))
+	s, err := explore.Write(d, filepath.Join(out, "explore"))
 	if err != nil {
 		return err
 	}
-	fmt.Printf("study: explore stage written to %s (%d classes: %v)\n", filepath.Join(*out, "explore"), len(s.Classes), s.Classes)
+	fmt.Printf("study: explore stage written to %s (%d classes: %v)\n", filepath.Join(out, "explore"), len(s.Classes), s.Classes)
 	fmt.Println("study: the fMRI DNN, CNN, RSA and robustness stages are not built yet")
 	return ctx.Err()
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 
 	"github.com/janpfeifer/gonb/gonbui"
+	"github.com/janpfeifer/must"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
 
@@ -36,13 +37,7 @@ func About(d *kay.Dataset) string {
 }
 
 // MustDataset is Dataset for notebook cells: it panics with the error.
-func MustDataset() *kay.Dataset {
-	d, err := Dataset()
-	if err != nil {
-		panic(err)
-	}
-	return d
-}
+func MustDataset() *kay.Dataset { return must.M1(Dataset()) }
 
 // Show displays a figure at the project's standard size (7 x 4.5 inches).
 func Show(p *plot.Plot, err error) { show(p, err, 7, 4.5) }

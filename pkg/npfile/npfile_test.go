@@ -104,3 +104,21 @@ np.savez(sys.argv[2], a=np.arange(12, dtype=np.float32).reshape(3,4), s=np.array
 		t.Fatalf("strings %v", s.Data)
 	}
 }
+
+// TestTruncatedFilesGiveErrors cuts a valid file at every length: each must
+// give an error (never a panic or a silently short array).
+func TestTruncatedFilesGiveErrors(t *testing.T) {
+	dir := t.TempDir()
+	full := filepath.Join(dir, "full.npy")
+	if err := WriteNPY(full, Array{Shape: []int{3, 5}, Data: make([]float64, 15)}); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(full)
+	for n := 0; n < len(b); n += 7 {
+		p := filepath.Join(dir, "cut.npy")
+		_ = os.WriteFile(p, b[:n], 0o644)
+		if _, err := ReadNPY(p); err == nil {
+			t.Fatalf("file cut at %d of %d bytes was accepted", n, len(b))
+		}
+	}
+}

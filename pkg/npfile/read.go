@@ -82,8 +82,15 @@ func (z *NPZ) Read(key string) (Array, error) {
 	return a, nil
 }
 
-// decode reads one .npy stream into the Go slice type matching its dtype.
-func decode(r io.Reader) (Array, error) {
+// decode reads one .npy stream into the Go slice type matching its dtype. A
+// malformed file must give an error, never a crash, so a panic inside the
+// decoder is turned into one.
+func decode(r io.Reader) (a Array, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			a, err = Array{}, fmt.Errorf("malformed .npy data: %v", p)
+		}
+	}()
 	nr, err := npy.NewReader(bufio.NewReaderSize(r, 1<<20))
 	if err != nil {
 		return Array{}, fmt.Errorf("not a NumPy .npy array: %w", err)
@@ -128,7 +135,7 @@ func decode(r io.Reader) (Array, error) {
 	case *[]string:
 		data = *p
 	}
-	a := Array{Shape: shape, Data: data}
+	a = Array{Shape: shape, Data: data}
 	if n := sliceLen(data); n != a.Len() {
 		return Array{}, fmt.Errorf("truncated data: %d of %d elements for shape %s", n, a.Len(), ShapeString(shape))
 	}

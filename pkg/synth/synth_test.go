@@ -265,3 +265,18 @@ func TestV1ReceptiveFieldsRecovered(t *testing.T) {
 		t.Errorf("only %d of %d V1 centres within 0.15 image widths, want >= 70%%", within, len(errs))
 	}
 }
+
+// BenchmarkGenerate times both profiles (the target: the full profile
+// well under a minute on two cores).
+func BenchmarkGenerate(b *testing.B) {
+	for _, p := range []string{"quick", "full"} {
+		b.Run(p, func(b *testing.B) {
+			cfg, _ := Profile(p, 1)
+			for b.Loop() {
+				if _, _, err := Generate(cfg, nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
