@@ -8,6 +8,7 @@ export GOFLAGS := -mod=mod
 GOBIN := $(shell $(GO) env GOPATH)/bin
 export PATH := $(GOBIN):$(dir $(shell command -v $(GO))):$(PATH)
 CACHE := $(or $(DT_CACHE),$(XDG_CACHE_HOME:%=%/decoding-thoughts),$(HOME)/.cache/decoding-thoughts)
+export DT_CACHE := $(CACHE)
 ORT_VERSION := 1.26.0
 ORT_LIB := $(CACHE)/onnxruntime/$(ORT_VERSION)/libonnxruntime.so.1
 ORT_SHA256 := 57625571931dd813257ed422fe73ba2c25aadcc5640d9c6743e71540135c227e
@@ -40,7 +41,9 @@ setup-gonb: setup-apt
 	fi
 
 setup-ort:
-	@if [ ! -f "$(ORT_LIB)" ]; then \
+	@if [ ! -f "$(ORT_LIB)" ] && ! command -v npm >/dev/null; then \
+		echo "setup: npm not found, so ONNX Runtime is not installed: the slower pure-Go backend will be used"; \
+	elif [ ! -f "$(ORT_LIB)" ]; then \
 		echo "setup: fetching ONNX Runtime $(ORT_VERSION) (npm onnxruntime-node) into $(dir $(ORT_LIB))"; \
 		tmp=$$(mktemp -d) && cd $$tmp && npm pack --silent onnxruntime-node@$(ORT_VERSION) >/dev/null && \
 		tar -xzf onnxruntime-node-$(ORT_VERSION).tgz package/bin/napi-v6/linux/x64/libonnxruntime.so.1 && \
