@@ -126,11 +126,10 @@ func Heatmap(title, xlabel, ylabel string, rows, cols int, data []float64, lo, h
 type flippedTicks struct{ rows float64 }
 
 func (f flippedTicks) Ticks(min, max float64) []plot.Tick {
+	// Nice row numbers, each placed where that row is drawn.
 	ticks := plot.DefaultTicks{}.Ticks(min, max)
 	for i := range ticks {
-		if ticks[i].Label != "" {
-			ticks[i].Label = fmt.Sprintf("%g", f.rows-ticks[i].Value)
-		}
+		ticks[i].Value = f.rows - ticks[i].Value
 	}
 	return ticks
 }
