@@ -115,7 +115,7 @@ func loadData(dir string) (*kay.Dataset, error) {
 		return nil, err
 	}
 	kind := "real or user-supplied Kay data"
-	if _, err := os.Stat(filepath.Join(dir, synth.TruthFile)); err == nil {
+	if synth.IsSynthetic(dir) {
 		kind = "synthetic Kay-format data (ground truth in " + synth.TruthFile + ")"
 	}
 	fmt.Fprintf(os.Stderr, "dataset: %s — %s\n", dir, kind)

@@ -116,35 +116,21 @@ func (d *Dataset) validate(path string) error {
 			break
 		}
 	}
-	for key, data := range map[string][]float32{"stimuli": tr.Stimuli.Pix, "stimuli_test": te.Stimuli.Pix} {
-		if i := firstNonFinite32(data); i >= 0 {
-			bad(key, "non-finite value %v at flat index %d", data[i], i)
-		}
-	}
-	for key, data := range map[string][]float64{"responses": tr.Responses.Data, "responses_test": te.Responses.Data} {
-		if i := firstNonFinite(data); i >= 0 {
-			bad(key, "non-finite value %v at flat index %d", data[i], i)
-		}
-	}
+	checkFinite(bad, "stimuli", tr.Stimuli.Pix)
+	checkFinite(bad, "stimuli_test", te.Stimuli.Pix)
+	checkFinite(bad, "responses", tr.Responses.Data)
+	checkFinite(bad, "responses_test", te.Responses.Data)
 	return errors.Join(errs...)
 }
 
-func firstNonFinite32(xs []float32) int {
-	for i, x := range xs {
-		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
-			return i
+// checkFinite reports the first NaN or infinity of one key's data.
+func checkFinite[T float32 | float64](bad func(key, format string, args ...any), key string, data []T) {
+	for i, x := range data {
+		if v := float64(x); math.IsNaN(v) || math.IsInf(v, 0) {
+			bad(key, "non-finite value %v at flat index %d", v, i)
+			return
 		}
 	}
-	return -1
-}
-
-func firstNonFinite(xs []float64) int {
-	for i, x := range xs {
-		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return i
-		}
-	}
-	return -1
 }
 
 // LoadLabels reads a (4,n) unicode label file. n < 0 accepts any count.

@@ -30,7 +30,7 @@ func Dataset() (*kay.Dataset, error) {
 
 // About says which dataset d is, for the first cell of a notebook.
 func About(d *kay.Dataset) string {
-	if _, err := os.Stat(d.Dir + "/" + synth.TruthFile); err == nil {
+	if synth.IsSynthetic(d.Dir) {
 		return fmt.Sprintf("dataset: %s (synthetic Kay-format data, the embedded default; set %s to use the real data)", d.Dir, synth.DataDirEnv)
 	}
 	return "dataset: " + d.Dir

@@ -20,6 +20,13 @@ import (
 // TruthFile holds the planted parameters beside the dataset.
 const TruthFile = "synth_truth.npz"
 
+// IsSynthetic reports whether dir holds a complete simulated dataset: the
+// truth file is written last, so its presence also marks a finished one.
+func IsSynthetic(dir string) bool {
+	_, err := os.Stat(filepath.Join(dir, TruthFile))
+	return err == nil
+}
+
 // Truth is everything the simulator planted.
 type Truth struct {
 	Config       Config
@@ -279,7 +286,7 @@ const DataDirEnv = "DT_DATA_DIR"
 // profile, seed 1), generating it under cacheRoot on first use.
 func EnsureDefault(cacheRoot string, progressOut io.Writer) (string, error) {
 	dir := filepath.Join(cacheRoot, "synth", "quick-seed1-"+Version)
-	if _, err := os.Stat(filepath.Join(dir, TruthFile)); err == nil {
+	if IsSynthetic(dir) {
 		return dir, nil
 	}
 	cfg, err := Profile("quick", 1)
@@ -301,7 +308,7 @@ func EnsureDefault(cacheRoot string, progressOut io.Writer) (string, error) {
 		return "", err
 	}
 	if err := os.Rename(tmp, dir); err != nil {
-		if _, statErr := os.Stat(filepath.Join(dir, TruthFile)); statErr == nil {
+		if IsSynthetic(dir) {
 			return dir, nil // another process made it first
 		}
 		return "", err
