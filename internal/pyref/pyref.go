@@ -48,3 +48,13 @@ func Run(t testing.TB, script string, args ...string) string {
 	}
 	return out.String()
 }
+
+// RunFile executes a Python script file with args, as Run.
+func RunFile(t testing.TB, path string, args ...string) string {
+	t.Helper()
+	script, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Run(t, string(script), args...)
+}

@@ -92,6 +92,16 @@ func Available() []string {
 	return l
 }
 
+// Local lists the backends that run here without further installs: the
+// pure-Go one always, ONNX Runtime when its library is found. Tests check
+// every model on each.
+func Local() []string {
+	if _, ok := ORTLibrary(); ok {
+		return []string{"go", "onnx"}
+	}
+	return []string{"go"}
+}
+
 // New resolves spec and starts the backend. For ONNX Runtime it points
 // compute-onnx at the library and forbids its auto-installer, which would try
 // to reach GitHub.

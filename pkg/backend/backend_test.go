@@ -40,13 +40,7 @@ func TestResolveExplicitAndUnknown(t *testing.T) {
 // TestBackendsCompute runs a small graph on every backend that can start here
 // and checks it against the closed form.
 func TestBackendsCompute(t *testing.T) {
-	specs := []string{"go"}
-	if _, ok := ORTLibrary(); ok {
-		specs = append(specs, "onnx")
-	} else {
-		t.Logf("ONNX Runtime library absent (%s): only the pure-Go backend is checked", ORTCachePath())
-	}
-	for _, spec := range specs {
+	for _, spec := range Local() {
 		b, c, err := New(spec)
 		if err != nil {
 			t.Fatal(err)

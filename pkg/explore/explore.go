@@ -11,7 +11,6 @@ import (
 	"sort"
 
 	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/vg"
 
 	"github.com/decodingthoughts/decoding-thoughts/pkg/atomicfile"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/kay"
@@ -67,12 +66,6 @@ func Summarize(d *kay.Dataset) (Summary, error) {
 	s.TrainCount, s.TestCount = sel.ClassCounts(sel.Train), sel.ClassCounts(sel.Test)
 	return s, nil
 }
-
-// Size of every figure.
-const (
-	Width  = 7 * vg.Inch
-	Height = 4.5 * vg.Inch
-)
 
 // ExampleStimulus shows training image i with its four labels.
 func ExampleStimulus(d *kay.Dataset, i int) (*plot.Plot, error) {
@@ -151,37 +144,15 @@ func ResponseHeatmap(d *kay.Dataset) *plot.Plot {
 
 // Figures draws every figure of notebook 01.
 func Figures(d *kay.Dataset) ([]plots.Figure, error) {
-	type fig struct {
-		name   string
-		draw   func() (*plot.Plot, error)
-		square bool
-	}
-	list := []fig{
-		{"example_stimulus", func() (*plot.Plot, error) { return ExampleStimulus(d, 0) }, true},
-		{"unique_labels_per_level", func() (*plot.Plot, error) { return UniqueLabelsPerLevel(d) }, false},
-		{"class_counts_level1", func() (*plot.Plot, error) { return ClassCounts(d, 1) }, false},
-		{"class_counts_level2", func() (*plot.Plot, error) { return ClassCounts(d, 2) }, false},
-		{"voxels_per_roi", func() (*plot.Plot, error) { return VoxelsPerROI(d) }, false},
-		{"response_histogram", func() (*plot.Plot, error) { return ResponseHistogram(d, 0) }, false},
-		{"response_heatmap", func() (*plot.Plot, error) { return ResponseHeatmap(d), nil }, false},
-	}
-	var out []plots.Figure
-	for _, f := range list {
-		p, err := f.draw()
-		if err != nil {
-			return nil, fmt.Errorf("figure %s: %w", f.name, err)
-		}
-		w, h := Width, Height
-		if f.square {
-			w, h = 5*vg.Inch, 5*vg.Inch
-		}
-		r, err := plots.Render(f.name, p, w, h)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, nil
+	return plots.RenderAll(
+		plots.Spec{Name: "example_stimulus", Draw: func() (*plot.Plot, error) { return ExampleStimulus(d, 0) }, Square: true},
+		plots.Spec{Name: "unique_labels_per_level", Draw: func() (*plot.Plot, error) { return UniqueLabelsPerLevel(d) }},
+		plots.Spec{Name: "class_counts_level1", Draw: func() (*plot.Plot, error) { return ClassCounts(d, 1) }},
+		plots.Spec{Name: "class_counts_level2", Draw: func() (*plot.Plot, error) { return ClassCounts(d, 2) }},
+		plots.Spec{Name: "voxels_per_roi", Draw: func() (*plot.Plot, error) { return VoxelsPerROI(d) }},
+		plots.Spec{Name: "response_histogram", Draw: func() (*plot.Plot, error) { return ResponseHistogram(d, 0) }},
+		plots.Spec{Name: "response_heatmap", Draw: func() (*plot.Plot, error) { return ResponseHeatmap(d), nil }},
+	)
 }
 
 // Write saves every figure as PNG and summary.json into out.
@@ -194,10 +165,8 @@ func Write(d *kay.Dataset, out string) (Summary, error) {
 	if err != nil {
 		return s, err
 	}
-	for _, f := range figs {
-		if err := f.Save(out); err != nil {
-			return s, err
-		}
+	if err := plots.SaveAll(out, figs); err != nil {
+		return s, err
 	}
 	js, err := json.MarshalIndent(s, "", "  ")
 	if err != nil {

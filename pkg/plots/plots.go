@@ -181,3 +181,49 @@ func Gray(title string, h, w int, pix []float32) *plot.Plot {
 	p.HideAxes()
 	return p
 }
+
+// The project's two figure sizes: wide (plots over an axis) and square
+// (images and matrices).
+const (
+	WideW, WideH     = 7 * vg.Inch, 4.5 * vg.Inch
+	SquareW, SquareH = 5 * vg.Inch, 5 * vg.Inch
+)
+
+// Spec is a figure to draw: its file name, how to draw it, and its shape.
+type Spec struct {
+	Name   string
+	Draw   func() (*plot.Plot, error)
+	Square bool
+}
+
+// RenderAll draws and renders every spec in order; the error names the
+// figure that failed.
+func RenderAll(specs ...Spec) ([]Figure, error) {
+	out := make([]Figure, 0, len(specs))
+	for _, s := range specs {
+		p, err := s.Draw()
+		if err != nil {
+			return nil, fmt.Errorf("figure %s: %w", s.Name, err)
+		}
+		w, h := WideW, WideH
+		if s.Square {
+			w, h = SquareW, SquareH
+		}
+		f, err := Render(s.Name, p, w, h)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+// SaveAll writes every figure into dir.
+func SaveAll(dir string, figs []Figure) error {
+	for _, f := range figs {
+		if err := f.Save(dir); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,202 @@
+package decoder
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/gomlx/compute"
+	"gonum.org/v1/plot"
+
+	"github.com/decodingthoughts/decoding-thoughts/pkg/atomicfile"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/kay"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/metrics"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/npfile"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/plots"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/train"
+)
+
+// Name is how the decoder is called in checkpoints and in the study's
+// outputs (embeddings/fmri.npz).
+const Name = "fmri"
+
+// Options is a decoder run's recipe; DefaultOptions is the original's.
+type Options struct {
+	Filter   kay.Filter
+	Train    train.Config
+	Seed     int64     // initial weights, dropout, sampling
+	Progress io.Writer // epoch lines (and a bar on a terminal)
+}
+
+// DefaultOptions: level-0 classes without the ignore list, ROIs V1..LatOcc,
+// Adam lr 0.01, batch 128, 10 epochs, class-balanced sampling, the last
+// epoch's weights, seed 1.
+func DefaultOptions() Options {
+	return Options{
+		Filter: kay.DefaultFilter(),
+		Train: train.Config{Epochs: 10, BatchSize: 128, LearningRate: 0.01, Balanced: true,
+			Keep: train.KeepLast, Label: "fmri"},
+		Seed: 1,
+	}
+}
+
+// Meta is what a decoder checkpoint records besides the weights.
+type Meta struct {
+	Model   string        `json:"model"`
+	Config  Config        `json:"config"`
+	Classes []string      `json:"classes"`
+	ROIs    []int         `json:"rois"`
+	Voxels  []int         `json:"voxels"` // dataset voxel indices, in input order
+	Seed    int64         `json:"seed"`
+	History train.History `json:"history"`
+}
+
+// Result is a trained decoder with its test-set evaluation.
+type Result struct {
+	Meta   Meta
+	Sel    *kay.Selection
+	Model  *train.Model
+	Test   train.Output // eval-mode logits and embeddings, test images in dataset order
+	Report metrics.Report
+}
+
+// Run selects the images and voxels, trains the decoder on the training split
+// (validating on the test split after each epoch, as the original), and
+// evaluates it on the test split.
+func Run(ctx context.Context, b compute.Backend, d *kay.Dataset, opt Options) (*Result, error) {
+	sel, err := d.Select(opt.Filter)
+	if err != nil {
+		return nil, err
+	}
+	tr, te := Data(d, sel)
+	cfg := Default(len(sel.Voxels), len(sel.Classes))
+	m, err := train.New(b, cfg, opt.Seed)
+	if err != nil {
+		return nil, err
+	}
+	tc := opt.Train
+	tc.Seed, tc.Progress = opt.Seed, opt.Progress
+	h, err := train.Fit(ctx, m, tr, te, len(sel.Classes), tc)
+	if err != nil {
+		return nil, err
+	}
+	out, rep, err := train.Evaluate(m, te, sel.Classes)
+	if err != nil {
+		return nil, err
+	}
+	meta := Meta{Model: Name, Config: cfg, Classes: sel.Classes, ROIs: opt.Filter.ROIs, Voxels: sel.Voxels, Seed: opt.Seed, History: h}
+	return &Result{Meta: meta, Sel: sel, Model: m, Test: out, Report: rep}, nil
+}
+
+// Data gathers the selected voxels of the selected images of both splits.
+func Data(d *kay.Dataset, sel *kay.Selection) (tr, te train.Data) {
+	x, n, v := sel.Rows(d.Train.Responses, sel.Train)
+	tr = train.Data{X: x, N: n, D: v, Y: sel.Train.Y}
+	x, n, v = sel.Rows(d.Test.Responses, sel.Test)
+	te = train.Data{X: x, N: n, D: v, Y: sel.Test.Y}
+	return tr, te
+}
+
+// Load reads a decoder checkpoint onto backend b.
+func Load(b compute.Backend, path string) (*train.Model, Meta, error) {
+	entries, raw, err := train.ReadCheckpoint(path)
+	if err != nil {
+		return nil, Meta{}, err
+	}
+	var meta Meta
+	if err := json.Unmarshal(raw, &meta); err != nil {
+		return nil, Meta{}, fmt.Errorf("%s: metadata: %w", path, err)
+	}
+	if meta.Model != Name {
+		return nil, Meta{}, fmt.Errorf("%s: a %q checkpoint, not an fMRI decoder's", path, meta.Model)
+	}
+	if err := meta.Config.Validate(); err != nil {
+		return nil, Meta{}, fmt.Errorf("%s: %w", path, err)
+	}
+	m, err := train.New(b, meta.Config, meta.Seed)
+	if err != nil {
+		return nil, Meta{}, err
+	}
+	if err := m.Load(entries); err != nil {
+		return nil, Meta{}, fmt.Errorf("%s: %w", path, err)
+	}
+	return m, meta, nil
+}
+
+// Figures are the run's loss and accuracy curves and test confusion matrix.
+func (r *Result) Figures() ([]plots.Figure, error) {
+	loss, acc, err := train.Curves("fMRI decoder", r.Meta.History)
+	if err != nil {
+		return nil, err
+	}
+	return plots.RenderAll(
+		plots.Spec{Name: "fmri_loss", Draw: func() (*plot.Plot, error) { return loss, nil }},
+		plots.Spec{Name: "fmri_accuracy", Draw: func() (*plot.Plot, error) { return acc, nil }},
+		plots.Spec{Name: "fmri_confusion", Square: true, Draw: func() (*plot.Plot, error) {
+			return train.ConfusionPlot("fMRI decoder, test set", r.Report)
+		}},
+	)
+}
+
+// Files written by Write into its folder.
+const (
+	CheckpointFile = "checkpoint.npz"
+	MetricsFile    = "metrics.json"
+	EmbeddingsFile = "embeddings.npz"
+)
+
+// Write saves the checkpoint, metrics.json (history and test report),
+// embeddings.npz (see Embeddings) and the figures into dir.
+func (r *Result) Write(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	if err := r.Model.Save(filepath.Join(dir, CheckpointFile), r.Meta); err != nil {
+		return err
+	}
+	js, err := json.MarshalIndent(struct {
+		Model   string         `json:"model"`
+		Classes []string       `json:"classes"`
+		Voxels  int            `json:"voxels"`
+		Train   int            `json:"n_train"`
+		History train.History  `json:"history"`
+		Test    metrics.Report `json:"test"`
+	}{Name, r.Meta.Classes, len(r.Meta.Voxels), len(r.Sel.Train.Y), r.Meta.History, r.Report}, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := atomicfile.WriteBytes(filepath.Join(dir, MetricsFile), append(js, '\n')); err != nil {
+		return err
+	}
+	if err := npfile.WriteNPZ(filepath.Join(dir, EmbeddingsFile), r.Embeddings()...); err != nil {
+		return err
+	}
+	figs, err := r.Figures()
+	if err != nil {
+		return err
+	}
+	return plots.SaveAll(dir, figs)
+}
+
+// Embeddings are the test split's arrays for re-analysis: "embedding"
+// (N, 100) float32 in the test set's order, "label" (N,) int64 class
+// indices, "index" (N,) int64 image indices into the test split, "logits"
+// (N, C) float32 and "classes" (C,) the class names.
+func (r *Result) Embeddings() []npfile.Entry {
+	o := r.Test
+	label := make([]int64, o.N)
+	index := make([]int64, o.N)
+	for i := range o.N {
+		label[i], index[i] = int64(r.Sel.Test.Y[i]), int64(r.Sel.Test.Index[i])
+	}
+	return []npfile.Entry{
+		{Key: "embedding", Array: npfile.Array{Shape: []int{o.N, o.E}, Data: o.Embedding}},
+		{Key: "label", Array: npfile.Array{Shape: []int{o.N}, Data: label}},
+		{Key: "index", Array: npfile.Array{Shape: []int{o.N}, Data: index}},
+		{Key: "logits", Array: npfile.Array{Shape: []int{o.N, o.C}, Data: o.Logits}},
+		{Key: "classes", Array: npfile.Array{Shape: []int{len(r.Meta.Classes)}, Data: r.Meta.Classes}},
+	}
+}

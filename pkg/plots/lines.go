@@ -1,0 +1,105 @@
+package plots
+
+import (
+	"fmt"
+	"math"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/plotutil"
+	"gonum.org/v1/plot/vg"
+)
+
+// Lines draws one line with point markers per series over the shared x
+// values (training curves, accuracy against blur level).
+func Lines(title, xlabel, ylabel string, x []float64, series ...Series) (*plot.Plot, error) {
+	p := plot.New()
+	p.Title.Text = title
+	p.X.Label.Text = xlabel
+	p.Y.Label.Text = ylabel
+	for k, s := range series {
+		if len(s.Values) != len(x) {
+			return nil, fmt.Errorf("%s: series %q has %d values for %d x values", title, s.Label, len(s.Values), len(x))
+		}
+		pts := make(plotter.XYs, len(x))
+		for i := range x {
+			pts[i] = plotter.XY{X: x[i], Y: s.Values[i]}
+		}
+		l, sc, err := plotter.NewLinePoints(pts)
+		if err != nil {
+			return nil, fmt.Errorf("%s: series %q: %w", title, s.Label, err)
+		}
+		l.Color, sc.Color = plotutil.Color(k), plotutil.Color(k)
+		l.Dashes = plotutil.Dashes(k)
+		sc.Shape = plotutil.Shape(k)
+		p.Add(l, sc)
+		p.Legend.Add(s.Label, l, sc)
+	}
+	p.Legend.Top = true
+	p.Add(plotter.NewGrid())
+	return p, nil
+}
+
+// Matrix shows a small labelled matrix (a confusion matrix, a class-by-class
+// similarity matrix, ROIs by models) with row 0 at the top, names on both
+// axes, and each cell annotated with format (e.g. "%.0f", "%.2f"; "" for
+// none). Colours span [lo, hi] on the diverging blue-white-red map.
+func Matrix(title, xlabel, ylabel string, rowNames, colNames []string, data []float64, lo, hi float64, format string) (*plot.Plot, error) {
+	rows, cols := len(rowNames), len(colNames)
+	if len(data) != rows*cols {
+		return nil, fmt.Errorf("%s: %d values for %d x %d names", title, len(data), rows, cols)
+	}
+	p := plot.New()
+	p.Title.Text = title
+	p.X.Label.Text = xlabel
+	p.Y.Label.Text = ylabel
+	p.Add(plotter.NewImage(matrixImage(rows, cols, data, lo, hi, math.MaxInt), 0, 0, float64(cols), float64(rows)))
+	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 0, float64(cols), 0, float64(rows)
+	p.X.Tick.Marker = nameTicks(colNames, false)
+	p.Y.Tick.Marker = nameTicks(rowNames, true)
+	if cols > 4 {
+		p.X.Tick.Label.Rotation = math.Pi / 4
+		p.X.Tick.Label.XAlign = -1
+		p.X.Tick.Label.YAlign = -0.5
+	}
+	if format == "" {
+		return p, nil
+	}
+	return Annotate(p, rows, cols, data, format)
+}
+
+// Annotate writes each value of a rows x cols matrix drawn by Matrix at the
+// centre of its cell, formatted with format.
+func Annotate(p *plot.Plot, rows, cols int, data []float64, format string) (*plot.Plot, error) {
+	var xys plotter.XYLabels
+	for r := range rows {
+		for c := range cols {
+			xys.XYs = append(xys.XYs, plotter.XY{X: float64(c) + 0.5, Y: float64(rows-r) - 0.5})
+			xys.Labels = append(xys.Labels, fmt.Sprintf(format, data[r*cols+c]))
+		}
+	}
+	labels, err := plotter.NewLabels(xys)
+	if err != nil {
+		return nil, err
+	}
+	for i := range labels.TextStyle {
+		labels.TextStyle[i].XAlign, labels.TextStyle[i].YAlign = -0.5, -0.5
+		labels.TextStyle[i].Font.Size = vg.Points(math.Max(6, math.Min(12, 80/float64(max(rows, cols)))))
+	}
+	p.Add(labels)
+	return p, nil
+}
+
+// nameTicks puts one label at the centre of each cell; flipped counts rows
+// from the top.
+func nameTicks(names []string, flipped bool) plot.ConstantTicks {
+	ticks := make(plot.ConstantTicks, len(names))
+	for i, n := range names {
+		v := float64(i) + 0.5
+		if flipped {
+			v = float64(len(names)-i) - 0.5
+		}
+		ticks[i] = plot.Tick{Value: v, Label: n}
+	}
+	return ticks
+}
