@@ -8,16 +8,22 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/gomlx/compute"
+
 	"github.com/decodingthoughts/decoding-thoughts/pkg/backend"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/cachedir"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/decoder"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/explore"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/kay"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/synth"
 )
 
-// common are the flags every command takes.
+// common are the flags every command takes, and the backend they chose.
 type common struct {
-	backend string
+	backend  string
+	workload backend.Workload
+	compute  bool // start a backend after parsing
+	b        compute.Backend
 }
 
 func newFlags(name string, c *common) *flag.FlagSet {
@@ -26,17 +32,8 @@ func newFlags(name string, c *common) *flag.FlagSet {
 	return fs
 }
 
-// announceBackend prints the backend line every command starts with.
-func announceBackend(spec string) error {
-	b, choice, err := backend.New(spec)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintln(os.Stderr, backend.Describe(b, choice))
-	b.Finalize()
-	return nil
-}
-
+// parse parses the flags, then starts the backend and prints the line every
+// command starts with.
 func parse(fs *flag.FlagSet, args []string, c *common) error {
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -44,11 +41,21 @@ func parse(fs *flag.FlagSet, args []string, c *common) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments %v", fs.Args())
 	}
-	return announceBackend(c.backend)
+	if !c.compute { // still refuse a backend that does not exist
+		_, err := backend.Resolve(c.backend, c.workload)
+		return err
+	}
+	b, choice, err := backend.New(c.backend, c.workload)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(os.Stderr, backend.Describe(b, choice))
+	c.b = b
+	return nil
 }
 
 func runBackend(_ context.Context, args []string) error {
-	var c common
+	c := common{compute: true}
 	fs := newFlags("backend", &c)
 	if err := parse(fs, args, &c); err != nil {
 		return err
@@ -123,24 +130,28 @@ func loadData(dir string) (*kay.Dataset, error) {
 }
 
 // dataCommand parses the flags of a command that reads a dataset and writes
-// into --out, and loads the dataset.
-func dataCommand(name string, args []string) (*kay.Dataset, string, error) {
-	var c common
+// into --out (register adds the command's own flags), starts a backend for
+// the workload if compute is set, and loads the dataset.
+func dataCommand(name string, args []string, register func(fs *flag.FlagSet), compute bool, w backend.Workload) (*kay.Dataset, string, compute.Backend, error) {
+	c := common{compute: compute, workload: w}
 	fs := newFlags(name, &c)
 	dataDir := fs.String("data-dir", "", "dataset folder (default $DT_DATA_DIR, else the embedded default)")
 	out := fs.String("out", "", "output folder (required)")
+	if register != nil {
+		register(fs)
+	}
 	if err := parse(fs, args, &c); err != nil {
-		return nil, "", err
+		return nil, "", nil, err
 	}
 	if *out == "" {
-		return nil, "", errors.New("--out is required")
+		return nil, "", nil, errors.New("--out is required")
 	}
 	d, err := loadData(*dataDir)
-	return d, *out, err
+	return d, *out, c.b, err
 }
 
 func runExplore(_ context.Context, args []string) error {
-	d, out, err := dataCommand("explore", args)
+	d, out, _, err := dataCommand("explore", args, nil, false, 0)
 	if err != nil {
 		return err
 	}
@@ -154,7 +165,7 @@ func runExplore(_ context.Context, args []string) error {
 }
 
 func runStudy(ctx context.Context, args []string) error {
-	d, out, err := dataCommand("study", args)
+	d, out, b, err := dataCommand("study", args, nil, true, backend.Dense)
 	if err != nil {
 		return err
 	}
@@ -164,6 +175,14 @@ func runStudy(ctx context.Context, args []string) error {
 		return err
 	}
 	fmt.Printf("study: explore stage written to %s (%d classes: %v)\n", filepath.Join(out, "explore"), len(s.Classes), s.Classes)
-	fmt.Println("study: the fMRI DNN, CNN, RSA and robustness stages are not built yet")
+	fmt.Fprintln(os.Stderr, "stage fmri")
+	opt := decoder.DefaultOptions()
+	opt.Progress = os.Stderr
+	r, err := trainDecoder(ctx, b, d, opt, filepath.Join(out, decoder.Name))
+	if err != nil {
+		return err
+	}
+	fmt.Printf("study: fMRI decoder test accuracy %.3f, macro F1 %.3f\n", r.Report.Accuracy, r.Report.Macro.F1)
+	fmt.Println("study: the CNN, RSA and robustness stages are not built yet")
 	return ctx.Err()
 }

@@ -3,6 +3,7 @@
 //	decoding-thoughts synth    --profile quick|full --seed N [--null] --out DIR
 //	decoding-thoughts download --out DIR
 //	decoding-thoughts explore  [--data-dir DIR] --out DIR
+//	decoding-thoughts train-fmri [--data-dir DIR] --out DIR [--epochs N --lr X --seed N --keep last|best --rois V1,...]
 //	decoding-thoughts study    [--data-dir DIR] --out DIR   (the stages built so far)
 //	decoding-thoughts backend
 //
@@ -27,11 +28,12 @@ type command struct {
 }
 
 var commands = map[string]command{
-	"synth":    {"generate a synthetic Kay-format dataset with ground truth", runSynth},
-	"download": {"download the real Kay dataset from OSF (resumable, verified)", runDownload},
-	"explore":  {"dataset summary and the exploratory figures (notebook 01)", runExplore},
-	"study":    {"run every stage built so far on a dataset, into one folder", runStudy},
-	"backend":  {"show which compute backend would run the models", runBackend},
+	"synth":      {"generate a synthetic Kay-format dataset with ground truth", runSynth},
+	"download":   {"download the real Kay dataset from OSF (resumable, verified)", runDownload},
+	"explore":    {"dataset summary and the exploratory figures (notebook 01)", runExplore},
+	"study":      {"run every stage built so far on a dataset, into one folder", runStudy},
+	"train-fmri": {"train the fMRI decoder (notebook 03): checkpoint, metrics, embeddings, figures", runTrainFMRI},
+	"backend":    {"show which compute backend would run the models", runBackend},
 }
 
 func usage() {
@@ -42,7 +44,7 @@ func usage() {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(os.Stderr, "  %-9s %s\n", n, commands[n].summary)
+		fmt.Fprintf(os.Stderr, "  %-11s %s\n", n, commands[n].summary)
 	}
 	fmt.Fprintf(os.Stderr, "\nrun 'decoding-thoughts <command> -h' for its flags\n")
 }

@@ -51,10 +51,23 @@ type Choice struct {
 	Note   string // why it was chosen, for the user
 }
 
+// Workload is the kind of computation a backend is chosen for, since the
+// fastest CPU backend differs: ONNX Runtime runs convolutions at PyTorch's
+// speed where the pure-Go backend is ~100x slower, while for training the
+// fully connected networks (the fMRI decoder, the CNN heads) the pure-Go
+// backend measured 1.7x PyTorch against ONNX Runtime's 0.9x
+// (pkg/decoder BenchmarkEpoch).
+type Workload int
+
+const (
+	Convolutions Workload = iota // CNN backbones: auto prefers ONNX Runtime
+	Dense                        // fully connected training: auto prefers pure Go
+)
+
 // Resolve turns a user's spec (flag value; "" means $DT_BACKEND, then
 // $GOMLX_BACKEND, then auto) into a GoMLX configuration. It does not start
 // anything.
-func Resolve(spec string) (Choice, error) {
+func Resolve(spec string, w Workload) (Choice, error) {
 	source := "--backend"
 	if spec == "" {
 		spec, source = os.Getenv(EnvVar), "$"+EnvVar
@@ -65,6 +78,9 @@ func Resolve(spec string) (Choice, error) {
 		}
 	}
 	if spec == "" || spec == "auto" {
+		if w == Dense {
+			return Choice{Config: "go", Note: "auto: pure Go, the fastest CPU backend for fully connected training"}, nil
+		}
 		if lib, ok := ORTLibrary(); ok {
 			return Choice{Config: "onnx:cpu", Note: "auto: ONNX Runtime library found at " + lib}, nil
 		}
@@ -105,8 +121,8 @@ func Local() []string {
 // New resolves spec and starts the backend. For ONNX Runtime it points
 // compute-onnx at the library and forbids its auto-installer, which would try
 // to reach GitHub.
-func New(spec string) (compute.Backend, Choice, error) {
-	c, err := Resolve(spec)
+func New(spec string, w Workload) (compute.Backend, Choice, error) {
+	c, err := Resolve(spec, w)
 	if err != nil {
 		return nil, c, err
 	}

@@ -13,25 +13,33 @@ func TestResolveAutoFollowsTheLibrary(t *testing.T) {
 	t.Setenv(EnvVar, "")
 	t.Setenv("GOMLX_BACKEND", "")
 	t.Setenv(ORTLibraryEnv, filepath.Join(t.TempDir(), "missing.so"))
-	c, err := Resolve("")
+	c, err := Resolve("", Convolutions)
 	if err != nil || c.Config != "go" {
 		t.Fatalf("no library: want go, got %+v %v", c, err)
 	}
 	lib := filepath.Join(t.TempDir(), "libonnxruntime.so.1")
 	_ = os.WriteFile(lib, nil, 0o644)
 	t.Setenv(ORTLibraryEnv, lib)
-	c, err = Resolve("auto")
+	c, err = Resolve("auto", Convolutions)
 	if err != nil || c.Config != "onnx:cpu" {
 		t.Fatalf("library present: want onnx:cpu, got %+v %v", c, err)
+	}
+	// Fully connected training prefers pure Go whatever is installed, unless
+	// the user names a backend.
+	if c, err = Resolve("auto", Dense); err != nil || c.Config != "go" {
+		t.Fatalf("dense workload: want go, got %+v %v", c, err)
+	}
+	if c, err = Resolve("onnx", Dense); err != nil || c.Config != "onnx:cpu" {
+		t.Fatalf("dense workload, onnx named: want onnx:cpu, got %+v %v", c, err)
 	}
 }
 
 func TestResolveExplicitAndUnknown(t *testing.T) {
 	t.Setenv(EnvVar, "go")
-	if c, err := Resolve(""); err != nil || c.Config != "go" || !strings.Contains(c.Note, EnvVar) {
+	if c, err := Resolve("", Convolutions); err != nil || c.Config != "go" || !strings.Contains(c.Note, EnvVar) {
 		t.Fatalf("env choice: %+v %v", c, err)
 	}
-	_, err := Resolve("tpu")
+	_, err := Resolve("tpu", Convolutions)
 	if err == nil || !strings.Contains(err.Error(), `backend "tpu" is not compiled in`) {
 		t.Fatalf("unknown backend: %v", err)
 	}
@@ -41,7 +49,7 @@ func TestResolveExplicitAndUnknown(t *testing.T) {
 // and checks it against the closed form.
 func TestBackendsCompute(t *testing.T) {
 	for _, spec := range Local() {
-		b, c, err := New(spec)
+		b, c, err := New(spec, Convolutions)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -11,6 +11,7 @@ package decoder
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
@@ -57,4 +58,25 @@ func (c Config) Forward(scope *model.Scope, x *graph.Node) (logits, embedding *g
 	embedding = x
 	logits = nn.Linear(scope.In("fc%d", len(widths)+1), x, c.Classes)
 	return logits, embedding
+}
+
+// Summary lists the layers with their output widths and parameter counts,
+// as torchinfo would.
+func (c Config) Summary() string {
+	var b strings.Builder
+	widths := append(append([]int{}, c.Hidden...), c.Embedding)
+	in, total := c.Voxels, 0
+	row := func(name, kind string, out, params int) {
+		fmt.Fprintf(&b, "%-5s %-40s %6d %10d\n", name, kind, out, params)
+		total += params
+	}
+	fmt.Fprintf(&b, "%-5s %-40s %6s %10s\n", "layer", "", "out", "params")
+	for i, w := range widths {
+		row(fmt.Sprintf("fc%d", i+1), fmt.Sprintf("Linear(%d, %d)", in, w), w, in*w+w)
+		row(fmt.Sprintf("bn%d", i+1), fmt.Sprintf("BatchNorm1d(%d) + ReLU + Dropout(%.1f)", w, c.Dropout), w, 2*w)
+		in = w
+	}
+	row(fmt.Sprintf("fc%d", len(widths)+1), fmt.Sprintf("Linear(%d, %d) -> logits", in, c.Classes), c.Classes, in*c.Classes+c.Classes)
+	fmt.Fprintf(&b, "trainable parameters: %d; embedding: the %d-d output of bn%d's block\n", total, c.Embedding, len(widths))
+	return b.String()
 }

@@ -66,7 +66,7 @@ func TestEvalParityWithTorch(t *testing.T) {
 	}
 	for _, spec := range backend.Local() {
 		t.Run(spec, func(t *testing.T) {
-			b, _, err := backend.New(spec)
+			b, _, err := backend.New(spec, backend.Dense)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -124,7 +124,7 @@ func TestTrainingStepParityWithTorch(t *testing.T) {
 	if err := npfile.WriteNPY(ys, npfile.Array{Shape: []int{data.N}, Data: y64}); err != nil {
 		t.Fatal(err)
 	}
-	b, _, err := backend.New("")
+	b, _, err := backend.New("", backend.Dense)
 	if err != nil {
 		t.Fatal(err)
 	}

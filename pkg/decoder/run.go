@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/gomlx/compute"
 	"gonum.org/v1/plot"
@@ -48,7 +49,7 @@ type Meta struct {
 	Model   string        `json:"model"`
 	Config  Config        `json:"config"`
 	Classes []string      `json:"classes"`
-	ROIs    []int         `json:"rois"`
+	Filter  kay.Filter    `json:"filter"`
 	Voxels  []int         `json:"voxels"` // dataset voxel indices, in input order
 	Seed    int64         `json:"seed"`
 	History train.History `json:"history"`
@@ -87,7 +88,7 @@ func Run(ctx context.Context, b compute.Backend, d *kay.Dataset, opt Options) (*
 	if err != nil {
 		return nil, err
 	}
-	meta := Meta{Model: Name, Config: cfg, Classes: sel.Classes, ROIs: opt.Filter.ROIs, Voxels: sel.Voxels, Seed: opt.Seed, History: h}
+	meta := Meta{Model: Name, Config: cfg, Classes: sel.Classes, Filter: opt.Filter, Voxels: sel.Voxels, Seed: opt.Seed, History: h}
 	return &Result{Meta: meta, Sel: sel, Model: m, Test: out, Report: rep}, nil
 }
 
@@ -98,6 +99,31 @@ func Data(d *kay.Dataset, sel *kay.Selection) (tr, te train.Data) {
 	x, n, v = sel.Rows(d.Test.Responses, sel.Test)
 	te = train.Data{X: x, N: n, D: v, Y: sel.Test.Y}
 	return tr, te
+}
+
+// Open reloads a run written by Write from dir and re-evaluates it on d's
+// test split; the dataset must give the same selection the run was trained
+// on (same classes and voxels), or the error says what differs.
+func Open(b compute.Backend, dir string, d *kay.Dataset) (*Result, error) {
+	path := filepath.Join(dir, CheckpointFile)
+	m, meta, err := Load(b, path)
+	if err != nil {
+		return nil, err
+	}
+	sel, err := d.Select(meta.Filter)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if !slices.Equal(sel.Classes, meta.Classes) || !slices.Equal(sel.Voxels, meta.Voxels) {
+		return nil, fmt.Errorf("%s: trained on classes %v and %d voxels; dataset %s gives %v and %d voxels",
+			path, meta.Classes, len(meta.Voxels), d.Dir, sel.Classes, len(sel.Voxels))
+	}
+	_, te := Data(d, sel)
+	out, rep, err := train.Evaluate(m, te, sel.Classes)
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Meta: meta, Sel: sel, Model: m, Test: out, Report: rep}, nil
 }
 
 // Load reads a decoder checkpoint onto backend b.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 )
 
 // DefaultIgnore is the original study's ignore list: level-0 classes too rare
@@ -15,9 +16,9 @@ var DefaultROIs = []int{1, 2, 3, 4, 5, 6, 7}
 
 // Filter says which images, classes and voxels a model sees.
 type Filter struct {
-	Level  int              // label level whose classes are the targets (0 = coarse)
-	Ignore map[int][]string // level -> class names whose images are dropped
-	ROIs   []int            // roi values whose voxels are kept; nil keeps all
+	Level  int              `json:"level"`  // label level whose classes are the targets (0 = coarse)
+	Ignore map[int][]string `json:"ignore"` // level -> class names whose images are dropped
+	ROIs   []int            `json:"rois"`   // roi values whose voxels are kept; nil keeps all
 }
 
 // DefaultFilter is the original study's: level-0 classes, the default ignore
@@ -171,4 +172,16 @@ func (l Labels) Counts(level int) map[string]int {
 		c[n]++
 	}
 	return c
+}
+
+// Table lists the class map: index, name, training and test counts.
+func (s *Selection) Table() string {
+	var b strings.Builder
+	tr, te := s.ClassCounts(s.Train), s.ClassCounts(s.Test)
+	fmt.Fprintf(&b, "%-5s %-22s %6s %5s\n", "class", "name", "train", "test")
+	for c, name := range s.Classes {
+		fmt.Fprintf(&b, "%-5d %-22s %6d %5d\n", c, name, tr[c], te[c])
+	}
+	fmt.Fprintf(&b, "%-5s %-22s %6d %5d\n", "", "total", len(s.Train.Y), len(s.Test.Y))
+	return b.String()
 }

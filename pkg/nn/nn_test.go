@@ -15,7 +15,7 @@ import (
 // channel holding 1 and 3 has batch mean 2, biased variance 1 (used to
 // normalise) and unbiased variance 2 (used for the running average).
 func TestBatchNormTrainingStep(t *testing.T) {
-	b, _, err := backend.New("go")
+	b, _, err := backend.New("go", backend.Dense)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +47,7 @@ func TestBatchNormTrainingStep(t *testing.T) {
 // uniform distribution's standard deviation bound/sqrt(3), depend only on the
 // seed, and get torch's names and layout in the state dict.
 func TestLinearInitialisation(t *testing.T) {
-	b, _, err := backend.New("go")
+	b, _, err := backend.New("go", backend.Dense)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package plots
 
 import (
 	"fmt"
+	"image"
 	"math"
 
 	"gonum.org/v1/plot"
@@ -53,7 +54,7 @@ func Matrix(title, xlabel, ylabel string, rowNames, colNames []string, data []fl
 	p.Title.Text = title
 	p.X.Label.Text = xlabel
 	p.Y.Label.Text = ylabel
-	p.Add(plotter.NewImage(matrixImage(rows, cols, data, lo, hi, math.MaxInt), 0, 0, float64(cols), float64(rows)))
+	p.Add(plotter.NewImage(blocks(matrixImage(rows, cols, data, lo, hi, math.MaxInt), cellPixels), 0, 0, float64(cols), float64(rows)))
 	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 0, float64(cols), 0, float64(rows)
 	p.X.Tick.Marker = nameTicks(colNames, false)
 	p.Y.Tick.Marker = nameTicks(rowNames, true)
@@ -88,6 +89,22 @@ func Annotate(p *plot.Plot, rows, cols int, data []float64, format string) (*plo
 	}
 	p.Add(labels)
 	return p, nil
+}
+
+// cellPixels is the side of one matrix cell in the rendered image, so cells
+// keep sharp edges when the plot scales the image.
+const cellPixels = 32
+
+// blocks enlarges img by replicating each pixel k x k times.
+func blocks(img image.Image, k int) image.Image {
+	r := img.Bounds()
+	out := image.NewRGBA(image.Rect(0, 0, r.Dx()*k, r.Dy()*k))
+	for y := range r.Dy() * k {
+		for x := range r.Dx() * k {
+			out.Set(x, y, img.At(r.Min.X+x/k, r.Min.Y+y/k))
+		}
+	}
+	return out
 }
 
 // nameTicks puts one label at the centre of each cell; flipped counts rows

@@ -76,7 +76,7 @@ func blobs(seed uint64, n int) Data {
 
 func testBackend(t *testing.T) *Model {
 	t.Helper()
-	b, _, err := backend.New("")
+	b, _, err := backend.New("", backend.Dense)
 	if err != nil {
 		t.Fatal(err)
 	}

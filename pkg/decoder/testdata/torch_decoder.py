@@ -2,6 +2,7 @@
 
 usage: torch_decoder.py CHECKPOINT.npz INPUTS.npy OUT.npz eval
        torch_decoder.py CHECKPOINT.npz INPUTS.npy OUT.npz step LABELS.npy LR
+       torch_decoder.py bench N VOXELS EPOCHS THREADS
 
 eval: load the checkpoint (a torch state_dict plus __meta__) into the original's
       network and write its eval-mode logits and embedding for INPUTS.
@@ -34,7 +35,37 @@ class Decoder(nn.Module):
         return getattr(self, f"fc{self.n + 1}")(x), x
 
 
+def bench(n, voxels, epochs, threads):
+    """The benchmark peer: the original's training loop (WeightedRandomSampler,
+    batch 128, Adam lr 0.01) on random data; prints seconds per epoch after one
+    warm-up epoch."""
+    import time
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    x = torch.randn(n, voxels)
+    y = torch.randint(0, 3, (n,))
+    counts = torch.bincount(y).double()
+    sampler = torch.utils.data.WeightedRandomSampler(1.0 / counts[y], n, replacement=True)
+    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, y), batch_size=128, sampler=sampler)
+    net = Decoder({"voxels": voxels, "hidden": [512, 512], "embedding": 100, "classes": 3, "dropout": 0.6})
+    opt = torch.optim.Adam(net.parameters(), lr=0.01)
+    net.train()
+    times = []
+    for epoch in range(epochs + 1):
+        t0 = time.perf_counter()
+        for xb, yb in loader:
+            opt.zero_grad()
+            logits, _ = net(xb)
+            nn.functional.cross_entropy(logits, yb).backward()
+            opt.step()
+        times.append(time.perf_counter() - t0)
+    print(sum(times[1:]) / epochs)
+
+
 def main():
+    if sys.argv[1] == "bench":
+        bench(*map(int, sys.argv[2:6]))
+        return
     ckpt, inputs, out, mode = sys.argv[1:5]
     torch.set_num_threads(1)
     z = np.load(ckpt)

@@ -1,0 +1,66 @@
+package nb
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/gomlx/compute"
+	"github.com/janpfeifer/must"
+
+	"github.com/decodingthoughts/decoding-thoughts/pkg/backend"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/cachedir"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/decoder"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/kay"
+)
+
+// Backend starts the compute backend for fully connected training
+// ($DT_BACKEND, else auto: pure Go); verbose
+// says which.
+func Backend(verbose bool) compute.Backend {
+	b, c, err := backend.New("", backend.Dense)
+	must.M(err)
+	if verbose {
+		fmt.Println(backend.Describe(b, c))
+	}
+	return b
+}
+
+// FMRI returns the fMRI decoder trained with the original's recipe on d.
+// GoNB runs every cell as a fresh program, so the first call trains (printing
+// the backend and one line per epoch) and saves the run under the cache,
+// keyed by the dataset's files and the options; later cells reopen it in well
+// under a second.
+func FMRI(d *kay.Dataset) *decoder.Result {
+	opt := decoder.DefaultOptions()
+	dir := cachedir.Path("runs", "fmri-"+runKey(d, opt))
+	if _, err := os.Stat(filepath.Join(dir, decoder.CheckpointFile)); err == nil {
+		if r, err := decoder.Open(Backend(false), dir, d); err == nil {
+			return r
+		}
+	}
+	b := Backend(true)
+	opt.Progress = os.Stdout
+	r := must.M1(decoder.Run(context.Background(), b, d, opt))
+	must.M(r.Write(dir))
+	return r
+}
+
+// runKey hashes the dataset's files (path, size, modification time) and the
+// options, so a changed dataset or recipe trains anew.
+func runKey(d *kay.Dataset, opt any) string {
+	h := sha256.New()
+	for _, f := range []string{kay.ImagesFile, kay.LabelsFile, kay.ValLabelsFile} {
+		p := filepath.Join(d.Dir, f)
+		if st, err := os.Stat(p); err == nil {
+			fmt.Fprintln(h, p, st.Size(), st.ModTime().UnixNano())
+		}
+	}
+	js, _ := json.Marshal(opt)
+	h.Write(js)
+	return hex.EncodeToString(h.Sum(nil))[:16]
+}
