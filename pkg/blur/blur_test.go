@@ -1,0 +1,144 @@
+package blur
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"path/filepath"
+	"testing"
+
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+
+	"github.com/decodingthoughts/decoding-thoughts/internal/pyref"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/backend"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/npfile"
+)
+
+// testImage is a 48 x 40 image with structure at the borders (a gradient,
+// a bright corner) and noise, so boundary handling shows.
+func testImage() Image {
+	rng := rand.New(rand.NewPCG(1, 1))
+	img := Image{H: 48, W: 40, Pix: make([]float32, 48*40)}
+	for y := range img.H {
+		for x := range img.W {
+			v := float64(x)/10 + rng.NormFloat64()
+			if x < 5 && y < 5 {
+				v += 10
+			}
+			img.Pix[y*img.W+x] = float32(v)
+		}
+	}
+	return img
+}
+
+func maxDiff(a, b []float32) float64 {
+	d := 0.0
+	for i := range a {
+		d = math.Max(d, math.Abs(float64(a[i]-b[i])))
+	}
+	return d
+}
+
+func TestParityWithScipy(t *testing.T) {
+	pyref.Require(t, "numpy", "scipy")
+	img := testImage()
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "img.npy"), filepath.Join(dir, "ref.npz")
+	if err := npfile.WriteNPY(in, npfile.Array{Shape: []int{img.H, img.W}, Data: img.Pix}); err != nil {
+		t.Fatal(err)
+	}
+	pyref.RunFile(t, "testdata/scipy_blur.py", in, out)
+	z, err := npfile.OpenNPZ(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer z.Close()
+	for _, s := range []string{"0.5", "1", "2", "4", "8", "40"} {
+		var sigma float64
+		fmt.Sscan(s, &sigma)
+		got, err := Gaussian(img, sigma)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _ := z.Read("gaussian_" + s)
+		if d := maxDiff(got.Pix, want.Data.([]float32)); d > 1e-5 {
+			t.Errorf("sigma %s: differs from scipy.ndimage.gaussian_filter by %.3g", s, d)
+		}
+	}
+	for _, k := range []int{1, 3, 7, 15} {
+		got, err := Box(img, k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _ := z.Read(fmt.Sprintf("box_%d", k))
+		if d := maxDiff(got.Pix, want.Data.([]float32)); d > 1e-5 {
+			t.Errorf("box %d: differs from the reflect-101 box filter by %.3g", k, d)
+		}
+	}
+}
+
+// TestGraphAgreesWithPlain runs the graph op on a 2-image, 3-channel batch on
+// every local backend and compares each channel with the plain function.
+func TestGraphAgreesWithPlain(t *testing.T) {
+	img := testImage()
+	batch := make([]float32, 0, 6*len(img.Pix))
+	for c := range 6 {
+		for _, v := range img.Pix {
+			batch = append(batch, v*float32(c+1))
+		}
+	}
+	for _, spec := range backend.Local() {
+		b, _, err := backend.New(spec, backend.Convolutions)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, sigma := range []float64{0, 1, 4, 8} {
+			e := graph.MustNewExec(b, func(x *graph.Node) *graph.Node { return GaussianGraph(x, sigma) })
+			got := tensors.MustCopyFlatData[float32](e.MustExec1(tensors.FromFlatDataAndDimensions(batch, 2, 3, img.H, img.W)))
+			for c := range 6 {
+				ch := Image{H: img.H, W: img.W, Pix: batch[c*len(img.Pix) : (c+1)*len(img.Pix)]}
+				want, _ := Gaussian(ch, sigma)
+				if d := maxDiff(got[c*len(img.Pix):(c+1)*len(img.Pix)], want.Pix); d > 1e-5*float64(c+1)*10 {
+					t.Errorf("%s sigma %v channel %d: graph and plain differ by %.3g", spec, sigma, c, d)
+				}
+			}
+		}
+	}
+}
+
+func TestBoxLimitKernelSizes(t *testing.T) {
+	cases := map[BoxLimit][]int{1: {1, 3}, 4: {3}, 8: {3, 5, 7}, 16: {3, 5, 7, 9, 11, 13, 15}}
+	for l, want := range cases {
+		got := l.KernelSizes()
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("blur_limit %d: sizes %v, want %v", l, got, want)
+		}
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	seen := map[int]int{}
+	for range 3000 {
+		_, k, err := BoxLimit(8).Apply(Image{H: 4, W: 4, Pix: make([]float32, 16)}, rng)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen[k]++
+	}
+	for _, k := range []int{3, 5, 7} {
+		if seen[k] < 900 || seen[k] > 1100 {
+			t.Errorf("size %d drawn %d times of 3000, want about 1000", k, seen[k])
+		}
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	if _, err := Gaussian(Image{H: 2, W: 2, Pix: make([]float32, 3)}, 1); err == nil {
+		t.Error("wrong pixel count accepted")
+	}
+	if _, err := Gaussian(testImage(), -1); err == nil {
+		t.Error("negative sigma accepted")
+	}
+	if _, err := Box(testImage(), 4); err == nil {
+		t.Error("even box size accepted")
+	}
+}

@@ -1,0 +1,170 @@
+package rsa
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"sync"
+
+	"github.com/decodingthoughts/decoding-thoughts/pkg/stats"
+)
+
+// TestConfig sets the resampling of Test.
+type TestConfig struct {
+	Permutations int     // stimulus-label permutations for the p-value (0: none)
+	Bootstraps   int     // stimulus bootstrap samples for the interval (0: none)
+	Level        float64 // confidence level of the interval, e.g. 0.95
+	Seed         uint64
+}
+
+// DefaultTest: 10,000 permutations, 1,000 bootstrap samples, 95% interval.
+func DefaultTest() TestConfig {
+	return TestConfig{Permutations: 10000, Bootstraps: 1000, Level: 0.95, Seed: 1}
+}
+
+// Inference is a comparison with its uncertainty.
+type Inference struct {
+	Method       Method  `json:"method"`
+	Value        float64 `json:"value"`
+	PValue       float64 `json:"p_value"` // one-sided, H1: positive relation; NaN without permutations
+	CILow        float64 `json:"ci_low"`  // percentile bootstrap interval; NaN without bootstraps
+	CIHigh       float64 `json:"ci_high"`
+	Level        float64 `json:"ci_level"`
+	Permutations int     `json:"permutations"`
+	Bootstraps   int     `json:"bootstraps"`
+}
+
+// Test compares a and b and quantifies the comparison's uncertainty.
+//
+// p-value: the stimulus labels of b are permuted (rows and columns together)
+// and the statistic recomputed; p = (1 + #{permuted >= observed}) / (1 + P),
+// one-sided, never 0. Interval: stimuli are resampled with replacement, the
+// statistic is recomputed over the pairs of distinct draws (a stimulus drawn
+// twice would otherwise pair with itself), and the percentile interval at
+// cfg.Level is reported. Each resample draws from its own generator seeded by
+// (cfg.Seed, index), so results do not depend on the number of threads.
+func Test(a, b Matrix, m Method, cfg TestConfig) (Inference, error) {
+	v, err := Compare(a, b, m)
+	if err != nil {
+		return Inference{}, err
+	}
+	inf := Inference{Method: m, Value: v, PValue: math.NaN(), CILow: math.NaN(), CIHigh: math.NaN(),
+		Level: cfg.Level, Permutations: cfg.Permutations, Bootstraps: cfg.Bootstraps}
+	if cfg.Permutations > 0 {
+		perm := permutationStats(a, b, m, cfg)
+		exceed := 0
+		for _, s := range perm {
+			if s >= v-1e-12 {
+				exceed++
+			}
+		}
+		inf.PValue = float64(1+exceed) / float64(1+len(perm))
+	}
+	if cfg.Bootstraps > 0 {
+		if cfg.Level <= 0 || cfg.Level >= 1 {
+			return inf, fmt.Errorf("rsa: confidence level %v outside (0, 1)", cfg.Level)
+		}
+		boot := parallel(cfg.Bootstraps, func(k int) float64 {
+			return bootstrapStat(a, b, m, rand.New(rand.NewPCG(cfg.Seed, uint64(k)|1<<62)))
+		})
+		alpha := (1 - cfg.Level) / 2 * 100
+		inf.CILow, inf.CIHigh = stats.Percentile(boot, alpha), stats.Percentile(boot, 100-alpha)
+	}
+	return inf, nil
+}
+
+// permutationStats recomputes the statistic under random relabellings of
+// b's stimuli. Spearman uses b's ranks, which a relabelling only moves.
+func permutationStats(a, b Matrix, m Method, cfg TestConfig) []float64 {
+	n := a.N
+	full := m == PearsonFull
+	av := a.UpperTriangle()
+	src := b
+	switch m {
+	case PearsonFull:
+		av = a.Data
+	case Spearman:
+		av = stats.Ranks(av)
+		src = rankMatrix(b)
+	}
+	return parallel(cfg.Permutations, func(k int) float64 {
+		p := rand.New(rand.NewPCG(cfg.Seed, uint64(k))).Perm(n)
+		bv := make([]float64, 0, len(av))
+		for i := range n {
+			lo := i + 1
+			if full {
+				lo = 0
+			}
+			for j := lo; j < n; j++ {
+				bv = append(bv, src.At(p[i], p[j]))
+			}
+		}
+		if m == KendallTauA {
+			return stats.KendallTauA(av, bv)
+		}
+		return stats.Pearson(av, bv)
+	})
+}
+
+// rankMatrix replaces the off-diagonal entries by their ranks among the upper
+// triangle's.
+func rankMatrix(b Matrix) Matrix {
+	r := stats.Ranks(b.UpperTriangle())
+	out := Matrix{N: b.N, Data: make([]float64, len(b.Data))}
+	k := 0
+	for i := range b.N {
+		for j := i + 1; j < b.N; j++ {
+			out.Data[i*b.N+j], out.Data[j*b.N+i] = r[k], r[k]
+			k++
+		}
+	}
+	return out
+}
+
+func bootstrapStat(a, b Matrix, m Method, rng *rand.Rand) float64 {
+	n := a.N
+	s := make([]int, n)
+	for i := range s {
+		s[i] = rng.IntN(n)
+	}
+	var av, bv []float64
+	for i := range n {
+		lo := i + 1
+		if m == PearsonFull {
+			lo = 0
+		}
+		for j := lo; j < n; j++ {
+			if m != PearsonFull && s[i] == s[j] {
+				continue
+			}
+			av = append(av, a.At(s[i], s[j]))
+			bv = append(bv, b.At(s[i], s[j]))
+		}
+	}
+	switch m {
+	case Spearman:
+		return stats.Spearman(av, bv)
+	case KendallTauA:
+		return stats.KendallTauA(av, bv)
+	}
+	return stats.Pearson(av, bv)
+}
+
+// parallel evaluates f(0..n-1) on all cores.
+func parallel(n int, f func(k int) float64) []float64 {
+	out := make([]float64, n)
+	workers := runtime.GOMAXPROCS(0)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := w; k < n; k += workers {
+				out[k] = f(k)
+			}
+		}()
+	}
+	wg.Wait()
+	return out
+}

@@ -1,0 +1,192 @@
+package rsa
+
+import (
+	"math"
+	"math/rand/v2"
+	"path/filepath"
+	"runtime"
+	"testing"
+
+	"github.com/decodingthoughts/decoding-thoughts/internal/pyref"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/npfile"
+)
+
+// structured makes n patterns of dimension d around classes-many prototypes,
+// plus noise; the class structure gives matrices a shared pattern. Values
+// are rounded to 0.25 so comparisons meet ties.
+func structured(seed uint64, n, d, classes int, noise float64) (Patterns, []int) {
+	rng := rand.New(rand.NewPCG(seed, 9))
+	proto := make([]float64, classes*d)
+	for i := range proto {
+		proto[i] = rng.NormFloat64()
+	}
+	p := Patterns{N: n, D: d, X: make([]float32, n*d)}
+	labels := make([]int, n)
+	for i := range n {
+		labels[i] = i % classes
+		for k := range d {
+			v := proto[labels[i]*d+k] + noise*rng.NormFloat64()
+			p.X[i*d+k] = float32(math.Round(v*4) / 4)
+		}
+	}
+	return p, labels
+}
+
+func TestParityWithNumpy(t *testing.T) {
+	pyref.Require(t, "numpy", "scipy")
+	dir := t.TempDir()
+	a, labels := structured(1, 40, 12, 3, 1)
+	b, _ := structured(2, 40, 12, 3, 1.5)
+	lab := make([]int64, len(labels))
+	for i, l := range labels {
+		lab[i] = int64(l)
+	}
+	files := []string{filepath.Join(dir, "a.npy"), filepath.Join(dir, "b.npy"), filepath.Join(dir, "l.npy")}
+	for i, arr := range []npfile.Array{{Shape: []int{a.N, a.D}, Data: a.X}, {Shape: []int{b.N, b.D}, Data: b.X}, {Shape: []int{len(lab)}, Data: lab}} {
+		if err := npfile.WriteNPY(files[i], arr); err != nil {
+			t.Fatal(err)
+		}
+	}
+	must := func(m Matrix, err error) Matrix {
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	ca, cb := must(Cosine(a)), must(Cosine(b))
+	mfiles := []string{filepath.Join(dir, "ma.npy"), filepath.Join(dir, "mb.npy")}
+	for i, m := range []Matrix{ca, cb} {
+		if err := npfile.WriteNPY(mfiles[i], npfile.Array{Shape: []int{m.N, m.N}, Data: m.Data}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out := filepath.Join(dir, "ref.npz")
+	pyref.RunFile(t, "testdata/rsa_ref.py", files[0], files[1], files[2], "3", mfiles[0], mfiles[1], out)
+	z, err := npfile.OpenNPZ(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer z.Close()
+	ref := func(k string) []float64 {
+		arr, err := z.Read(k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return arr.Data.([]float64)
+	}
+	means, err := ClassMeans(a, labels, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, m := range map[string]Matrix{"cosine": ca, "corrdist": must(CorrelationDistance(a)),
+		"euclid": must(Euclidean(a)), "class_cosine": must(Cosine(means))} {
+		want := ref(name)
+		for i := range want {
+			if math.Abs(m.Data[i]-want[i]) > 1e-6 {
+				t.Fatalf("%s entry %d = %v, numpy %v", name, i, m.Data[i], want[i])
+			}
+		}
+	}
+	for _, meth := range Methods {
+		got, err := Compare(ca, cb, meth)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := ref(string(meth))[0]; math.Abs(got-want) > 1e-6 {
+			t.Errorf("%s = %.9f, scipy %.9f", meth, got, want)
+		}
+	}
+}
+
+// TestPermutationCalibration: under the null (independent matrices) the
+// one-sided p-value must be uniform, so about 5% of tests fall below 0.05
+// (binomial bounds for 300 tests: 6 to 28); a shared structure must give the
+// smallest possible p.
+func TestPermutationCalibration(t *testing.T) {
+	cfg := TestConfig{Permutations: 199, Seed: 5}
+	below := 0
+	const tests = 300
+	for k := range tests {
+		a, _ := structured(uint64(10+2*k), 25, 6, 25, 0.1)
+		b, _ := structured(uint64(11+2*k), 25, 6, 25, 0.1)
+		ma, _ := Cosine(a)
+		mb, _ := Cosine(b)
+		inf, err := Test(ma, mb, Spearman, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if inf.PValue < 0.05 {
+			below++
+		}
+	}
+	if below < 6 || below > 28 {
+		t.Errorf("null: %d of %d p-values below 0.05, want about 15", below, tests)
+	}
+	a, _ := structured(1, 30, 8, 3, 0.5)
+	b, _ := structured(1, 30, 8, 3, 0.5)
+	b.X[0] += 0.25 // nearly the same patterns
+	ma, _ := Cosine(a)
+	mb, _ := Cosine(b)
+	inf, err := Test(ma, mb, Spearman, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inf.PValue != 1.0/200 {
+		t.Errorf("shared structure: p = %v, want 1/200", inf.PValue)
+	}
+}
+
+// TestBootstrapInterval: the interval brackets the estimate, narrows with
+// more stimuli, and the same seed gives the same numbers on 1 or many
+// threads.
+func TestBootstrapInterval(t *testing.T) {
+	width := func(n int) (Inference, float64) {
+		a, _ := structured(3, n, 10, 4, 1)
+		b, _ := structured(3, n, 10, 4, 1.3)
+		ma, _ := Cosine(a)
+		b.X = append([]float32{}, b.X...)
+		rng := rand.New(rand.NewPCG(4, 4))
+		for i := range b.X {
+			b.X[i] += float32(rng.NormFloat64())
+		}
+		mb, _ := Cosine(b)
+		inf, err := Test(ma, mb, Spearman, TestConfig{Bootstraps: 400, Permutations: 100, Level: 0.95, Seed: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return inf, inf.CIHigh - inf.CILow
+	}
+	small, ws := width(20)
+	large, wl := width(80)
+	for _, inf := range []Inference{small, large} {
+		if !(inf.CILow < inf.Value && inf.Value < inf.CIHigh) {
+			t.Errorf("interval [%v, %v] misses the estimate %v", inf.CILow, inf.CIHigh, inf.Value)
+		}
+	}
+	if wl >= ws {
+		t.Errorf("interval width %v with 80 stimuli, %v with 20: want narrower", wl, ws)
+	}
+	prev := runtime.GOMAXPROCS(1)
+	one, _ := width(80)
+	runtime.GOMAXPROCS(prev)
+	if one != large {
+		t.Errorf("1 thread %+v, %d threads %+v", one, prev, large)
+	}
+}
+
+func TestClassOrderAndReorder(t *testing.T) {
+	order := ClassOrder([]int{2, 0, 1, 0, 2})
+	want := []int{1, 3, 2, 0, 4}
+	for i := range want {
+		if order[i] != want[i] {
+			t.Fatalf("order %v, want %v", order, want)
+		}
+	}
+	m := Matrix{N: 2, Data: []float64{1, 2, 2, 3}}
+	if r := m.Reorder([]int{1, 0}); r.Data[0] != 3 || r.Data[1] != 2 || r.Data[3] != 1 {
+		t.Errorf("reorder %v", r.Data)
+	}
+	if _, err := Compare(m, Matrix{N: 3, Data: make([]float64, 9)}, Spearman); err == nil {
+		t.Error("matrices of different sizes compared")
+	}
+}

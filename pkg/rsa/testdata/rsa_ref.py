@@ -1,0 +1,43 @@
+"""numpy/scipy reference for rsa_test.go.
+
+usage: rsa_ref.py A.npy B.npy LABELS.npy CLASSES MA.npy MB.npy OUT.npz
+A and B are (n, d) float32 patterns. Writes, for A: cosine (n,n), corrdist
+(n,n), euclid (n,n), class_cosine (C,C); and the comparisons of the two
+(n, n) matrices MA and MB (the Go side's cosine matrices, so that both sides
+rank the same values and meet the same ties): pearson_full, pearson,
+spearman, kendall_a (tau-a from the signs of all pairwise differences).
+"""
+import sys
+
+import numpy as np
+from scipy import stats
+from scipy.spatial.distance import cdist
+
+a = np.load(sys.argv[1]).astype(np.float64)
+b = np.load(sys.argv[2]).astype(np.float64)
+labels = np.load(sys.argv[3])
+classes = int(sys.argv[4])
+ma, mb = np.load(sys.argv[5]), np.load(sys.argv[6])
+
+
+def cosine(x):
+    u = x / np.linalg.norm(x, axis=1, keepdims=True)
+    return u @ u.T
+
+
+ca, cb = cosine(a), cosine(b)
+means = np.stack([a[labels == c].mean(axis=0) for c in range(classes)])
+iu = np.triu_indices(len(a), 1)
+x, y = ma[iu], mb[iu]
+sx = np.sign(x[:, None] - x[None, :])
+sy = np.sign(y[:, None] - y[None, :])
+m = len(x)
+np.savez(sys.argv[7],
+         cosine=ca,
+         corrdist=1 - np.corrcoef(a),
+         euclid=cdist(a, a),
+         class_cosine=cosine(means),
+         pearson_full=np.corrcoef(ma.ravel(), mb.ravel())[0, 1],
+         pearson=stats.pearsonr(x, y)[0],
+         spearman=stats.spearmanr(x, y)[0],
+         kendall_a=(sx * sy)[np.triu_indices(m, 1)].sum() / (m * (m - 1) / 2))

@@ -1,0 +1,179 @@
+// Package stats holds the correlation statistics the RSA composes, as small
+// pure functions over plain slices: Pearson, Spearman (average ranks for
+// ties), Kendall's tau-a (O(n log n), Knight's algorithm), and percentiles.
+// Each is tested against scipy.
+package stats
+
+import (
+	"math"
+	"slices"
+	"sort"
+)
+
+// Mean of x; NaN for an empty slice.
+func Mean(x []float64) float64 {
+	if len(x) == 0 {
+		return math.NaN()
+	}
+	s := 0.0
+	for _, v := range x {
+		s += v
+	}
+	return s / float64(len(x))
+}
+
+// Pearson is the product-moment correlation of x and y (equal lengths),
+// computed with centred values in float64. It is NaN when either has zero
+// variance or fewer than 2 values, as scipy.stats.pearsonr warns.
+func Pearson(x, y []float64) float64 {
+	if len(x) != len(y) {
+		panic("stats.Pearson: slices of different lengths")
+	}
+	if len(x) < 2 {
+		return math.NaN()
+	}
+	mx, my := Mean(x), Mean(y)
+	var sxy, sxx, syy float64
+	for i := range x {
+		dx, dy := x[i]-mx, y[i]-my
+		sxy += dx * dy
+		sxx += dx * dx
+		syy += dy * dy
+	}
+	if sxx == 0 || syy == 0 {
+		return math.NaN()
+	}
+	return sxy / math.Sqrt(sxx*syy)
+}
+
+// Ranks gives each value its 1-based rank, ties sharing the average of the
+// ranks they span (scipy.stats.rankdata's "average").
+func Ranks(x []float64) []float64 {
+	idx := make([]int, len(x))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return x[idx[a]] < x[idx[b]] })
+	r := make([]float64, len(x))
+	for lo := 0; lo < len(idx); {
+		hi := lo + 1
+		for hi < len(idx) && x[idx[hi]] == x[idx[lo]] {
+			hi++
+		}
+		avg := float64(lo+hi+1) / 2 // mean of ranks lo+1..hi
+		for k := lo; k < hi; k++ {
+			r[idx[k]] = avg
+		}
+		lo = hi
+	}
+	return r
+}
+
+// Spearman is the Pearson correlation of the ranks (scipy.stats.spearmanr).
+func Spearman(x, y []float64) float64 { return Pearson(Ranks(x), Ranks(y)) }
+
+// KendallTauA is (concordant - discordant) / (n(n-1)/2): tied pairs count as
+// neither, and the denominator is all pairs (unlike tau-b, scipy's default,
+// which corrects for ties). Tau-a is what RSA recommends when a model
+// predicts ties (Nili et al. 2014). Knight's algorithm, O(n log n).
+func KendallTauA(x, y []float64) float64 {
+	if len(x) != len(y) {
+		panic("stats.KendallTauA: slices of different lengths")
+	}
+	n := len(x)
+	if n < 2 {
+		return math.NaN()
+	}
+	idx := make([]int, n)
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.Slice(idx, func(a, b int) bool {
+		if x[idx[a]] != x[idx[b]] {
+			return x[idx[a]] < x[idx[b]]
+		}
+		return y[idx[a]] < y[idx[b]]
+	})
+	// Pairs tied in x (n1) and in both (n3), from runs of the sorted order.
+	var n1, n3 int64
+	for lo := 0; lo < n; {
+		hi := lo + 1
+		for hi < n && x[idx[hi]] == x[idx[lo]] {
+			hi++
+		}
+		n1 += pairs(hi - lo)
+		for a := lo; a < hi; {
+			b := a + 1
+			for b < hi && y[idx[b]] == y[idx[a]] {
+				b++
+			}
+			n3 += pairs(b - a)
+			a = b
+		}
+		lo = hi
+	}
+	ys := make([]float64, n)
+	for k, i := range idx {
+		ys[k] = y[i]
+	}
+	swaps := mergeCount(ys, make([]float64, n))
+	var n2 int64
+	for lo := 0; lo < n; { // ys is now sorted: runs are ties in y
+		hi := lo + 1
+		for hi < n && ys[hi] == ys[lo] {
+			hi++
+		}
+		n2 += pairs(hi - lo)
+		lo = hi
+	}
+	n0 := pairs(n)
+	return float64(n0-n1-n2+n3-2*swaps) / float64(n0)
+}
+
+func pairs(k int) int64 { return int64(k) * int64(k-1) / 2 }
+
+// mergeCount sorts a (using buf) and returns the number of inversions:
+// pairs i < j with a[i] > a[j] (equal values are not inversions).
+func mergeCount(a, buf []float64) int64 {
+	n := len(a)
+	if n < 2 {
+		return 0
+	}
+	mid := n / 2
+	c := mergeCount(a[:mid], buf[:mid]) + mergeCount(a[mid:], buf[mid:])
+	i, j, k := 0, mid, 0
+	for i < mid && j < n {
+		if a[j] < a[i] {
+			buf[k] = a[j]
+			c += int64(mid - i)
+			j++
+		} else {
+			buf[k] = a[i]
+			i++
+		}
+		k++
+	}
+	k += copy(buf[k:], a[i:mid])
+	copy(buf[k:], a[j:n])
+	copy(a, buf[:n])
+	return c
+}
+
+// Percentile is the p-th percentile (0..100) of x with linear interpolation
+// between order statistics (numpy.percentile's default). NaNs are ignored.
+func Percentile(x []float64, p float64) float64 {
+	s := make([]float64, 0, len(x))
+	for _, v := range x {
+		if !math.IsNaN(v) {
+			s = append(s, v)
+		}
+	}
+	if len(s) == 0 {
+		return math.NaN()
+	}
+	slices.Sort(s)
+	pos := p / 100 * float64(len(s)-1)
+	lo := int(math.Floor(pos))
+	hi := min(lo+1, len(s)-1)
+	return s[lo] + (pos-float64(lo))*(s[hi]-s[lo])
+}

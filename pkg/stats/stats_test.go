@@ -1,0 +1,108 @@
+package stats
+
+import (
+	"math"
+	"math/rand/v2"
+	"path/filepath"
+	"testing"
+
+	"github.com/decodingthoughts/decoding-thoughts/internal/pyref"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/npfile"
+)
+
+// samples are the parity cases: continuous data, heavy ties (values rounded
+// to a few levels, as similarity matrices of models with few distinct values
+// give), and a constant-free monotone relation.
+func samples() map[string][2][]float64 {
+	rng := rand.New(rand.NewPCG(3, 4))
+	cont := func(n int) ([]float64, []float64) {
+		x, y := make([]float64, n), make([]float64, n)
+		for i := range x {
+			x[i] = rng.NormFloat64()
+			y[i] = 0.5*x[i] + rng.NormFloat64()
+		}
+		return x, y
+	}
+	out := map[string][2][]float64{}
+	x, y := cont(500)
+	out["continuous"] = [2][]float64{x, y}
+	x, y = cont(700)
+	for i := range x {
+		x[i], y[i] = math.Round(x[i]*2)/2, math.Round(y[i])
+	}
+	out["tied"] = [2][]float64{x, y}
+	x = make([]float64, 50)
+	y = make([]float64, 50)
+	for i := range x {
+		x[i] = float64(i % 7)
+		y[i] = math.Exp(float64(i % 7))
+	}
+	out["monotone-ties"] = [2][]float64{x, y}
+	return out
+}
+
+func TestParityWithScipy(t *testing.T) {
+	pyref.Require(t, "numpy", "scipy")
+	dir := t.TempDir()
+	for name, s := range samples() {
+		t.Run(name, func(t *testing.T) {
+			x, y := s[0], s[1]
+			xp, yp, out := filepath.Join(dir, name+"x.npy"), filepath.Join(dir, name+"y.npy"), filepath.Join(dir, name+".npz")
+			for p, v := range map[string][]float64{xp: x, yp: y} {
+				if err := npfile.WriteNPY(p, npfile.Array{Shape: []int{len(v)}, Data: v}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			pyref.RunFile(t, "testdata/scipy_stats.py", xp, yp, out)
+			z, err := npfile.OpenNPZ(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer z.Close()
+			ref := func(k string) []float64 {
+				a, err := z.Read(k)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return a.Data.([]float64)
+			}
+			for k, got := range map[string]float64{"pearson": Pearson(x, y), "spearman": Spearman(x, y), "tau_a": KendallTauA(x, y)} {
+				if want := ref(k)[0]; math.Abs(got-want) > 1e-9 {
+					t.Errorf("%s = %.12f, scipy/numpy %.12f", k, got, want)
+				}
+			}
+			if name != "continuous" && math.Abs(KendallTauA(x, y)-ref("tau_b")[0]) < 1e-6 {
+				t.Errorf("tau-a equals scipy's tau-b on tied data: ties are not handled as tau-a")
+			}
+			for i, p := range []float64{2.5, 50, 97.5} {
+				if got, want := Percentile(x, p), ref("percentiles")[i]; math.Abs(got-want) > 1e-12 {
+					t.Errorf("percentile %v = %v, numpy %v", p, got, want)
+				}
+			}
+		})
+	}
+}
+
+// TestKnownAnswers covers closed forms and edge cases.
+func TestKnownAnswers(t *testing.T) {
+	x := []float64{1, 2, 3, 4}
+	if r := Pearson(x, []float64{2, 4, 6, 8}); math.Abs(r-1) > 1e-15 {
+		t.Errorf("Pearson of a line = %v", r)
+	}
+	if r := Spearman(x, []float64{1, 10, 100, 1000}); r != 1 {
+		t.Errorf("Spearman of a monotone map = %v", r)
+	}
+	if tau := KendallTauA(x, []float64{4, 3, 2, 1}); tau != -1 {
+		t.Errorf("tau-a of a reversal = %v", tau)
+	}
+	// One tied pair in y out of 6: tau-a = 5/6 (tau-b would be 5/sqrt(6*5)).
+	if tau := KendallTauA(x, []float64{1, 2, 3, 3}); math.Abs(tau-5.0/6) > 1e-15 {
+		t.Errorf("tau-a with a tie = %v, want 5/6", tau)
+	}
+	if r := Pearson(x, []float64{1, 1, 1, 1}); !math.IsNaN(r) {
+		t.Errorf("Pearson with a constant = %v, want NaN", r)
+	}
+	if r := Ranks([]float64{10, 20, 10, 5}); r[0] != 2.5 || r[2] != 2.5 || r[3] != 1 || r[1] != 4 {
+		t.Errorf("ranks %v", r)
+	}
+}
