@@ -88,7 +88,10 @@ const (
 // flow through the batch statistics, and updates the running averages with
 // momentum 0.1 using the unbiased variance; otherwise it uses the running
 // averages.
-func BatchNorm(scope *model.Scope, x *Node) *Node {
+func BatchNorm(scope *model.Scope, x *Node) *Node { return BatchNormEps(scope, x, Epsilon) }
+
+// BatchNormEps is BatchNorm with another epsilon (MobileNetV3 uses 0.001).
+func BatchNormEps(scope *model.Scope, x *Node, eps float64) *Node {
 	g := x.Graph()
 	c := x.Shape().Dimensions[1]
 	// Created with values rather than initialisers: ONNX Runtime embeds
@@ -128,7 +131,7 @@ func BatchNorm(scope *model.Scope, x *Node) *Node {
 	} else {
 		mean, variance = meanVar.ValueGraph(g), varVar.ValueGraph(g)
 	}
-	normalized := Div(Sub(x, bcast(mean)), Sqrt(AddScalar(bcast(variance), Epsilon)))
+	normalized := Div(Sub(x, bcast(mean)), Sqrt(AddScalar(bcast(variance), eps)))
 	return Add(Mul(normalized, bcast(weight)), bcast(bias))
 }
 

@@ -1,0 +1,45 @@
+package cnn
+
+import (
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/decodingthoughts/decoding-thoughts/pkg/nn"
+)
+
+func init() {
+	register(Arch{Name: "densenet121", Features: 1024, Weights: "densenet121-a639ec97.pth", forward: densenet121})
+}
+
+// densenet121 is torchvision's: growth 32, blocks (6, 12, 24, 16), bn_size 4,
+// 64 initial features, transitions halving the channels.
+func densenet121(scope *model.Scope, x *graph.Node) (*graph.Node, *graph.Node) {
+	const growth, bnSize = 32, 4
+	f := scope.In("features")
+	x = nn.Conv2d(f.In("conv0"), x, nn.Conv{Out: 64, Kernel: 7, Stride: 2, Padding: 3})
+	x = nn.ReLU(nn.BatchNorm(f.In("norm0"), x))
+	x = nn.MaxPool2d(x, 3, 2, 1)
+	channels := 64
+	for b, layers := range []int{6, 12, 24, 16} {
+		block := f.In("denseblock%d", b+1)
+		feats := []*graph.Node{x}
+		for l := range layers {
+			s := block.In("denselayer%d", l+1)
+			in := graph.Concatenate(feats, 1)
+			y := nn.Conv2d(s.In("conv1"), nn.ReLU(nn.BatchNorm(s.In("norm1"), in)), nn.Conv{Out: bnSize * growth, Kernel: 1})
+			y = nn.Conv2d(s.In("conv2"), nn.ReLU(nn.BatchNorm(s.In("norm2"), y)), nn.Conv{Out: growth, Kernel: 3, Padding: 1})
+			feats = append(feats, y)
+		}
+		x = graph.Concatenate(feats, 1)
+		channels += layers * growth
+		if b < 3 {
+			t := f.In("transition%d", b+1)
+			channels /= 2
+			x = nn.Conv2d(t.In("conv"), nn.ReLU(nn.BatchNorm(t.In("norm"), x)), nn.Conv{Out: channels, Kernel: 1})
+			x = nn.AvgPool2d(x, 2, 2)
+		}
+	}
+	x = nn.ReLU(nn.BatchNorm(f.In("norm5"), x))
+	feat := nn.Flatten(nn.AdaptiveAvgPool2d(x, 1, 1))
+	return nn.Linear(scope.In("classifier"), feat, Classes), feat
+}

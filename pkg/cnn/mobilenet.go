@@ -1,0 +1,105 @@
+package cnn
+
+import (
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/decodingthoughts/decoding-thoughts/pkg/nn"
+)
+
+func init() {
+	register(Arch{Name: "mobilenet_v3_large", Features: 1280, Weights: "mobilenet_v3_large-8738ca79.pth", forward: mobilenetV3Large})
+}
+
+// bneck is one inverted residual block's configuration.
+type bneck struct {
+	in, kernel, expanded, out int
+	se, hardswish             bool
+	stride                    int
+}
+
+var mobilenetV3LargeBlocks = []bneck{
+	{16, 3, 16, 16, false, false, 1},
+	{16, 3, 64, 24, false, false, 2},
+	{24, 3, 72, 24, false, false, 1},
+	{24, 5, 72, 40, true, false, 2},
+	{40, 5, 120, 40, true, false, 1},
+	{40, 5, 120, 40, true, false, 1},
+	{40, 3, 240, 80, false, true, 2},
+	{80, 3, 200, 80, false, true, 1},
+	{80, 3, 184, 80, false, true, 1},
+	{80, 3, 184, 80, false, true, 1},
+	{80, 3, 480, 112, true, true, 1},
+	{112, 3, 672, 112, true, true, 1},
+	{112, 5, 672, 160, true, true, 2},
+	{160, 5, 960, 160, true, true, 1},
+	{160, 5, 960, 160, true, true, 1},
+}
+
+// mobileEps is MobileNetV3's BatchNorm epsilon.
+const mobileEps = 0.001
+
+// convBN is torchvision's Conv2dNormActivation: conv (no bias) at .0, BN at
+// .1, then the activation (nil: none).
+func convBN(scope *model.Scope, x *graph.Node, c nn.Conv, act func(*graph.Node) *graph.Node) *graph.Node {
+	c.Padding = (c.Kernel - 1) / 2
+	x = nn.BatchNormEps(scope.In("1"), nn.Conv2d(scope.In("0"), x, c), mobileEps)
+	if act != nil {
+		x = act(x)
+	}
+	return x
+}
+
+// makeDivisible is torchvision's _make_divisible(v, 8).
+func makeDivisible(v int) int {
+	n := max(8, (v+4)/8*8)
+	if float64(n) < 0.9*float64(v) {
+		n += 8
+	}
+	return n
+}
+
+func mobilenetV3Large(scope *model.Scope, x *graph.Node) (*graph.Node, *graph.Node) {
+	f := scope.In("features")
+	x = convBN(f.In("0"), x, nn.Conv{Out: 16, Kernel: 3, Stride: 2}, nn.Hardswish)
+	for i, b := range mobilenetV3LargeBlocks {
+		x = invertedResidual(f.In("%d", i+1).In("block"), x, b)
+	}
+	x = convBN(f.In("%d", len(mobilenetV3LargeBlocks)+1), x, nn.Conv{Out: 960, Kernel: 1}, nn.Hardswish)
+	x = nn.Flatten(nn.AdaptiveAvgPool2d(x, 1, 1))
+	cl := scope.In("classifier")
+	feat := nn.Hardswish(nn.Linear(cl.In("0"), x, 1280)) // Dropout(0.2): identity in evaluation
+	return nn.Linear(cl.In("3"), feat, Classes), feat
+}
+
+func invertedResidual(scope *model.Scope, x *graph.Node, b bneck) *graph.Node {
+	act := nn.ReLU
+	if b.hardswish {
+		act = nn.Hardswish
+	}
+	y, j := x, 0
+	if b.expanded != b.in {
+		y = convBN(scope.In("%d", j), y, nn.Conv{Out: b.expanded, Kernel: 1}, act)
+		j++
+	}
+	y = convBN(scope.In("%d", j), y, nn.Conv{Out: b.expanded, Kernel: b.kernel, Stride: b.stride, Groups: b.expanded}, act)
+	j++
+	if b.se {
+		y = squeezeExcitation(scope.In("%d", j), y, makeDivisible(b.expanded/4))
+		j++
+	}
+	y = convBN(scope.In("%d", j), y, nn.Conv{Out: b.out, Kernel: 1}, nil)
+	if b.stride == 1 && b.in == b.out {
+		y = graph.Add(y, x)
+	}
+	return y
+}
+
+// squeezeExcitation is torchvision's SqueezeExcitation with a hard sigmoid.
+func squeezeExcitation(scope *model.Scope, x *graph.Node, squeeze int) *graph.Node {
+	c := x.Shape().Dimensions[1]
+	s := nn.AdaptiveAvgPool2d(x, 1, 1)
+	s = nn.ReLU(nn.Conv2d(scope.In("fc1"), s, nn.Conv{Out: squeeze, Kernel: 1, Bias: true}))
+	s = nn.Hardsigmoid(nn.Conv2d(scope.In("fc2"), s, nn.Conv{Out: c, Kernel: 1, Bias: true}))
+	return graph.Mul(x, s)
+}

@@ -1,0 +1,249 @@
+package cnn
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/decodingthoughts/decoding-thoughts/pkg/cachedir"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/nn"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/npfile"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/progress"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/weights"
+)
+
+// Model is an architecture with weights on a backend, for inference.
+type Model struct {
+	Arch    Arch
+	Backend compute.Backend
+	Store   *model.Store
+	// Weights says where the weights came from: "random (seed N)" or a file.
+	Weights string
+	exec    *model.Exec
+	loaded  map[string]bool // keys set from a checkpoint; nil for random weights
+}
+
+// scopeName holds the backbone's variables.
+const scopeName = "backbone"
+
+func (m *Model) scope() *model.Scope { return m.Store.RootScope().In(scopeName) }
+
+// NewRandom is the architecture with seeded random weights (torch's default
+// layer initialisation; BatchNorm at identity): the untrained-network
+// control, and what runs offline when no pretrained weights are cached.
+func NewRandom(b compute.Backend, a Arch, seed int64) *Model {
+	store := model.NewStore()
+	nn.SetSeed(store, seed)
+	return &Model{Arch: a, Backend: b, Store: store, Weights: fmt.Sprintf("random (seed %d)", seed)}
+}
+
+// NewFromFile loads a torchvision checkpoint (.pth or .safetensors; legacy
+// DenseNet keys are renamed). Every parameter the network uses must come
+// from the file and every tensor in the file must be used; Forward checks
+// this when it first builds the network.
+func NewFromFile(b compute.Backend, a Arch, path string) (*Model, error) {
+	entries, err := weights.Read(path)
+	if err != nil {
+		return nil, err
+	}
+	entries = weights.RemapLegacy(entries)
+	m := &Model{Arch: a, Backend: b, Store: model.NewStore(), Weights: path, loaded: map[string]bool{}}
+	if err := nn.LoadStateDict(m.scope(), entries); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	for _, e := range entries {
+		m.loaded[e.Key] = true
+	}
+	return m, nil
+}
+
+// Open resolves a weights spec for architecture a: "random" (seeded), a
+// checkpoint file, a folder holding the torchvision file (a.Weights), or
+// "download" (fetch the official V1 weights into the cache, verified).
+func Open(ctx context.Context, b compute.Backend, a Arch, spec string, seed int64, progressOut io.Writer) (*Model, error) {
+	switch spec {
+	case "random":
+		return NewRandom(b, a, seed), nil
+	case "download":
+		path, err := weights.Download(ctx, cachedir.Path("weights"), a.Weights, "", progressOut)
+		if err != nil {
+			return nil, err
+		}
+		return NewFromFile(b, a, path)
+	}
+	st, err := os.Stat(spec)
+	if err != nil {
+		return nil, fmt.Errorf("weights %q: want random, download, a checkpoint file or a folder holding %s: %w", spec, a.Weights, err)
+	}
+	if st.IsDir() {
+		spec = filepath.Join(spec, a.Weights)
+	}
+	return NewFromFile(b, a, spec)
+}
+
+// CachedWeights returns the cached official checkpoint of a, if downloaded.
+func CachedWeights(a Arch) (string, bool) {
+	p := cachedir.Path("weights", a.Weights)
+	_, err := os.Stat(p)
+	return p, err == nil
+}
+
+// Forward runs the network on n images (n, 3, h, w), returning the logits
+// (n x 1000) and penultimate features (n x Features), row-major.
+func (m *Model) Forward(x []float32, n, h, w int) (logits, features []float32, err error) {
+	if len(x) != n*3*h*w {
+		return nil, nil, fmt.Errorf("cnn %s: %d values for %d images of 3x%dx%d", m.Arch.Name, len(x), n, h, w)
+	}
+	first := m.exec == nil
+	if first {
+		if m.exec, err = model.NewExec(m.Backend, m.Store, func(scope *model.Scope, x *graph.Node) (*graph.Node, *graph.Node) {
+			return m.Arch.Forward(scope.In(scopeName), x)
+		}); err != nil {
+			return nil, nil, err
+		}
+	}
+	lt, ft, err := m.exec.Call2(tensors.FromFlatDataAndDimensions(x, n, 3, h, w))
+	if err != nil {
+		return nil, nil, fmt.Errorf("cnn %s: %w", m.Arch.Name, err)
+	}
+	if first && m.loaded != nil {
+		if err := m.checkComplete(); err != nil {
+			return nil, nil, err
+		}
+	}
+	return tensors.MustCopyFlatData[float32](lt), tensors.MustCopyFlatData[float32](ft), nil
+}
+
+// checkComplete reports parameters of the network that the checkpoint did
+// not hold (a naming mismatch would otherwise run with random values) and
+// checkpoint tensors the network does not use.
+func (m *Model) checkComplete() error {
+	keys, err := m.Arch.Keys()
+	if err != nil {
+		return err
+	}
+	var missing, unused []string
+	for k := range keys {
+		// Checkpoints older than torch 0.4.1 lack BatchNorm's counter, which
+		// torch then sets to 0 on load; so does the model here.
+		if !m.loaded[k] && !strings.HasSuffix(k, ".num_batches_tracked") {
+			missing = append(missing, k)
+		}
+	}
+	for k := range m.loaded {
+		if !keys[k] {
+			unused = append(unused, k)
+		}
+	}
+	sort.Strings(missing)
+	sort.Strings(unused)
+	if len(missing)+len(unused) > 0 {
+		return fmt.Errorf("%s does not fit %s: missing %v, unexpected %v", m.Weights, m.Arch.Name, head(missing), head(unused))
+	}
+	return nil
+}
+
+var (
+	keysMu    sync.Mutex
+	keysCache = map[string]map[string]bool{}
+)
+
+// Keys is the set of state_dict keys the architecture has, found by building
+// (not running) it on a fresh store with the pure-Go backend.
+func (a Arch) Keys() (map[string]bool, error) {
+	keysMu.Lock()
+	defer keysMu.Unlock()
+	if k, ok := keysCache[a.Name]; ok {
+		return k, nil
+	}
+	b, err := compute.NewWithConfig("go")
+	if err != nil {
+		return nil, err
+	}
+	defer b.Finalize()
+	store := model.NewStore()
+	e, err := model.NewExec(b, store, func(scope *model.Scope, x *graph.Node) (*graph.Node, *graph.Node) {
+		return a.Forward(scope.In(scopeName), x)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if _, err := e.Compile(shapes.Make(dtypes.Float32, 1, 3, 32, 32)); err != nil {
+		return nil, fmt.Errorf("cnn %s: building the network: %w", a.Name, err)
+	}
+	keys := map[string]bool{}
+	prefix := store.RootScope().In(scopeName).Scope() + model.ScopeSeparator
+	for v := range store.IterVariables() {
+		if strings.HasPrefix(v.Path(), prefix) {
+			keys[strings.ReplaceAll(strings.TrimPrefix(v.Path(), prefix), model.ScopeSeparator, ".")] = true
+		}
+	}
+	keysCache[a.Name] = keys
+	return keys, nil
+}
+
+func head(s []string) []string {
+	if len(s) > 5 {
+		return append(s[:5:5], fmt.Sprintf("... %d more", len(s)-5))
+	}
+	return s
+}
+
+// Images is a batch source: n images of 3 x h x w, fetched by index range.
+type Images struct {
+	N, H, W int
+	// Fill writes images lo..hi-1 into dst ((hi-lo)·3·h·w values).
+	Fill func(dst []float32, lo, hi int)
+}
+
+// Output holds the backbone's outputs for a set of images.
+type Output struct {
+	N         int
+	Logits    []float32 // N x 1000
+	Features  []float32 // N x Arch.Features
+	FeatureWd int
+}
+
+// Extract runs the network over all images in batches, with a progress bar
+// (or lines) on progressOut.
+func (m *Model) Extract(ctx context.Context, im Images, batch int, label string, progressOut io.Writer) (Output, error) {
+	out := Output{N: im.N, FeatureWd: m.Arch.Features,
+		Logits: make([]float32, 0, im.N*Classes), Features: make([]float32, 0, im.N*m.Arch.Features)}
+	bar := progress.New(progressOut, label, int64(im.N), "img")
+	buf := make([]float32, batch*3*im.H*im.W)
+	for lo := 0; lo < im.N; lo += batch {
+		if err := ctx.Err(); err != nil {
+			return out, err
+		}
+		hi := min(lo+batch, im.N)
+		// The last batch is padded with zeros to the full size, so one
+		// compiled graph serves every batch (evaluation mode treats images
+		// independently); the padding's outputs are dropped.
+		clear(buf)
+		im.Fill(buf[:(hi-lo)*3*im.H*im.W], lo, hi)
+		l, f, err := m.Forward(buf, batch, im.H, im.W)
+		if err != nil {
+			return out, err
+		}
+		out.Logits = append(out.Logits, l[:(hi-lo)*Classes]...)
+		out.Features = append(out.Features, f[:(hi-lo)*m.Arch.Features]...)
+		bar.Add(int64(hi - lo))
+	}
+	bar.Done()
+	return out, nil
+}
+
+// StateDict is the model's weights under torchvision's names.
+func (m *Model) StateDict() ([]npfile.Entry, error) { return nn.StateDict(m.scope()) }

@@ -1,0 +1,249 @@
+// Package weights reads torchvision checkpoints into torch-named arrays: the
+// .pth files torch.save writes (a zip of a pickled state_dict and its
+// storages, read with gopickle) and .safetensors files; it downloads the
+// official ImageNet weights with resume and verification, and renames the
+// legacy keys old checkpoints carry, as torchvision does on load.
+package weights
+
+import (
+	"container/list"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/nlpodyssey/gopickle/pytorch"
+	"github.com/nlpodyssey/gopickle/types"
+
+	"github.com/decodingthoughts/decoding-thoughts/pkg/atomicfile"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/npfile"
+)
+
+// Read loads a state dict from a .pth/.pt or .safetensors file, float32 and
+// int64 tensors as they are, in the file's order.
+func Read(path string) ([]npfile.Entry, error) {
+	switch {
+	case strings.HasSuffix(path, ".safetensors"):
+		return ReadSafetensors(path)
+	case strings.HasSuffix(path, ".pth"), strings.HasSuffix(path, ".pt"):
+		return ReadPTH(path)
+	}
+	return nil, fmt.Errorf("%s: unknown checkpoint format (want .pth, .pt or .safetensors)", path)
+}
+
+// ReadPTH reads a torch.save'd state_dict (an OrderedDict of tensors).
+// Tensors may be views into larger storages; they are copied out in C order
+// using their strides and offsets.
+func ReadPTH(path string) (entries []npfile.Entry, err error) {
+	defer func() { // a malformed pickle must give an error, not a crash
+		if p := recover(); p != nil {
+			entries, err = nil, fmt.Errorf("%s: malformed checkpoint: %v", path, p)
+		}
+	}()
+	obj, err := pytorch.Load(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	od, ok := obj.(*types.OrderedDict)
+	if !ok {
+		return nil, fmt.Errorf("%s: want a state_dict (OrderedDict of tensors), got %T", path, obj)
+	}
+	for e := od.List.Front(); e != nil; e = e.Next() {
+		entry, err := pthEntry(e)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		entries = append(entries, entry)
+	}
+	return entries, nil
+}
+
+func pthEntry(e *list.Element) (npfile.Entry, error) {
+	kv := e.Value.(*types.OrderedDictEntry)
+	key, ok := kv.Key.(string)
+	if !ok {
+		return npfile.Entry{}, fmt.Errorf("state_dict key %v is not a string", kv.Key)
+	}
+	t, ok := kv.Value.(*pytorch.Tensor)
+	if !ok {
+		return npfile.Entry{}, fmt.Errorf("key %q: want a tensor, got %T", key, kv.Value)
+	}
+	shape := append([]int{}, t.Size...)
+	switch s := t.Source.(type) {
+	case *pytorch.FloatStorage:
+		return npfile.Entry{Key: key, Array: npfile.Array{Shape: shape, Data: gather(s.Data, t)}}, nil
+	case *pytorch.LongStorage:
+		return npfile.Entry{Key: key, Array: npfile.Array{Shape: shape, Data: gather(s.Data, t)}}, nil
+	}
+	return npfile.Entry{}, fmt.Errorf("key %q: storage %T not supported (want float32 or int64)", key, t.Source)
+}
+
+// gather copies a strided view into a new C-ordered slice.
+func gather[T any](data []T, t *pytorch.Tensor) []T {
+	n := 1
+	for _, d := range t.Size {
+		n *= d
+	}
+	out := make([]T, n)
+	idx := make([]int, len(t.Size))
+	for k := range out {
+		off := t.StorageOffset
+		for a, i := range idx {
+			off += i * t.Stride[a]
+		}
+		out[k] = data[off]
+		for a := len(idx) - 1; a >= 0; a-- { // next index, last axis fastest
+			idx[a]++
+			if idx[a] < t.Size[a] {
+				break
+			}
+			idx[a] = 0
+		}
+	}
+	return out
+}
+
+// ReadSafetensors reads the safetensors format: an 8-byte little-endian
+// header length, a JSON header {name: {dtype, shape, data_offsets}}, then the
+// raw little-endian data. F32 and I64 tensors are supported. Entries come in
+// data order.
+func ReadSafetensors(path string) ([]npfile.Entry, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var n uint64
+	if err := binary.Read(f, binary.LittleEndian, &n); err != nil {
+		return nil, fmt.Errorf("%s: reading the header length: %w", path, err)
+	}
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if n > uint64(st.Size())-8 {
+		return nil, fmt.Errorf("%s: header of %d bytes in a %d-byte file: not safetensors", path, n, st.Size())
+	}
+	head := make([]byte, n)
+	if _, err := io.ReadFull(f, head); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	var meta map[string]json.RawMessage
+	if err := json.Unmarshal(head, &meta); err != nil {
+		return nil, fmt.Errorf("%s: header: %w", path, err)
+	}
+	type info struct {
+		DType   string  `json:"dtype"`
+		Shape   []int   `json:"shape"`
+		Offsets [2]int64 `json:"data_offsets"`
+	}
+	var names []string
+	infos := map[string]info{}
+	for k, raw := range meta {
+		if k == "__metadata__" {
+			continue
+		}
+		var in info
+		if err := json.Unmarshal(raw, &in); err != nil {
+			return nil, fmt.Errorf("%s: tensor %q: %w", path, k, err)
+		}
+		names = append(names, k)
+		infos[k] = in
+	}
+	sort.Slice(names, func(a, b int) bool { return infos[names[a]].Offsets[0] < infos[names[b]].Offsets[0] })
+	base := int64(8 + n)
+	var out []npfile.Entry
+	for _, k := range names {
+		in := infos[k]
+		count := int64(1)
+		for _, d := range in.Shape {
+			count *= int64(d)
+		}
+		size := in.Offsets[1] - in.Offsets[0]
+		if in.Offsets[0] < 0 || base+in.Offsets[1] > st.Size() {
+			return nil, fmt.Errorf("%s: tensor %q: data %v outside the file", path, k, in.Offsets)
+		}
+		sec := io.NewSectionReader(f, base+in.Offsets[0], size)
+		var data any
+		switch in.DType {
+		case "F32":
+			data = make([]float32, count)
+		case "I64":
+			data = make([]int64, count)
+		default:
+			return nil, fmt.Errorf("%s: tensor %q: dtype %s not supported (want F32 or I64)", path, k, in.DType)
+		}
+		if size != int64(binary.Size(data)) {
+			return nil, fmt.Errorf("%s: tensor %q: %d bytes for shape %v of %s", path, k, size, in.Shape, in.DType)
+		}
+		if err := binary.Read(sec, binary.LittleEndian, data); err != nil {
+			return nil, fmt.Errorf("%s: tensor %q: %w", path, k, err)
+		}
+		out = append(out, npfile.Entry{Key: k, Array: npfile.Array{Shape: in.Shape, Data: data}})
+	}
+	return out, nil
+}
+
+// legacyDenseNet matches the keys of DenseNet checkpoints saved before module
+// names could not contain dots ("denselayer1.norm.1.weight").
+var legacyDenseNet = regexp.MustCompile(`^(.*denselayer\d+\.(?:norm|relu|conv))\.((?:[12])\.(?:weight|bias|running_mean|running_var))$`)
+
+// RemapLegacy renames legacy keys as torchvision's densenet loader does
+// ("…denselayer1.norm.1.weight" -> "…denselayer1.norm1.weight").
+func RemapLegacy(entries []npfile.Entry) []npfile.Entry {
+	out := make([]npfile.Entry, len(entries))
+	for i, e := range entries {
+		if m := legacyDenseNet.FindStringSubmatch(e.Key); m != nil {
+			e.Key = m[1] + m[2]
+		}
+		out[i] = e
+	}
+	return out
+}
+
+// WriteSafetensors writes float32 and int64 entries as a .safetensors file,
+// atomically, in the given order.
+func WriteSafetensors(path string, entries []npfile.Entry) error {
+	header := map[string]any{}
+	var offset int64
+	for _, e := range entries {
+		dtype := ""
+		switch e.Array.Data.(type) {
+		case []float32:
+			dtype = "F32"
+		case []int64:
+			dtype = "I64"
+		default:
+			return fmt.Errorf("%s: key %q: %s not supported (want float32 or int64)", path, e.Key, e.Array.Kind())
+		}
+		n := int64(binary.Size(e.Array.Data))
+		shape := e.Array.Shape
+		if shape == nil {
+			shape = []int{}
+		}
+		header[e.Key] = map[string]any{"dtype": dtype, "shape": shape, "data_offsets": [2]int64{offset, offset + n}}
+		offset += n
+	}
+	head, err := json.Marshal(header)
+	if err != nil {
+		return err
+	}
+	return atomicfile.Write(path, func(w io.Writer) error {
+		if err := binary.Write(w, binary.LittleEndian, uint64(len(head))); err != nil {
+			return err
+		}
+		if _, err := w.Write(head); err != nil {
+			return err
+		}
+		for _, e := range entries {
+			if err := binary.Write(w, binary.LittleEndian, e.Array.Data); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

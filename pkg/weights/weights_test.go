@@ -1,0 +1,98 @@
+package weights
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/decodingthoughts/decoding-thoughts/internal/pyref"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/fetch"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/npfile"
+)
+
+func TestReadPTHAndSafetensors(t *testing.T) {
+	pyref.Require(t, "torch", "numpy")
+	dir := t.TempDir()
+	pth, st, ref := filepath.Join(dir, "w.pth"), filepath.Join(dir, "w.safetensors"), filepath.Join(dir, "ref.npz")
+	pyref.RunFile(t, "testdata/make_checkpoints.py", pth, st, ref)
+	z, err := npfile.OpenNPZ(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer z.Close()
+	for _, path := range []string{pth, st} {
+		entries, err := Read(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var keys []string
+		for _, e := range entries {
+			keys = append(keys, e.Key)
+			want, err := z.Read(e.Key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fmt.Sprint(e.Array.Shape) != fmt.Sprint(want.Shape) || !reflect.DeepEqual(e.Array.Data, want.Data) {
+				t.Errorf("%s: %s = %v %v, want %v %v", filepath.Base(path), e.Key, e.Array.Shape, e.Array.Data, want.Shape, want.Data)
+			}
+		}
+		if strings.Join(keys, ",") != "conv.weight,fc.weight,fc.bias,bn.num_batches_tracked" {
+			t.Errorf("%s: keys %v, want the file's order", filepath.Base(path), keys)
+		}
+	}
+}
+
+func TestBadFiles(t *testing.T) {
+	dir := t.TempDir()
+	garbage := filepath.Join(dir, "x.pth")
+	_ = os.WriteFile(garbage, []byte("PK\x03\x04 not really a zip"), 0o644)
+	if _, err := Read(garbage); err == nil || !strings.Contains(err.Error(), garbage) {
+		t.Errorf("garbage .pth: %v", err)
+	}
+	bad := filepath.Join(dir, "x.safetensors")
+	_ = os.WriteFile(bad, []byte{0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0, '{'}, 0o644)
+	if _, err := Read(bad); err == nil || !strings.Contains(err.Error(), "not safetensors") {
+		t.Errorf("oversized header: %v", err)
+	}
+	if _, err := Read(filepath.Join(dir, "x.bin")); err == nil || !strings.Contains(err.Error(), "unknown checkpoint format") {
+		t.Errorf("unknown extension: %v", err)
+	}
+}
+
+func TestRemapLegacy(t *testing.T) {
+	in := []npfile.Entry{{Key: "features.denseblock1.denselayer1.norm.1.weight"}, {Key: "features.denseblock2.denselayer10.conv.2.weight"},
+		{Key: "features.norm5.weight"}, {Key: "features.denseblock1.denselayer1.norm1.bias"}}
+	want := []string{"features.denseblock1.denselayer1.norm1.weight", "features.denseblock2.denselayer10.conv2.weight",
+		"features.norm5.weight", "features.denseblock1.denselayer1.norm1.bias"}
+	for i, e := range RemapLegacy(in) {
+		if e.Key != want[i] {
+			t.Errorf("%s -> %s, want %s", in[i].Key, e.Key, want[i])
+		}
+	}
+}
+
+// TestDownloadVerifiesTheNamePrefix serves a file whose hash does not match
+// the prefix in its name: it must be refused and nothing left behind.
+func TestDownloadVerifiesTheNamePrefix(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte("not the weights"))
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	_, err := Download(context.Background(), dir, "resnet50-0676ba61.pth", srv.URL+"/", nil)
+	if err == nil || !strings.Contains(err.Error(), fetch.ErrVerify.Error()) {
+		t.Fatalf("wrong bytes accepted: %v", err)
+	}
+	if files, _ := os.ReadDir(dir); len(files) != 0 {
+		t.Errorf("left behind: %v", files)
+	}
+	if _, err := Download(context.Background(), dir, "resnet50.pth", srv.URL+"/", nil); err == nil {
+		t.Error("a name without a hash prefix was accepted")
+	}
+}
