@@ -4,6 +4,8 @@
 //	decoding-thoughts download --out DIR
 //	decoding-thoughts explore  [--data-dir DIR] --out DIR
 //	decoding-thoughts train-fmri [--data-dir DIR] --out DIR [--epochs N --lr X --seed N --keep last|best --rois V1,...]
+//	decoding-thoughts features --model NAME --weights FILE|download|random --images X.npy --out F.npz
+//	decoding-thoughts train-cnn [--data-dir DIR] --out DIR [--models a,b --weights auto|download|random|DIR --epochs N --views N]
 //	decoding-thoughts study    [--data-dir DIR] --out DIR   (the stages built so far)
 //	decoding-thoughts backend
 //
@@ -32,6 +34,8 @@ var commands = map[string]command{
 	"download":   {"download the real Kay dataset from OSF (resumable, verified)", runDownload},
 	"explore":    {"dataset summary and the exploratory figures (notebook 01)", runExplore},
 	"study":      {"run every stage built so far on a dataset, into one folder", runStudy},
+	"features":   {"a CNN's logits and penultimate features for any (N,3,H,W) images", runFeatures},
+	"train-cnn":  {"train the stimulus classifiers' heads on frozen CNNs (notebook 02)", runTrainCNN},
 	"train-fmri": {"train the fMRI decoder (notebook 03): checkpoint, metrics, embeddings, figures", runTrainFMRI},
 	"backend":    {"show which compute backend would run the models", runBackend},
 }

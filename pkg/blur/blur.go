@@ -71,8 +71,8 @@ func Box(img Image, k int) (Image, error) {
 	for i := range w {
 		w[i] = 1 / float64(k)
 	}
-	tmp := correlate(img, w, true, reflect101)
-	return correlate(tmp, w, false, reflect101), nil
+	tmp := correlate(img, w, true, Reflect101)
+	return correlate(tmp, w, false, Reflect101), nil
 }
 
 func (img Image) check() error {
@@ -99,8 +99,9 @@ func reflect(i, n int) int {
 	return i
 }
 
-// reflect101 maps an index as OpenCV's BORDER_REFLECT_101 (scipy "mirror").
-func reflect101(i, n int) int {
+// Reflect101 maps an index outside 0..n-1 as OpenCV's BORDER_REFLECT_101
+// (scipy "mirror": d c b | a b c d | c b a).
+func Reflect101(i, n int) int {
 	if n == 1 {
 		return 0
 	}

@@ -29,14 +29,10 @@ func relDiff(a, b []float32) float64 {
 // here, and compares eval-mode logits and penultimate features for the same
 // inputs (2 images of 3x128x128), to 1e-4 of the reference's scale. The
 // DenseNet checkpoint is saved with the legacy key names the published one
-// has. Backend: $DT_BACKEND or auto (ONNX Runtime when installed).
+// has. Every backend that runs here is checked (pure Go and, when installed,
+// ONNX Runtime).
 func TestParityWithTorchvision(t *testing.T) {
 	pyref.Require(t, "torch", "torchvision", "numpy")
-	b, c, err := backend.New("", backend.Convolutions)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Log(backend.Describe(b, c))
 	dir := t.TempDir()
 	const n, h, w = 2, 128, 128
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -60,28 +56,34 @@ func TestParityWithTorchvision(t *testing.T) {
 				args = append(args, "legacy")
 			}
 			pyref.RunFile(t, "testdata/torchvision_ref.py", args...)
-			m, err := NewFromFile(b, a, pth)
-			if err != nil {
-				t.Fatal(err)
-			}
-			logits, feats, err := m.Forward(x, n, h, w)
-			if err != nil {
-				t.Fatal(err)
-			}
 			z, err := npfile.OpenNPZ(ref)
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer z.Close()
-			for key, got := range map[string][]float32{"logits": logits, "features": feats} {
-				want, err := z.Read(key)
+			for _, spec := range backend.Local() {
+				b, _, err := backend.New(spec, backend.Convolutions)
 				if err != nil {
 					t.Fatal(err)
 				}
-				if d := relDiff(got, want.Data.([]float32)); d > 1e-4 {
-					t.Errorf("%s: %s differ from torchvision by %.3g of their scale (want <= 1e-4)", name, key, d)
-				} else {
-					t.Logf("%s: %s within %.2g of torchvision", name, key, d)
+				m, err := NewFromFile(b, a, pth)
+				if err != nil {
+					t.Fatal(err)
+				}
+				logits, feats, err := m.Forward(x, n, h, w)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for key, got := range map[string][]float32{"logits": logits, "features": feats} {
+					want, err := z.Read(key)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if d := relDiff(got, want.Data.([]float32)); d > 1e-4 {
+						t.Errorf("%s on %s: %s differ from torchvision by %.3g of their scale (want <= 1e-4)", name, spec, key, d)
+					} else {
+						t.Logf("%s on %s: %s within %.2g of torchvision", name, spec, key, d)
+					}
 				}
 			}
 			_ = os.Remove(pth)
@@ -98,7 +100,10 @@ func TestCheckpointMismatchIsReported(t *testing.T) {
 		t.Fatal(err)
 	}
 	a, _ := Get("mobilenet_v3_large")
-	src := NewRandom(b, a, 1)
+	src, err := NewRandom(b, a, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
 	x := make([]float32, 3*32*32)
 	for i := range x {
 		x[i] = float32(i%7) / 7

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -33,6 +34,7 @@ type Model struct {
 	Weights string
 	exec    *model.Exec
 	loaded  map[string]bool // keys set from a checkpoint; nil for random weights
+	random  bool
 }
 
 // scopeName holds the backbone's variables.
@@ -40,13 +42,20 @@ const scopeName = "backbone"
 
 func (m *Model) scope() *model.Scope { return m.Store.RootScope().In(scopeName) }
 
-// NewRandom is the architecture with seeded random weights (torch's default
-// layer initialisation; BatchNorm at identity): the untrained-network
-// control, and what runs offline when no pretrained weights are cached.
-func NewRandom(b compute.Backend, a Arch, seed int64) *Model {
-	store := model.NewStore()
-	nn.SetSeed(store, seed)
-	return &Model{Arch: a, Backend: b, Store: store, Weights: fmt.Sprintf("random (seed %d)", seed)}
+// NewRandom is the architecture with seeded random weights drawn as
+// torchvision initialises it (weights=None; see RandomStateDict): the
+// untrained-network control, and what runs offline when no pretrained
+// weights are cached.
+func NewRandom(b compute.Backend, a Arch, seed int64) (*Model, error) {
+	sd, err := a.RandomStateDict(seed)
+	if err != nil {
+		return nil, err
+	}
+	m := &Model{Arch: a, Backend: b, Store: model.NewStore(), Weights: fmt.Sprintf("random (seed %d)", seed), random: true}
+	if err := nn.LoadStateDict(m.scope(), sd); err != nil {
+		return nil, err
+	}
+	return m, nil
 }
 
 // NewFromFile loads a torchvision checkpoint (.pth or .safetensors; legacy
@@ -75,7 +84,7 @@ func NewFromFile(b compute.Backend, a Arch, path string) (*Model, error) {
 func Open(ctx context.Context, b compute.Backend, a Arch, spec string, seed int64, progressOut io.Writer) (*Model, error) {
 	switch spec {
 	case "random":
-		return NewRandom(b, a, seed), nil
+		return NewRandom(b, a, seed)
 	case "download":
 		path, err := weights.Download(ctx, cachedir.Path("weights"), a.Weights, "", progressOut)
 		if err != nil {
@@ -118,7 +127,7 @@ func (m *Model) Forward(x []float32, n, h, w int) (logits, features []float32, e
 	if err != nil {
 		return nil, nil, fmt.Errorf("cnn %s: %w", m.Arch.Name, err)
 	}
-	if first && m.loaded != nil {
+	if first && !m.random {
 		if err := m.checkComplete(); err != nil {
 			return nil, nil, err
 		}
@@ -157,12 +166,32 @@ func (m *Model) checkComplete() error {
 
 var (
 	keysMu    sync.Mutex
-	keysCache = map[string]map[string]bool{}
+	keysCache = map[string][]Param{}
 )
 
-// Keys is the set of state_dict keys the architecture has, found by building
-// (not running) it on a fresh store with the pure-Go backend.
+// Keys is the set of state_dict keys the architecture has.
 func (a Arch) Keys() (map[string]bool, error) {
+	params, err := a.Params()
+	if err != nil {
+		return nil, err
+	}
+	keys := map[string]bool{}
+	for _, p := range params {
+		keys[p.Key] = true
+	}
+	return keys, nil
+}
+
+// Param is one state_dict entry's name and shape (empty for a scalar).
+type Param struct {
+	Key   string
+	Shape []int
+}
+
+// Params lists the architecture's state_dict entries in creation order,
+// found by building (not running) it on a fresh store with the pure-Go
+// backend.
+func (a Arch) Params() ([]Param, error) {
 	keysMu.Lock()
 	defer keysMu.Unlock()
 	if k, ok := keysCache[a.Name]; ok {
@@ -183,15 +212,16 @@ func (a Arch) Keys() (map[string]bool, error) {
 	if _, err := e.Compile(shapes.Make(dtypes.Float32, 1, 3, 32, 32)); err != nil {
 		return nil, fmt.Errorf("cnn %s: building the network: %w", a.Name, err)
 	}
-	keys := map[string]bool{}
+	var params []Param
 	prefix := store.RootScope().In(scopeName).Scope() + model.ScopeSeparator
 	for v := range store.IterVariables() {
 		if strings.HasPrefix(v.Path(), prefix) {
-			keys[strings.ReplaceAll(strings.TrimPrefix(v.Path(), prefix), model.ScopeSeparator, ".")] = true
+			key := strings.ReplaceAll(strings.TrimPrefix(v.Path(), prefix), model.ScopeSeparator, ".")
+			params = append(params, Param{Key: key, Shape: slices.Clone(v.Shape().Dimensions)})
 		}
 	}
-	keysCache[a.Name] = keys
-	return keys, nil
+	keysCache[a.Name] = params
+	return params, nil
 }
 
 func head(s []string) []string {
@@ -247,3 +277,6 @@ func (m *Model) Extract(ctx context.Context, im Images, batch int, label string,
 
 // StateDict is the model's weights under torchvision's names.
 func (m *Model) StateDict() ([]npfile.Entry, error) { return nn.StateDict(m.scope()) }
+
+// Pretrained reports whether the weights came from a checkpoint.
+func (m *Model) Pretrained() bool { return !m.random }

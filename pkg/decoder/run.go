@@ -5,18 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"slices"
 
 	"github.com/gomlx/compute"
-	"gonum.org/v1/plot"
 
-	"github.com/decodingthoughts/decoding-thoughts/pkg/atomicfile"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/kay"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/metrics"
-	"github.com/decodingthoughts/decoding-thoughts/pkg/npfile"
-	"github.com/decodingthoughts/decoding-thoughts/pkg/plots"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/train"
 )
 
@@ -105,7 +100,7 @@ func Data(d *kay.Dataset, sel *kay.Selection) (tr, te train.Data) {
 // test split; the dataset must give the same selection the run was trained
 // on (same classes and voxels), or the error says what differs.
 func Open(b compute.Backend, dir string, d *kay.Dataset) (*Result, error) {
-	path := filepath.Join(dir, CheckpointFile)
+	path := filepath.Join(dir, train.CheckpointFile)
 	m, meta, err := Load(b, path)
 	if err != nil {
 		return nil, err
@@ -152,77 +147,13 @@ func Load(b compute.Backend, path string) (*train.Model, Meta, error) {
 	return m, meta, nil
 }
 
-// Figures are the run's loss and accuracy curves and test confusion matrix.
-func (r *Result) Figures() ([]plots.Figure, error) {
-	loss, acc, err := train.Curves("fMRI decoder", r.Meta.History)
-	if err != nil {
-		return nil, err
-	}
-	return plots.RenderAll(
-		plots.Spec{Name: "fmri_loss", Draw: func() (*plot.Plot, error) { return loss, nil }},
-		plots.Spec{Name: "fmri_accuracy", Draw: func() (*plot.Plot, error) { return acc, nil }},
-		plots.Spec{Name: "fmri_confusion", Square: true, Draw: func() (*plot.Plot, error) {
-			return train.ConfusionPlot("fMRI decoder, test set", r.Report)
-		}},
-	)
+// Run is the result as the trainer's record, for writing and figures.
+func (r *Result) Run() train.Run {
+	return train.Run{Name: Name, Title: "fMRI decoder", Model: r.Model, Meta: r.Meta, Classes: r.Meta.Classes,
+		History: r.Meta.History, Report: r.Report, Test: r.Test, Labels: r.Sel.Test.Y, Index: r.Sel.Test.Index,
+		Extra: map[string]int{"voxels": len(r.Meta.Voxels), "n_train": len(r.Sel.Train.Y)}}
 }
 
-// Files written by Write into its folder.
-const (
-	CheckpointFile = "checkpoint.npz"
-	MetricsFile    = "metrics.json"
-	EmbeddingsFile = "embeddings.npz"
-)
-
-// Write saves the checkpoint, metrics.json (history and test report),
-// embeddings.npz (see Embeddings) and the figures into dir.
-func (r *Result) Write(dir string) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	if err := r.Model.Save(filepath.Join(dir, CheckpointFile), r.Meta); err != nil {
-		return err
-	}
-	js, err := json.MarshalIndent(struct {
-		Model   string         `json:"model"`
-		Classes []string       `json:"classes"`
-		Voxels  int            `json:"voxels"`
-		Train   int            `json:"n_train"`
-		History train.History  `json:"history"`
-		Test    metrics.Report `json:"test"`
-	}{Name, r.Meta.Classes, len(r.Meta.Voxels), len(r.Sel.Train.Y), r.Meta.History, r.Report}, "", "  ")
-	if err != nil {
-		return err
-	}
-	if err := atomicfile.WriteBytes(filepath.Join(dir, MetricsFile), append(js, '\n')); err != nil {
-		return err
-	}
-	if err := npfile.WriteNPZ(filepath.Join(dir, EmbeddingsFile), r.Embeddings()...); err != nil {
-		return err
-	}
-	figs, err := r.Figures()
-	if err != nil {
-		return err
-	}
-	return plots.SaveAll(dir, figs)
-}
-
-// Embeddings are the test split's arrays for re-analysis: "embedding"
-// (N, 100) float32 in the test set's order, "label" (N,) int64 class
-// indices, "index" (N,) int64 image indices into the test split, "logits"
-// (N, C) float32 and "classes" (C,) the class names.
-func (r *Result) Embeddings() []npfile.Entry {
-	o := r.Test
-	label := make([]int64, o.N)
-	index := make([]int64, o.N)
-	for i := range o.N {
-		label[i], index[i] = int64(r.Sel.Test.Y[i]), int64(r.Sel.Test.Index[i])
-	}
-	return []npfile.Entry{
-		{Key: "embedding", Array: npfile.Array{Shape: []int{o.N, o.E}, Data: o.Embedding}},
-		{Key: "label", Array: npfile.Array{Shape: []int{o.N}, Data: label}},
-		{Key: "index", Array: npfile.Array{Shape: []int{o.N}, Data: index}},
-		{Key: "logits", Array: npfile.Array{Shape: []int{o.N, o.C}, Data: o.Logits}},
-		{Key: "classes", Array: npfile.Array{Shape: []int{len(r.Meta.Classes)}, Data: r.Meta.Classes}},
-	}
-}
+// Write saves the run into dir: checkpoint.npz, metrics.json,
+// embeddings.npz and the figures (train.Run.Write).
+func (r *Result) Write(dir string) error { return r.Run().Write(dir) }

@@ -42,7 +42,7 @@ func TestWriteAndOpen(t *testing.T) {
 	if err := r.Write(dir); err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range []string{CheckpointFile, MetricsFile, EmbeddingsFile, "fmri_loss.png", "fmri_accuracy.png", "fmri_confusion.png"} {
+	for _, f := range []string{train.CheckpointFile, train.MetricsFile, train.EmbeddingsFile, "fmri_loss.png", "fmri_accuracy.png", "fmri_confusion.png"} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Error(err)
 		}
@@ -51,11 +51,11 @@ func TestWriteAndOpen(t *testing.T) {
 		History struct{ Epochs []json.RawMessage }
 		Test    struct{ Accuracy float64 }
 	}
-	js, _ := os.ReadFile(filepath.Join(dir, MetricsFile))
+	js, _ := os.ReadFile(filepath.Join(dir, train.MetricsFile))
 	if err := json.Unmarshal(js, &m); err != nil || len(m.History.Epochs) != 3 || m.Test.Accuracy != r.Report.Accuracy {
 		t.Errorf("metrics.json: %v %+v", err, m)
 	}
-	z, err := npfile.OpenNPZ(filepath.Join(dir, EmbeddingsFile))
+	z, err := npfile.OpenNPZ(filepath.Join(dir, train.EmbeddingsFile))
 	if err != nil {
 		t.Fatal(err)
 	}

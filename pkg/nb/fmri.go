@@ -16,6 +16,7 @@ import (
 	"github.com/decodingthoughts/decoding-thoughts/pkg/cachedir"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/decoder"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/kay"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/train"
 )
 
 // Backend starts the compute backend for fully connected training
@@ -38,7 +39,7 @@ func Backend(verbose bool) compute.Backend {
 func FMRI(d *kay.Dataset) *decoder.Result {
 	opt := decoder.DefaultOptions()
 	dir := cachedir.Path("runs", "fmri-"+runKey(d, opt))
-	if _, err := os.Stat(filepath.Join(dir, decoder.CheckpointFile)); err == nil {
+	if _, err := os.Stat(filepath.Join(dir, train.CheckpointFile)); err == nil {
 		if r, err := decoder.Open(Backend(false), dir, d); err == nil {
 			return r
 		}

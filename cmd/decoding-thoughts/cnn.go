@@ -1,0 +1,169 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/gomlx/compute"
+
+	"github.com/decodingthoughts/decoding-thoughts/pkg/backend"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/cachedir"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/cnn"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/kay"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/npfile"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/stimulus"
+)
+
+const weightsHelp = "backbone weights: auto (the cached official weights, else random), download (official ImageNet V1 weights, verified), random (seeded, untrained control), a folder holding torchvision's files, or (features) a checkpoint file"
+
+func runFeatures(ctx context.Context, args []string) error {
+	c := common{compute: true, workload: backend.Convolutions}
+	fs := newFlags("features", &c)
+	name := fs.String("model", "resnet50", "architecture: "+strings.Join(cnn.Names(), ", "))
+	spec := fs.String("weights", "download", weightsHelp)
+	images := fs.String("images", "", "(N,3,H,W) float32 .npy, fed to the network as it is (required)")
+	out := fs.String("out", "", "output .npz with logits (N,1000) and features (N,F) (required)")
+	batch := fs.Int("batch", 32, "images per forward pass")
+	seed := fs.Int64("seed", 1, "seed of random weights")
+	if err := parse(fs, args, &c); err != nil {
+		return err
+	}
+	if *images == "" || *out == "" {
+		return errors.New("--images and --out are required")
+	}
+	a, err := cnn.Get(*name)
+	if err != nil {
+		return err
+	}
+	arr, err := npfile.ReadNPY(*images)
+	if err != nil {
+		return err
+	}
+	x, ok := arr.Data.([]float32)
+	if !ok || len(arr.Shape) != 4 || arr.Shape[1] != 3 {
+		return fmt.Errorf("%s: want float32 (N,3,H,W), got %s", *images, arr.Describe())
+	}
+	m, err := openBackbone(ctx, c.b, a, *spec, *seed, os.Stderr)
+	if err != nil {
+		return err
+	}
+	n, h, w := arr.Shape[0], arr.Shape[2], arr.Shape[3]
+	size := 3 * h * w
+	o, err := m.Extract(ctx, cnn.Images{N: n, H: h, W: w, Fill: func(dst []float32, lo, hi int) {
+		copy(dst, x[lo*size:hi*size])
+	}}, *batch, a.Name, os.Stderr)
+	if err != nil {
+		return err
+	}
+	if err := npfile.WriteNPZ(*out,
+		npfile.Entry{Key: "logits", Array: npfile.Array{Shape: []int{n, cnn.Classes}, Data: o.Logits}},
+		npfile.Entry{Key: "features", Array: npfile.Array{Shape: []int{n, a.Features}, Data: o.Features}}); err != nil {
+		return err
+	}
+	fmt.Printf("features: %d images through %s (%s): logits (%d,1000), features (%d,%d) in %s\n", n, a.Name, m.Weights, n, n, a.Features, *out)
+	return nil
+}
+
+// openBackbone resolves a weights spec; "auto" takes the cached official
+// weights when present and says so either way.
+func openBackbone(ctx context.Context, b compute.Backend, a cnn.Arch, spec string, seed int64, progressOut io.Writer) (*cnn.Model, error) {
+	if spec == "auto" {
+		if p, ok := cnn.CachedWeights(a); ok {
+			spec = p
+		} else {
+			fmt.Fprintf(progressOut, "%s: no pretrained weights in %s (offline default): using RANDOM weights, the untrained-network control; run with --weights download for ImageNet weights\n",
+				a.Name, filepath.Dir(cachedir.Path("weights", a.Weights)))
+			spec = "random"
+		}
+	}
+	m, err := cnn.Open(ctx, b, a, spec, seed, progressOut)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(progressOut, "%s: weights %s\n", a.Name, m.Weights)
+	return m, nil
+}
+
+// cnnFlags are train-cnn's (and the study's) CNN options.
+type cnnFlags struct {
+	models, weights string
+	opt             stimulus.Options
+}
+
+func (f *cnnFlags) register(fs *flag.FlagSet) {
+	f.opt = stimulus.DefaultOptions()
+	fs.StringVar(&f.models, "models", strings.Join(cnn.Names(), ","), "comma-separated architectures")
+	fs.StringVar(&f.weights, "weights", "auto", weightsHelp)
+	fs.IntVar(&f.opt.Train.Epochs, "epochs", f.opt.Train.Epochs, "head training epochs")
+	fs.IntVar(&f.opt.Features.Views, "views", f.opt.Features.Views, "cached versions of each training image (1: no augmentation)")
+	fs.IntVar(&f.opt.Features.Batch, "batch", f.opt.Features.Batch, "images per backbone forward pass")
+	fs.Int64Var(&f.opt.Seed, "seed", f.opt.Seed, "seed of the head, sampling, augmentation and random weights")
+}
+
+func (f *cnnFlags) archs() ([]cnn.Arch, error) {
+	var out []cnn.Arch
+	for _, n := range strings.Split(f.models, ",") {
+		a, err := cnn.Get(strings.TrimSpace(n))
+		if err != nil {
+			return nil, fmt.Errorf("--models: %w", err)
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+func runTrainCNN(ctx context.Context, args []string) error {
+	var f cnnFlags
+	d, out, b, err := dataCommand("train-cnn", args, f.register, true, backend.Convolutions)
+	if err != nil {
+		return err
+	}
+	archs, err := f.archs()
+	if err != nil {
+		return err
+	}
+	results, err := trainCNNs(ctx, b, d, archs, f, out)
+	if err != nil {
+		return err
+	}
+	for _, r := range results {
+		fmt.Printf("%s (%s): test accuracy %.3f, macro F1 %.3f\n", r.Meta.Model, r.Meta.Weights, r.Report.Accuracy, r.Report.Macro.F1)
+	}
+	fmt.Printf("train-cnn: checkpoints, metrics.json, embeddings.npz and figures per model in %s\n", out)
+	return nil
+}
+
+// trainCNNs trains every architecture's head, writing out/<model>/.
+func trainCNNs(ctx context.Context, b compute.Backend, d *kay.Dataset, archs []cnn.Arch, f cnnFlags, out string) ([]*stimulus.Result, error) {
+	hb, hc, err := backend.New("", backend.Dense)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintln(os.Stderr, "heads: "+backend.Describe(hb, hc))
+	opt := f.opt
+	opt.Progress = os.Stderr
+	opt.Features.CacheDir = cachedir.Path("features")
+	var results []*stimulus.Result
+	for i, a := range archs {
+		m, err := openBackbone(ctx, b, a, f.weights, opt.Seed+int64(i), os.Stderr)
+		if err != nil {
+			return nil, err
+		}
+		r, err := stimulus.Run(ctx, hb, m, d, opt)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", a.Name, err)
+		}
+		if err := r.Write(filepath.Join(out, a.Name)); err != nil {
+			return nil, err
+		}
+		fmt.Fprint(os.Stderr, r.Report.String())
+		results = append(results, r)
+	}
+	return results, nil
+}

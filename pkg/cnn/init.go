@@ -1,0 +1,108 @@
+package cnn
+
+import (
+	"hash/fnv"
+	"math"
+	"math/rand/v2"
+	"strings"
+
+	"github.com/decodingthoughts/decoding-thoughts/pkg/npfile"
+)
+
+// RandomStateDict draws a state dict as torchvision 0.14 initialises the
+// architecture with weights=None, so the untrained control is the one the
+// literature uses:
+//
+//   - convolutions: Kaiming normal, std √(2/fan) with fan = out·k·k
+//     (mode="fan_out": VGG, ResNet/ResNeXt, MobileNetV3) or in/groups·k·k
+//     (DenseNet); their biases 0;
+//   - BatchNorm: weight 1, bias 0, running mean 0, variance 1;
+//   - Linear: N(0, 0.01²) weights and 0 bias (VGG, MobileNetV3); torch's
+//     default U(±1/√in) for both (ResNet/ResNeXt's fc); DenseNet: default
+//     weights, 0 bias.
+//
+// Values come from a generator seeded by seed and the key.
+func (a Arch) RandomStateDict(seed int64) ([]npfile.Entry, error) {
+	params, err := a.Params()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]npfile.Entry, 0, len(params))
+	for _, p := range params {
+		if strings.HasSuffix(p.Key, "num_batches_tracked") {
+			out = append(out, npfile.Entry{Key: p.Key, Array: npfile.Array{Shape: p.Shape, Data: []int64{0}}})
+			continue
+		}
+		n := 1
+		for _, d := range p.Shape {
+			n *= d
+		}
+		rng := rand.New(rand.NewPCG(uint64(seed), hashKey(p.Key)))
+		data := make([]float32, n)
+		fill := a.initRule(p)
+		for i := range data {
+			data[i] = float32(fill(rng))
+		}
+		out = append(out, npfile.Entry{Key: p.Key, Array: npfile.Array{Shape: p.Shape, Data: data}})
+	}
+	return out, nil
+}
+
+// initRule returns the value generator of one parameter.
+func (a Arch) initRule(p Param) func(*rand.Rand) float64 {
+	constant := func(v float64) func(*rand.Rand) float64 { return func(*rand.Rand) float64 { return v } }
+	normal := func(std float64) func(*rand.Rand) float64 {
+		return func(r *rand.Rand) float64 { return r.NormFloat64() * std }
+	}
+	uniform := func(bound float64) func(*rand.Rand) float64 {
+		return func(r *rand.Rand) float64 { return (2*r.Float64() - 1) * bound }
+	}
+	name := p.Key[strings.LastIndex(p.Key, ".")+1:]
+	switch {
+	case name == "running_mean":
+		return constant(0)
+	case name == "running_var":
+		return constant(1)
+	case len(p.Shape) == 4: // convolution weight (out, in/groups, k, k)
+		fan := p.Shape[0] * p.Shape[2] * p.Shape[3]
+		if a.Name == "densenet121" {
+			fan = p.Shape[1] * p.Shape[2] * p.Shape[3]
+		}
+		return normal(math.Sqrt(2 / float64(fan)))
+	case len(p.Shape) == 2: // Linear weight (out, in)
+		if a.Name == "vgg11_bn" || a.Name == "mobilenet_v3_large" {
+			return normal(0.01)
+		}
+		return uniform(1 / math.Sqrt(float64(p.Shape[1])))
+	}
+	// A vector: a BatchNorm's weight or bias, or a bias.
+	if a.isBatchNorm(p.Key) {
+		if name == "weight" {
+			return constant(1)
+		}
+		return constant(0)
+	}
+	if a.Name == "resnet50" || a.Name == "resnext50_32x4d" { // fc.bias keeps torch's default
+		return uniform(1 / math.Sqrt(2048))
+	}
+	return constant(0)
+}
+
+// isBatchNorm reports whether a vector parameter belongs to a BatchNorm:
+// its module also has running statistics.
+func (a Arch) isBatchNorm(key string) bool {
+	params, _ := a.Params()
+	module := key[:strings.LastIndex(key, ".")]
+	for _, p := range params {
+		if p.Key == module+".running_mean" {
+			return true
+		}
+	}
+	return false
+}
+
+func hashKey(s string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(s))
+	return h.Sum64()
+}

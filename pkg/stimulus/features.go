@@ -1,0 +1,139 @@
+package stimulus
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+
+	"github.com/decodingthoughts/decoding-thoughts/pkg/cnn"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/kay"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/npfile"
+)
+
+// Features are a frozen backbone's outputs (the 1000 ImageNet logits, the
+// head's input) for the selected images: Views versions of each training
+// image (view 0 as it is, the others augmented) and each test image as it is.
+type Features struct {
+	Train         []float32 // Views·NTrain x 1000, view-major (view v of image i is row v·NTrain+i)
+	Test          []float32 // NTest x 1000
+	NTrain, NTest int
+	Views         int
+	Norm          Normalizer
+}
+
+// FeatureOptions set how features are computed and cached.
+type FeatureOptions struct {
+	Views    int     // versions of each training image; 1 means no augmentation
+	Augment  Augment // for views 1..Views-1
+	Seed     int64   // augmentation draws
+	Batch    int     // images per backbone call
+	CacheDir string  // "" disables the cache
+	Progress io.Writer
+}
+
+// Source is the selected split's images, preprocessed and normalised as the
+// backbone's input; view v > 0 of image i is augmented with a generator
+// seeded by (seed, v, i), so any subset is reproducible on its own.
+func Source(im kay.Images, idx []int, views int, aug Augment, seed int64, z Normalizer) cnn.Images {
+	n := len(idx)
+	return cnn.Images{N: n * views, H: im.H, W: im.W, Fill: func(dst []float32, lo, hi int) {
+		size := 3 * im.H * im.W
+		for r := lo; r < hi; r++ {
+			v, i := r/n, r%n
+			q := Quantize(im.At(idx[i]))
+			if v > 0 {
+				q = aug.Apply(q, im.H, im.W, rand.New(rand.NewPCG(uint64(seed), uint64(v)<<32|uint64(i))))
+			}
+			z.Tensor(dst[(r-lo)*size:(r-lo+1)*size], q)
+		}
+	}}
+}
+
+// ComputeFeatures runs the backbone over the selection's training views and
+// test images, or reads them from the cache when the same model, weights,
+// images and options were computed before.
+func ComputeFeatures(ctx context.Context, m *cnn.Model, d *kay.Dataset, sel *kay.Selection, opt FeatureOptions) (*Features, error) {
+	views := max(opt.Views, 1)
+	z := FitNormalizer(d.Train.Stimuli, sel.Train.Index)
+	f := &Features{NTrain: len(sel.Train.Index), NTest: len(sel.Test.Index), Views: views, Norm: z}
+	path := ""
+	if opt.CacheDir != "" {
+		path = filepath.Join(opt.CacheDir, fmt.Sprintf("%s-%s.npz", m.Arch.Name, cacheKey(m, d, sel, opt)))
+		if err := f.read(path); err == nil {
+			return f, nil
+		}
+	}
+	batch := max(opt.Batch, 1)
+	tr, err := m.Extract(ctx, Source(d.Train.Stimuli, sel.Train.Index, views, opt.Augment, opt.Seed, z), batch,
+		fmt.Sprintf("%s train (%d views)", m.Arch.Name, views), opt.Progress)
+	if err != nil {
+		return nil, err
+	}
+	te, err := m.Extract(ctx, Source(d.Test.Stimuli, sel.Test.Index, 1, opt.Augment, opt.Seed, z), batch,
+		m.Arch.Name+" test", opt.Progress)
+	if err != nil {
+		return nil, err
+	}
+	f.Train, f.Test = tr.Logits, te.Logits
+	if path != "" {
+		if err := os.MkdirAll(opt.CacheDir, 0o755); err != nil {
+			return nil, err
+		}
+		if err := npfile.WriteNPZ(path,
+			npfile.Entry{Key: "train", Array: npfile.Array{Shape: []int{views * f.NTrain, cnn.Classes}, Data: f.Train}},
+			npfile.Entry{Key: "test", Array: npfile.Array{Shape: []int{f.NTest, cnn.Classes}, Data: f.Test}}); err != nil {
+			return nil, err
+		}
+	}
+	return f, nil
+}
+
+func (f *Features) read(path string) error {
+	z, err := npfile.OpenNPZ(path)
+	if err != nil {
+		return err
+	}
+	defer z.Close()
+	tr, err := z.Read("train")
+	if err != nil {
+		return err
+	}
+	te, err := z.Read("test")
+	if err != nil {
+		return err
+	}
+	a, ok1 := tr.Data.([]float32)
+	b, ok2 := te.Data.([]float32)
+	if !ok1 || !ok2 || len(a) != f.Views*f.NTrain*cnn.Classes || len(b) != f.NTest*cnn.Classes {
+		return fmt.Errorf("%s: cached features of the wrong shape", path)
+	}
+	f.Train, f.Test = a, b
+	return nil
+}
+
+// cacheKey hashes what the features depend on: the architecture and its
+// weights (the file's name, size and time, or the random seed), the selected
+// images' pixels, and the view and augmentation options.
+func cacheKey(m *cnn.Model, d *kay.Dataset, sel *kay.Selection, opt FeatureOptions) string {
+	h := sha256.New()
+	fmt.Fprintln(h, "v2", m.Arch.Name, m.Weights, opt.Views, opt.Augment, opt.Seed)
+	if st, err := os.Stat(m.Weights); err == nil {
+		fmt.Fprintln(h, st.Size(), st.ModTime().UnixNano())
+	}
+	for _, split := range []struct {
+		im  kay.Images
+		idx []int
+	}{{d.Train.Stimuli, sel.Train.Index}, {d.Test.Stimuli, sel.Test.Index}} {
+		for _, i := range split.idx {
+			_ = binary.Write(h, binary.LittleEndian, split.im.At(i))
+		}
+		fmt.Fprintln(h, len(split.idx))
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16]
+}
