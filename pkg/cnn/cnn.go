@@ -43,6 +43,13 @@ var archs = map[string]Arch{}
 
 func register(a Arch) { archs[a.Name] = a }
 
+// Register adds an architecture (a user's own backbone, or a small one for
+// tests): forward must return the 1000 logits and features of width
+// features. weights names its checkpoint file for folder specs.
+func Register(name string, features int, weights string, forward func(scope *model.Scope, x *graph.Node) (logits, features *graph.Node)) {
+	register(Arch{Name: name, Features: features, Weights: weights, forward: forward})
+}
+
 // Get returns the architecture called name (a torchvision model name).
 func Get(name string) (Arch, error) {
 	a, ok := archs[name]

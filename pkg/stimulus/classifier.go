@@ -98,6 +98,10 @@ func Run(ctx context.Context, hb compute.Backend, backbone *cnn.Model, d *kay.Da
 	if err != nil {
 		return nil, err
 	}
+	if v := f.spread(); v < 1e-6 && opt.Progress != nil {
+		fmt.Fprintf(opt.Progress, "%s: WARNING: the backbone's outputs barely vary across images (mean spread %.2g): "+
+			"the head can only learn class frequencies. Untrained MobileNetV3 collapses like this in torchvision too.\n", backbone.Arch.Name, v)
+	}
 	head := Head{In: cnn.Classes, Embedding: 100, Classes: len(sel.Classes)}
 	m, err := train.New(hb, head, opt.Seed)
 	if err != nil {
@@ -159,3 +163,8 @@ func LoadHead(hb compute.Backend, dir string) (*train.Model, Meta, error) {
 
 // SameSelection reports whether sel is the selection a head was trained on.
 func (meta Meta) SameSelection(sel *kay.Selection) bool { return slices.Equal(sel.Classes, meta.Classes) }
+
+// testData is the head's input on the test images.
+func testData(r *Result) train.Data {
+	return train.Data{X: r.Features.Test, N: r.Features.NTest, D: cnn.Classes, Y: r.Sel.Test.Y}
+}

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -136,4 +137,21 @@ func cacheKey(m *cnn.Model, d *kay.Dataset, sel *kay.Selection, opt FeatureOptio
 		fmt.Fprintln(h, len(split.idx))
 	}
 	return hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+// spread is the mean over output units of the standard deviation across
+// test images.
+func (f *Features) spread() float64 {
+	var sd float64
+	for k := range cnn.Classes {
+		var s, ss float64
+		for i := range f.NTest {
+			v := float64(f.Test[i*cnn.Classes+k])
+			s += v
+			ss += v * v
+		}
+		m := s / float64(f.NTest)
+		sd += math.Sqrt(math.Max(ss/float64(f.NTest)-m*m, 0))
+	}
+	return sd / cnn.Classes
 }

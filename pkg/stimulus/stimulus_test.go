@@ -1,0 +1,175 @@
+package stimulus
+
+import (
+	"context"
+	"math"
+	"math/rand/v2"
+	"path/filepath"
+	"testing"
+
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/decodingthoughts/decoding-thoughts/internal/pyref"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/backend"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/cnn"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/kay"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/nn"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/npfile"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/synth"
+)
+
+func init() {
+	// A small backbone for the pipeline tests: strided conv, ReLU, global
+	// pool, Linear to 1000 "logits".
+	cnn.Register("tiny", 16, "tiny.pth", func(scope *model.Scope, x *graph.Node) (*graph.Node, *graph.Node) {
+		x = nn.ReLU(nn.Conv2d(scope.In("conv"), x, nn.Conv{Out: 16, Kernel: 5, Stride: 4, Padding: 2, Bias: true}))
+		f := nn.Flatten(nn.AdaptiveAvgPool2d(x, 1, 1))
+		return nn.Linear(scope.In("fc"), f, cnn.Classes), f
+	})
+}
+
+// TestPreprocessingMatchesTheOriginal compares quantisation, the 3-channel
+// tensor and the normalisation statistics with the original's PIL pipeline.
+func TestPreprocessingMatchesTheOriginal(t *testing.T) {
+	pyref.Require(t, "numpy", "PIL")
+	rng := rand.New(rand.NewPCG(1, 1))
+	im := kay.Images{N: 3, H: 16, W: 12, Pix: make([]float32, 3*16*12)}
+	for i := range im.Pix {
+		im.Pix[i] = float32(rng.NormFloat64()*3 + 1)
+	}
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "im.npy"), filepath.Join(dir, "ref.npz")
+	if err := npfile.WriteNPY(in, npfile.Array{Shape: []int{3, 16, 12}, Data: im.Pix}); err != nil {
+		t.Fatal(err)
+	}
+	pyref.RunFile(t, "testdata/torch_preprocess.py", in, out)
+	z, err := npfile.OpenNPZ(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer z.Close()
+	ref, _ := z.Read("tensor")
+	want := ref.Data.([]float32)
+	norm := FitNormalizer(im, []int{0, 1, 2})
+	for k, name := range []string{"mean", "std"} {
+		a, _ := z.Read(name)
+		got := []float64{norm.Mean, norm.Std}[k]
+		if w := a.Data.([]float64)[0]; math.Abs(got-w) > 1e-6 {
+			t.Errorf("%s = %v, original pipeline %v", name, got, w)
+		}
+	}
+	unit := Normalizer{Mean: 0, Std: 1}
+	got := make([]float32, 3*16*12)
+	for i := range 3 {
+		unit.Tensor(got, Quantize(im.At(i)))
+		for j, v := range got {
+			if math.Abs(float64(v-want[i*len(got)+j])) > 1e-6 {
+				t.Fatalf("image %d value %d: %v, original %v", i, j, v, want[i*len(got)+j])
+			}
+		}
+	}
+}
+
+func TestAugmentKnownAnswers(t *testing.T) {
+	pix := []float32{1, 2, 3, 4, 5, 6} // 2 x 3
+	if f := flip(pix, 2, 3); f[0] != 3 || f[2] != 1 || f[3] != 6 {
+		t.Errorf("flip %v", f)
+	}
+	if a := affine(pix, 2, 3, 0, 0, 1, 0); !equal(a, pix) {
+		t.Errorf("identity transform changed the image: %v", a)
+	}
+	// A shift by one pixel to the right repeats the left column's mirror.
+	if a := affine(pix, 2, 3, 1, 0, 1, 0); a[1] != 1 || a[2] != 2 || a[0] != 2 {
+		t.Errorf("shift by 1: %v, want [2 1 2 ...]", a)
+	}
+	rng := rand.New(rand.NewPCG(1, 1))
+	if out := (Augment{}).Apply(pix, 2, 3, rng); &out[0] != &pix[0] {
+		t.Error("with p = 0 the image must pass through")
+	}
+}
+
+func equal(a, b []float32) bool {
+	for i := range a {
+		if math.Abs(float64(a[i]-b[i])) > 1e-6 {
+			return false
+		}
+	}
+	return true
+}
+
+// TestRunCachesAndReloads runs the whole classifier on the quick simulator
+// with the tiny backbone: outputs have the promised shapes, a second run
+// reads the cached features (the backbone is not run: it is closed), the
+// written head reloads to the same test outputs bit for bit.
+func TestRunCachesAndReloads(t *testing.T) {
+	cfg, _ := synth.Profile("quick", 2)
+	d, _, err := synth.Generate(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _, err := backend.New("", backend.Convolutions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hb, _, err := backend.New("", backend.Dense)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := cnn.Get("tiny")
+	m, err := cnn.NewRandom(b, a, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opt := DefaultOptions()
+	opt.Train.Epochs = 3
+	opt.Features.Views = 2
+	opt.Features.CacheDir = t.TempDir()
+	r, err := Run(context.Background(), hb, m, d, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Features.NTrain != len(r.Sel.Train.Y) || len(r.Features.Train) != 2*r.Features.NTrain*cnn.Classes || r.Test.E != 100 || r.Meta.Pretrain {
+		t.Fatalf("features %d x %d views, embedding %d, pretrained %v", r.Features.NTrain, r.Features.Views, r.Test.E, r.Meta.Pretrain)
+	}
+	// View 1 differs from view 0 for the ~19% of images an augmentation hit.
+	diff := 0
+	for i := range r.Features.NTrain {
+		if r.Features.Train[i*cnn.Classes] != r.Features.Train[(r.Features.NTrain+i)*cnn.Classes] {
+			diff++
+		}
+	}
+	if frac := float64(diff) / float64(r.Features.NTrain); frac < 0.1 || frac > 0.3 {
+		t.Errorf("%.2f of augmented views differ from the original, want about 0.19", frac)
+	}
+	b2, _, _ := backend.New("go", backend.Convolutions)
+	closed, _ := cnn.NewRandom(b2, a, 3)
+	b2.Finalize() // running this backbone would fail: the cache must serve
+	again, err := Run(context.Background(), hb, closed, d, opt)
+	if err != nil {
+		t.Fatalf("second run did not use the cache: %v", err)
+	}
+	if again.Report.Accuracy != r.Report.Accuracy {
+		t.Errorf("same seed, accuracy %v then %v", r.Report.Accuracy, again.Report.Accuracy)
+	}
+	dir := t.TempDir()
+	if err := r.Write(dir); err != nil {
+		t.Fatal(err)
+	}
+	head, meta, err := LoadHead(hb, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := head.Forward(testData(r))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range r.Test.Embedding {
+		if out.Embedding[i] != v {
+			t.Fatalf("reloaded head: embedding value %d is %v, was %v", i, out.Embedding[i], v)
+		}
+	}
+	if meta.Model != "tiny" || meta.Views != 2 || meta.Norm != r.Features.Norm {
+		t.Errorf("meta %+v", meta)
+	}
+}
