@@ -13,7 +13,7 @@ import (
 // scale by 1±Scale, rotate up to Rotate degrees, bilinear, reflect-101
 // border).
 type Augment struct {
-	FlipP, AffineP      float64
+	FlipP, AffineP       float64
 	Shift, Scale, Rotate float64
 }
 

@@ -162,7 +162,9 @@ func LoadHead(hb compute.Backend, dir string) (*train.Model, Meta, error) {
 }
 
 // SameSelection reports whether sel is the selection a head was trained on.
-func (meta Meta) SameSelection(sel *kay.Selection) bool { return slices.Equal(sel.Classes, meta.Classes) }
+func (meta Meta) SameSelection(sel *kay.Selection) bool {
+	return slices.Equal(sel.Classes, meta.Classes)
+}
 
 // testData is the head's input on the test images.
 func testData(r *Result) train.Data {

@@ -137,8 +137,8 @@ func ReadSafetensors(path string) ([]npfile.Entry, error) {
 		return nil, fmt.Errorf("%s: header: %w", path, err)
 	}
 	type info struct {
-		DType   string  `json:"dtype"`
-		Shape   []int   `json:"shape"`
+		DType   string   `json:"dtype"`
+		Shape   []int    `json:"shape"`
 		Offsets [2]int64 `json:"data_offsets"`
 	}
 	var names []string
