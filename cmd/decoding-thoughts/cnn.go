@@ -101,7 +101,8 @@ func (f *cnnFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.models, "models", strings.Join(cnn.Names(), ","), "comma-separated architectures")
 	fs.StringVar(&f.weights, "weights", "auto", weightsHelp)
 	fs.IntVar(&f.opt.Train.Epochs, "epochs", f.opt.Train.Epochs, "head training epochs")
-	fs.IntVar(&f.opt.Features.Views, "views", f.opt.Features.Views, "cached versions of each training image (1: no augmentation)")
+	f.opt.Features.Views = 0
+	fs.IntVar(&f.opt.Features.Views, "views", 0, "cached versions of each training image (1: no augmentation; 0: 4, or 1 on datasets under 1000 training images)")
 	fs.IntVar(&f.opt.Features.Batch, "batch", f.opt.Features.Batch, "images per backbone forward pass")
 	fs.Int64Var(&f.opt.Seed, "seed", f.opt.Seed, "seed of the head, sampling, augmentation and random weights")
 }
@@ -147,6 +148,9 @@ func trainCNNs(ctx context.Context, b compute.Backend, d *kay.Dataset, archs []c
 	}
 	fmt.Fprintln(os.Stderr, "heads: "+backend.Describe(hb, hc))
 	opt := f.opt
+	if opt.Features.Views == 0 {
+		opt.Features.Views = stimulus.DefaultOptions().ForDataset(d).Features.Views
+	}
 	opt.Progress = os.Stderr
 	opt.Features.CacheDir = cachedir.Path("features")
 	var results []*stimulus.Result

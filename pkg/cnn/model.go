@@ -13,6 +13,7 @@ import (
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
+	_ "github.com/gomlx/compute/gobackend" // Params builds networks on it
 	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
@@ -280,3 +281,19 @@ func (m *Model) StateDict() ([]npfile.Entry, error) { return nn.StateDict(m.scop
 
 // Pretrained reports whether the weights came from a checkpoint.
 func (m *Model) Pretrained() bool { return !m.random }
+
+// Size is the number of values of the parameter.
+func (p Param) Size() int {
+	n := 1
+	for _, d := range p.Shape {
+		n *= d
+	}
+	return n
+}
+
+// Trainable reports whether the parameter is learned (not BatchNorm's
+// running statistics or counter).
+func (p Param) Trainable() bool {
+	return !strings.HasSuffix(p.Key, ".running_mean") && !strings.HasSuffix(p.Key, ".running_var") &&
+		!strings.HasSuffix(p.Key, ".num_batches_tracked")
+}

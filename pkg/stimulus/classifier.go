@@ -170,3 +170,41 @@ func (meta Meta) SameSelection(sel *kay.Selection) bool {
 func testData(r *Result) train.Data {
 	return train.Data{X: r.Features.Test, N: r.Features.NTest, D: cnn.Classes, Y: r.Sel.Test.Y}
 }
+
+// Open reloads a run written by Write from dir: the head from its checkpoint
+// and the features from the cache (or the backbone), re-evaluated on d's
+// test split.
+func Open(ctx context.Context, hb compute.Backend, backbone *cnn.Model, dir string, d *kay.Dataset, opt Options) (*Result, error) {
+	head, meta, err := LoadHead(hb, dir)
+	if err != nil {
+		return nil, err
+	}
+	sel, err := d.Select(meta.Filter)
+	if err != nil {
+		return nil, err
+	}
+	if !meta.SameSelection(sel) || meta.Model != backbone.Arch.Name || meta.Weights != backbone.Weights {
+		return nil, fmt.Errorf("%s: trained for %s (%s) on classes %v, not %s (%s) on %v", dir, meta.Model, meta.Weights, meta.Classes,
+			backbone.Arch.Name, backbone.Weights, sel.Classes)
+	}
+	fo := opt.Features
+	fo.Views, fo.Progress = meta.Views, opt.Progress
+	f, err := ComputeFeatures(ctx, backbone, d, sel, fo)
+	if err != nil {
+		return nil, err
+	}
+	r := &Result{Meta: meta, Sel: sel, Head: head, Features: f}
+	r.Test, r.Report, err = train.Evaluate(head, testData(r), sel.Classes)
+	return r, err
+}
+
+// ForDataset adapts the default recipe to the dataset's size: on small
+// datasets (the quick simulator profile) training images get 1 view (no
+// augmentation), which keeps the embedded demo within its time budget;
+// larger ones keep the 4 views.
+func (o Options) ForDataset(d *kay.Dataset) Options {
+	if d.Train.Stimuli.N < 1000 {
+		o.Features.Views = 1
+	}
+	return o
+}
