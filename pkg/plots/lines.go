@@ -120,3 +120,55 @@ func nameTicks(names []string, flipped bool) plot.ConstantTicks {
 	}
 	return ticks
 }
+
+// Grouped shows an n x n matrix whose rows and columns are ordered in
+// consecutive groups (images by class), with each group's name at its
+// centre on both axes and row 0 at the top.
+func Grouped(title string, n int, data []float64, groups []string, sizes []int, lo, hi float64) (*plot.Plot, error) {
+	total := 0
+	for _, s := range sizes {
+		total += s
+	}
+	if len(data) != n*n || total != n || len(groups) != len(sizes) {
+		return nil, fmt.Errorf("%s: %d values, groups %v of sizes %v for %d rows", title, len(data), groups, sizes, n)
+	}
+	p := plot.New()
+	p.Title.Text = title
+	p.Add(plotter.NewImage(blocks(matrixImage(n, n, data, lo, hi, math.MaxInt), max(1, 600/n)), 0, 0, float64(n), float64(n)))
+	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 0, float64(n), 0, float64(n)
+	var xt, yt plot.ConstantTicks
+	start := 0
+	for g, name := range groups {
+		c := float64(start) + float64(sizes[g])/2
+		xt = append(xt, plot.Tick{Value: c, Label: name})
+		yt = append(yt, plot.Tick{Value: float64(n) - c, Label: name})
+		start += sizes[g]
+	}
+	p.X.Tick.Marker, p.Y.Tick.Marker = xt, yt
+	return p, nil
+}
+
+// Scatter draws labelled points (one per model) with axis labels.
+func Scatter(title, xlabel, ylabel string, x, y []float64, labels []string) (*plot.Plot, error) {
+	p := plot.New()
+	p.Title.Text = title
+	p.X.Label.Text = xlabel
+	p.Y.Label.Text = ylabel
+	xys := make(plotter.XYs, len(x))
+	for i := range x {
+		xys[i] = plotter.XY{X: x[i], Y: y[i]}
+	}
+	s, err := plotter.NewScatter(xys)
+	if err != nil {
+		return nil, err
+	}
+	s.Color = plotutil.Color(0)
+	s.Radius = vg.Points(4)
+	l, err := plotter.NewLabels(plotter.XYLabels{XYs: xys, Labels: labels})
+	if err != nil {
+		return nil, err
+	}
+	l.Offset = vg.Point{X: vg.Points(5), Y: vg.Points(3)}
+	p.Add(plotter.NewGrid(), s, l)
+	return p, nil
+}

@@ -8,6 +8,8 @@ import (
 	"math"
 	"slices"
 	"sort"
+
+	"gonum.org/v1/gonum/stat/distuv"
 )
 
 // Mean of x; NaN for an empty slice.
@@ -176,4 +178,76 @@ func Percentile(x []float64, p float64) float64 {
 	lo := int(math.Floor(pos))
 	hi := min(lo+1, len(s)-1)
 	return s[lo] + (pos-float64(lo))*(s[hi]-s[lo])
+}
+
+// SpearmanTest returns Spearman's rho and its two-sided p-value: the
+// fraction of the n! orderings of y whose |rho| reaches the observed one
+// (exact, for n <= 9, where asymptotic approximations are poor), else the
+// t approximation scipy.stats.spearmanr uses.
+func SpearmanTest(x, y []float64) (rho, p float64) {
+	rho = Spearman(x, y)
+	n := len(x)
+	if math.IsNaN(rho) {
+		return rho, math.NaN()
+	}
+	if n <= 9 {
+		rx, ry := Ranks(x), Ranks(y)
+		perm := make([]float64, n)
+		hits, total := 0, 0
+		permute(ry, 0, func(p []float64) {
+			copy(perm, p)
+			if math.Abs(Pearson(rx, perm)) >= math.Abs(rho)-1e-12 {
+				hits++
+			}
+			total++
+		})
+		return rho, float64(hits) / float64(total)
+	}
+	t := rho * math.Sqrt(float64(n-2)/((1-rho)*(1+rho)))
+	return rho, 2 * studentTSurvival(math.Abs(t), float64(n-2))
+}
+
+// permute calls f with every ordering of a (Heap's algorithm, in place).
+func permute(a []float64, k int, f func([]float64)) {
+	if k == len(a) {
+		f(a)
+		return
+	}
+	for i := k; i < len(a); i++ {
+		a[k], a[i] = a[i], a[k]
+		permute(a, k+1, f)
+		a[k], a[i] = a[i], a[k]
+	}
+}
+
+// studentTSurvival is P(T > t) for Student's t with df degrees of freedom.
+func studentTSurvival(t, df float64) float64 {
+	return distuv.StudentsT{Mu: 0, Sigma: 1, Nu: df}.Survival(t)
+}
+
+// PartialSpearman is the Spearman correlation of x and y controlling for z:
+// the Pearson correlation of the ranks of x and y after regressing each on
+// the ranks of z (least squares with intercept).
+func PartialSpearman(x, y, z []float64) float64 {
+	rz := Ranks(z)
+	return Pearson(residual(Ranks(x), rz), residual(Ranks(y), rz))
+}
+
+// residual is y minus its least-squares fit a + b·x.
+func residual(y, x []float64) []float64 {
+	mx, my := Mean(x), Mean(y)
+	var sxy, sxx float64
+	for i := range x {
+		sxy += (x[i] - mx) * (y[i] - my)
+		sxx += (x[i] - mx) * (x[i] - mx)
+	}
+	b := 0.0
+	if sxx > 0 {
+		b = sxy / sxx
+	}
+	out := make([]float64, len(y))
+	for i := range y {
+		out[i] = y[i] - my - b*(x[i]-mx)
+	}
+	return out
 }

@@ -1,6 +1,7 @@
 package stats
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"path/filepath"
@@ -104,5 +105,33 @@ func TestKnownAnswers(t *testing.T) {
 	}
 	if r := Ranks([]float64{10, 20, 10, 5}); r[0] != 2.5 || r[2] != 2.5 || r[3] != 1 || r[1] != 4 {
 		t.Errorf("ranks %v", r)
+	}
+}
+
+// TestSpearmanTestExact: for 5 models in perfect order rho is 1 and only the
+// identity and the reversal reach |rho| = 1 among the 120 orderings.
+func TestSpearmanTestExact(t *testing.T) {
+	rho, p := SpearmanTest([]float64{1, 2, 3, 4, 5}, []float64{10, 20, 30, 40, 50})
+	if rho != 1 || math.Abs(p-2.0/120) > 1e-15 {
+		t.Errorf("rho %v p %v, want 1 and 1/60", rho, p)
+	}
+	// No relation at all: p is large.
+	if _, p := SpearmanTest([]float64{1, 2, 3, 4, 5}, []float64{3, 1, 5, 2, 4}); p < 0.5 {
+		t.Errorf("unrelated: p = %v", p)
+	}
+}
+
+func TestSpearmanTestAsymptoticMatchesScipy(t *testing.T) {
+	pyref.Require(t, "scipy")
+	x := []float64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}
+	y := []float64{2, 1, 4, 3, 6, 5, 8, 7, 12, 9, 10, 11}
+	rho, p := SpearmanTest(x, y)
+	out := pyref.Run(t, "from scipy import stats\nr = stats.spearmanr([1,2,3,4,5,6,7,8,9,10,11,12], [2,1,4,3,6,5,8,7,12,9,10,11])\nprint(repr(r[0]), repr(r[1]))")
+	var wr, wp float64
+	if _, err := fmt.Sscan(out, &wr, &wp); err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(rho-wr) > 1e-12 || math.Abs(p-wp) > 1e-9 {
+		t.Errorf("rho %v p %v, scipy %v %v", rho, p, wr, wp)
 	}
 }

@@ -155,3 +155,48 @@ func (f *Features) spread() float64 {
 	}
 	return sd / cnn.Classes
 }
+
+// Distort changes a quantized test image (values in [0, 1]) before
+// normalisation; i is the image's position in the selection's test subset.
+type Distort func(i int, pix []float32, h, w int) []float32
+
+// DistortedLogits runs the backbone on the selection's test images as
+// distort changes them, cached under the features' key plus name (which
+// must identify the distortion, its level and seed).
+func DistortedLogits(ctx context.Context, m *cnn.Model, d *kay.Dataset, sel *kay.Selection, z Normalizer,
+	distort Distort, name string, opt FeatureOptions) ([]float32, error) {
+	im := d.Test.Stimuli
+	n := len(sel.Test.Index)
+	path := ""
+	if opt.CacheDir != "" {
+		h := sha256.Sum256([]byte(cacheKey(m, d, sel, FeatureOptions{Views: 1}) + "|" + name))
+		path = filepath.Join(opt.CacheDir, fmt.Sprintf("%s-test-%s.npz", m.Arch.Name, hex.EncodeToString(h[:8])))
+		if z, err := npfile.OpenNPZ(path); err == nil {
+			a, err := z.Read("logits")
+			z.Close()
+			if x, ok := a.Data.([]float32); err == nil && ok && len(x) == n*cnn.Classes {
+				return x, nil
+			}
+		}
+	}
+	src := cnn.Images{N: n, H: im.H, W: im.W, Fill: func(dst []float32, lo, hi int) {
+		size := 3 * im.H * im.W
+		for r := lo; r < hi; r++ {
+			q := distort(r, Quantize(im.At(sel.Test.Index[r])), im.H, im.W)
+			z.Tensor(dst[(r-lo)*size:(r-lo+1)*size], q)
+		}
+	}}
+	out, err := m.Extract(ctx, src, max(opt.Batch, 1), m.Arch.Name+" "+name, opt.Progress)
+	if err != nil {
+		return nil, err
+	}
+	if path != "" {
+		if err := os.MkdirAll(opt.CacheDir, 0o755); err != nil {
+			return nil, err
+		}
+		if err := npfile.WriteNPZ(path, npfile.Entry{Key: "logits", Array: npfile.Array{Shape: []int{n, cnn.Classes}, Data: out.Logits}}); err != nil {
+			return nil, err
+		}
+	}
+	return out.Logits, nil
+}

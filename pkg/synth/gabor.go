@@ -185,3 +185,21 @@ func poolRF(energy []float64, channels int, h, out []float64) {
 		}
 	}
 }
+
+// GaborEnergy is the simulator's low-level model of an image: the
+// square-root contrast energy of every channel (frequency x orientation) in
+// every Grid x Grid cell, the representation V1 voxels pool. It is the
+// reference the per-ROI RSA known-answer tests compare early areas with.
+func GaborEnergy(imgs [][]float32, size int) [][]float32 {
+	p := newPyramid(size)
+	out := make([][]float32, len(imgs))
+	buf := make([]float64, p.channels()*Grid*Grid)
+	for i, img := range imgs {
+		p.energy(img, buf)
+		out[i] = make([]float32, len(buf))
+		for k, v := range buf {
+			out[i][k] = float32(v)
+		}
+	}
+	return out
+}

@@ -10,6 +10,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/decodingthoughts/decoding-thoughts/pkg/nn"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/npfile"
 )
 
 // Network is a classifier the trainer can fit. Forward builds the logits
@@ -129,3 +130,6 @@ func (o Output) Accuracy(y []int) float64 {
 	}
 	return float64(correct) / float64(o.N)
 }
+
+// StateDict is the network's weights under torch's names.
+func (m *Model) StateDict() ([]npfile.Entry, error) { return nn.StateDict(m.Scope()) }
