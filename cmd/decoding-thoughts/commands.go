@@ -6,15 +6,16 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/gomlx/compute"
 
 	"github.com/decodingthoughts/decoding-thoughts/pkg/backend"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/cachedir"
-	"github.com/decodingthoughts/decoding-thoughts/pkg/decoder"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/cnn"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/explore"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/kay"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/rsa"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/study"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/synth"
 )
 
@@ -165,24 +166,68 @@ func runExplore(_ context.Context, args []string) error {
 }
 
 func runStudy(ctx context.Context, args []string) error {
-	d, out, b, err := dataCommand("study", args, nil, true, backend.Dense)
+	var f cnnFlags
+	var synthetic string
+	var perms, boots int
+	d, out, b, err := dataCommand("study", args, func(fs *flag.FlagSet) {
+		f.register(fs)
+		fs.StringVar(&synthetic, "synthetic", "", "run on a generated dataset instead: quick or full (seed --seed), cached")
+		fs.IntVar(&perms, "permutations", 10000, "permutations of the RSM comparisons' p-values")
+		fs.IntVar(&boots, "bootstraps", 1000, "bootstrap samples of the RSM comparisons' intervals")
+	}, true, backend.Convolutions)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(os.Stderr, "stage explore")
-	s, err := explore.Write(d, filepath.Join(out, "explore"))
+	if synthetic != "" {
+		if d, err = syntheticData(synthetic, f.opt.Seed); err != nil {
+			return err
+		}
+	}
+	archs, err := f.archs()
 	if err != nil {
 		return err
 	}
-	fmt.Printf("study: explore stage written to %s (%d classes: %v)\n", filepath.Join(out, "explore"), len(s.Classes), s.Classes)
-	fmt.Fprintln(os.Stderr, "stage fmri")
-	opt := decoder.DefaultOptions()
-	opt.Progress = os.Stderr
-	r, err := trainDecoder(ctx, b, d, opt, filepath.Join(out, decoder.Name))
+	hb, hc, err := backend.New("", backend.Dense)
 	if err != nil {
 		return err
 	}
-	fmt.Printf("study: fMRI decoder test accuracy %.3f, macro F1 %.3f\n", r.Report.Accuracy, r.Report.Macro.F1)
-	fmt.Println("study: the CNN, RSA and robustness stages are not built yet")
-	return ctx.Err()
+	fmt.Fprintln(os.Stderr, "dense networks: "+backend.Describe(hb, hc))
+	var names []string
+	for _, a := range archs {
+		names = append(names, a.Name)
+	}
+	cfg := study.Config{Data: d, Out: out, Models: names, Conv: b, Dense: hb, Seed: f.opt.Seed, Progress: os.Stderr,
+		BackendNote: b.Description() + " (CNNs); " + hb.Description() + " (dense)",
+		Test:        rsa.TestConfig{Permutations: perms, Bootstraps: boots, Level: 0.95, Seed: uint64(f.opt.Seed)},
+		Backbones: func(a cnn.Arch, i int) (*cnn.Model, error) {
+			return openBackbone(ctx, b, a, f.weights, f.opt.Seed+int64(i), os.Stderr)
+		}}
+	r, err := study.Run(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("study: fMRI decoder test accuracy %.3f\n", r.FMRI.TestAccuracy)
+	for _, n := range names {
+		c := r.CNN[n]
+		fmt.Printf("  %-20s accuracy %.3f  drop %.3f  RSM corr. with fMRI: Spearman %.3f [%.3f, %.3f] p=%.4f (original Pearson %.3f)\n",
+			n, c.TestAccuracy, c.AccuracyDrop, c.RSMCorrFMRI.Spearman, c.RSMCorrFMRI.CILow, c.RSMCorrFMRI.CIHigh, c.RSMCorrFMRI.PValue, c.RSMCorrFMRI.PearsonFull)
+	}
+	fmt.Printf("hypothesis: rho %.3f, p %.3f (n=%d): %s\n", r.Hypothesis.SpearmanRho, r.Hypothesis.PValue, r.Hypothesis.NModels, r.Hypothesis.Verdict)
+	fmt.Printf("study: %s and %s in %s\n", study.ResultsFile, study.ReportFile, out)
+	return nil
+}
+
+// syntheticData generates (once, cached) a simulator profile.
+func syntheticData(profile string, seed int64) (*kay.Dataset, error) {
+	cfg, err := synth.Profile(profile, uint64(seed))
+	if err != nil {
+		return nil, err
+	}
+	dir := cachedir.Path("synth", fmt.Sprintf("%s-seed%d-v1", profile, seed))
+	if !synth.IsSynthetic(dir) {
+		if _, _, err := synth.Write(dir, cfg, os.Stderr); err != nil {
+			return nil, err
+		}
+	}
+	return loadData(dir)
 }

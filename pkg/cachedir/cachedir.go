@@ -4,6 +4,10 @@
 package cachedir
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 )
@@ -26,4 +30,19 @@ func Root() string {
 // Path joins parts under Root.
 func Path(parts ...string) string {
 	return filepath.Join(append([]string{Root()}, parts...)...)
+}
+
+// Key is a short hex digest of parts (JSON-encoded): the name of a cached
+// result that must change whenever one of its inputs does.
+func Key(parts ...any) string {
+	h := sha256.New()
+	for _, p := range parts {
+		js, err := json.Marshal(p)
+		if err != nil {
+			fmt.Fprintf(h, "%#v", p)
+		}
+		h.Write(js)
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16]
 }

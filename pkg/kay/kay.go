@@ -15,6 +15,13 @@
 // layout at other sizes, so the loader accepts any consistent sizes.
 package kay
 
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
 // File names of the NMA packaging.
 const (
 	ImagesFile    = "kay_images.npz"
@@ -81,4 +88,17 @@ func (d *Dataset) ROIVoxelCounts() []int {
 		counts[r]++
 	}
 	return counts
+}
+
+// Fingerprint identifies the dataset's files (path, size and modification
+// time of each), so cached results computed from them can be recognised.
+func (d *Dataset) Fingerprint() string {
+	var b strings.Builder
+	for _, f := range []string{ImagesFile, LabelsFile, ValLabelsFile} {
+		p := filepath.Join(d.Dir, f)
+		if st, err := os.Stat(p); err == nil {
+			fmt.Fprintf(&b, "%s %d %d\n", p, st.Size(), st.ModTime().UnixNano())
+		}
+	}
+	return b.String()
 }

@@ -2,9 +2,6 @@ package nb
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -51,17 +48,5 @@ func FMRI(d *kay.Dataset) *decoder.Result {
 	return r
 }
 
-// runKey hashes the dataset's files (path, size, modification time) and the
-// options, so a changed dataset or recipe trains anew.
-func runKey(d *kay.Dataset, opt any) string {
-	h := sha256.New()
-	for _, f := range []string{kay.ImagesFile, kay.LabelsFile, kay.ValLabelsFile} {
-		p := filepath.Join(d.Dir, f)
-		if st, err := os.Stat(p); err == nil {
-			fmt.Fprintln(h, p, st.Size(), st.ModTime().UnixNano())
-		}
-	}
-	js, _ := json.Marshal(opt)
-	h.Write(js)
-	return hex.EncodeToString(h.Sum(nil))[:16]
-}
+// runKey names a cached run: the dataset's files and the options.
+func runKey(d *kay.Dataset, opt any) string { return cachedir.Key(d.Fingerprint(), opt) }

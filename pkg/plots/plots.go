@@ -227,3 +227,47 @@ func SaveAll(dir string, figs []Figure) error {
 	}
 	return nil
 }
+
+// Tiles lays out rows x cols grayscale h x w images (row-major in imgs, each
+// scaled to its own range) in one figure with a small gap, labelling columns
+// and rows at their centres: blurred examples by level.
+func Tiles(title string, rows, cols, h, w int, imgs [][]float32, colLabels, rowLabels []string) (*plot.Plot, error) {
+	if len(imgs) != rows*cols || len(colLabels) != cols || len(rowLabels) != rows {
+		return nil, fmt.Errorf("%s: %d images, %d column and %d row labels for %d x %d tiles", title, len(imgs), len(colLabels), len(rowLabels), rows, cols)
+	}
+	const gap = 4
+	W, H := cols*(w+gap)-gap, rows*(h+gap)-gap
+	img := image.NewGray(image.Rect(0, 0, W, H))
+	for i := range img.Pix {
+		img.Pix[i] = 255
+	}
+	for t, pix := range imgs {
+		r, c := t/cols, t%cols
+		lo, hi := float32(math.Inf(1)), float32(math.Inf(-1))
+		for _, v := range pix {
+			lo, hi = min(lo, v), max(hi, v)
+		}
+		for y := range h {
+			for x := range w {
+				g := uint8(0)
+				if hi > lo {
+					g = uint8(math.Round(float64((pix[y*w+x] - lo) / (hi - lo) * 255)))
+				}
+				img.Pix[(r*(h+gap)+y)*W+c*(w+gap)+x] = g
+			}
+		}
+	}
+	p := plot.New()
+	p.Title.Text = title
+	p.Add(plotter.NewImage(img, 0, 0, float64(W), float64(H)))
+	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 0, float64(W), 0, float64(H)
+	var xt, yt plot.ConstantTicks
+	for c, l := range colLabels {
+		xt = append(xt, plot.Tick{Value: float64(c*(w+gap) + w/2), Label: l})
+	}
+	for r, l := range rowLabels {
+		yt = append(yt, plot.Tick{Value: float64(H - r*(h+gap) - h/2), Label: l})
+	}
+	p.X.Tick.Marker, p.Y.Tick.Marker = xt, yt
+	return p, nil
+}

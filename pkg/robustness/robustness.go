@@ -143,4 +143,3 @@ func Describe(backbone *cnn.Model, head *train.Model) (Characteristics, error) {
 	c.Frobenius = math.Sqrt(ss)
 	return c, nil
 }
-

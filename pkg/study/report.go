@@ -1,0 +1,178 @@
+package study
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"fmt"
+	"html/template"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/decodingthoughts/decoding-thoughts/pkg/atomicfile"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/plots"
+)
+
+// ResultsFile and ReportFile are the study's two summary files.
+const (
+	ResultsFile = "results.json"
+	ReportFile  = "report.html"
+)
+
+func (st *state) report(context.Context) error {
+	figs, err := plots.RenderAll(st.figureSpecs()...)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(st.dir("figures"), 0o755); err != nil {
+		return err
+	}
+	if err := plots.SaveAll(st.dir("figures"), figs); err != nil {
+		return err
+	}
+	// The report's own timing is unknown while it is written; results.json
+	// is rewritten by the caller's last step below with every timing.
+	if err := writeJSON(st.dir(ResultsFile), st.res); err != nil {
+		return err
+	}
+	html, err := st.html()
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteBytes(st.dir(ReportFile), html)
+}
+
+// section is a titled group of figures in the report.
+type section struct {
+	Title  string
+	Text   string
+	Images []image
+}
+
+type image struct {
+	Name string
+	Src  template.URL
+}
+
+// pngs embeds the PNG files of a folder, in name order (or the given
+// names, in that order).
+func pngs(dir string, names ...string) []image {
+	if len(names) == 0 {
+		files, _ := filepath.Glob(filepath.Join(dir, "*.png"))
+		sort.Strings(files)
+		for _, f := range files {
+			names = append(names, strings.TrimSuffix(filepath.Base(f), ".png"))
+		}
+	}
+	var out []image
+	for _, n := range names {
+		b, err := os.ReadFile(filepath.Join(dir, n+".png"))
+		if err != nil {
+			continue
+		}
+		out = append(out, image{Name: n, Src: template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(b))})
+	}
+	return out
+}
+
+func (st *state) html() ([]byte, error) {
+	r := st.res
+	fig := st.dir("figures")
+	var rsm []string
+	for _, n := range append([]string{"fmri"}, st.cfg.Models...) {
+		rsm = append(rsm, "rsm_"+n, "rsm_class_"+n)
+	}
+	var blur []string
+	for _, d := range st.cfg.Distortions {
+		blur = append(blur, "blur_examples_"+d.Name, "blur_accuracy_"+d.Name)
+	}
+	sections := []section{
+		{Title: "1 · The data (notebook 01)", Images: pngs(st.dir("explore"))},
+		{Title: "2 · Stimulus CNNs (notebook 02)", Text: "Training curves and test confusion matrices of each CNN head.", Images: cnnImages(st)},
+		{Title: "3 · fMRI decoder (notebook 03)", Images: pngs(st.dir("fmri"))},
+		{Title: "4 · Representational similarity (notebook 04)", Text: "Cosine similarity of the 100-d test embeddings, images grouped by class, and of the class means.",
+			Images: pngs(fig, append(rsm, "rsm_corr_fmri", "roi_rsa")...)},
+		{Title: "5 · Model characteristics", Images: pngs(fig, "model_params", "model_frobenius")},
+		{Title: "6 · Robustness to blur", Images: pngs(fig, append(blur, "accuracy_drop", "rsm_corr_fmri_blur")...)},
+		{Title: "7 · The hypothesis", Images: pngs(fig, "hypothesis")},
+	}
+	var buf bytes.Buffer
+	err := reportTemplate.Execute(&buf, map[string]any{"R": r, "Sections": sections, "Models": st.cfg.Models,
+		"Random": !allPretrained(r.CNN), "Perms": st.cfg.Test.Permutations, "Boots": st.cfg.Test.Bootstraps})
+	return buf.Bytes(), err
+}
+
+func cnnImages(st *state) []image {
+	var out []image
+	for _, m := range st.cfg.Models {
+		out = append(out, pngs(st.dir("cnn", m), m+"_accuracy", m+"_confusion")...)
+	}
+	return out
+}
+
+var reportTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
+	"f3": func(v float64) string { return fmt.Sprintf("%.3f", v) },
+	"f4": func(v float64) string { return fmt.Sprintf("%.4f", v) },
+}).Parse(`<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>decoding-thoughts: study report</title>
+<style>
+body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}
+table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #bbb;padding:.3em .6em;text-align:right}
+th{background:#eee}td:first-child,th:first-child{text-align:left}
+.warn{background:#fff3cd;border:1px solid #e0c060;padding:.7em 1em}
+.verdict{background:#eef5ff;border:1px solid #8ab;padding:.7em 1em}
+img{max-width:100%;margin:.5em 0;border:1px solid #eee}figure{display:inline-block;margin:.3em;max-width:48%}
+figcaption{font-size:.8em;color:#666}
+</style></head><body>
+<h1>Is the brain's representation of natural images closer to blur-robust CNNs?</h1>
+<p>This report was written by <code>decoding-thoughts study</code>. It compares the representation an fMRI decoder learns from
+visual cortex responses with the representations of five ImageNet CNNs, measures how each CNN's accuracy falls as the
+images are blurred, and tests whether the two are related across models.</p>
+
+<h2>What was run</h2>
+<table>
+<tr><th>dataset</th><td>{{.R.Dataset.Name}}<br><code>{{.R.Dataset.Dir}}</code></td></tr>
+<tr><th>images</th><td>{{.R.Dataset.NTrain}} training, {{.R.Dataset.NTest}} test; classes {{range $i, $c := .R.Dataset.Classes}}{{if $i}}, {{end}}{{$c}}{{end}}</td></tr>
+<tr><th>voxels</th><td>{{.R.Dataset.Voxels}} (V1 … LatOcc)</td></tr>
+<tr><th>seed</th><td>{{.R.Seed}}</td></tr>
+<tr><th>software</th><td>{{range $k, $v := .R.Versions}}{{$k}} {{$v}}<br>{{end}}</td></tr>
+</table>
+{{if .R.Dataset.Synthetic}}<p class="warn">The data are <b>simulated</b> (the embedded default dataset): they show that the
+pipeline works end to end, not what the brain does. Run with the real Kay data (<code>decoding-thoughts download</code>,
+then <code>--data-dir</code>) for scientific conclusions.</p>{{end}}
+{{if .Random}}<p class="warn">Some CNNs ran with <b>random weights</b> (the untrained-network control), because ImageNet
+weights were not available offline. Download them with <code>--weights download</code>.</p>{{end}}
+
+<h2>Results</h2>
+<p>fMRI decoder: test accuracy <b>{{f3 .R.FMRI.TestAccuracy}}</b>, macro F1 {{f3 .R.FMRI.MacroF1}}.</p>
+<table>
+<tr><th>model</th><th>weights</th><th>test accuracy</th><th>params</th><th>Frobenius norm</th><th>accuracy drop</th>
+<th>RSM corr. (original: Pearson, full)</th><th>Spearman [95% CI]</th><th>p</th></tr>
+{{range $m := .Models}}{{with index $.R.CNN $m}}
+<tr><td>{{$m}}</td><td>{{.Weights}}</td><td>{{f3 .TestAccuracy}}</td><td>{{.Params}}</td><td>{{f3 .Frobenius}}</td>
+<td>{{f3 .AccuracyDrop}}</td><td>{{f3 .RSMCorrFMRI.PearsonFull}}</td>
+<td>{{f3 .RSMCorrFMRI.Spearman}} [{{f3 .RSMCorrFMRI.CILow}}, {{f3 .RSMCorrFMRI.CIHigh}}]</td><td>{{f4 .RSMCorrFMRI.PValue}}</td></tr>
+{{end}}{{end}}
+</table>
+<p>RSM correlations compare the cosine-similarity matrices of the 100-d test embeddings. The original's measure is a
+Pearson correlation over the whole matrices (diagonal included), kept for comparison; the Spearman correlation over the
+upper triangle is the sound one, with a one-sided permutation p-value ({{.Perms}} stimulus relabellings) and a
+bootstrap interval over stimuli ({{.Boots}} resamples). Accuracy drop: accuracy at the mildest minus at the strongest
+level of the primary blur.</p>
+
+<h2>The hypothesis</h2>
+<div class="verdict"><p><b>{{.R.Hypothesis.Verdict}}</b></p>
+<p>Spearman correlation across {{.R.Hypothesis.NModels}} models between {{.R.Hypothesis.Measure}} and the
+{{.R.Hypothesis.Robustness}}: rho = {{f3 .R.Hypothesis.SpearmanRho}}, p = {{f3 .R.Hypothesis.PValue}}
+(two-sided, exact). A negative rho means that models closer to the brain decoder lose less accuracy.</p>
+<p>Caveats: {{.R.Hypothesis.Caveats}}</p></div>
+
+{{range .Sections}}<h2>{{.Title}}</h2>{{if .Text}}<p>{{.Text}}</p>{{end}}
+{{range .Images}}<figure><img src="{{.Src}}" alt="{{.Name}}"><figcaption>{{.Name}}</figcaption></figure>{{end}}
+{{end}}
+<h2>Timings (seconds)</h2>
+<table>{{range $k, $v := .R.Timings}}<tr><td>{{$k}}</td><td>{{printf "%.1f" $v}}</td></tr>{{end}}</table>
+</body></html>
+`))

@@ -1,0 +1,89 @@
+package study
+
+import (
+	"github.com/decodingthoughts/decoding-thoughts/pkg/robustness"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/similarity"
+)
+
+// Results is results.json: everything the study measured, for re-analysis
+// and for the report. Documented field by field in the README.
+type Results struct {
+	Dataset    DatasetInfo                   `json:"dataset"`
+	FMRI       FMRIResult                    `json:"fmri"`
+	CNN        map[string]CNNResult          `json:"cnn"`
+	Models     []string                      `json:"models"` // the CNNs in the study's order
+	ROIRSA     map[string]map[string]float64 `json:"roi_rsa"`
+	ROIMethod  string                        `json:"roi_rsa_method"`
+	Hypothesis Hypothesis                    `json:"hypothesis"`
+	Timings    map[string]float64            `json:"timings"`
+	Versions   map[string]string             `json:"versions"`
+	Seed       int64                         `json:"seed"`
+	Weights    map[string]string             `json:"weights"`
+}
+
+// DatasetInfo says what the study ran on.
+type DatasetInfo struct {
+	Name      string   `json:"name"`
+	Dir       string   `json:"dir"`
+	Synthetic bool     `json:"synthetic"`
+	NTrain    int      `json:"n_train"`
+	NTest     int      `json:"n_test"`
+	Classes   []string `json:"classes"`
+	Voxels    int      `json:"voxels"`
+}
+
+// FMRIResult is the decoder's test performance.
+type FMRIResult struct {
+	TestAccuracy float64 `json:"test_accuracy"`
+	MacroF1      float64 `json:"macro_f1"`
+}
+
+// RSMCorr relates a CNN's per-image RSM to the fMRI decoder's.
+type RSMCorr struct {
+	PearsonFull      float64 `json:"pearson_full"` // the original's measure
+	ClassPearsonFull float64 `json:"class_pearson_full"`
+	Pearson          float64 `json:"pearson"`
+	Spearman         float64 `json:"spearman"`
+	CILow            float64 `json:"ci_low"` // bootstrap interval of the Spearman correlation
+	CIHigh           float64 `json:"ci_high"`
+	CILevel          float64 `json:"ci_level"`
+	PValue           float64 `json:"p_value"` // permutation test of the Spearman correlation, one-sided
+	Permutations     int     `json:"permutations"`
+	KendallA         float64 `json:"kendall_a"`
+}
+
+func rsmCorr(c similarity.Comparison) RSMCorr {
+	return RSMCorr{PearsonFull: c.PearsonFull, ClassPearsonFull: c.ClassPearsonFull, Pearson: c.Pearson,
+		Spearman: c.Spearman.Value, CILow: c.Spearman.CILow, CIHigh: c.Spearman.CIHigh, CILevel: c.Spearman.Level,
+		PValue: c.Spearman.PValue, Permutations: c.Spearman.Permutations, KendallA: c.KendallA}
+}
+
+// CNNResult is one CNN's row.
+type CNNResult struct {
+	TestAccuracy float64            `json:"test_accuracy"`
+	MacroF1      float64            `json:"macro_f1"`
+	Params       int                `json:"params"`
+	Frobenius    float64            `json:"frobenius_norm"`
+	Blur         robustness.Curve   `json:"blur"`     // the primary distortion (Gaussian by default)
+	BlurAll      []robustness.Curve `json:"blur_all"` // every distortion swept
+	AccuracyDrop float64            `json:"accuracy_drop"`
+	RSMCorrFMRI  RSMCorr            `json:"rsm_corr_fmri"`
+	// RSMCorrFMRIBlur is the Spearman RSM correlation with the fMRI decoder
+	// recomputed on the primary distortion's blurred images, per level.
+	RSMCorrFMRIBlur []float64 `json:"rsm_corr_fmri_blur"`
+	Weights         string    `json:"weights"`
+	Pretrained      bool      `json:"pretrained"`
+}
+
+// Hypothesis is the test of the study's question across models: is a CNN's
+// RSM correlation with the brain decoder related to its robustness (smaller
+// accuracy drop under blur)?
+type Hypothesis struct {
+	Measure     string  `json:"measure"`      // x: which RSM correlation
+	Robustness  string  `json:"robustness"`   // y: accuracy drop under which distortion
+	SpearmanRho float64 `json:"spearman_rho"` // across models
+	PValue      float64 `json:"p_value"`      // two-sided, exact over all orderings for n <= 9
+	NModels     int     `json:"n_models"`
+	Verdict     string  `json:"verdict"`
+	Caveats     string  `json:"caveats"`
+}
