@@ -18,6 +18,7 @@ import (
 	"github.com/decodingthoughts/decoding-thoughts/pkg/kay"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/npfile"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/stimulus"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/study"
 )
 
 const weightsHelp = "backbone weights: auto (the cached official weights, else random), download (official ImageNet V1 weights, verified), random (seeded, untrained control), a folder holding torchvision's files, or (features) a checkpoint file"
@@ -93,7 +94,18 @@ func openBackbone(ctx context.Context, b compute.Backend, a cnn.Arch, spec strin
 // cnnFlags are train-cnn's (and the study's) CNN options.
 type cnnFlags struct {
 	models, weights string
-	opt             stimulus.Options
+	opt             stimulus.Options // the flags' values; options() completes them
+}
+
+// options is the study's recipe for d with the flags applied.
+func (f *cnnFlags) options(d *kay.Dataset) stimulus.Options {
+	opt := study.CNNOptions(d, f.opt.Seed, os.Stderr)
+	opt.Train.Epochs = f.opt.Train.Epochs
+	opt.Features.Batch = f.opt.Features.Batch
+	if f.opt.Features.Views != 0 {
+		opt.Features.Views = f.opt.Features.Views
+	}
+	return opt
 }
 
 func (f *cnnFlags) register(fs *flag.FlagSet) {
@@ -147,24 +159,16 @@ func trainCNNs(ctx context.Context, b compute.Backend, d *kay.Dataset, archs []c
 		return nil, err
 	}
 	fmt.Fprintln(os.Stderr, "heads: "+backend.Describe(hb, hc))
-	opt := f.opt
-	if opt.Features.Views == 0 {
-		opt.Features.Views = stimulus.DefaultOptions().ForDataset(d).Features.Views
-	}
-	opt.Progress = os.Stderr
-	opt.Features.CacheDir = cachedir.Path("features")
+	opt := f.options(d)
 	var results []*stimulus.Result
 	for i, a := range archs {
 		m, err := openBackbone(ctx, b, a, f.weights, opt.Seed+int64(i), os.Stderr)
 		if err != nil {
 			return nil, err
 		}
-		r, err := stimulus.Run(ctx, hb, m, d, opt)
+		r, err := study.CNN(ctx, hb, m, d, opt, filepath.Join(out, a.Name))
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", a.Name, err)
-		}
-		if err := r.Write(filepath.Join(out, a.Name)); err != nil {
-			return nil, err
 		}
 		fmt.Fprint(os.Stderr, r.Report.String())
 		results = append(results, r)

@@ -165,11 +165,23 @@ func runExplore(_ context.Context, args []string) error {
 	return nil
 }
 
-func runStudy(ctx context.Context, args []string) error {
+func runStudy(ctx context.Context, args []string) error { return studyCommand(ctx, "study", args, nil) }
+
+// runRSA and runRobustness run parts of the study over the outputs of
+// train-fmri (--out DIR/fmri) and train-cnn (--out DIR/cnn), reopening them.
+func runRSA(ctx context.Context, args []string) error {
+	return studyCommand(ctx, "rsa", args, []string{"fmri", "cnn", "embeddings", "rsa", "roi_rsa"})
+}
+
+func runRobustness(ctx context.Context, args []string) error {
+	return studyCommand(ctx, "robustness", args, []string{"fmri", "cnn", "embeddings", "rsa", "robustness", "hypothesis"})
+}
+
+func studyCommand(ctx context.Context, name string, args []string, stages []string) error {
 	var f cnnFlags
 	var synthetic string
 	var perms, boots int
-	d, out, b, err := dataCommand("study", args, func(fs *flag.FlagSet) {
+	d, out, b, err := dataCommand(name, args, func(fs *flag.FlagSet) {
 		f.register(fs)
 		fs.StringVar(&synthetic, "synthetic", "", "run on a generated dataset instead: quick or full (seed --seed), cached")
 		fs.IntVar(&perms, "permutations", 10000, "permutations of the RSM comparisons' p-values")
@@ -196,7 +208,8 @@ func runStudy(ctx context.Context, args []string) error {
 	for _, a := range archs {
 		names = append(names, a.Name)
 	}
-	cfg := study.Config{Data: d, Out: out, Models: names, Conv: b, Dense: hb, Seed: f.opt.Seed, Progress: os.Stderr,
+	opt := f.options(d)
+	cfg := study.Config{CNN: &opt, Data: d, Out: out, Models: names, Conv: b, Dense: hb, Seed: f.opt.Seed, Progress: os.Stderr, Stages: stages,
 		BackendNote: b.Description() + " (CNNs); " + hb.Description() + " (dense)",
 		Test:        rsa.TestConfig{Permutations: perms, Bootstraps: boots, Level: 0.95, Seed: uint64(f.opt.Seed)},
 		Backbones: func(a cnn.Arch, i int) (*cnn.Model, error) {
@@ -206,14 +219,18 @@ func runStudy(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("study: fMRI decoder test accuracy %.3f\n", r.FMRI.TestAccuracy)
+	fmt.Printf("%s: fMRI decoder test accuracy %.3f\n", name, r.FMRI.TestAccuracy)
 	for _, n := range names {
 		c := r.CNN[n]
 		fmt.Printf("  %-20s accuracy %.3f  drop %.3f  RSM corr. with fMRI: Spearman %.3f [%.3f, %.3f] p=%.4f (original Pearson %.3f)\n",
 			n, c.TestAccuracy, c.AccuracyDrop, c.RSMCorrFMRI.Spearman, c.RSMCorrFMRI.CILow, c.RSMCorrFMRI.CIHigh, c.RSMCorrFMRI.PValue, c.RSMCorrFMRI.PearsonFull)
 	}
 	fmt.Printf("hypothesis: rho %.3f, p %.3f (n=%d): %s\n", r.Hypothesis.SpearmanRho, r.Hypothesis.PValue, r.Hypothesis.NModels, r.Hypothesis.Verdict)
-	fmt.Printf("study: %s and %s in %s\n", study.ResultsFile, study.ReportFile, out)
+	if stages == nil {
+		fmt.Printf("study: %s and %s in %s\n", study.ResultsFile, study.ReportFile, out)
+	} else {
+		fmt.Printf("%s: %s (the stages run) in %s\n", name, study.ResultsFile, out)
+	}
 	return nil
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/decodingthoughts/decoding-thoughts/pkg/backend"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/decoder"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/kay"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/study"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/train"
 )
 
@@ -47,11 +48,7 @@ func runTrainFMRI(ctx context.Context, args []string) error {
 
 // trainDecoder runs the decoder stage and writes its outputs into out.
 func trainDecoder(ctx context.Context, b compute.Backend, d *kay.Dataset, opt decoder.Options, out string) (*decoder.Result, error) {
-	r, err := decoder.Run(ctx, b, d, opt)
-	if err != nil {
-		return nil, err
-	}
-	return r, r.Write(out)
+	return study.FMRI(ctx, b, d, opt, out)
 }
 
 // roiList turns "V1,V4" into roi values; "all" keeps every voxel.

@@ -6,7 +6,9 @@
 //	decoding-thoughts train-fmri [--data-dir DIR] --out DIR [--epochs N --lr X --seed N --keep last|best --rois V1,...]
 //	decoding-thoughts features --model NAME --weights FILE|download|random --images X.npy --out F.npz
 //	decoding-thoughts train-cnn [--data-dir DIR] --out DIR [--models a,b --weights auto|download|random|DIR --epochs N --views N]
-//	decoding-thoughts study    [--data-dir DIR] --out DIR   (the stages built so far)
+//	decoding-thoughts rsa        [--data-dir DIR] --out DIR   (reopens DIR/fmri and DIR/cnn/<model>)
+//	decoding-thoughts robustness [--data-dir DIR] --out DIR
+//	decoding-thoughts study    [--data-dir DIR | --synthetic quick|full] [--weights ...] [--models ...] --out DIR
 //	decoding-thoughts backend
 //
 // Without --data-dir (or $DT_DATA_DIR) the embedded default dataset is used:
@@ -36,6 +38,8 @@ var commands = map[string]command{
 	"study":      {"run every stage built so far on a dataset, into one folder", runStudy},
 	"features":   {"a CNN's logits and penultimate features for any (N,3,H,W) images", runFeatures},
 	"train-cnn":  {"train the stimulus classifiers' heads on frozen CNNs (notebook 02)", runTrainCNN},
+	"rsa":        {"RSA of the trained models (train-fmri/train-cnn outputs in --out)", runRSA},
+	"robustness": {"blur sweeps and the hypothesis test over the trained models in --out", runRobustness},
 	"train-fmri": {"train the fMRI decoder (notebook 03): checkpoint, metrics, embeddings, figures", runTrainFMRI},
 	"backend":    {"show which compute backend would run the models", runBackend},
 }

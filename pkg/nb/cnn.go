@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/gomlx/compute"
 	"github.com/janpfeifer/must"
 
 	"github.com/decodingthoughts/decoding-thoughts/pkg/backend"
@@ -13,6 +14,7 @@ import (
 	"github.com/decodingthoughts/decoding-thoughts/pkg/cnn"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/kay"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/stimulus"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/study"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/train"
 )
 
@@ -21,16 +23,21 @@ import (
 // download`), else seeded random weights; the text says which, and on which
 // backend.
 func Backbone(name string) (*cnn.Model, string) {
-	a := must.M1(cnn.Get(name))
 	b, c, err := backend.New("", backend.Convolutions)
 	must.M(err)
+	m, about := backboneOn(b, name)
+	return m, backend.Describe(b, c) + "\n" + about
+}
+
+func backboneOn(b compute.Backend, name string) (*cnn.Model, string) {
+	a := must.M1(cnn.Get(name))
 	var m *cnn.Model
 	if p, ok := cnn.CachedWeights(a); ok {
 		m = must.M1(cnn.NewFromFile(b, a, p))
 	} else {
 		m = must.M1(cnn.NewRandom(b, a, int64(1+indexOf(name))))
 	}
-	about := fmt.Sprintf("%s\n%s: weights %s", backend.Describe(b, c), name, m.Weights)
+	about := fmt.Sprintf("%s: weights %s", name, m.Weights)
 	if !m.Pretrained() {
 		about += " (no ImageNet weights cached: random weights, the untrained-network control)"
 	}
@@ -47,28 +54,17 @@ func indexOf(name string) int {
 }
 
 // CNN returns the stimulus classifier of the named backbone on d, trained
-// with the original recipe (adapted to the dataset's size): the first call
-// computes the features (cached) and trains the head, printing its log;
-// later cells reopen the saved run.
+// with the study's recipe: the first call computes the features (cached)
+// and trains the head, printing its progress and log; later cells reopen the
+// saved run.
 func CNN(name string, d *kay.Dataset) *stimulus.Result {
-	opt := stimulus.DefaultOptions().ForDataset(d)
-	opt.Features.CacheDir = cachedir.Path("features")
 	m, about := Backbone(name)
-	dir := cachedir.Path("runs", name+"-"+runKey(d, struct {
-		Opt     stimulus.Options
-		Weights string
-	}{opt, m.Weights}))
 	hb, _, err := backend.New("", backend.Dense)
 	must.M(err)
-	ctx := context.Background()
-	if _, err := os.Stat(filepath.Join(dir, train.CheckpointFile)); err == nil {
-		if r, err := stimulus.Open(ctx, hb, m, dir, d, opt); err == nil {
-			return r
-		}
+	opt := study.CNNOptions(d, 1, os.Stdout)
+	dir := cachedir.Path("runs", name+"-"+runKey(d, m.Weights))
+	if _, err := os.Stat(filepath.Join(dir, train.CheckpointFile)); err != nil {
+		fmt.Println(about)
 	}
-	fmt.Println(about)
-	opt.Progress = os.Stdout
-	r := must.M1(stimulus.Run(ctx, hb, m, d, opt))
-	must.M(r.Write(dir))
-	return r
+	return must.M1(study.CNN(context.Background(), hb, m, d, opt, dir))
 }

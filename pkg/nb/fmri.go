@@ -13,6 +13,7 @@ import (
 	"github.com/decodingthoughts/decoding-thoughts/pkg/cachedir"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/decoder"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/kay"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/study"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/train"
 )
 
@@ -30,22 +31,17 @@ func Backend(verbose bool) compute.Backend {
 
 // FMRI returns the fMRI decoder trained with the original's recipe on d.
 // GoNB runs every cell as a fresh program, so the first call trains (printing
-// the backend and one line per epoch) and saves the run under the cache,
-// keyed by the dataset's files and the options; later cells reopen it in well
-// under a second.
+// the backend and one line per epoch) and saves the run under the cache;
+// later cells reopen it in well under a second.
 func FMRI(d *kay.Dataset) *decoder.Result {
 	opt := decoder.DefaultOptions()
-	dir := cachedir.Path("runs", "fmri-"+runKey(d, opt))
-	if _, err := os.Stat(filepath.Join(dir, train.CheckpointFile)); err == nil {
-		if r, err := decoder.Open(Backend(false), dir, d); err == nil {
-			return r
-		}
-	}
-	b := Backend(true)
 	opt.Progress = os.Stdout
-	r := must.M1(decoder.Run(context.Background(), b, d, opt))
-	must.M(r.Write(dir))
-	return r
+	dir := cachedir.Path("runs", "fmri-"+runKey(d, "decoder"))
+	verbose := true
+	if _, err := os.Stat(filepath.Join(dir, train.CheckpointFile)); err == nil {
+		verbose = false
+	}
+	return must.M1(study.FMRI(context.Background(), Backend(verbose), d, opt, dir))
 }
 
 // runKey names a cached run: the dataset's files and the options.

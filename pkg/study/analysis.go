@@ -121,6 +121,7 @@ func (st *state) roiRSA(context.Context) error {
 		return err
 	}
 	st.res.ROIMethod = string(tab.Method)
+	st.res.ROIs = tab.Rows
 	st.res.ROIRSA = map[string]map[string]float64{}
 	for i, roi := range tab.Rows {
 		st.res.ROIRSA[roi] = map[string]float64{}

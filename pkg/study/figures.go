@@ -5,6 +5,7 @@ import (
 
 	"gonum.org/v1/plot"
 
+	"github.com/decodingthoughts/decoding-thoughts/pkg/decoder"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/kay"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/plots"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/robustness"
@@ -15,6 +16,7 @@ import (
 // figureSpecs are the analysis figures (notebook 04's), in report order.
 func (st *state) figureSpecs() []plots.Spec {
 	classes := st.fmri.Meta.Classes
+	r := st.res
 	var specs []plots.Spec
 	for _, m := range append([]similarity.Matrices{st.fmriM}, st.cnnM...) {
 		m := m
@@ -23,72 +25,105 @@ func (st *state) figureSpecs() []plots.Spec {
 			plots.Spec{Name: "rsm_" + name, Square: true, Draw: func() (*plot.Plot, error) { return m.ImagePlot(classes) }},
 			plots.Spec{Name: "rsm_class_" + name, Square: true, Draw: func() (*plot.Plot, error) { return m.ClassPlot(classes) }})
 	}
-	models := st.cfg.Models
-	col := func(f func(CNNResult) float64) []float64 {
-		var v []float64
-		for _, n := range models {
-			v = append(v, f(st.res.CNN[n]))
-		}
-		return v
-	}
 	specs = append(specs,
-		plots.Spec{Name: "model_params", Draw: func() (*plot.Plot, error) {
-			return plots.Bars("learned parameters (millions)", "millions", models,
-				plots.Series{Values: col(func(c CNNResult) float64 { return float64(c.Params) / 1e6 })})
-		}},
-		plots.Spec{Name: "model_frobenius", Draw: func() (*plot.Plot, error) {
-			return plots.Bars("Frobenius norm of the parameters", "norm", models,
-				plots.Series{Values: col(func(c CNNResult) float64 { return c.Frobenius })})
-		}},
-		plots.Spec{Name: "rsm_corr_fmri", Draw: func() (*plot.Plot, error) {
-			return plots.Bars("RSM correlation with the fMRI decoder", "correlation", models,
-				plots.Series{Label: "Pearson, full matrices (original)", Values: col(func(c CNNResult) float64 { return c.RSMCorrFMRI.PearsonFull })},
-				plots.Series{Label: "Spearman, upper triangle", Values: col(func(c CNNResult) float64 { return c.RSMCorrFMRI.Spearman })})
-		}},
+		plots.Spec{Name: "model_params", Draw: r.ParamsPlot},
+		plots.Spec{Name: "model_frobenius", Draw: r.FrobeniusPlot},
+		plots.Spec{Name: "rsm_corr_fmri", Draw: r.RSMCorrPlot},
 	)
 	for k, dist := range st.cfg.Distortions {
 		k, dist := k, dist
 		specs = append(specs,
-			plots.Spec{Name: "blur_examples_" + dist.Name, Draw: func() (*plot.Plot, error) { return st.blurExamples(dist) }},
-			plots.Spec{Name: "blur_accuracy_" + dist.Name, Draw: func() (*plot.Plot, error) {
-				var series []plots.Series
-				for _, n := range models {
-					series = append(series, plots.Series{Label: n, Values: st.res.CNN[n].BlurAll[k].Accuracy})
-				}
-				return plots.Lines("test accuracy under "+dist.Name+" blur", levelName(dist), "accuracy", dist.Levels, series...)
-			}})
+			plots.Spec{Name: "blur_examples_" + dist.Name, Draw: func() (*plot.Plot, error) {
+				return BlurExamples(st.cfg.Data, st.fmri.Sel, dist, st.cfg.Seed)
+			}},
+			plots.Spec{Name: "blur_accuracy_" + dist.Name, Draw: func() (*plot.Plot, error) { return r.BlurPlot(k) }})
 	}
-	specs = append(specs,
-		plots.Spec{Name: "accuracy_drop", Draw: func() (*plot.Plot, error) {
-			var series []plots.Series
-			for k, dist := range st.cfg.Distortions {
-				series = append(series, plots.Series{Label: dist.Name, Values: col(func(c CNNResult) float64 { return c.BlurAll[k].Drop })})
-			}
-			return plots.Bars("accuracy drop, mildest to strongest blur", "accuracy drop", models, series...)
-		}},
-		plots.Spec{Name: "rsm_corr_fmri_blur", Draw: func() (*plot.Plot, error) {
-			var series []plots.Series
-			for _, n := range models {
-				series = append(series, plots.Series{Label: n, Values: st.res.CNN[n].RSMCorrFMRIBlur})
-			}
-			d := st.cfg.Distortions[0]
-			return plots.Lines("RSM correlation with the fMRI decoder on blurred images (Spearman)", levelName(d), "correlation", d.Levels, series...)
-		}},
-		plots.Spec{Name: "roi_rsa", Square: true, Draw: func() (*plot.Plot, error) {
-			tab, err := similarity.CrossTable(st.roiM, append([]similarity.Matrices{st.fmriM}, st.cnnM...), "spearman")
-			if err != nil {
-				return nil, err
-			}
-			return tab.Plot("voxel-pattern RSM of each area vs model RSMs")
-		}},
-		plots.Spec{Name: "hypothesis", Draw: func() (*plot.Plot, error) {
-			h := st.res.Hypothesis
-			return plots.Scatter(fmt.Sprintf("RSM correlation vs robustness: Spearman rho %.2f, p %.2f (n = %d)", h.SpearmanRho, h.PValue, h.NModels),
-				"RSM correlation with the fMRI decoder (Spearman)", "accuracy drop under "+st.cfg.Distortions[0].Name+" blur",
-				col(func(c CNNResult) float64 { return c.RSMCorrFMRI.Spearman }), col(func(c CNNResult) float64 { return c.AccuracyDrop }), models)
-		}},
+	return append(specs,
+		plots.Spec{Name: "accuracy_drop", Draw: r.DropPlot},
+		plots.Spec{Name: "rsm_corr_fmri_blur", Draw: r.RSMBlurPlot},
+		plots.Spec{Name: "roi_rsa", Square: true, Draw: r.ROIPlot},
+		plots.Spec{Name: "hypothesis", Draw: r.HypothesisPlot},
 	)
-	return specs
+}
+
+// column collects one number per model, in the study's order.
+func (r *Results) column(f func(CNNResult) float64) []float64 {
+	var v []float64
+	for _, n := range r.Models {
+		v = append(v, f(r.CNN[n]))
+	}
+	return v
+}
+
+// ParamsPlot: learned parameters per model.
+func (r *Results) ParamsPlot() (*plot.Plot, error) {
+	return plots.Bars("learned parameters (millions)", "millions", r.Models,
+		plots.Series{Values: r.column(func(c CNNResult) float64 { return float64(c.Params) / 1e6 })})
+}
+
+// FrobeniusPlot: Frobenius norm of all parameters per model.
+func (r *Results) FrobeniusPlot() (*plot.Plot, error) {
+	return plots.Bars("Frobenius norm of the parameters", "norm", r.Models,
+		plots.Series{Values: r.column(func(c CNNResult) float64 { return c.Frobenius })})
+}
+
+// RSMCorrPlot: each model's RSM correlation with the fMRI decoder, the
+// original's measure next to the sound one.
+func (r *Results) RSMCorrPlot() (*plot.Plot, error) {
+	return plots.Bars("RSM correlation with the fMRI decoder", "correlation", r.Models,
+		plots.Series{Label: "Pearson, full matrices (original)", Values: r.column(func(c CNNResult) float64 { return c.RSMCorrFMRI.PearsonFull })},
+		plots.Series{Label: "Spearman, upper triangle", Values: r.column(func(c CNNResult) float64 { return c.RSMCorrFMRI.Spearman })})
+}
+
+// BlurPlot: test accuracy along distortion k, one line per model.
+func (r *Results) BlurPlot(k int) (*plot.Plot, error) {
+	var series []plots.Series
+	var c robustness.Curve
+	for _, n := range r.Models {
+		c = r.CNN[n].BlurAll[k]
+		series = append(series, plots.Series{Label: n, Values: c.Accuracy})
+	}
+	return plots.Lines("test accuracy under "+c.Distortion+" blur", levelName(c.Distortion), "accuracy", c.Levels, series...)
+}
+
+// DropPlot: accuracy drop per model and distortion.
+func (r *Results) DropPlot() (*plot.Plot, error) {
+	var series []plots.Series
+	for k, c := range r.CNN[r.Models[0]].BlurAll {
+		series = append(series, plots.Series{Label: c.Distortion, Values: r.column(func(c CNNResult) float64 { return c.BlurAll[k].Drop })})
+	}
+	return plots.Bars("accuracy drop, mildest to strongest blur", "accuracy drop", r.Models, series...)
+}
+
+// RSMBlurPlot: the RSM correlation with the decoder recomputed on blurred
+// images, per level of the primary distortion.
+func (r *Results) RSMBlurPlot() (*plot.Plot, error) {
+	var series []plots.Series
+	for _, n := range r.Models {
+		series = append(series, plots.Series{Label: n, Values: r.CNN[n].RSMCorrFMRIBlur})
+	}
+	c := r.CNN[r.Models[0]].Blur
+	return plots.Lines("RSM correlation with the fMRI decoder on blurred images (Spearman)", levelName(c.Distortion), "correlation", c.Levels, series...)
+}
+
+// ROIPlot: each visual area's voxel-pattern RSM against each model's.
+func (r *Results) ROIPlot() (*plot.Plot, error) {
+	cols := append([]string{decoder.Name}, r.Models...)
+	var flat []float64
+	for _, roi := range r.ROIs {
+		for _, m := range cols {
+			flat = append(flat, r.ROIRSA[roi][m])
+		}
+	}
+	return plots.Matrix("voxel-pattern RSM of each area vs model RSMs ("+r.ROIMethod+")", "model", "region", r.ROIs, cols, flat, -1, 1, "%.2f")
+}
+
+// HypothesisPlot: RSM correlation against accuracy drop, one point per model.
+func (r *Results) HypothesisPlot() (*plot.Plot, error) {
+	h := r.Hypothesis
+	return plots.Scatter(fmt.Sprintf("RSM correlation vs robustness: Spearman rho %.2f, p %.2f (n = %d)", h.SpearmanRho, h.PValue, h.NModels),
+		"RSM correlation with the fMRI decoder (Spearman)", "accuracy drop under "+r.CNN[r.Models[0]].Blur.Distortion+" blur",
+		r.column(func(c CNNResult) float64 { return c.RSMCorrFMRI.Spearman }), r.column(func(c CNNResult) float64 { return c.AccuracyDrop }), r.Models)
 }
 
 func fileName(model string) string {
@@ -98,17 +133,11 @@ func fileName(model string) string {
 	return model
 }
 
-func levelName(d robustness.Distortion) string {
-	if d.Name == "gaussian" {
+func levelName(distortion string) string {
+	if distortion == "gaussian" {
 		return "sigma (pixels)"
 	}
 	return "blur_limit (box kernel up to this size)"
-}
-
-// blurExamples shows three test images (one per class where possible) at
-// every level, quantized as the networks see them.
-func (st *state) blurExamples(dist robustness.Distortion) (*plot.Plot, error) {
-	return BlurExamples(st.cfg.Data, st.fmri.Sel, dist, st.cfg.Seed)
 }
 
 // BlurExamples is the original's figure: a few test images (the first of
@@ -138,5 +167,5 @@ func BlurExamples(d *kay.Dataset, sel *kay.Selection, dist robustness.Distortion
 			imgs = append(imgs, f(k, stimulus.Quantize(im.At(sel.Test.Index[k])), im.H, im.W))
 		}
 	}
-	return plots.Tiles(fmt.Sprintf("test images under %s blur (%s)", dist.Name, levelName(dist)), len(picks), len(dist.Levels), im.H, im.W, imgs, cols, rows)
+	return plots.Tiles(fmt.Sprintf("test images under %s blur (%s)", dist.Name, levelName(dist.Name)), len(picks), len(dist.Levels), im.H, im.W, imgs, cols, rows)
 }

@@ -1,7 +1,16 @@
 package study
 
 import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/decodingthoughts/decoding-thoughts/pkg/decoder"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/npfile"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/robustness"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/rsa"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/similarity"
 )
 
@@ -11,8 +20,9 @@ type Results struct {
 	Dataset    DatasetInfo                   `json:"dataset"`
 	FMRI       FMRIResult                    `json:"fmri"`
 	CNN        map[string]CNNResult          `json:"cnn"`
-	Models     []string                      `json:"models"` // the CNNs in the study's order
-	ROIRSA     map[string]map[string]float64 `json:"roi_rsa"`
+	Models     []string                      `json:"models"`  // the CNNs in the study's order
+	ROIRSA     map[string]map[string]float64 `json:"roi_rsa"` // area -> model ("fmri" or a CNN) -> RSM correlation
+	ROIs       []string                      `json:"rois"`    // the areas, in order
 	ROIMethod  string                        `json:"roi_rsa_method"`
 	Hypothesis Hypothesis                    `json:"hypothesis"`
 	Timings    map[string]float64            `json:"timings"`
@@ -86,4 +96,73 @@ type Hypothesis struct {
 	NModels     int     `json:"n_models"`
 	Verdict     string  `json:"verdict"`
 	Caveats     string  `json:"caveats"`
+}
+
+// Load reads results.json from a study's output folder.
+func Load(dir string) (*Results, error) {
+	b, err := os.ReadFile(filepath.Join(dir, ResultsFile))
+	if err != nil {
+		return nil, err
+	}
+	var r Results
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, ResultsFile), err)
+	}
+	return &r, nil
+}
+
+// LoadMatrices reads rsm/<model>.npz ("fmri" for the decoder) back into
+// similarity matrices.
+func LoadMatrices(dir, model string) (similarity.Matrices, error) {
+	path := filepath.Join(dir, "rsm", model+".npz")
+	z, err := npfile.OpenNPZ(path)
+	if err != nil {
+		return similarity.Matrices{}, err
+	}
+	defer z.Close()
+	get := func(k string) (npfile.Array, error) { return z.Read(k) }
+	img, err := get("image")
+	if err != nil {
+		return similarity.Matrices{}, err
+	}
+	cls, err := get("class")
+	if err != nil {
+		return similarity.Matrices{}, err
+	}
+	order, err := get("order")
+	if err != nil {
+		return similarity.Matrices{}, err
+	}
+	label, err := get("label")
+	if err != nil {
+		return similarity.Matrices{}, err
+	}
+	name := model
+	if model == decoder.Name {
+		name = "fMRI decoder"
+	}
+	m := similarity.Matrices{Name: name,
+		Image: rsa.Matrix{N: img.Shape[0], Data: img.Data.([]float64), Kind: "cosine similarity"},
+		Class: rsa.Matrix{N: cls.Shape[0], Data: cls.Data.([]float64), Kind: "cosine similarity"}}
+	for _, v := range order.Data.([]int64) {
+		m.Order = append(m.Order, int(v))
+	}
+	for _, v := range label.Data.([]int64) {
+		m.Labels = append(m.Labels, int(v))
+	}
+	return m, nil
+}
+
+// Summary is the results table as text: one row per CNN.
+func (r *Results) Summary() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "fMRI decoder: test accuracy %.3f, macro F1 %.3f\n\n", r.FMRI.TestAccuracy, r.FMRI.MacroF1)
+	fmt.Fprintf(&b, "%-20s %8s %8s %9s %12s %24s %8s\n", "model", "accuracy", "drop", "Pearson*", "Spearman", "95% interval", "p")
+	for _, n := range r.Models {
+		c := r.CNN[n]
+		fmt.Fprintf(&b, "%-20s %8.3f %8.3f %9.3f %12.3f %24s %8.4f\n", n, c.TestAccuracy, c.AccuracyDrop, c.RSMCorrFMRI.PearsonFull,
+			c.RSMCorrFMRI.Spearman, fmt.Sprintf("[%.3f, %.3f]", c.RSMCorrFMRI.CILow, c.RSMCorrFMRI.CIHigh), c.RSMCorrFMRI.PValue)
+	}
+	b.WriteString("* the original's measure: Pearson over the whole matrices, diagonal included\n")
+	return b.String()
 }

@@ -31,7 +31,9 @@ func markDone(dir, key string) error {
 // FMRI trains the decoder into dir, or reopens it when dir holds a run of
 // the same dataset files and options.
 func FMRI(ctx context.Context, b compute.Backend, d *kay.Dataset, opt decoder.Options, dir string) (*decoder.Result, error) {
-	key := cachedir.Key("fmri-v1", d.Fingerprint(), opt)
+	keyOpt := opt
+	keyOpt.Progress, keyOpt.Train.Progress = nil, nil
+	key := cachedir.Key("fmri-v1", d.Fingerprint(), keyOpt)
 	if fresh(dir, key) {
 		if r, err := decoder.Open(b, dir, d); err == nil {
 			return r, nil
@@ -50,7 +52,9 @@ func FMRI(ctx context.Context, b compute.Backend, d *kay.Dataset, opt decoder.Op
 // CNN trains one stimulus classifier's head into dir, or reopens it when dir
 // holds a run of the same backbone weights, dataset files and options.
 func CNN(ctx context.Context, hb compute.Backend, m *cnn.Model, d *kay.Dataset, opt stimulus.Options, dir string) (*stimulus.Result, error) {
-	key := cachedir.Key("cnn-v1", m.Arch.Name, m.Weights, d.Fingerprint(), opt)
+	keyOpt := opt
+	keyOpt.Progress, keyOpt.Train.Progress, keyOpt.Features.Progress = nil, nil, nil
+	key := cachedir.Key("cnn-v1", m.Arch.Name, m.Weights, d.Fingerprint(), keyOpt)
 	if fresh(dir, key) {
 		if r, err := stimulus.Open(ctx, hb, m, dir, d, opt); err == nil {
 			return r, nil

@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"time"
 
 	"github.com/gomlx/compute"
@@ -44,8 +45,16 @@ type Config struct {
 	Seed        int64
 	Test        rsa.TestConfig          // permutations and bootstrap of the RSM comparisons
 	Distortions []robustness.Distortion // the first is the primary one (accuracy drop, hypothesis)
-	Progress    io.Writer
+	// CNN is the stimulus classifiers' recipe; nil: CNNOptions.
+	CNN *stimulus.Options
+	// Stages limits the run to these stage names (in the study's order);
+	// empty runs them all. Training stages reopen what is already trained.
+	Stages   []string
+	Progress io.Writer
 }
+
+// Stage names, in order.
+var Stages = []string{"explore", "fmri", "cnn", "embeddings", "rsa", "roi_rsa", "robustness", "hypothesis", "report"}
 
 // Defaults fills unset fields: every architecture, seed 1, 10,000
 // permutations and 1,000 bootstrap samples, Gaussian then box blur.
@@ -67,15 +76,14 @@ func (c *Config) Defaults() {
 
 // state carries what the stages produce to the later ones.
 type state struct {
-	cfg     Config
-	res     *Results
-	fmri    *decoder.Result
-	cnns    []*stimulus.Result
-	models  []*cnn.Model
-	fmriM   similarity.Matrices
-	cnnM    []similarity.Matrices
-	roiM    []similarity.Matrices
-	classes []string
+	cfg    Config
+	res    *Results
+	fmri   *decoder.Result
+	cnns   []*stimulus.Result
+	models []*cnn.Model
+	fmriM  similarity.Matrices
+	cnnM   []similarity.Matrices
+	roiM   []similarity.Matrices
 }
 
 // Run executes every stage into cfg.Out and returns the results (also in
@@ -87,6 +95,9 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 	}
 	st := &state{cfg: cfg, res: &Results{CNN: map[string]CNNResult{}, Timings: map[string]float64{},
 		Weights: map[string]string{}, Seed: cfg.Seed, Models: cfg.Models}}
+	if err := st.describe(); err != nil {
+		return nil, err
+	}
 	stages := []struct {
 		name string
 		run  func(context.Context) error
@@ -104,6 +115,9 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 	for i, s := range stages {
 		if err := ctx.Err(); err != nil {
 			return nil, err
+		}
+		if len(cfg.Stages) > 0 && !slices.Contains(cfg.Stages, s.name) {
+			continue
 		}
 		st.logf("stage %d/%d: %s", i+1, len(stages), s.name)
 		t0 := time.Now()
@@ -126,11 +140,15 @@ func (st *state) dir(parts ...string) string {
 }
 
 func (st *state) explore(context.Context) error {
-	d := st.cfg.Data
-	s, err := explore.Write(d, st.dir("explore"))
-	if err != nil {
+	if _, err := explore.Write(st.cfg.Data, st.dir("explore")); err != nil {
 		return err
 	}
+	return nil
+}
+
+// describe fills the dataset and software sections of the results.
+func (st *state) describe() error {
+	d := st.cfg.Data
 	sel, err := d.Select(kay.DefaultFilter())
 	if err != nil {
 		return err
@@ -139,7 +157,6 @@ func (st *state) explore(context.Context) error {
 	if synth.IsSynthetic(d.Dir) {
 		name = "synthetic Kay-format data (embedded simulator)"
 	}
-	st.classes = s.Classes
 	st.res.Dataset = DatasetInfo{Name: name, Dir: d.Dir, Synthetic: synth.IsSynthetic(d.Dir), NTrain: len(sel.Train.Y),
 		NTest: len(sel.Test.Y), Classes: sel.Classes, Voxels: len(sel.Voxels)}
 	st.res.Versions = versions(st.cfg.BackendNote)
@@ -159,11 +176,23 @@ func (st *state) trainFMRI(ctx context.Context) error {
 	return nil
 }
 
-func (st *state) trainCNNs(ctx context.Context) error {
-	opt := stimulus.DefaultOptions().ForDataset(st.cfg.Data)
-	opt.Seed, opt.Progress = st.cfg.Seed, st.cfg.Progress
-	opt.Features.Seed = st.cfg.Seed
+// CNNOptions is the stimulus classifiers' recipe the study uses: the
+// original's, with the views adapted to the dataset (stimulus.ForDataset),
+// features cached under the cache folder, and seed for the head, sampling
+// and augmentation.
+func CNNOptions(d *kay.Dataset, seed int64, progress io.Writer) stimulus.Options {
+	opt := stimulus.DefaultOptions().ForDataset(d)
+	opt.Seed, opt.Progress = seed, progress
+	opt.Features.Seed = seed
 	opt.Features.CacheDir = cachedir.Path("features")
+	return opt
+}
+
+func (st *state) trainCNNs(ctx context.Context) error {
+	opt := CNNOptions(st.cfg.Data, st.cfg.Seed, st.cfg.Progress)
+	if st.cfg.CNN != nil {
+		opt = *st.cfg.CNN
+	}
 	for i, name := range st.cfg.Models {
 		a, err := cnn.Get(name)
 		if err != nil {

@@ -1,0 +1,46 @@
+package nb
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/janpfeifer/must"
+
+	"github.com/decodingthoughts/decoding-thoughts/pkg/backend"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/cachedir"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/cnn"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/kay"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/study"
+)
+
+// Study returns the folder and results of the whole study on d (the CLI's
+// `study`, with the notebooks' weights: cached ImageNet weights, else
+// random). The first call runs it, printing each stage; later cells read
+// results.json and the saved matrices.
+func Study(d *kay.Dataset) (string, *study.Results) {
+	var weights []string
+	for _, name := range cnn.Names()[:5] {
+		_, ok := cnn.CachedWeights(must.M1(cnn.Get(name)))
+		weights = append(weights, fmt.Sprint(name, ok))
+	}
+	dir := cachedir.Path("runs", "study-"+runKey(d, weights))
+	if r, err := study.Load(dir); err == nil {
+		return dir, r
+	}
+	conv, c, err := backend.New("", backend.Convolutions)
+	must.M(err)
+	dense, dc, err := backend.New("", backend.Dense)
+	must.M(err)
+	fmt.Println(backend.Describe(conv, c))
+	cfg := study.Config{Data: d, Out: dir, Conv: conv, Dense: dense, Seed: 1, Progress: os.Stdout,
+		BackendNote: conv.Description() + " (CNNs); " + dense.Description() + " (dense)",
+		Backbones: func(a cnn.Arch, i int) (*cnn.Model, error) {
+			m, about := backboneOn(conv, a.Name)
+			fmt.Println(about)
+			return m, nil
+		}}
+	fmt.Println(backend.Describe(dense, dc))
+	r := must.M1(study.Run(context.Background(), cfg))
+	return dir, r
+}
