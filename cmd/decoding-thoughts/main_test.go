@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/decodingthoughts/decoding-thoughts/pkg/npfile"
 )
 
 // TestSynthThenExplore drives the CLI the way a user does: generate a dataset,
@@ -44,5 +46,52 @@ func TestBadFlagsAreErrors(t *testing.T) {
 	}
 	if err := runExplore(ctx, []string{"--data-dir", t.TempDir()}); err == nil || !strings.Contains(err.Error(), "--out is required") {
 		t.Errorf("missing --out: %v", err)
+	}
+}
+
+// TestTrainFMRIAndFeatures drives train-fmri and features as a user would.
+func TestTrainFMRIAndFeatures(t *testing.T) {
+	t.Setenv("DT_CACHE", t.TempDir())
+	data, out := t.TempDir(), t.TempDir()
+	ctx := context.Background()
+	if err := runSynth(ctx, []string{"--profile", "quick", "--seed", "4", "--out", data}); err != nil {
+		t.Fatal(err)
+	}
+	if err := runTrainFMRI(ctx, []string{"--data-dir", data, "--out", out, "--epochs", "2", "--rois", "V4,LatOcc"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"checkpoint.npz", "metrics.json", "embeddings.npz", "fmri_confusion.png"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Error(err)
+		}
+	}
+	if err := runTrainFMRI(ctx, []string{"--data-dir", data, "--out", out, "--rois", "V9"}); err == nil || !strings.Contains(err.Error(), `unknown ROI "V9"`) {
+		t.Errorf("bad ROI: %v", err)
+	}
+	x := make([]float32, 2*3*32*32)
+	for i := range x {
+		x[i] = float32(i%13) / 13
+	}
+	in, res := filepath.Join(out, "x.npy"), filepath.Join(out, "f.npz")
+	if err := npfile.WriteNPY(in, npfile.Array{Shape: []int{2, 3, 32, 32}, Data: x}); err != nil {
+		t.Fatal(err)
+	}
+	if err := runFeatures(ctx, []string{"--model", "resnet50", "--weights", "random", "--images", in, "--out", res, "--backend", "go"}); err != nil {
+		t.Fatal(err)
+	}
+	z, err := npfile.OpenNPZ(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer z.Close()
+	l, _ := z.Read("logits")
+	f, _ := z.Read("features")
+	if l.Describe() != "f4 (2, 1000)" || f.Describe() != "f4 (2, 2048)" {
+		t.Errorf("features file: %s, %s", l.Describe(), f.Describe())
+	}
+	bad := filepath.Join(out, "bad.npy")
+	_ = npfile.WriteNPY(bad, npfile.Array{Shape: []int{2, 32, 32}, Data: x[:2048]})
+	if err := runFeatures(ctx, []string{"--model", "resnet50", "--weights", "random", "--images", bad, "--out", res}); err == nil || !strings.Contains(err.Error(), "want float32 (N,3,H,W)") {
+		t.Errorf("images of the wrong rank: %v", err)
 	}
 }
