@@ -19,6 +19,7 @@ import (
 	"github.com/decodingthoughts/decoding-thoughts/pkg/npfile"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/stimulus"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/study"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/weights"
 )
 
 const weightsHelp = "backbone weights: auto (the cached official weights, else random), download (official ImageNet V1 weights, verified), random (seeded, untrained control), a folder holding torchvision's files, or (features) a checkpoint file"
@@ -174,4 +175,25 @@ func trainCNNs(ctx context.Context, b compute.Backend, d *kay.Dataset, archs []c
 		results = append(results, r)
 	}
 	return results, nil
+}
+
+func runWeights(ctx context.Context, args []string) error {
+	var c common
+	fs := newFlags("weights", &c)
+	models := fs.String("models", strings.Join(cnn.Names()[:5], ","), "comma-separated architectures")
+	if err := parse(fs, args, &c); err != nil {
+		return err
+	}
+	for _, n := range strings.Split(*models, ",") {
+		a, err := cnn.Get(strings.TrimSpace(n))
+		if err != nil {
+			return err
+		}
+		path, err := weights.Download(ctx, cachedir.Path("weights"), a.Weights, "", os.Stderr)
+		if err != nil {
+			return fmt.Errorf("%s: %w", a.Name, err)
+		}
+		fmt.Printf("%s: %s (verified)\n", a.Name, path)
+	}
+	return nil
 }

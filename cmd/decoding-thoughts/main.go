@@ -4,6 +4,7 @@
 //	decoding-thoughts download --out DIR
 //	decoding-thoughts explore  [--data-dir DIR] --out DIR
 //	decoding-thoughts train-fmri [--data-dir DIR] --out DIR [--epochs N --lr X --seed N --keep last|best --rois V1,...]
+//	decoding-thoughts weights  [--models a,b]   (download the ImageNet checkpoints into the cache)
 //	decoding-thoughts features --model NAME --weights FILE|download|random --images X.npy --out F.npz
 //	decoding-thoughts train-cnn [--data-dir DIR] --out DIR [--models a,b --weights auto|download|random|DIR --epochs N --views N]
 //	decoding-thoughts rsa        [--data-dir DIR] --out DIR   (reopens DIR/fmri and DIR/cnn/<model>)
@@ -40,6 +41,7 @@ var commands = map[string]command{
 	"train-cnn":  {"train the stimulus classifiers' heads on frozen CNNs (notebook 02)", runTrainCNN},
 	"rsa":        {"RSA of the trained models (train-fmri/train-cnn outputs in --out)", runRSA},
 	"robustness": {"blur sweeps and the hypothesis test over the trained models in --out", runRobustness},
+	"weights":    {"download the official ImageNet weights of the CNNs into the cache (verified)", runWeights},
 	"train-fmri": {"train the fMRI decoder (notebook 03): checkpoint, metrics, embeddings, figures", runTrainFMRI},
 	"backend":    {"show which compute backend would run the models", runBackend},
 }

@@ -54,7 +54,7 @@ func TestStudyEndToEnd(t *testing.T) {
 	out := t.TempDir()
 	run := func() *Results {
 		c := Config{Data: d, Out: out, Models: []string{"tiny_a", "tiny_b"}, Conv: conv, Dense: dense, Seed: 3,
-			Test: rsa.TestConfig{Permutations: 200, Bootstraps: 100, Level: 0.95, Seed: 3},
+			Test:      rsa.TestConfig{Permutations: 200, Bootstraps: 100, Level: 0.95, Seed: 3},
 			Backbones: func(a cnn.Arch, i int) (*cnn.Model, error) { return cnn.NewRandom(conv, a, int64(i+1)) }}
 		r, err := Run(context.Background(), c)
 		if err != nil {
