@@ -69,8 +69,9 @@ test: setup vet ## go vet, go test and headless execution of every notebook
 notebooks: setup ## execute every notebook and export HTML next to it, in out/notebooks
 	scripts/run-notebooks.sh $(OUT)/notebooks --html
 
-bench: setup ## benchmarks (go test -bench)
+bench: setup ## benchmarks next to their PyTorch peers: per stage (bench/), decoder epochs, CNN inference
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./...
+	$(GO) run ./bench
 
 clean: ## remove build outputs (not the cache)
 	rm -rf bin $(OUT)

@@ -1,0 +1,92 @@
+// Command bench times the study stage by stage, on the default backends and
+// with an empty feature cache, next to its PyTorch peer (bench/peer.py: the
+// original's computations with Debian's torch, torchvision, numpy and scipy
+// on 2 threads) on the same data in the same run, and prints the ratios.
+//
+//	go run ./bench [--data-dir DIR] [--models a,b] [--permutations N] [--bootstraps N]
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+
+	"github.com/decodingthoughts/decoding-thoughts/pkg/backend"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/cachedir"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/cnn"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/kay"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/rsa"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/study"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/synth"
+)
+
+func main() {
+	dataDir := flag.String("data-dir", "", "dataset folder (default: the embedded default)")
+	models := flag.String("models", strings.Join(cnn.Names()[:5], ","), "CNNs")
+	perms := flag.Int("permutations", 10000, "permutations per RSM comparison")
+	boots := flag.Int("bootstraps", 1000, "bootstrap samples per RSM comparison")
+	flag.Parse()
+	if err := run(*dataDir, strings.Split(*models, ","), *perms, *boots); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(dataDir string, models []string, perms, boots int) error {
+	dir, err := synth.ResolveDataDir(dataDir, cachedir.Root(), os.Stderr)
+	if err != nil {
+		return err
+	}
+	d, err := kay.Load(dir)
+	if err != nil {
+		return err
+	}
+	// The peer first: ONNX Runtime's threads spin after use and would slow it.
+	fmt.Fprintln(os.Stderr, "bench: PyTorch peer (bench/peer.py) ...")
+	out, err := exec.Command("/usr/bin/python3", "bench/peer.py", dir, strings.Join(models, ","), strconv.Itoa(perms), strconv.Itoa(boots)).Output()
+	if err != nil {
+		return fmt.Errorf("peer: %w", err)
+	}
+	var peer map[string]float64
+	if err := json.Unmarshal(out, &peer); err != nil {
+		return fmt.Errorf("peer printed %q: %w", out, err)
+	}
+	// Ours with an empty feature cache, so every backbone pass is timed.
+	if lib, ok := backend.ORTLibrary(); ok {
+		_ = os.Setenv(backend.ORTLibraryEnv, lib)
+	}
+	tmp, err := os.MkdirTemp("", "dt-bench")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	_ = os.Setenv(cachedir.EnvVar, tmp)
+	conv, cc, err := backend.New("", backend.Convolutions)
+	if err != nil {
+		return err
+	}
+	dense, dc, err := backend.New("", backend.Dense)
+	if err != nil {
+		return err
+	}
+	cfg := study.Config{Data: d, Out: tmp + "/out", Models: models, Conv: conv, Dense: dense, Seed: 1,
+		Test:   rsa.TestConfig{Permutations: perms, Bootstraps: boots, Level: 0.95, Seed: 1},
+		Stages: []string{"fmri", "cnn", "embeddings", "rsa", "robustness"},
+		Backbones: func(a cnn.Arch, i int) (*cnn.Model, error) { return cnn.NewRandom(conv, a, int64(i+1)) }}
+	res, err := study.Run(context.Background(), cfg)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("data: %s (%d train / %d test images, %d voxels); models %v, random weights\n", dir, res.Dataset.NTrain, res.Dataset.NTest, res.Dataset.Voxels, models)
+	fmt.Printf("ours: %s (CNNs), %s (dense); peer: PyTorch %s, 2 threads\n", cc.Config, dc.Config, "1.13")
+	fmt.Printf("%-12s %10s %10s %8s\n", "stage", "ours (s)", "peer (s)", "speedup")
+	for _, s := range []string{"fmri", "cnn", "rsa", "robustness"} {
+		fmt.Printf("%-12s %10.1f %10.1f %7.2fx\n", s, res.Timings[s], peer[s], peer[s]/res.Timings[s])
+	}
+	return nil
+}

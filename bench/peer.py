@@ -1,0 +1,161 @@
+"""The PyTorch peer of the study, stage by stage, for `make bench`.
+
+usage: peer.py DATA_DIR MODELS PERMUTATIONS BOOTSTRAPS
+Runs the original study's computations with Debian's torch, torchvision, numpy
+and scipy (2 threads) on the same Kay-format data the Go study ran on, and
+prints one JSON object of seconds per stage, named as the Go study's stages:
+  fmri        the decoder: 10 epochs, batch 128, Adam 0.01, balanced sampling
+  cnn         per model: backbone outputs for the training and test images
+              (batch 32, eval mode), then the head: 30 epochs, Adam 0.001
+  rsa         per model: cosine RSMs, Spearman over the upper triangle with a
+              permutation p-value and a bootstrap interval
+  robustness  per model: Gaussian (sigma 0,1,2,4,8) and box (blur_limit
+              1,4,8,12,16) blur of the test images, backbone and head
+"""
+import json
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+from scipy import ndimage, stats
+from torch import nn
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "pkg", "decoder", "testdata"))
+from torch_decoder import Decoder  # noqa: E402
+
+import torchvision  # noqa: E402
+
+IGNORE = {"person", "fungus", "fruit", "plant", "entity"}
+
+
+def load(data):
+    z = np.load(os.path.join(data, "kay_images.npz"))
+    lab = np.load(os.path.join(data, "kay_labels.npy"))
+    lab_val = np.load(os.path.join(data, "kay_labels_val.npy"))
+    keep = np.array([c not in IGNORE for c in lab[0]])
+    keep_val = np.array([c not in IGNORE for c in lab_val[0]])
+    classes = sorted(set(lab[0][keep]))
+    y = np.array([classes.index(c) for c in lab[0][keep]])
+    y_val = np.array([classes.index(c) for c in lab_val[0][keep_val]])
+    vox = (z["roi"] >= 1) & (z["roi"] <= 7)
+    return dict(x=z["responses"][keep][:, vox].astype(np.float32), x_val=z["responses_test"][keep_val][:, vox].astype(np.float32),
+                img=z["stimuli"][keep], img_val=z["stimuli_test"][keep_val], y=y, y_val=y_val, classes=classes)
+
+
+def balanced_loader(x, y, batch):
+    counts = np.bincount(y)
+    w = torch.as_tensor(1.0 / counts[y], dtype=torch.double)
+    sampler = torch.utils.data.WeightedRandomSampler(w, len(y), replacement=True)
+    ds = torch.utils.data.TensorDataset(torch.as_tensor(x), torch.as_tensor(y))
+    return torch.utils.data.DataLoader(ds, batch_size=batch, sampler=sampler)
+
+
+def fit(net, x, y, epochs, lr, forward=lambda n, xb: n(xb)[0]):
+    opt = torch.optim.Adam(net.parameters(), lr=lr)
+    loader = balanced_loader(x, y, 128)
+    net.train()
+    for _ in range(epochs):
+        for xb, yb in loader:
+            if len(yb) < 2:
+                continue
+            opt.zero_grad()
+            nn.functional.cross_entropy(forward(net, xb), yb).backward()
+            opt.step()
+    net.eval()
+
+
+def quantize(img):
+    lo, hi = img.min(axis=(1, 2), keepdims=True), img.max(axis=(1, 2), keepdims=True)
+    return np.floor((img - lo) / (hi - lo) * 255).astype(np.float32) / 255
+
+
+def backbone_outputs(net, q, mean, std):
+    out = []
+    with torch.no_grad():
+        for i in range(0, len(q), 32):
+            b = torch.as_tensor((q[i:i + 32] - mean) / std)[:, None].repeat(1, 3, 1, 1)
+            out.append(net(b).numpy())
+    return np.concatenate(out)
+
+
+def cosine(e):
+    u = e / np.maximum(np.linalg.norm(e, axis=1, keepdims=True), 1e-12)
+    return u @ u.T
+
+
+def rsa_test(a, b, perms, boots, rng):
+    iu = np.triu_indices(len(a), 1)
+    obs = stats.spearmanr(a[iu], b[iu])[0]
+    ra = stats.rankdata(a[iu])
+    rb = np.zeros_like(b)
+    rb[iu] = stats.rankdata(b[iu])
+    rb = rb + rb.T
+    exceed = 0
+    for _ in range(perms):
+        p = rng.permutation(len(a))
+        exceed += np.corrcoef(ra, rb[np.ix_(p, p)][iu])[0, 1] >= obs
+    vals = []
+    for _ in range(boots):
+        s = rng.integers(0, len(a), len(a))
+        i, j = iu
+        ok = s[i] != s[j]
+        vals.append(stats.spearmanr(a[s[i[ok]], s[j[ok]]], b[s[i[ok]], s[j[ok]]])[0])
+    return obs, (1 + exceed) / (1 + perms), np.percentile(vals, [2.5, 97.5])
+
+
+def main():
+    data, models, perms, boots = sys.argv[1], sys.argv[2].split(","), int(sys.argv[3]), int(sys.argv[4])
+    torch.set_num_threads(2)
+    torch.manual_seed(1)
+    rng = np.random.default_rng(1)
+    d = load(data)
+    t = {}
+    t0 = time.perf_counter()
+    dec = Decoder({"voxels": d["x"].shape[1], "hidden": [512, 512], "embedding": 100, "classes": len(d["classes"]), "dropout": 0.6})
+    fit(dec, d["x"], d["y"], 10, 0.01)
+    with torch.no_grad():
+        _, fmri_emb = dec(torch.as_tensor(d["x_val"]))
+    t["fmri"] = time.perf_counter() - t0
+
+    q, q_val = quantize(d["img"]), quantize(d["img_val"])
+    mean, std = q.mean(), q.std()
+    t0 = time.perf_counter()
+    nets, heads, embs = {}, {}, {}
+    for name in models:
+        net = getattr(torchvision.models, name)(weights=None).eval()
+        f, f_val = backbone_outputs(net, q, mean, std), backbone_outputs(net, q_val, mean, std)
+        head = nn.Sequential(nn.Linear(1000, 100), nn.Linear(100, len(d["classes"])))
+        fit(head, f, d["y"], 30, 0.001, forward=lambda n, xb: n(xb))
+        with torch.no_grad():
+            embs[name] = head[0](torch.as_tensor(f_val)).numpy()
+        nets[name], heads[name] = net, head
+    t["cnn"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    rf = cosine(fmri_emb.numpy().astype(np.float64))
+    order = np.argsort(d["y_val"], kind="stable")
+    rf = rf[np.ix_(order, order)]
+    for name in models:
+        rm = cosine(embs[name].astype(np.float64))[np.ix_(order, order)]
+        rsa_test(rf, rm, perms, boots, rng)
+    t["rsa"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    for name in models:
+        for sigma in [0, 1, 2, 4, 8]:
+            blurred = np.stack([ndimage.gaussian_filter(im, sigma) if sigma else im for im in q_val])
+            with torch.no_grad():
+                heads[name](torch.as_tensor(backbone_outputs(nets[name], blurred, mean, std)))
+        for limit in [1, 4, 8, 12, 16]:
+            ks = [k for k in range(min(3, limit), max(3, limit) + 1) if k % 2]
+            blurred = np.stack([ndimage.uniform_filter(im, rng.choice(ks), mode="mirror") for im in q_val])
+            with torch.no_grad():
+                heads[name](torch.as_tensor(backbone_outputs(nets[name], blurred, mean, std)))
+    t["robustness"] = time.perf_counter() - t0
+    print(json.dumps(t))
+
+
+if __name__ == "__main__":
+    main()
