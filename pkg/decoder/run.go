@@ -2,7 +2,6 @@ package decoder
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -123,28 +122,12 @@ func Open(b compute.Backend, dir string, d *kay.Dataset) (*Result, error) {
 
 // Load reads a decoder checkpoint onto backend b.
 func Load(b compute.Backend, path string) (*train.Model, Meta, error) {
-	entries, raw, err := train.ReadCheckpoint(path)
-	if err != nil {
-		return nil, Meta{}, err
-	}
-	var meta Meta
-	if err := json.Unmarshal(raw, &meta); err != nil {
-		return nil, Meta{}, fmt.Errorf("%s: metadata: %w", path, err)
-	}
-	if meta.Model != Name {
-		return nil, Meta{}, fmt.Errorf("%s: a %q checkpoint, not an fMRI decoder's", path, meta.Model)
-	}
-	if err := meta.Config.Validate(); err != nil {
-		return nil, Meta{}, fmt.Errorf("%s: %w", path, err)
-	}
-	m, err := train.New(b, meta.Config, meta.Seed)
-	if err != nil {
-		return nil, Meta{}, err
-	}
-	if err := m.Load(entries); err != nil {
-		return nil, Meta{}, fmt.Errorf("%s: %w", path, err)
-	}
-	return m, meta, nil
+	return train.LoadCheckpoint(b, path, func(meta Meta) (train.Network, int64, error) {
+		if meta.Model != Name {
+			return nil, 0, fmt.Errorf("a %q checkpoint, not an fMRI decoder's", meta.Model)
+		}
+		return meta.Config, meta.Seed, meta.Config.Validate()
+	})
 }
 
 // Run is the result as the trainer's record, for writing and figures.

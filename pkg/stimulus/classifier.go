@@ -2,7 +2,6 @@ package stimulus
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -139,26 +138,12 @@ func (r *Result) Write(dir string) error { return r.Run().Write(dir) }
 
 // LoadHead reads a head checkpoint written by Write onto backend hb.
 func LoadHead(hb compute.Backend, dir string) (*train.Model, Meta, error) {
-	path := filepath.Join(dir, train.CheckpointFile)
-	entries, raw, err := train.ReadCheckpoint(path)
-	if err != nil {
-		return nil, Meta{}, err
-	}
-	var meta Meta
-	if err := json.Unmarshal(raw, &meta); err != nil {
-		return nil, Meta{}, fmt.Errorf("%s: metadata: %w", path, err)
-	}
-	if _, err := cnn.Get(meta.Model); err != nil || meta.Head.In != cnn.Classes {
-		return nil, Meta{}, fmt.Errorf("%s: not a stimulus-classifier head (model %q)", path, meta.Model)
-	}
-	m, err := train.New(hb, meta.Head, meta.Seed)
-	if err != nil {
-		return nil, Meta{}, err
-	}
-	if err := m.Load(entries); err != nil {
-		return nil, Meta{}, fmt.Errorf("%s: %w", path, err)
-	}
-	return m, meta, nil
+	return train.LoadCheckpoint(hb, filepath.Join(dir, train.CheckpointFile), func(meta Meta) (train.Network, int64, error) {
+		if _, err := cnn.Get(meta.Model); err != nil || meta.Head.In != cnn.Classes {
+			return nil, 0, fmt.Errorf("not a stimulus-classifier head (model %q)", meta.Model)
+		}
+		return meta.Head, meta.Seed, nil
+	})
 }
 
 // SameSelection reports whether sel is the selection a head was trained on.

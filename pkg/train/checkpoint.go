@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/gomlx/compute"
+
 	"github.com/decodingthoughts/decoding-thoughts/pkg/nn"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/npfile"
 )
@@ -62,4 +64,31 @@ func ReadCheckpoint(path string) ([]npfile.Entry, json.RawMessage, error) {
 func (m *Model) Load(entries []npfile.Entry) error {
 	m.exec = nil
 	return nn.LoadStateDict(m.Scope(), entries)
+}
+
+// LoadCheckpoint reads a checkpoint whose metadata is an M, asks network for
+// the network it describes (and the seed it was made with; an error refuses
+// the checkpoint, e.g. another model's), and returns the model with the
+// checkpoint's weights on backend b. Errors name the file.
+func LoadCheckpoint[M any](b compute.Backend, path string, network func(meta M) (Network, int64, error)) (*Model, M, error) {
+	var meta M
+	entries, raw, err := ReadCheckpoint(path)
+	if err != nil {
+		return nil, meta, err
+	}
+	if err := json.Unmarshal(raw, &meta); err != nil {
+		return nil, meta, fmt.Errorf("%s: metadata: %w", path, err)
+	}
+	net, seed, err := network(meta)
+	if err != nil {
+		return nil, meta, fmt.Errorf("%s: %w", path, err)
+	}
+	m, err := New(b, net, seed)
+	if err != nil {
+		return nil, meta, err
+	}
+	if err := m.Load(entries); err != nil {
+		return nil, meta, fmt.Errorf("%s: %w", path, err)
+	}
+	return m, meta, nil
 }
