@@ -13,7 +13,7 @@ ORT_VERSION := 1.26.0
 ORT_LIB := $(CACHE)/onnxruntime/$(ORT_VERSION)/libonnxruntime.so.1
 ORT_SHA256 := 57625571931dd813257ed422fe73ba2c25aadcc5640d9c6743e71540135c227e
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_PACKAGES := jupyter-nbconvert python3-numpy python3-scipy python3-torch
+APT_PACKAGES := jupyter-nbconvert python3-numpy python3-scipy python3-torch python3-torchvision python3-pil
 OUT ?= out
 BIN := bin/decoding-thoughts
 
@@ -25,7 +25,7 @@ help: ## list the targets
 setup: setup-apt setup-gonb setup-ort build ## install everything a fresh Debian/Ubuntu machine needs (idempotent)
 
 setup-apt:
-	@if ! command -v jupyter-nbconvert >/dev/null || ! /usr/bin/python3 -c 'import numpy, scipy, torch' 2>/dev/null; then \
+	@if ! command -v jupyter-nbconvert >/dev/null || ! /usr/bin/python3 -c 'import numpy, scipy, torch, torchvision, PIL' 2>/dev/null; then \
 		echo "setup: installing $(APT_PACKAGES)"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(APT_PACKAGES) >/dev/null; \
 	fi
