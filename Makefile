@@ -60,7 +60,8 @@ demo: setup ## the main job: the whole study on the embedded default dataset, in
 
 vet:
 	$(GO) vet ./...
-	@test -z "$$(gofmt -l cmd pkg internal)" || { echo "gofmt needed:"; gofmt -l cmd pkg internal; exit 1; }
+	scripts/check-dockerfile.sh
+	@test -z "$$(gofmt -l cmd pkg internal bench)" || { echo "gofmt needed:"; gofmt -l cmd pkg internal bench; exit 1; }
 
 test: setup vet ## go vet, go test and headless execution of every notebook
 	$(GO) test -count=1 -timeout 30m ./...
