@@ -169,6 +169,10 @@ func TestRunCachesAndReloads(t *testing.T) {
 			t.Fatalf("reloaded head: embedding value %d is %v, was %v", i, out.Embedding[i], v)
 		}
 	}
+	tr, err := r.TrainEmbeddings()
+	if err != nil || tr.N != r.Features.NTrain || tr.E != 100 {
+		t.Errorf("training-split embeddings: %d x %d, %v", tr.N, tr.E, err)
+	}
 	if meta.Model != "tiny" || meta.Views != 2 || meta.Norm != r.Features.Norm {
 		t.Errorf("meta %+v", meta)
 	}
