@@ -100,9 +100,10 @@ func Fit(ctx context.Context, m *Model, tr, val Data, classes int, cfg Config) (
 		if err != nil {
 			return h, err
 		}
-		// A compiled evaluation graph on ONNX Runtime (compute-onnx v0.1.5) has
-		// been seen to keep returning the weights of its first call after a
-		// training step; a fresh one per epoch is correct on every backend.
+		// Backends that prefer constants (ONNX Runtime) compile non-trainable
+		// variables, BatchNorm's running averages, into inference graphs as
+		// constants: an evaluation graph built before this epoch would use
+		// stale averages, so it is rebuilt.
 		m.exec = nil
 		out, err := m.Forward(val)
 		if err != nil {
