@@ -90,13 +90,18 @@ func Sweep(ctx context.Context, r *stimulus.Result, backbone *cnn.Model, d *kay.
 		return Curve{}, err
 	}
 	c := Curve{Distortion: dist.Name, Levels: dist.Levels}
+	var fs []stimulus.Distort
+	var names []string
 	for _, level := range dist.Levels {
 		f, _ := dist.Func(level, seed)
-		name := fmt.Sprintf("%s-%g-seed%d", dist.Name, level, seed)
-		logits, err := stimulus.DistortedLogits(ctx, backbone, d, r.Sel, r.Features.Norm, f, name, opt)
-		if err != nil {
-			return c, err
-		}
+		fs = append(fs, f)
+		names = append(names, fmt.Sprintf("%s-%g-seed%d", dist.Name, level, seed))
+	}
+	all, err := stimulus.DistortedLogitsSet(ctx, backbone, d, r.Sel, r.Features.Norm, fs, names, opt)
+	if err != nil {
+		return c, err
+	}
+	for _, logits := range all {
 		out, err := r.Head.Forward(train.Data{X: logits, N: r.Features.NTest, D: cnn.Classes, Y: r.Sel.Test.Y})
 		if err != nil {
 			return c, err

@@ -165,38 +165,74 @@ type Distort func(i int, pix []float32, h, w int) []float32
 // must identify the distortion, its level and seed).
 func DistortedLogits(ctx context.Context, m *cnn.Model, d *kay.Dataset, sel *kay.Selection, z Normalizer,
 	distort Distort, name string, opt FeatureOptions) ([]float32, error) {
-	im := d.Test.Stimuli
-	n := len(sel.Test.Index)
-	path := ""
-	if opt.CacheDir != "" {
-		h := sha256.Sum256([]byte(cacheKey(m, d, sel, FeatureOptions{Views: 1}) + "|" + name))
-		path = filepath.Join(opt.CacheDir, fmt.Sprintf("%s-test-%s.npz", m.Arch.Name, hex.EncodeToString(h[:8])))
-		if z, err := npfile.OpenNPZ(path); err == nil {
-			a, err := z.Read("logits")
-			z.Close()
-			if x, ok := a.Data.([]float32); err == nil && ok && len(x) == n*cnn.Classes {
-				return x, nil
-			}
-		}
-	}
-	src := cnn.Images{N: n, H: im.H, W: im.W, Fill: func(dst []float32, lo, hi int) {
-		size := 3 * im.H * im.W
-		for r := lo; r < hi; r++ {
-			q := distort(r, Quantize(im.At(sel.Test.Index[r])), im.H, im.W)
-			z.Tensor(dst[(r-lo)*size:(r-lo+1)*size], q)
-		}
-	}}
-	out, err := m.Extract(ctx, src, max(opt.Batch, 1), m.Arch.Name+" "+name, opt.Progress)
+	out, err := DistortedLogitsSet(ctx, m, d, sel, z, []Distort{distort}, []string{name}, opt)
 	if err != nil {
 		return nil, err
 	}
-	if path != "" {
+	return out[0], nil
+}
+
+// DistortedLogitsSet is DistortedLogits for several distortions at once:
+// those not cached run in one pass, so batches stay full.
+func DistortedLogitsSet(ctx context.Context, m *cnn.Model, d *kay.Dataset, sel *kay.Selection, z Normalizer,
+	distorts []Distort, names []string, opt FeatureOptions) ([][]float32, error) {
+	im := d.Test.Stimuli
+	n := len(sel.Test.Index)
+	out := make([][]float32, len(distorts))
+	paths := make([]string, len(distorts))
+	var todo []int
+	for k, name := range names {
+		if opt.CacheDir != "" {
+			h := sha256.Sum256([]byte(cacheKey(m, d, sel, FeatureOptions{Views: 1}) + "|" + name))
+			paths[k] = filepath.Join(opt.CacheDir, fmt.Sprintf("%s-test-%s.npz", m.Arch.Name, hex.EncodeToString(h[:8])))
+			if x, ok := readLogits(paths[k], n); ok {
+				out[k] = x
+				continue
+			}
+		}
+		todo = append(todo, k)
+	}
+	if len(todo) == 0 {
+		return out, nil
+	}
+	src := cnn.Images{N: n * len(todo), H: im.H, W: im.W, Fill: func(dst []float32, lo, hi int) {
+		size := 3 * im.H * im.W
+		for r := lo; r < hi; r++ {
+			k, i := todo[r/n], r%n
+			q := distorts[k](i, Quantize(im.At(sel.Test.Index[i])), im.H, im.W)
+			z.Tensor(dst[(r-lo)*size:(r-lo+1)*size], q)
+		}
+	}}
+	label := m.Arch.Name + " " + names[todo[0]]
+	if len(todo) > 1 {
+		label = fmt.Sprintf("%s %d distortions", m.Arch.Name, len(todo))
+	}
+	res, err := m.Extract(ctx, src, max(opt.Batch, 1), label, opt.Progress)
+	if err != nil {
+		return nil, err
+	}
+	for j, k := range todo {
+		out[k] = res.Logits[j*n*cnn.Classes : (j+1)*n*cnn.Classes]
+		if paths[k] == "" {
+			continue
+		}
 		if err := os.MkdirAll(opt.CacheDir, 0o755); err != nil {
 			return nil, err
 		}
-		if err := npfile.WriteNPZ(path, npfile.Entry{Key: "logits", Array: npfile.Array{Shape: []int{n, cnn.Classes}, Data: out.Logits}}); err != nil {
+		if err := npfile.WriteNPZ(paths[k], npfile.Entry{Key: "logits", Array: npfile.Array{Shape: []int{n, cnn.Classes}, Data: out[k]}}); err != nil {
 			return nil, err
 		}
 	}
-	return out.Logits, nil
+	return out, nil
+}
+
+func readLogits(path string, n int) ([]float32, bool) {
+	z, err := npfile.OpenNPZ(path)
+	if err != nil {
+		return nil, false
+	}
+	defer z.Close()
+	a, err := z.Read("logits")
+	x, ok := a.Data.([]float32)
+	return x, err == nil && ok && len(x) == n*cnn.Classes
 }

@@ -104,7 +104,9 @@ func Fit(ctx context.Context, m *Model, tr, val Data, classes int, cfg Config) (
 		// variables, BatchNorm's running averages, into inference graphs as
 		// constants: an evaluation graph built before this epoch would use
 		// stale averages, so it is rebuilt.
-		m.exec = nil
+		if m.Backend.Capabilities().PreferConstantsForVariables {
+			m.exec = nil
+		}
 		out, err := m.Forward(val)
 		if err != nil {
 			return h, err
