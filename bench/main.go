@@ -75,8 +75,8 @@ func run(dataDir string, models []string, perms, boots int) error {
 		return err
 	}
 	cfg := study.Config{Data: d, Out: tmp + "/out", Models: models, Conv: conv, Dense: dense, Seed: 1,
-		Test:   rsa.TestConfig{Permutations: perms, Bootstraps: boots, Level: 0.95, Seed: 1},
-		Stages: []string{"fmri", "cnn", "embeddings", "rsa", "robustness"},
+		Test:      rsa.TestConfig{Permutations: perms, Bootstraps: boots, Level: 0.95, Seed: 1},
+		Stages:    []string{"fmri", "cnn", "embeddings", "rsa", "robustness"},
 		Backbones: func(a cnn.Arch, i int) (*cnn.Model, error) { return cnn.NewRandom(conv, a, int64(i+1)) }}
 	res, err := study.Run(context.Background(), cfg)
 	if err != nil {
