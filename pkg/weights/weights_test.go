@@ -1,6 +1,7 @@
 package weights
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/decodingthoughts/decoding-thoughts/internal/pyref"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/fetch"
@@ -94,5 +96,44 @@ func TestDownloadVerifiesTheNamePrefix(t *testing.T) {
 	}
 	if _, err := Download(context.Background(), dir, "resnet50.pth", srv.URL+"/", nil); err == nil {
 		t.Error("a name without a hash prefix was accepted")
+	}
+}
+
+// TestDownloadAcceptsTheNamedFile serves a real checkpoint under a name that
+// carries its hash prefix: it is fetched, verified, parsed and kept; a second
+// call finds it in place.
+func TestDownloadAcceptsTheNamedFile(t *testing.T) {
+	pyref.Require(t, "torch", "numpy")
+	src := t.TempDir()
+	pth := filepath.Join(src, "w.pth")
+	pyref.RunFile(t, "testdata/make_checkpoints.py", pth, filepath.Join(src, "w.safetensors"), filepath.Join(src, "ref.npz"))
+	sum, err := fetch.SHA256File(pth)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := "tiny-" + sum[:8] + ".pth"
+	body, _ := os.ReadFile(pth)
+	hits := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits++
+		if r.URL.Path != "/"+name {
+			http.NotFound(w, r)
+			return
+		}
+		http.ServeContent(w, r, name, time.Time{}, bytes.NewReader(body))
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	for range 2 {
+		path, err := Download(context.Background(), dir, name, srv.URL+"/", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if entries, err := Read(path); err != nil || len(entries) != 4 {
+			t.Fatalf("downloaded checkpoint: %d entries, %v", len(entries), err)
+		}
+	}
+	if hits != 1 {
+		t.Errorf("%d requests for two calls, want 1 (the second finds the verified file)", hits)
 	}
 }
