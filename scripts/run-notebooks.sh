@@ -7,8 +7,18 @@ out=${1:?usage: run-notebooks.sh OUT [--html]}
 html=${2:-}
 mkdir -p "$out"
 status=0
+# The CNN notebooks run five ImageNet networks over hundreds of images: minutes
+# on ONNX Runtime, hours on the pure-Go backend's convolutions. Without the
+# library (no npm for `make setup-ort`) they are skipped, and said so, unless
+# DT_SLOW_NOTEBOOKS=1.
+fast=1
+if bin/decoding-thoughts backend 2>/dev/null | grep -q "ONNX Runtime library: not found"; then fast=0; fi
 for nb in notebooks/*.ipynb; do
 	name=$(basename "$nb")
+	if [ $fast = 0 ] && [ "${DT_SLOW_NOTEBOOKS:-}" != 1 ] && grep -q 'nb\.CNN(\|nb\.Study(' "$nb"; then
+		echo "notebook: SKIPPING $name: it needs the ONNX Runtime library (make setup-ort, which needs npm); DT_SLOW_NOTEBOOKS=1 runs it on pure Go"
+		continue
+	fi
 	echo "notebook: executing $name"
 	start=$(date +%s)
 	jupyter nbconvert --to notebook --execute --allow-errors \
