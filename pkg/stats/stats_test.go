@@ -135,3 +135,29 @@ func TestSpearmanTestAsymptoticMatchesScipy(t *testing.T) {
 		t.Errorf("rho %v p %v, scipy %v %v", rho, p, wr, wp)
 	}
 }
+
+// TestPartialSpearmanMatchesNumpy: the partial Spearman correlation equals
+// numpy's Pearson of the residuals of the ranks regressed on z's ranks; and
+// controlling for x itself leaves nothing.
+func TestPartialSpearmanMatchesNumpy(t *testing.T) {
+	pyref.Require(t, "numpy", "scipy")
+	x := []float64{3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8}
+	y := []float64{2, 7, 1, 8, 2, 8, 1, 8, 2, 8, 4, 5}
+	z := []float64{1, 4, 1, 4, 2, 1, 3, 5, 6, 2, 3, 7}
+	out := pyref.Run(t, `import numpy as np
+from scipy.stats import rankdata
+x = rankdata([3,1,4,1,5,9,2,6,5,3,5,8]); y = rankdata([2,7,1,8,2,8,1,8,2,8,4,5]); z = rankdata([1,4,1,4,2,1,3,5,6,2,3,7])
+A = np.c_[np.ones_like(z), z]
+res = lambda v: v - A @ np.linalg.lstsq(A, v, rcond=None)[0]
+print(repr(np.corrcoef(res(x), res(y))[0, 1]))`)
+	var want float64
+	if _, err := fmt.Sscan(out, &want); err != nil {
+		t.Fatal(err)
+	}
+	if got := PartialSpearman(x, y, z); math.Abs(got-want) > 1e-12 {
+		t.Errorf("partial Spearman %v, numpy %v", got, want)
+	}
+	if r := PartialSpearman(x, y, x); !math.IsNaN(r) && math.Abs(r) > 1e-12 {
+		t.Errorf("controlling for x itself: %v, want 0 or undefined", r)
+	}
+}
