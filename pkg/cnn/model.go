@@ -297,3 +297,14 @@ func (p Param) Trainable() bool {
 	return !strings.HasSuffix(p.Key, ".running_mean") && !strings.HasSuffix(p.Key, ".running_var") &&
 		!strings.HasSuffix(p.Key, ".num_batches_tracked")
 }
+
+// Release frees the compiled network (on ONNX Runtime, its session and
+// buffers); the weights stay, and the next Forward compiles it again. The
+// study releases each backbone between stages so that five are never
+// resident at once.
+func (m *Model) Release() {
+	if m.exec != nil {
+		m.exec.Finalize()
+		m.exec = nil
+	}
+}

@@ -171,6 +171,7 @@ func (st *state) robustness(ctx context.Context) error {
 				res.RSMCorrFMRIBlur = append(res.RSMCorrFMRIBlur, v)
 			}
 		}
+		st.models[i].Release()
 		ch, err := robustness.Describe(st.models[i], r.Head)
 		if err != nil {
 			return err

@@ -206,6 +206,7 @@ func (st *state) trainCNNs(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
+		m.Release()
 		st.models = append(st.models, m)
 		st.cnns = append(st.cnns, r)
 		st.res.Weights[name] = m.Weights
