@@ -3,6 +3,7 @@ package plots
 import (
 	"bytes"
 	"image/png"
+	"strings"
 	"testing"
 
 	"gonum.org/v1/plot"
@@ -57,5 +58,45 @@ func TestHeatmapBlockAverage(t *testing.T) {
 	r, g, b, _ := img.At(1, 1).RGBA()
 	if r < 0xc000 || g < 0xc000 || b < 0xc000 {
 		t.Errorf("mean 0 should be near white, got %d %d %d", r, g, b)
+	}
+}
+
+// TestNewFiguresRenderAndRefuseBadShapes: the study's matrix, grouped,
+// lines, scatter and tile figures render to PNG, and sizes that do not fit
+// are errors naming the figure.
+func TestNewFiguresRenderAndRefuseBadShapes(t *testing.T) {
+	good := []func() (*plot.Plot, error){
+		func() (*plot.Plot, error) {
+			return Matrix("m", "x", "y", []string{"a", "b"}, []string{"c", "d", "e"}, []float64{1, 2, 3, 4, 5, 6}, 0, 6, "%.0f")
+		},
+		func() (*plot.Plot, error) {
+			return Grouped("g", 3, []float64{1, 0, 0, 0, 1, 1, 0, 1, 1}, []string{"p", "q"}, []int{1, 2}, -1, 1)
+		},
+		func() (*plot.Plot, error) {
+			return Lines("l", "x", "y", []float64{0, 1}, Series{Label: "s", Values: []float64{1, 2}})
+		},
+		func() (*plot.Plot, error) { return Scatter("s", "x", "y", []float64{1, 2}, []float64{3, 4}, []string{"a", "b"}) },
+		func() (*plot.Plot, error) {
+			return Tiles("t", 1, 2, 2, 2, [][]float32{{0, 1, 2, 3}, {3, 2, 1, 0}}, []string{"0", "1"}, []string{"r"})
+		},
+	}
+	for i, f := range good {
+		p, err := f()
+		if err != nil {
+			t.Fatalf("figure %d: %v", i, err)
+		}
+		b, err := PNG(p, WideW, WideH)
+		if err != nil || len(b) < 100 || string(b[1:4]) != "PNG" {
+			t.Errorf("figure %d: %d bytes, %v", i, len(b), err)
+		}
+	}
+	if _, err := Matrix("bad", "", "", []string{"a"}, []string{"b"}, []float64{1, 2}, 0, 1, ""); err == nil || !strings.Contains(err.Error(), "bad") {
+		t.Errorf("matrix of the wrong size: %v", err)
+	}
+	if _, err := Grouped("bad", 2, make([]float64, 4), []string{"a"}, []int{3}, 0, 1); err == nil {
+		t.Error("groups that do not add up were accepted")
+	}
+	if _, err := Lines("bad", "", "", []float64{1, 2}, Series{Values: []float64{1}}); err == nil {
+		t.Error("a series shorter than x was accepted")
 	}
 }
