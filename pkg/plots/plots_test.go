@@ -75,7 +75,9 @@ func TestNewFiguresRenderAndRefuseBadShapes(t *testing.T) {
 		func() (*plot.Plot, error) {
 			return Lines("l", "x", "y", []float64{0, 1}, Series{Label: "s", Values: []float64{1, 2}})
 		},
-		func() (*plot.Plot, error) { return Scatter("s", "x", "y", []float64{1, 2}, []float64{3, 4}, []string{"a", "b"}) },
+		func() (*plot.Plot, error) {
+			return Scatter("s", "x", "y", []float64{1, 2}, []float64{3, 4}, []string{"a", "b"})
+		},
 		func() (*plot.Plot, error) {
 			return Tiles("t", 1, 2, 2, 2, [][]float32{{0, 1, 2, 3}, {3, 2, 1, 0}}, []string{"0", "1"}, []string{"r"})
 		},
