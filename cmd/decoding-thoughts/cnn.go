@@ -72,23 +72,13 @@ func runFeatures(ctx context.Context, args []string) error {
 	return nil
 }
 
-// openBackbone resolves a weights spec; "auto" takes the cached official
-// weights when present and says so either way.
+// openBackbone resolves a weights spec (cnn.Open) and says what it got.
 func openBackbone(ctx context.Context, b compute.Backend, a cnn.Arch, spec string, seed int64, progressOut io.Writer) (*cnn.Model, error) {
-	if spec == "auto" {
-		if p, ok := cnn.CachedWeights(a); ok {
-			spec = p
-		} else {
-			fmt.Fprintf(progressOut, "%s: no pretrained weights in %s (offline default): using RANDOM weights, the untrained-network control; run with --weights download for ImageNet weights\n",
-				a.Name, filepath.Dir(cachedir.Path("weights", a.Weights)))
-			spec = "random"
-		}
-	}
 	m, err := cnn.Open(ctx, b, a, spec, seed, progressOut)
 	if err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(progressOut, "%s: weights %s\n", a.Name, m.Weights)
+	fmt.Fprintln(progressOut, m.About())
 	return m, nil
 }
 

@@ -1,6 +1,7 @@
 package cnn
 
 import (
+	"context"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -144,5 +145,27 @@ func TestCheckpointMismatchIsReported(t *testing.T) {
 	_, _, err = m.Forward(x, 1, 32, 32)
 	if err == nil || !strings.Contains(err.Error(), "missing [features.0.0.weight]") || !strings.Contains(err.Error(), "unexpected [features.0.0.weights]") {
 		t.Errorf("misspelt key: %v", err)
+	}
+}
+
+// TestOpenAutoFallsBackToRandom: without cached ImageNet weights, "auto" is
+// the seeded random network and says so; a missing file is an error naming
+// the spec and what was expected.
+func TestOpenAutoFallsBackToRandom(t *testing.T) {
+	t.Setenv("DT_CACHE", t.TempDir())
+	b, _, err := backend.New("go", backend.Convolutions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := Get("mobilenet_v3_large")
+	m, err := Open(context.Background(), b, a, "auto", 4, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Pretrained() || m.Weights != "random (seed 4)" || !strings.Contains(m.About(), "RANDOM weights") {
+		t.Errorf("auto without a cache: %q, %q", m.Weights, m.About())
+	}
+	if _, err := Open(context.Background(), b, a, "/no/such.pth", 1, nil); err == nil || !strings.Contains(err.Error(), `weights "/no/such.pth"`) {
+		t.Errorf("missing weights file: %v", err)
 	}
 }

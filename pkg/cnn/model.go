@@ -80,9 +80,17 @@ func NewFromFile(b compute.Backend, a Arch, path string) (*Model, error) {
 }
 
 // Open resolves a weights spec for architecture a: "random" (seeded), a
-// checkpoint file, a folder holding the torchvision file (a.Weights), or
-// "download" (fetch the official V1 weights into the cache, verified).
+// checkpoint file, a folder holding the torchvision file (a.Weights),
+// "download" (fetch the official V1 weights into the cache, verified), or
+// "auto" (the cached official weights when downloaded, else random: the
+// offline default; About says which).
 func Open(ctx context.Context, b compute.Backend, a Arch, spec string, seed int64, progressOut io.Writer) (*Model, error) {
+	if spec == "auto" {
+		spec = "random"
+		if p, ok := CachedWeights(a); ok {
+			spec = p
+		}
+	}
 	switch spec {
 	case "random":
 		return NewRandom(b, a, seed)
@@ -278,6 +286,15 @@ func (m *Model) Extract(ctx context.Context, im Images, batch int, label string,
 
 // StateDict is the model's weights under torchvision's names.
 func (m *Model) StateDict() ([]npfile.Entry, error) { return nn.StateDict(m.scope()) }
+
+// About says where the weights came from, warning when they are random.
+func (m *Model) About() string {
+	if !m.random {
+		return fmt.Sprintf("%s: weights %s", m.Arch.Name, m.Weights)
+	}
+	return fmt.Sprintf("%s: RANDOM weights, %s: the untrained-network control (no ImageNet weights in %s; "+
+		"`decoding-thoughts weights` downloads them)", m.Arch.Name, m.Weights, filepath.Dir(cachedir.Path("weights", m.Arch.Weights)))
+}
 
 // Pretrained reports whether the weights came from a checkpoint.
 func (m *Model) Pretrained() bool { return !m.random }

@@ -30,18 +30,8 @@ func Backbone(name string) (*cnn.Model, string) {
 }
 
 func backboneOn(b compute.Backend, name string) (*cnn.Model, string) {
-	a := must.M1(cnn.Get(name))
-	var m *cnn.Model
-	if p, ok := cnn.CachedWeights(a); ok {
-		m = must.M1(cnn.NewFromFile(b, a, p))
-	} else {
-		m = must.M1(cnn.NewRandom(b, a, int64(1+indexOf(name))))
-	}
-	about := fmt.Sprintf("%s: weights %s", name, m.Weights)
-	if !m.Pretrained() {
-		about += " (no ImageNet weights cached: random weights, the untrained-network control)"
-	}
-	return m, about
+	m := must.M1(cnn.Open(context.Background(), b, must.M1(cnn.Get(name)), "auto", int64(1+indexOf(name)), nil))
+	return m, m.About()
 }
 
 func indexOf(name string) int {
