@@ -19,13 +19,22 @@ import (
 // a later run with the same digest reopens the stage instead of redoing it.
 const keyFile = "inputs.key"
 
-func fresh(dir, key string) bool {
-	b, err := os.ReadFile(filepath.Join(dir, keyFile))
-	return err == nil && string(b) == key
-}
-
-func markDone(dir, key string) error {
-	return atomicfile.WriteBytes(filepath.Join(dir, keyFile), []byte(key))
+// reuse returns open()'s result when dir records key, else run()'s, written
+// into dir and recorded. A stage that cannot be reopened is run again.
+func reuse[R interface{ Write(dir string) error }](dir, key string, open, run func() (R, error)) (R, error) {
+	if b, err := os.ReadFile(filepath.Join(dir, keyFile)); err == nil && string(b) == key {
+		if r, err := open(); err == nil {
+			return r, nil
+		}
+	}
+	r, err := run()
+	if err != nil {
+		return r, err
+	}
+	if err := r.Write(dir); err != nil {
+		return r, err
+	}
+	return r, atomicfile.WriteBytes(filepath.Join(dir, keyFile), []byte(key))
 }
 
 // FMRI trains the decoder into dir, or reopens it when dir holds a run of
@@ -33,20 +42,9 @@ func markDone(dir, key string) error {
 func FMRI(ctx context.Context, b compute.Backend, d *kay.Dataset, opt decoder.Options, dir string) (*decoder.Result, error) {
 	keyOpt := opt
 	keyOpt.Progress, keyOpt.Train.Progress = nil, nil
-	key := cachedir.Key("fmri-v1", d.Fingerprint(), keyOpt)
-	if fresh(dir, key) {
-		if r, err := decoder.Open(b, dir, d); err == nil {
-			return r, nil
-		}
-	}
-	r, err := decoder.Run(ctx, b, d, opt)
-	if err != nil {
-		return nil, err
-	}
-	if err := r.Write(dir); err != nil {
-		return nil, err
-	}
-	return r, markDone(dir, key)
+	return reuse(dir, cachedir.Key("fmri-v1", d.Fingerprint(), keyOpt),
+		func() (*decoder.Result, error) { return decoder.Open(b, dir, d) },
+		func() (*decoder.Result, error) { return decoder.Run(ctx, b, d, opt) })
 }
 
 // CNN trains one stimulus classifier's head into dir, or reopens it when dir
@@ -54,18 +52,7 @@ func FMRI(ctx context.Context, b compute.Backend, d *kay.Dataset, opt decoder.Op
 func CNN(ctx context.Context, hb compute.Backend, m *cnn.Model, d *kay.Dataset, opt stimulus.Options, dir string) (*stimulus.Result, error) {
 	keyOpt := opt
 	keyOpt.Progress, keyOpt.Train.Progress, keyOpt.Features.Progress = nil, nil, nil
-	key := cachedir.Key("cnn-v1", m.Arch.Name, m.Weights, d.Fingerprint(), keyOpt)
-	if fresh(dir, key) {
-		if r, err := stimulus.Open(ctx, hb, m, dir, d, opt); err == nil {
-			return r, nil
-		}
-	}
-	r, err := stimulus.Run(ctx, hb, m, d, opt)
-	if err != nil {
-		return nil, err
-	}
-	if err := r.Write(dir); err != nil {
-		return nil, err
-	}
-	return r, markDone(dir, key)
+	return reuse(dir, cachedir.Key("cnn-v1", m.Arch.Name, m.Weights, d.Fingerprint(), keyOpt),
+		func() (*stimulus.Result, error) { return stimulus.Open(ctx, hb, m, dir, d, opt) },
+		func() (*stimulus.Result, error) { return stimulus.Run(ctx, hb, m, d, opt) })
 }
