@@ -6,14 +6,12 @@ import (
 	"math"
 	"os"
 
-	"github.com/decodingthoughts/decoding-thoughts/pkg/cachedir"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/decoder"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/npfile"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/robustness"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/rsa"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/similarity"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/stats"
-	"github.com/decodingthoughts/decoding-thoughts/pkg/stimulus"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/train"
 )
 
@@ -139,9 +137,8 @@ func (st *state) roiRSA(context.Context) error {
 // correlation with the decoder on the primary distortion's blurred images,
 // and records the model characteristics.
 func (st *state) robustness(ctx context.Context) error {
-	fo := stimulus.DefaultOptions().Features
-	fo.Progress, fo.Seed = st.cfg.Progress, st.cfg.Seed
-	fo.CacheDir = cachedir.Path("features")
+	fo := st.cnnOpt.Features
+	fo.Progress = st.cfg.Progress
 	for i, r := range st.cnns {
 		name := st.cfg.Models[i]
 		res := st.res.CNN[name]

@@ -81,6 +81,7 @@ type state struct {
 	fmri   *decoder.Result
 	cnns   []*stimulus.Result
 	models []*cnn.Model
+	cnnOpt stimulus.Options // the recipe the cnn stage used; robustness computes features the same way
 	fmriM  similarity.Matrices
 	cnnM   []similarity.Matrices
 	roiM   []similarity.Matrices
@@ -193,6 +194,7 @@ func (st *state) trainCNNs(ctx context.Context) error {
 	if st.cfg.CNN != nil {
 		opt = *st.cfg.CNN
 	}
+	st.cnnOpt = opt
 	for i, name := range st.cfg.Models {
 		a, err := cnn.Get(name)
 		if err != nil {
