@@ -1,11 +1,11 @@
 package cnn
 
 import (
-	"hash/fnv"
 	"math"
 	"math/rand/v2"
 	"strings"
 
+	"github.com/decodingthoughts/decoding-thoughts/pkg/nn"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/npfile"
 )
 
@@ -37,7 +37,7 @@ func (a Arch) RandomStateDict(seed int64) ([]npfile.Entry, error) {
 		for _, d := range p.Shape {
 			n *= d
 		}
-		rng := rand.New(rand.NewPCG(uint64(seed), hashKey(p.Key)))
+		rng := nn.KeyedRand(seed, p.Key)
 		data := make([]float32, n)
 		fill := a.initRule(p)
 		for i := range data {
@@ -99,10 +99,4 @@ func (a Arch) isBatchNorm(key string) bool {
 		}
 	}
 	return false
-}
-
-func hashKey(s string) uint64 {
-	h := fnv.New64a()
-	h.Write([]byte(s))
-	return h.Sum64()
 }

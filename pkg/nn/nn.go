@@ -31,14 +31,21 @@ func SetSeed(store *model.Store, seed int64) {
 	store.RootScope().SetParam(SeedParam, seed)
 }
 
+// KeyedRand is the generator of one parameter: seeded by the run's seed and
+// the parameter's name, so its values depend on neither creation order nor
+// backend.
+func KeyedRand(seed int64, key string) *rand.Rand {
+	h := fnv.New64a()
+	h.Write([]byte(key))
+	return rand.New(rand.NewPCG(uint64(seed), h.Sum64()))
+}
+
 // uniform returns an initialiser drawing U(-bound, bound) in Go.
 func uniform(scope *model.Scope, name string, bound float64) model.VariableInitializer {
 	seed := model.GetParamOr(scope, SeedParam, int64(0))
-	h := fnv.New64a()
-	fmt.Fprint(h, scope.Scope(), "/", name)
-	key := h.Sum64()
+	key := scope.Scope() + "/" + name
 	return func(g *Graph, shape shapes.Shape) *Node {
-		rng := rand.New(rand.NewPCG(uint64(seed), key))
+		rng := KeyedRand(seed, key)
 		data := make([]float32, shape.Size())
 		for i := range data {
 			data[i] = float32((2*rng.Float64() - 1) * bound)
