@@ -83,29 +83,20 @@ func standardize(p []float64) {
 }
 
 // picture draws one stimulus of content class class0 with style s.
+// painters draw each level-0 class's content onto the background.
+var painters = map[string]func(*canvas, [styleDims]float64, *rand.Rand){
+	"animal": animal, "artifact": artifact, "geological formation": geological, "fruit": fruit,
+	"entity": entity, "fungus": fungus, "person": person, "plant": plant,
+}
+
 func picture(n int, class0 string, s [styleDims]float64, r *rand.Rand, f *fft2) []float32 {
 	c := pinkNoise(n, 1+0.3*r.Float64(), r, f)
 	bg := 0.35 + 0.15*s[5]
 	for i := range c.pix {
 		c.pix[i] *= bg
 	}
-	switch class0 {
-	case "animal":
-		animal(c, s, r)
-	case "artifact":
-		artifact(c, s, r)
-	case "geological formation":
-		geological(c, s, r)
-	case "fruit":
-		fruit(c, s, r)
-	case "entity":
-		entity(c, s, r)
-	case "fungus":
-		fungus(c, s, r)
-	case "person":
-		person(c, s, r)
-	case "plant":
-		plant(c, s, r)
+	if paint, ok := painters[class0]; ok {
+		paint(c, s, r)
 	}
 	if r.Float64() < 0.3 {
 		occlude(c, r)
