@@ -15,8 +15,11 @@ import (
 )
 
 // Name is how the decoder is called in checkpoints and in the study's
-// outputs (embeddings/fmri.npz).
-const Name = "fmri"
+// outputs (embeddings/fmri.npz); Title in figures and reports.
+const (
+	Name  = "fmri"
+	Title = "fMRI decoder"
+)
 
 // Options is a decoder run's recipe; DefaultOptions is the original's.
 type Options struct {
@@ -132,7 +135,7 @@ func Load(b compute.Backend, path string) (*train.Model, Meta, error) {
 
 // Run is the result as the trainer's record, for writing and figures.
 func (r *Result) Run() train.Run {
-	return train.Run{Name: Name, Title: "fMRI decoder", Model: r.Model, Meta: r.Meta, Classes: r.Meta.Classes,
+	return train.Run{Name: Name, Title: Title, Model: r.Model, Meta: r.Meta, Classes: r.Meta.Classes,
 		History: r.Meta.History, Report: r.Report, Test: r.Test, Labels: r.Sel.Test.Y, Index: r.Sel.Test.Index,
 		Extra: map[string]int{"voxels": len(r.Meta.Voxels), "n_train": len(r.Sel.Train.Y)}}
 }

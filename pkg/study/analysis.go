@@ -52,7 +52,7 @@ func representation(name string, o train.Output, labels []int) similarity.Repres
 func (st *state) rsa(context.Context) error {
 	classes := len(st.fmri.Meta.Classes)
 	var err error
-	if st.fmriM, err = similarity.Build(representation("fMRI decoder", st.fmri.Test, st.fmri.Sel.Test.Y), classes); err != nil {
+	if st.fmriM, err = similarity.Build(representation(decoder.Title, st.fmri.Test, st.fmri.Sel.Test.Y), classes); err != nil {
 		return err
 	}
 	if err := os.MkdirAll(st.dir("rsm"), 0o755); err != nil {

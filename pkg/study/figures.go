@@ -127,7 +127,7 @@ func (r *Results) HypothesisPlot() (*plot.Plot, error) {
 }
 
 func fileName(model string) string {
-	if model == "fMRI decoder" {
+	if model == decoder.Title {
 		return "fmri"
 	}
 	return model

@@ -120,37 +120,35 @@ func LoadMatrices(dir, model string) (similarity.Matrices, error) {
 		return similarity.Matrices{}, err
 	}
 	defer z.Close()
-	get := func(k string) (npfile.Array, error) { return z.Read(k) }
-	img, err := get("image")
-	if err != nil {
-		return similarity.Matrices{}, err
-	}
-	cls, err := get("class")
-	if err != nil {
-		return similarity.Matrices{}, err
-	}
-	order, err := get("order")
-	if err != nil {
-		return similarity.Matrices{}, err
-	}
-	label, err := get("label")
-	if err != nil {
-		return similarity.Matrices{}, err
+	arrays := map[string]npfile.Array{}
+	for key, kind := range map[string]string{"image": "f8", "class": "f8", "order": "i8", "label": "i8"} {
+		a, err := z.Read(key)
+		if err != nil {
+			return similarity.Matrices{}, err
+		}
+		if a.Kind() != kind {
+			return similarity.Matrices{}, fmt.Errorf("%s: key %q: want %s, got %s", path, key, kind, a.Describe())
+		}
+		arrays[key] = a
 	}
 	name := model
 	if model == decoder.Name {
-		name = "fMRI decoder"
+		name = decoder.Title
 	}
-	m := similarity.Matrices{Name: name,
-		Image: rsa.Matrix{N: img.Shape[0], Data: img.Data.([]float64), Kind: "cosine similarity"},
-		Class: rsa.Matrix{N: cls.Shape[0], Data: cls.Data.([]float64), Kind: "cosine similarity"}}
-	for _, v := range order.Data.([]int64) {
-		m.Order = append(m.Order, int(v))
+	img, cls := arrays["image"], arrays["class"]
+	return similarity.Matrices{Name: name,
+		Image:  rsa.Matrix{N: img.Shape[0], Data: img.Data.([]float64), Kind: "cosine similarity"},
+		Class:  rsa.Matrix{N: cls.Shape[0], Data: cls.Data.([]float64), Kind: "cosine similarity"},
+		Order:  ints(arrays["order"].Data.([]int64)),
+		Labels: ints(arrays["label"].Data.([]int64))}, nil
+}
+
+func ints(v []int64) []int {
+	out := make([]int, len(v))
+	for i, x := range v {
+		out[i] = int(x)
 	}
-	for _, v := range label.Data.([]int64) {
-		m.Labels = append(m.Labels, int(v))
-	}
-	return m, nil
+	return out
 }
 
 // Summary is the results table as text: one row per CNN.

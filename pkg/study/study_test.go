@@ -90,6 +90,15 @@ func TestStudyEndToEnd(t *testing.T) {
 	if n := strings.Count(string(html), "data:image/png;base64,"); n < 20 {
 		t.Errorf("report embeds %d figures", n)
 	}
+	m, err := LoadMatrices(out, "fmri")
+	if err != nil || m.Name != "fMRI decoder" || m.Image.N != first.Dataset.NTest || len(m.Order) != m.Image.N || m.Class.N != 3 {
+		t.Errorf("rsm/fmri.npz reloaded: %v, %+v", err, m.Image.N)
+	}
+	bad := filepath.Join(out, "rsm", "bad.npz")
+	_ = npfile.WriteNPZ(bad, npfile.Entry{Key: "image", Array: npfile.Array{Shape: []int{1, 1}, Data: []float32{1}}})
+	if _, err := LoadMatrices(out, "bad"); err == nil || !strings.Contains(err.Error(), "bad.npz") {
+		t.Errorf("malformed rsm file: %v", err)
+	}
 	second := run()
 	if second.Timings["fmri"] > first.Timings["fmri"] || second.Timings["cnn"] > first.Timings["cnn"]+0.5 {
 		t.Logf("timings: first %v, second %v", first.Timings, second.Timings)
