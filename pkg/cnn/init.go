@@ -27,6 +27,13 @@ func (a Arch) RandomStateDict(seed int64) ([]npfile.Entry, error) {
 	if err != nil {
 		return nil, err
 	}
+	// BatchNorm modules are those with running statistics.
+	batchNorm := map[string]bool{}
+	for _, p := range params {
+		if m, ok := strings.CutSuffix(p.Key, ".running_mean"); ok {
+			batchNorm[m] = true
+		}
+	}
 	out := make([]npfile.Entry, 0, len(params))
 	for _, p := range params {
 		if strings.HasSuffix(p.Key, "num_batches_tracked") {
@@ -39,7 +46,7 @@ func (a Arch) RandomStateDict(seed int64) ([]npfile.Entry, error) {
 		}
 		rng := nn.KeyedRand(seed, p.Key)
 		data := make([]float32, n)
-		fill := a.initRule(p)
+		fill := a.initRule(p, batchNorm[p.Key[:strings.LastIndex(p.Key, ".")]])
 		for i := range data {
 			data[i] = float32(fill(rng))
 		}
@@ -49,7 +56,7 @@ func (a Arch) RandomStateDict(seed int64) ([]npfile.Entry, error) {
 }
 
 // initRule returns the value generator of one parameter.
-func (a Arch) initRule(p Param) func(*rand.Rand) float64 {
+func (a Arch) initRule(p Param, batchNorm bool) func(*rand.Rand) float64 {
 	constant := func(v float64) func(*rand.Rand) float64 { return func(*rand.Rand) float64 { return v } }
 	normal := func(std float64) func(*rand.Rand) float64 {
 		return func(r *rand.Rand) float64 { return r.NormFloat64() * std }
@@ -76,7 +83,7 @@ func (a Arch) initRule(p Param) func(*rand.Rand) float64 {
 		return uniform(1 / math.Sqrt(float64(p.Shape[1])))
 	}
 	// A vector: a BatchNorm's weight or bias, or a bias.
-	if a.isBatchNorm(p.Key) {
+	if batchNorm {
 		if name == "weight" {
 			return constant(1)
 		}
@@ -86,17 +93,4 @@ func (a Arch) initRule(p Param) func(*rand.Rand) float64 {
 		return uniform(1 / math.Sqrt(2048))
 	}
 	return constant(0)
-}
-
-// isBatchNorm reports whether a vector parameter belongs to a BatchNorm:
-// its module also has running statistics.
-func (a Arch) isBatchNorm(key string) bool {
-	params, _ := a.Params()
-	module := key[:strings.LastIndex(key, ".")]
-	for _, p := range params {
-		if p.Key == module+".running_mean" {
-			return true
-		}
-	}
-	return false
 }
