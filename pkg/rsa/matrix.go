@@ -8,7 +8,6 @@ package rsa
 import (
 	"fmt"
 	"math"
-	"slices"
 	"sort"
 )
 
@@ -184,6 +183,3 @@ func (m Matrix) UpperTriangle() []float64 {
 	}
 	return out
 }
-
-// Equal reports whether two matrices have the same entries.
-func (m Matrix) Equal(o Matrix) bool { return m.N == o.N && slices.Equal(m.Data, o.Data) }
