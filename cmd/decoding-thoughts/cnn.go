@@ -12,8 +12,8 @@ import (
 
 	"github.com/gomlx/compute"
 
+	"github.com/decodingthoughts/decoding-thoughts/internal/cachedir"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/backend"
-	"github.com/decodingthoughts/decoding-thoughts/pkg/cachedir"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/cnn"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/kay"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/npfile"

@@ -15,7 +15,7 @@ import (
 	"github.com/gomlx/compute"
 	_ "github.com/gomlx/compute/gobackend" // the zero-install fallback
 
-	"github.com/decodingthoughts/decoding-thoughts/pkg/cachedir"
+	"github.com/decodingthoughts/decoding-thoughts/internal/cachedir"
 )
 
 // EnvVar selects the backend when no flag does: auto, onnx, go, xla, xla:cuda,

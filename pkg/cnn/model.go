@@ -19,10 +19,10 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 
-	"github.com/decodingthoughts/decoding-thoughts/pkg/cachedir"
+	"github.com/decodingthoughts/decoding-thoughts/internal/cachedir"
+	"github.com/decodingthoughts/decoding-thoughts/internal/progress"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/nn"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/npfile"
-	"github.com/decodingthoughts/decoding-thoughts/pkg/progress"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/weights"
 )
 

@@ -12,7 +12,7 @@ import (
 
 	"gonum.org/v1/plot"
 
-	"github.com/decodingthoughts/decoding-thoughts/pkg/atomicfile"
+	"github.com/decodingthoughts/decoding-thoughts/internal/atomicfile"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/kay"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/plots"
 )

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/decodingthoughts/decoding-thoughts/pkg/fetch"
+	"github.com/decodingthoughts/decoding-thoughts/internal/fetch"
 )
 
 // Sources are the OSF locations of the NMA files, with their published sizes

@@ -9,8 +9,8 @@ import (
 	"github.com/gomlx/compute"
 	"github.com/janpfeifer/must"
 
+	"github.com/decodingthoughts/decoding-thoughts/internal/cachedir"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/backend"
-	"github.com/decodingthoughts/decoding-thoughts/pkg/cachedir"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/decoder"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/kay"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/study"

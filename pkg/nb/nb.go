@@ -12,7 +12,7 @@ import (
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
 
-	"github.com/decodingthoughts/decoding-thoughts/pkg/cachedir"
+	"github.com/decodingthoughts/decoding-thoughts/internal/cachedir"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/kay"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/plots"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/synth"

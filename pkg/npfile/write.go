@@ -10,7 +10,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/decodingthoughts/decoding-thoughts/pkg/atomicfile"
+	"github.com/decodingthoughts/decoding-thoughts/internal/atomicfile"
 )
 
 // Entry is one named array of an .npz archive.

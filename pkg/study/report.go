@@ -11,7 +11,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/decodingthoughts/decoding-thoughts/pkg/atomicfile"
+	"github.com/decodingthoughts/decoding-thoughts/internal/atomicfile"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/plots"
 )
 

@@ -21,8 +21,8 @@ import (
 
 	"github.com/gomlx/compute"
 
-	"github.com/decodingthoughts/decoding-thoughts/pkg/atomicfile"
-	"github.com/decodingthoughts/decoding-thoughts/pkg/cachedir"
+	"github.com/decodingthoughts/decoding-thoughts/internal/atomicfile"
+	"github.com/decodingthoughts/decoding-thoughts/internal/cachedir"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/cnn"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/decoder"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/explore"

@@ -12,9 +12,9 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/decodingthoughts/decoding-thoughts/internal/progress"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/kay"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/npfile"
-	"github.com/decodingthoughts/decoding-thoughts/pkg/progress"
 )
 
 // TruthFile holds the planted parameters beside the dataset.

@@ -16,9 +16,9 @@ import (
 	"github.com/gomlx/gomlx/ml/train/metric"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
 
+	"github.com/decodingthoughts/decoding-thoughts/internal/progress"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/nn"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/npfile"
-	"github.com/decodingthoughts/decoding-thoughts/pkg/progress"
 )
 
 // Keep says which weights Fit returns.

@@ -7,7 +7,7 @@ import (
 
 	"gonum.org/v1/plot"
 
-	"github.com/decodingthoughts/decoding-thoughts/pkg/atomicfile"
+	"github.com/decodingthoughts/decoding-thoughts/internal/atomicfile"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/metrics"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/npfile"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/plots"

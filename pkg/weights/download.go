@@ -6,7 +6,7 @@ import (
 	"io"
 	"regexp"
 
-	"github.com/decodingthoughts/decoding-thoughts/pkg/fetch"
+	"github.com/decodingthoughts/decoding-thoughts/internal/fetch"
 )
 
 // BaseURL is where torchvision publishes its weights.

@@ -19,7 +19,7 @@ import (
 	"github.com/nlpodyssey/gopickle/pytorch"
 	"github.com/nlpodyssey/gopickle/types"
 
-	"github.com/decodingthoughts/decoding-thoughts/pkg/atomicfile"
+	"github.com/decodingthoughts/decoding-thoughts/internal/atomicfile"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/npfile"
 )
 

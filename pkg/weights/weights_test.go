@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/decodingthoughts/decoding-thoughts/internal/fetch"
 	"github.com/decodingthoughts/decoding-thoughts/internal/pyref"
-	"github.com/decodingthoughts/decoding-thoughts/pkg/fetch"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/npfile"
 )
 

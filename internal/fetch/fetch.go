@@ -17,7 +17,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/decodingthoughts/decoding-thoughts/pkg/progress"
+	"github.com/decodingthoughts/decoding-thoughts/internal/progress"
 )
 
 // File describes one download.
