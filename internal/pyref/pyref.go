@@ -1,21 +1,40 @@
-// Package pyref runs reference computations in Debian's Python stack (numpy,
-// scipy, torch) for parity tests. These packages are test oracles only, never
-// runtime dependencies: a test that needs one skips with a clear message when
-// it is missing.
+// Package pyref gives parity tests their reference outputs from Debian's
+// Python stack (numpy, scipy, torch, torchvision, PIL). These are test
+// oracles only, never runtime dependencies. Every reference output is also
+// committed as a small golden file (testdata/golden/NAME next to the test),
+// so parity tests run without Python; where Python is present they
+// regenerate the reference and compare with both.
+//
+// DT_REQUIRE_REFS=1 (set in CI) turns a missing golden file into a failure
+// instead of a skip; DT_UPDATE_REFS=1 rewrites the golden files from fresh
+// Python outputs; DT_PYTHON picks the interpreter (DT_PYTHON=/bin/false runs
+// the tests against the golden files alone).
 package pyref
 
 import (
 	"bytes"
+	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/decodingthoughts/decoding-thoughts/pkg/npfile"
+)
+
+// Environment variables that steer the references.
+const (
+	RequireEnv = "DT_REQUIRE_REFS"
+	UpdateEnv  = "DT_UPDATE_REFS"
+	PythonEnv  = "DT_PYTHON"
 )
 
 // Interpreter is the Python used for references. Debian's python3-numpy,
 // python3-scipy and python3-torch install into /usr/bin/python3, while another
 // python3 may come first on PATH; DT_PYTHON overrides.
 func Interpreter() string {
-	if p := os.Getenv("DT_PYTHON"); p != "" {
+	if p := os.Getenv(PythonEnv); p != "" {
 		return p
 	}
 	if _, err := os.Stat("/usr/bin/python3"); err == nil {
@@ -24,16 +43,92 @@ func Interpreter() string {
 	return "python3"
 }
 
-// Require skips t unless the reference Python can import every module named.
-func Require(t testing.TB, modules ...string) string {
-	t.Helper()
+// Available reports whether the reference Python can import every module
+// named, and if not which one it lacks.
+func Available(modules ...string) (bool, string) {
 	py := Interpreter()
 	for _, m := range modules {
 		if err := exec.Command(py, "-c", "import "+m).Run(); err != nil {
-			t.Skipf("reference check skipped: %s cannot import %s (install Debian's python3-%s; `make setup` does)", py, m, m)
+			return false, m
 		}
 	}
-	return py
+	return true, ""
+}
+
+// Require skips t unless the reference Python can import every module named
+// (benchmarks against a Python peer use it; parity tests use Golden).
+func Require(t testing.TB, modules ...string) string {
+	t.Helper()
+	if ok, m := Available(modules...); !ok {
+		t.Skipf("skipped: %s cannot import %s (install Debian's python3-%s; `make setup` does)", Interpreter(), m, m)
+	}
+	return Interpreter()
+}
+
+// Golden returns the reference outputs a parity test compares with: the
+// committed golden file testdata/golden/NAME (a file, or a folder when NAME
+// has no extension) and, when the reference Python imports every module
+// named, a fresh output of gen written to a temporary path of the same kind.
+// A golden file that is missing (or every one under DT_UPDATE_REFS=1) is
+// written from the fresh output: commit it. Without Python and without the
+// golden file the test skips, or fails under DT_REQUIRE_REFS=1.
+func Golden(t testing.TB, name string, modules []string, gen func(t testing.TB, out string)) []string {
+	t.Helper()
+	golden := filepath.Join("testdata", "golden", name)
+	_, err := os.Stat(golden)
+	have := err == nil
+	ok, missing := Available(modules...)
+	if !ok {
+		if have {
+			return []string{golden}
+		}
+		msg := "no golden reference " + golden + " and " + Interpreter() + " cannot import " + missing + " to make it"
+		if os.Getenv(RequireEnv) != "" {
+			t.Fatalf("%s (%s is set)", msg, RequireEnv)
+		}
+		t.Skip(msg)
+	}
+	fresh := filepath.Join(t.TempDir(), name)
+	if filepath.Ext(name) == "" {
+		if err := os.MkdirAll(fresh, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	gen(t, fresh)
+	if !have || os.Getenv(UpdateEnv) != "" {
+		if err := copyTree(fresh, golden); err != nil {
+			t.Fatalf("writing golden reference: %v", err)
+		}
+		t.Logf("wrote golden reference %s (commit it)", golden)
+	}
+	return []string{golden, fresh}
+}
+
+// Script is a gen for Golden: it runs a Python script (source text) with
+// args and stores its standard output in the reference file.
+func Script(script string, args ...string) func(testing.TB, string) {
+	return func(t testing.TB, out string) {
+		t.Helper()
+		if err := os.WriteFile(out, []byte(Run(t, script, args...)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// Out stands for the reference output's path in File's arguments.
+const Out = "\x00out"
+
+// File is a gen for Golden: it runs a Python script file with args, Out
+// replaced by the reference output's path (a file, or a folder).
+func File(path string, args ...string) func(testing.TB, string) {
+	return func(t testing.TB, out string) {
+		t.Helper()
+		a := make([]string, len(args))
+		for i, s := range args {
+			a[i] = strings.ReplaceAll(s, Out, out)
+		}
+		RunFile(t, path, a...)
+	}
 }
 
 // Run executes a Python script with args and returns its standard output,
@@ -57,4 +152,94 @@ func RunFile(t testing.TB, path string, args ...string) string {
 		t.Fatal(err)
 	}
 	return Run(t, string(script), args...)
+}
+
+// ReadText returns a text reference's content.
+func ReadText(t testing.TB, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// copyTree copies a file, or a folder's files, from src to dst.
+func copyTree(src, dst string) error {
+	st, err := os.Stat(src)
+	if err != nil {
+		return err
+	}
+	if !st.IsDir() {
+		return copyFile(src, dst)
+	}
+	entries, err := os.ReadDir(src)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if err := copyTree(filepath.Join(src, e.Name()), filepath.Join(dst, e.Name())); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func copyFile(src, dst string) error {
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return err
+	}
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.Create(dst)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
+
+// Arrays opens an npz reference and returns a reader of its arrays that fails
+// t on a missing key.
+func Arrays(t testing.TB, path string) func(key string) npfile.Array {
+	t.Helper()
+	z, err := npfile.OpenNPZ(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = z.Close() })
+	return func(key string) npfile.Array {
+		t.Helper()
+		a, err := z.Read(key)
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		return a
+	}
+}
+
+// Floats is Arrays for float arrays, as float64 whatever their width.
+func Floats(t testing.TB, path string) func(key string) []float64 {
+	read := Arrays(t, path)
+	return func(key string) []float64 {
+		t.Helper()
+		switch v := read(key).Data.(type) {
+		case []float64:
+			return v
+		case []float32:
+			out := make([]float64, len(v))
+			for i, x := range v {
+				out[i] = float64(x)
+			}
+			return out
+		}
+		t.Fatalf("%s: key %q is not a float array", path, key)
+		return nil
+	}
 }

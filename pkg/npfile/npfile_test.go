@@ -1,4 +1,4 @@
-package npfile
+package npfile_test
 
 import (
 	"os"
@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/decodingthoughts/decoding-thoughts/internal/pyref"
+	. "github.com/decodingthoughts/decoding-thoughts/pkg/npfile"
 )
 
 func sample() []Entry {
@@ -71,37 +72,44 @@ func TestNotNumPyRefused(t *testing.T) {
 
 // TestNumPyReadsOurFilesAndWeReadNumPys checks both directions against numpy.
 func TestNumPyReadsOurFilesAndWeReadNumPys(t *testing.T) {
-	pyref.Require(t, "numpy")
-	dir := t.TempDir()
-	ours := filepath.Join(dir, "ours.npz")
+	ours := filepath.Join(t.TempDir(), "ours.npz")
 	if err := WriteNPZ(ours, sample()...); err != nil {
 		t.Fatal(err)
 	}
-	theirs := filepath.Join(dir, "theirs.npz")
-	out := pyref.Run(t, `
+	// The reference folder holds what numpy read from our file (read.txt)
+	// and a file numpy wrote (theirs.npz).
+	refs := pyref.Golden(t, "numpy_roundtrip", []string{"numpy"}, func(t testing.TB, dir string) {
+		out := pyref.Run(t, `
 import sys, numpy as np
 z = np.load(sys.argv[1])
 print(z["f32"].dtype, z["f32"].shape, z["f32"].sum(), z["str"].dtype, z["str"][0,1], z["i64"][1,0])
 np.savez(sys.argv[2], a=np.arange(12, dtype=np.float32).reshape(3,4), s=np.array([["x","yy"],["zzz","w"]]))
-`, ours, theirs)
-	if want := "float32 (2, 3) 16.75 <U8 géo 1099511627776"; strings.TrimSpace(out) != want {
-		t.Fatalf("numpy read %q, want %q", strings.TrimSpace(out), want)
-	}
-	z, err := OpenNPZ(theirs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer z.Close()
-	a, err := z.Read("a")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !reflect.DeepEqual(a.Shape, []int{3, 4}) || a.Data.([]float32)[11] != 11 {
-		t.Fatalf("read numpy's array as %+v", a)
-	}
-	s, _ := z.Read("s")
-	if !reflect.DeepEqual(s.Data, []string{"x", "yy", "zzz", "w"}) {
-		t.Fatalf("strings %v", s.Data)
+`, ours, filepath.Join(dir, "theirs.npz"))
+		if err := os.WriteFile(filepath.Join(dir, "read.txt"), []byte(out), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	})
+	for _, ref := range refs {
+		out := pyref.ReadText(t, filepath.Join(ref, "read.txt"))
+		if want := "float32 (2, 3) 16.75 <U8 géo 1099511627776"; strings.TrimSpace(out) != want {
+			t.Fatalf("numpy read %q, want %q (%s)", strings.TrimSpace(out), want, ref)
+		}
+		z, err := OpenNPZ(filepath.Join(ref, "theirs.npz"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer z.Close()
+		a, err := z.Read("a")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(a.Shape, []int{3, 4}) || a.Data.([]float32)[11] != 11 {
+			t.Fatalf("read numpy's array as %+v", a)
+		}
+		s, _ := z.Read("s")
+		if !reflect.DeepEqual(s.Data, []string{"x", "yy", "zzz", "w"}) {
+			t.Fatalf("strings %v", s.Data)
+		}
 	}
 }
 

@@ -33,7 +33,6 @@ func structured(seed uint64, n, d, classes int, noise float64) (Patterns, []int)
 }
 
 func TestParityWithNumpy(t *testing.T) {
-	pyref.Require(t, "numpy", "scipy")
 	dir := t.TempDir()
 	a, labels := structured(1, 40, 12, 3, 1)
 	b, _ := structured(2, 40, 12, 3, 1.5)
@@ -60,19 +59,20 @@ func TestParityWithNumpy(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	out := filepath.Join(dir, "ref.npz")
-	pyref.RunFile(t, "testdata/rsa_ref.py", files[0], files[1], files[2], "3", mfiles[0], mfiles[1], out)
-	z, err := npfile.OpenNPZ(out)
-	if err != nil {
-		t.Fatal(err)
+	for _, path := range pyref.Golden(t, "rsa.npz", []string{"numpy", "scipy"},
+		pyref.File("testdata/rsa_ref.py", files[0], files[1], files[2], "3", mfiles[0], mfiles[1], pyref.Out)) {
+		checkAgainst(t, path, a, labels, ca, cb)
 	}
-	defer z.Close()
-	ref := func(k string) []float64 {
-		arr, err := z.Read(k)
+}
+
+// checkAgainst compares the matrices and comparisons with one reference.
+func checkAgainst(t *testing.T, path string, a Patterns, labels []int, ca, cb Matrix) {
+	ref := pyref.Floats(t, path)
+	must := func(m Matrix, err error) Matrix {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return arr.Data.([]float64)
+		return m
 	}
 	means, err := ClassMeans(a, labels, 3)
 	if err != nil {

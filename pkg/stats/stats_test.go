@@ -43,41 +43,31 @@ func samples() map[string][2][]float64 {
 }
 
 func TestParityWithScipy(t *testing.T) {
-	pyref.Require(t, "numpy", "scipy")
 	dir := t.TempDir()
 	for name, s := range samples() {
 		t.Run(name, func(t *testing.T) {
 			x, y := s[0], s[1]
-			xp, yp, out := filepath.Join(dir, name+"x.npy"), filepath.Join(dir, name+"y.npy"), filepath.Join(dir, name+".npz")
+			xp, yp := filepath.Join(dir, name+"x.npy"), filepath.Join(dir, name+"y.npy")
 			for p, v := range map[string][]float64{xp: x, yp: y} {
 				if err := npfile.WriteNPY(p, npfile.Array{Shape: []int{len(v)}, Data: v}); err != nil {
 					t.Fatal(err)
 				}
 			}
-			pyref.RunFile(t, "testdata/scipy_stats.py", xp, yp, out)
-			z, err := npfile.OpenNPZ(out)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer z.Close()
-			ref := func(k string) []float64 {
-				a, err := z.Read(k)
-				if err != nil {
-					t.Fatal(err)
+			for _, path := range pyref.Golden(t, "stats_"+name+".npz", []string{"numpy", "scipy"},
+				pyref.File("testdata/scipy_stats.py", xp, yp, pyref.Out)) {
+				ref := pyref.Floats(t, path)
+				for k, got := range map[string]float64{"pearson": Pearson(x, y), "spearman": Spearman(x, y), "tau_a": KendallTauA(x, y)} {
+					if want := ref(k)[0]; math.Abs(got-want) > 1e-9 {
+						t.Errorf("%s: %s = %.12f, scipy/numpy %.12f", path, k, got, want)
+					}
 				}
-				return a.Data.([]float64)
-			}
-			for k, got := range map[string]float64{"pearson": Pearson(x, y), "spearman": Spearman(x, y), "tau_a": KendallTauA(x, y)} {
-				if want := ref(k)[0]; math.Abs(got-want) > 1e-9 {
-					t.Errorf("%s = %.12f, scipy/numpy %.12f", k, got, want)
+				if name != "continuous" && math.Abs(KendallTauA(x, y)-ref("tau_b")[0]) < 1e-6 {
+					t.Errorf("tau-a equals scipy's tau-b on tied data: ties are not handled as tau-a")
 				}
-			}
-			if name != "continuous" && math.Abs(KendallTauA(x, y)-ref("tau_b")[0]) < 1e-6 {
-				t.Errorf("tau-a equals scipy's tau-b on tied data: ties are not handled as tau-a")
-			}
-			for i, p := range []float64{2.5, 50, 97.5} {
-				if got, want := Percentile(x, p), ref("percentiles")[i]; math.Abs(got-want) > 1e-12 {
-					t.Errorf("percentile %v = %v, numpy %v", p, got, want)
+				for i, p := range []float64{2.5, 50, 97.5} {
+					if got, want := Percentile(x, p), ref("percentiles")[i]; math.Abs(got-want) > 1e-12 {
+						t.Errorf("%s: percentile %v = %v, numpy %v", path, p, got, want)
+					}
 				}
 			}
 		})
@@ -122,17 +112,18 @@ func TestSpearmanTestExact(t *testing.T) {
 }
 
 func TestSpearmanTestAsymptoticMatchesScipy(t *testing.T) {
-	pyref.Require(t, "scipy")
 	x := []float64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}
 	y := []float64{2, 1, 4, 3, 6, 5, 8, 7, 12, 9, 10, 11}
 	rho, p := SpearmanTest(x, y)
-	out := pyref.Run(t, "from scipy import stats\nr = stats.spearmanr([1,2,3,4,5,6,7,8,9,10,11,12], [2,1,4,3,6,5,8,7,12,9,10,11])\nprint(repr(r[0]), repr(r[1]))")
-	var wr, wp float64
-	if _, err := fmt.Sscan(out, &wr, &wp); err != nil {
-		t.Fatal(err)
-	}
-	if math.Abs(rho-wr) > 1e-12 || math.Abs(p-wp) > 1e-9 {
-		t.Errorf("rho %v p %v, scipy %v %v", rho, p, wr, wp)
+	for _, path := range pyref.Golden(t, "spearman_test.txt", []string{"scipy"}, pyref.Script(
+		"from scipy import stats\nr = stats.spearmanr([1,2,3,4,5,6,7,8,9,10,11,12], [2,1,4,3,6,5,8,7,12,9,10,11])\nprint(repr(r[0]), repr(r[1]))")) {
+		var wr, wp float64
+		if _, err := fmt.Sscan(pyref.ReadText(t, path), &wr, &wp); err != nil {
+			t.Fatal(err)
+		}
+		if math.Abs(rho-wr) > 1e-12 || math.Abs(p-wp) > 1e-9 {
+			t.Errorf("rho %v p %v, scipy %v %v (%s)", rho, p, wr, wp, path)
+		}
 	}
 }
 
@@ -140,22 +131,22 @@ func TestSpearmanTestAsymptoticMatchesScipy(t *testing.T) {
 // numpy's Pearson of the residuals of the ranks regressed on z's ranks; and
 // controlling for x itself leaves nothing.
 func TestPartialSpearmanMatchesNumpy(t *testing.T) {
-	pyref.Require(t, "numpy", "scipy")
 	x := []float64{3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8}
 	y := []float64{2, 7, 1, 8, 2, 8, 1, 8, 2, 8, 4, 5}
 	z := []float64{1, 4, 1, 4, 2, 1, 3, 5, 6, 2, 3, 7}
-	out := pyref.Run(t, `import numpy as np
+	for _, path := range pyref.Golden(t, "partial_spearman.txt", []string{"numpy", "scipy"}, pyref.Script(`import numpy as np
 from scipy.stats import rankdata
 x = rankdata([3,1,4,1,5,9,2,6,5,3,5,8]); y = rankdata([2,7,1,8,2,8,1,8,2,8,4,5]); z = rankdata([1,4,1,4,2,1,3,5,6,2,3,7])
 A = np.c_[np.ones_like(z), z]
 res = lambda v: v - A @ np.linalg.lstsq(A, v, rcond=None)[0]
-print(repr(np.corrcoef(res(x), res(y))[0, 1]))`)
-	var want float64
-	if _, err := fmt.Sscan(out, &want); err != nil {
-		t.Fatal(err)
-	}
-	if got := PartialSpearman(x, y, z); math.Abs(got-want) > 1e-12 {
-		t.Errorf("partial Spearman %v, numpy %v", got, want)
+print(repr(np.corrcoef(res(x), res(y))[0, 1]))`)) {
+		var want float64
+		if _, err := fmt.Sscan(pyref.ReadText(t, path), &want); err != nil {
+			t.Fatal(err)
+		}
+		if got := PartialSpearman(x, y, z); math.Abs(got-want) > 1e-12 {
+			t.Errorf("partial Spearman %v, numpy %v (%s)", got, want, path)
+		}
 	}
 	if r := PartialSpearman(x, y, x); !math.IsNaN(r) && math.Abs(r) > 1e-12 {
 		t.Errorf("controlling for x itself: %v, want 0 or undefined", r)
