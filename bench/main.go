@@ -7,6 +7,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"flag"
@@ -27,7 +28,7 @@ import (
 
 func main() {
 	dataDir := flag.String("data-dir", "", "dataset folder (default: the embedded default)")
-	models := flag.String("models", strings.Join(cnn.Names()[:5], ","), "CNNs")
+	models := flag.String("models", strings.Join(cnn.StudyModels(), ","), "CNNs")
 	perms := flag.Int("permutations", 10000, "permutations per RSM comparison")
 	boots := flag.Int("bootstraps", 1000, "bootstrap samples per RSM comparison")
 	flag.Parse()
@@ -38,7 +39,7 @@ func main() {
 }
 
 func run(dataDir string, models []string, perms, boots int) error {
-	dir, err := synth.ResolveDataDir(dataDir, cachedir.Root(), os.Stderr)
+	dir, err := synth.ResolveDataDir(cmp.Or(dataDir, os.Getenv(synth.DataDirEnv)), cachedir.Root(), os.Stderr)
 	if err != nil {
 		return err
 	}
@@ -65,7 +66,6 @@ func run(dataDir string, models []string, perms, boots int) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	_ = os.Setenv(cachedir.EnvVar, tmp)
 	conv, cc, err := backend.New("", backend.Convolutions)
 	if err != nil {
 		return err
@@ -76,8 +76,8 @@ func run(dataDir string, models []string, perms, boots int) error {
 	}
 	cfg := study.Config{Data: d, Out: tmp + "/out", Models: models, Conv: conv, Dense: dense, Seed: 1,
 		Test:      rsa.TestConfig{Permutations: perms, Bootstraps: boots, Level: 0.95, Seed: 1},
-		Stages:    []string{"fmri", "cnn", "embeddings", "rsa", "robustness"},
-		Backbones: func(a cnn.Arch, i int) (*cnn.Model, error) { return cnn.NewRandom(conv, a, int64(i+1)) }}
+		Stages: []string{"fmri", "cnn", "embeddings", "rsa", "robustness"},
+		Cache:  tmp} // empty: every backbone pass is timed, and the weights are random
 	res, err := study.Run(context.Background(), cfg)
 	if err != nil {
 		return err

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -32,7 +31,7 @@ func runFeatures(ctx context.Context, args []string) error {
 	images := fs.String("images", "", "(N,3,H,W) float32 .npy, fed to the network as it is (required)")
 	out := fs.String("out", "", "output .npz with logits (N,1000) and features (N,F) (required)")
 	batch := fs.Int("batch", 32, "images per forward pass")
-	seed := fs.Int64("seed", 1, "seed of random weights")
+	seed := fs.Int64("seed", 1, "run seed of random weights (each architecture offsets it, as in the study)")
 	if err := parse(fs, args, &c); err != nil {
 		return err
 	}
@@ -51,7 +50,7 @@ func runFeatures(ctx context.Context, args []string) error {
 	if !ok || len(arr.Shape) != 4 || arr.Shape[1] != 3 {
 		return fmt.Errorf("%s: want float32 (N,3,H,W), got %s", *images, arr.Describe())
 	}
-	m, err := openBackbone(ctx, c.b, a, *spec, *seed, os.Stderr)
+	m, err := openBackbone(ctx, c.b, a, *spec, *seed)
 	if err != nil {
 		return err
 	}
@@ -72,13 +71,14 @@ func runFeatures(ctx context.Context, args []string) error {
 	return nil
 }
 
-// openBackbone resolves a weights spec (cnn.Open) and says what it got.
-func openBackbone(ctx context.Context, b compute.Backend, a cnn.Arch, spec string, seed int64, progressOut io.Writer) (*cnn.Model, error) {
-	m, err := cnn.Open(ctx, b, a, spec, seed, progressOut)
+// openBackbone resolves a weights spec (cnn.Open, weights in the cache) and
+// says what it got.
+func openBackbone(ctx context.Context, b compute.Backend, a cnn.Arch, spec string, seed int64) (*cnn.Model, error) {
+	m, err := cnn.Open(ctx, b, a, spec, seed, cachedir.Path("weights"), os.Stderr)
 	if err != nil {
 		return nil, err
 	}
-	fmt.Fprintln(progressOut, m.About())
+	fmt.Fprintln(os.Stderr, m.About())
 	return m, nil
 }
 
@@ -90,7 +90,7 @@ type cnnFlags struct {
 
 // options is the study's recipe for d with the flags applied.
 func (f *cnnFlags) options(d *kay.Dataset) stimulus.Options {
-	opt := study.CNNOptions(d, f.opt.Seed, os.Stderr)
+	opt := study.CNNOptions(d, f.opt.Seed, cachedir.Root(), os.Stderr)
 	opt.Train.Epochs = f.opt.Train.Epochs
 	opt.Features.Batch = f.opt.Features.Batch
 	if f.opt.Features.Views != 0 {
@@ -101,7 +101,7 @@ func (f *cnnFlags) options(d *kay.Dataset) stimulus.Options {
 
 func (f *cnnFlags) register(fs *flag.FlagSet) {
 	f.opt = stimulus.DefaultOptions()
-	fs.StringVar(&f.models, "models", strings.Join(cnn.Names(), ","), "comma-separated architectures")
+	fs.StringVar(&f.models, "models", strings.Join(cnn.StudyModels(), ","), "comma-separated architectures, of: "+strings.Join(cnn.Names(), ", "))
 	fs.StringVar(&f.weights, "weights", "auto", weightsHelp)
 	fs.IntVar(&f.opt.Train.Epochs, "epochs", f.opt.Train.Epochs, "head training epochs")
 	f.opt.Features.Views = 0
@@ -111,13 +111,9 @@ func (f *cnnFlags) register(fs *flag.FlagSet) {
 }
 
 func (f *cnnFlags) archs() ([]cnn.Arch, error) {
-	var out []cnn.Arch
-	for _, n := range strings.Split(f.models, ",") {
-		a, err := cnn.Get(strings.TrimSpace(n))
-		if err != nil {
-			return nil, fmt.Errorf("--models: %w", err)
-		}
-		out = append(out, a)
+	out, err := cnn.Lookup(f.models)
+	if err != nil {
+		return nil, fmt.Errorf("--models: %w", err)
 	}
 	return out, nil
 }
@@ -152,8 +148,8 @@ func trainCNNs(ctx context.Context, b compute.Backend, d *kay.Dataset, archs []c
 	fmt.Fprintln(os.Stderr, "heads: "+backend.Describe(hb, hc))
 	opt := f.options(d)
 	var results []*stimulus.Result
-	for i, a := range archs {
-		m, err := openBackbone(ctx, b, a, f.weights, opt.Seed+int64(i), os.Stderr)
+	for _, a := range archs {
+		m, err := openBackbone(ctx, b, a, f.weights, opt.Seed)
 		if err != nil {
 			return nil, err
 		}
@@ -170,15 +166,15 @@ func trainCNNs(ctx context.Context, b compute.Backend, d *kay.Dataset, archs []c
 func runWeights(ctx context.Context, args []string) error {
 	var c common
 	fs := newFlags("weights", &c)
-	models := fs.String("models", strings.Join(cnn.Names()[:5], ","), "comma-separated architectures")
+	models := fs.String("models", strings.Join(cnn.StudyModels(), ","), "comma-separated architectures, of: "+strings.Join(cnn.Names(), ", "))
 	if err := parse(fs, args, &c); err != nil {
 		return err
 	}
-	for _, n := range strings.Split(*models, ",") {
-		a, err := cnn.Get(strings.TrimSpace(n))
-		if err != nil {
-			return err
-		}
+	archs, err := cnn.Lookup(*models)
+	if err != nil {
+		return fmt.Errorf("--models: %w", err)
+	}
+	for _, a := range archs {
 		path, err := weights.Download(ctx, cachedir.Path("weights"), a.Weights, "", os.Stderr)
 		if err != nil {
 			return fmt.Errorf("%s: %w", a.Name, err)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -114,7 +115,7 @@ func runDownload(ctx context.Context, args []string) error {
 
 // loadData resolves and loads the dataset, reporting which one it is.
 func loadData(dir string) (*kay.Dataset, error) {
-	dir, err := synth.ResolveDataDir(dir, cachedir.Root(), os.Stderr)
+	dir, err := synth.ResolveDataDir(cmp.Or(dir, os.Getenv(synth.DataDirEnv)), cachedir.Root(), os.Stderr)
 	if err != nil {
 		return nil, err
 	}
@@ -170,11 +171,11 @@ func runStudy(ctx context.Context, args []string) error { return studyCommand(ct
 // runRSA and runRobustness run parts of the study over the outputs of
 // train-fmri (--out DIR/fmri) and train-cnn (--out DIR/cnn), reopening them.
 func runRSA(ctx context.Context, args []string) error {
-	return studyCommand(ctx, "rsa", args, []string{"fmri", "cnn", "embeddings", "rsa", "roi_rsa"})
+	return studyCommand(ctx, "rsa", args, []string{"embeddings", "rsa", "roi_rsa"})
 }
 
 func runRobustness(ctx context.Context, args []string) error {
-	return studyCommand(ctx, "robustness", args, []string{"fmri", "cnn", "embeddings", "rsa", "robustness", "hypothesis"})
+	return studyCommand(ctx, "robustness", args, []string{"embeddings", "robustness", "hypothesis"})
 }
 
 func studyCommand(ctx context.Context, name string, args []string, stages []string) error {
@@ -210,10 +211,11 @@ func studyCommand(ctx context.Context, name string, args []string, stages []stri
 	}
 	opt := f.options(d)
 	cfg := study.Config{CNN: &opt, Data: d, Out: out, Models: names, Conv: b, Dense: hb, Seed: f.opt.Seed, Progress: os.Stderr, Stages: stages,
+		Cache:       cachedir.Root(),
 		BackendNote: b.Description() + " (CNNs); " + hb.Description() + " (dense)",
 		Test:        rsa.TestConfig{Permutations: perms, Bootstraps: boots, Level: 0.95, Seed: uint64(f.opt.Seed)},
-		Backbones: func(a cnn.Arch, i int) (*cnn.Model, error) {
-			return openBackbone(ctx, b, a, f.weights, f.opt.Seed+int64(i), os.Stderr)
+		Backbones: func(a cnn.Arch) (*cnn.Model, error) {
+			return openBackbone(ctx, b, a, f.weights, f.opt.Seed)
 		}}
 	r, err := study.Run(ctx, cfg)
 	if err != nil {
@@ -222,8 +224,9 @@ func studyCommand(ctx context.Context, name string, args []string, stages []stri
 	fmt.Printf("%s: fMRI decoder test accuracy %.3f\n", name, r.FMRI.TestAccuracy)
 	for _, n := range names {
 		c := r.CNN[n]
+		sp := c.RSMCorrFMRI.Spearman()
 		fmt.Printf("  %-20s accuracy %.3f  drop %.3f  RSM corr. with fMRI: Spearman %.3f [%.3f, %.3f] p=%.4f (original Pearson %.3f)\n",
-			n, c.TestAccuracy, c.AccuracyDrop, c.RSMCorrFMRI.Spearman, c.RSMCorrFMRI.CILow, c.RSMCorrFMRI.CIHigh, c.RSMCorrFMRI.PValue, c.RSMCorrFMRI.PearsonFull)
+			n, c.TestAccuracy, c.AccuracyDrop, sp.Value, sp.CILow, sp.CIHigh, sp.PValue, c.RSMCorrFMRI.PearsonFull())
 	}
 	fmt.Printf("hypothesis: rho %.3f, p %.3f (n=%d): %s\n", r.Hypothesis.SpearmanRho, r.Hypothesis.PValue, r.Hypothesis.NModels, r.Hypothesis.Verdict)
 	if stages == nil {
@@ -236,15 +239,9 @@ func studyCommand(ctx context.Context, name string, args []string, stages []stri
 
 // syntheticData generates (once, cached) a simulator profile.
 func syntheticData(profile string, seed int64) (*kay.Dataset, error) {
-	cfg, err := synth.Profile(profile, uint64(seed))
+	dir, err := synth.Ensure(cachedir.Root(), profile, uint64(seed), os.Stderr)
 	if err != nil {
 		return nil, err
-	}
-	dir := cachedir.Path("synth", fmt.Sprintf("%s-seed%d-v1", profile, seed))
-	if !synth.IsSynthetic(dir) {
-		if _, _, err := synth.Write(dir, cfg, os.Stderr); err != nil {
-			return nil, err
-		}
 	}
 	return loadData(dir)
 }

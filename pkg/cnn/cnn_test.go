@@ -4,36 +4,83 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
-	"os"
+	"regexp"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/decodingthoughts/decoding-thoughts/internal/pyref"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/backend"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/nn"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/npfile"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/weights"
 )
 
 // relDiff is max|a-b| over the reference's largest magnitude.
-func relDiff(a, b []float32) float64 {
+func relDiff[A, B float32 | float64](a []A, b []B) float64 {
 	scale, d := 0.0, 0.0
 	for i := range b {
 		scale = math.Max(scale, math.Abs(float64(b[i])))
-		d = math.Max(d, math.Abs(float64(a[i]-b[i])))
+		d = math.Max(d, math.Abs(float64(a[i])-float64(b[i])))
 	}
 	return d / math.Max(scale, 1e-12)
 }
 
-// TestParityWithTorchvision builds each architecture in torchvision with
-// random weights and randomised BatchNorm statistics, loads the saved .pth
-// here, and compares eval-mode logits and penultimate features for the same
-// inputs (2 images of 3x128x128), to 1e-4 of the reference's scale. The
-// DenseNet checkpoint is saved with the legacy key names the published one
-// has. Every backend that runs here is checked (pure Go and, when installed,
-// ONNX Runtime).
+// parityWeights is a deterministic state dict for the parity tests:
+// torchvision's random initialisation drawn in Go (seed 7), with BatchNorm's
+// statistics and affine parameters randomised so that eval mode is not the
+// identity.
+func parityWeights(t *testing.T, a Arch) []npfile.Entry {
+	sd, err := a.RandomStateDict(7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range sd {
+		x, ok := e.Array.Data.([]float32)
+		if !ok {
+			continue
+		}
+		name := e.Key[strings.LastIndex(e.Key, ".")+1:]
+		lo, hi := 0.0, 0.0
+		switch {
+		case strings.HasSuffix(e.Key, ".running_mean"):
+			lo, hi = -0.2, 0.2
+		case strings.HasSuffix(e.Key, ".running_var"):
+			lo, hi = 0.5, 1.5
+		case isBatchNormParam(sd, e.Key) && name == "weight":
+			lo, hi = 0.5, 1.5
+		case isBatchNormParam(sd, e.Key) && name == "bias":
+			lo, hi = -0.2, 0.2
+		default:
+			continue
+		}
+		rng := nn.KeyedRand(8, e.Key)
+		for i := range x {
+			x[i] = float32(lo + (hi-lo)*rng.Float64())
+		}
+	}
+	return sd
+}
+
+// isBatchNormParam reports whether key belongs to a module with running
+// statistics.
+func isBatchNormParam(sd []npfile.Entry, key string) bool {
+	module := key[:strings.LastIndex(key, ".")]
+	for _, e := range sd {
+		if e.Key == module+".running_mean" {
+			return true
+		}
+	}
+	return false
+}
+
+// TestParityWithTorchvision loads the same deterministic weights here and in
+// torchvision and compares eval-mode logits and penultimate features for the
+// same inputs (2 images of 3x128x128), to 1e-4 of the reference's scale, on
+// every backend that runs here (pure Go and, when installed, ONNX Runtime).
+// The golden files hold torchvision's outputs; the DenseNet weights reach Go
+// under the legacy key names the published checkpoint has.
 func TestParityWithTorchvision(t *testing.T) {
-	pyref.Require(t, "torch", "torchvision", "numpy")
 	dir := t.TempDir()
 	const n, h, w = 2, 128, 128
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -45,29 +92,31 @@ func TestParityWithTorchvision(t *testing.T) {
 	if err := npfile.WriteNPY(in, npfile.Array{Shape: []int{n, 3, h, w}, Data: x}); err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range Names() {
-		t.Run(name, func(t *testing.T) {
-			a, err := Get(name)
-			if err != nil {
+	for _, a := range All() {
+		if a.Family == "user" {
+			continue
+		}
+		t.Run(a.Name, func(t *testing.T) {
+			sd := parityWeights(t, a)
+			state := filepath.Join(dir, a.Name+".npz")
+			if err := npfile.WriteNPZ(state, sd...); err != nil {
 				t.Fatal(err)
 			}
-			pth, ref := filepath.Join(dir, name+".pth"), filepath.Join(dir, name+".npz")
-			args := []string{name, "7", in, pth, ref}
-			if name == "densenet121" {
-				args = append(args, "legacy")
+			if a.Family == "densenet" {
+				sd = legacyDenseNet(sd)
 			}
-			pyref.RunFile(t, "testdata/torchvision_ref.py", args...)
-			z, err := npfile.OpenNPZ(ref)
-			if err != nil {
+			st := filepath.Join(dir, a.Name+".safetensors")
+			if err := weights.WriteSafetensors(st, sd); err != nil {
 				t.Fatal(err)
 			}
-			defer z.Close()
+			refs := pyref.Golden(t, a.Name+".npz", []string{"torch", "torchvision", "numpy"},
+				pyref.File("testdata/torchvision_ref.py", a.Name, state, in, pyref.Out))
 			for _, spec := range backend.Local() {
 				b, _, err := backend.New(spec, backend.Convolutions)
 				if err != nil {
 					t.Fatal(err)
 				}
-				m, err := NewFromFile(b, a, pth)
+				m, err := NewFromFile(b, a, st)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -75,21 +124,36 @@ func TestParityWithTorchvision(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				for key, got := range map[string][]float32{"logits": logits, "features": feats} {
-					want, err := z.Read(key)
-					if err != nil {
-						t.Fatal(err)
-					}
-					if d := relDiff(got, want.Data.([]float32)); d > 1e-4 {
-						t.Errorf("%s on %s: %s differ from torchvision by %.3g of their scale (want <= 1e-4)", name, spec, key, d)
-					} else {
-						t.Logf("%s on %s: %s within %.2g of torchvision", name, spec, key, d)
+				m.Release()
+				for _, ref := range refs {
+					want := pyref.Floats(t, ref)
+					for key, got := range map[string][]float32{"logits": logits, "features": feats} {
+						if d := relDiff(got, want(key)); d > 1e-4 {
+							t.Errorf("%s on %s: %s differ from torchvision (%s) by %.3g of their scale (want <= 1e-4)", a.Name, spec, key, ref, d)
+						} else {
+							t.Logf("%s on %s: %s within %.2g of torchvision (%s)", a.Name, spec, key, d, ref)
+						}
 					}
 				}
 			}
-			_ = os.Remove(pth)
 		})
 	}
+}
+
+// legacyDenseNet renames DenseNet keys to the published checkpoint's old
+// names (norm.1 for norm1, ...) and drops num_batches_tracked, which
+// checkpoints older than torch 0.4.1 lack.
+func legacyDenseNet(sd []npfile.Entry) []npfile.Entry {
+	re := regexp.MustCompile(`(denselayer\d+\.(?:norm|conv))([12])\.`)
+	var out []npfile.Entry
+	for _, e := range sd {
+		if strings.HasSuffix(e.Key, "num_batches_tracked") {
+			continue
+		}
+		e.Key = re.ReplaceAllString(e.Key, "$1.$2.")
+		out = append(out, e)
+	}
+	return out
 }
 
 // TestCheckpointMismatchIsReported: a checkpoint with a misspelt key is
@@ -148,24 +212,24 @@ func TestCheckpointMismatchIsReported(t *testing.T) {
 	}
 }
 
-// TestOpenAutoFallsBackToRandom: without cached ImageNet weights, "auto" is
-// the seeded random network and says so; a missing file is an error naming
+// TestOpenAutoFallsBackToRandom: without ImageNet weights in the folder,
+// "auto" is the random network seeded by the run seed plus the
+// architecture's order (4 + 4 for mobilenet_v3_large) and says so; a missing file is an error naming
 // the spec and what was expected.
 func TestOpenAutoFallsBackToRandom(t *testing.T) {
-	t.Setenv("DT_CACHE", t.TempDir())
 	b, _, err := backend.New("go", backend.Convolutions)
 	if err != nil {
 		t.Fatal(err)
 	}
 	a, _ := Get("mobilenet_v3_large")
-	m, err := Open(context.Background(), b, a, "auto", 4, nil)
+	m, err := Open(context.Background(), b, a, "auto", 4, t.TempDir(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.Pretrained() || m.Weights != "random (seed 4)" || !strings.Contains(m.About(), "RANDOM weights") {
+	if m.Pretrained() || m.Weights != "random (seed 8)" || !strings.Contains(m.About(), "RANDOM weights") {
 		t.Errorf("auto without a cache: %q, %q", m.Weights, m.About())
 	}
-	if _, err := Open(context.Background(), b, a, "/no/such.pth", 1, nil); err == nil || !strings.Contains(err.Error(), `weights "/no/such.pth"`) {
+	if _, err := Open(context.Background(), b, a, "/no/such.pth", 1, "", nil); err == nil || !strings.Contains(err.Error(), `weights "/no/such.pth"`) {
 		t.Errorf("missing weights file: %v", err)
 	}
 }

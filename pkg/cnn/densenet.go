@@ -7,10 +7,6 @@ import (
 	"github.com/decodingthoughts/decoding-thoughts/pkg/nn"
 )
 
-func init() {
-	register(Arch{Name: "densenet121", Features: 1024, Weights: "densenet121-a639ec97.pth", forward: densenet121})
-}
-
 // densenet121 is torchvision's: growth 32, blocks (6, 12, 24, 16), bn_size 4,
 // 64 initial features, transitions halving the channels.
 func densenet121(scope *model.Scope, x *graph.Node) (*graph.Node, *graph.Node) {

@@ -21,7 +21,8 @@ import (
 //     default U(±1/√in) for both (ResNet/ResNeXt's fc); DenseNet: default
 //     weights, 0 bias.
 //
-// Values come from a generator seeded by seed and the key.
+// Which rule applies is the architecture's Init policy. Values come from a
+// generator seeded by seed and the key.
 func (a Arch) RandomStateDict(seed int64) ([]npfile.Entry, error) {
 	params, err := a.Params()
 	if err != nil {
@@ -32,6 +33,13 @@ func (a Arch) RandomStateDict(seed int64) ([]npfile.Entry, error) {
 	for _, p := range params {
 		if m, ok := strings.CutSuffix(p.Key, ".running_mean"); ok {
 			batchNorm[m] = true
+		}
+	}
+	// A Linear bias's default bound is 1/√in of its weight.
+	fanIn := map[string]int{}
+	for _, p := range params {
+		if m, ok := strings.CutSuffix(p.Key, ".weight"); ok && len(p.Shape) == 2 {
+			fanIn[m] = p.Shape[1]
 		}
 	}
 	out := make([]npfile.Entry, 0, len(params))
@@ -46,7 +54,8 @@ func (a Arch) RandomStateDict(seed int64) ([]npfile.Entry, error) {
 		}
 		rng := nn.KeyedRand(seed, p.Key)
 		data := make([]float32, n)
-		fill := a.initRule(p, batchNorm[p.Key[:strings.LastIndex(p.Key, ".")]])
+		module := p.Key[:strings.LastIndex(p.Key, ".")]
+		fill := a.initRule(p, batchNorm[module], fanIn[module])
 		for i := range data {
 			data[i] = float32(fill(rng))
 		}
@@ -56,7 +65,7 @@ func (a Arch) RandomStateDict(seed int64) ([]npfile.Entry, error) {
 }
 
 // initRule returns the value generator of one parameter.
-func (a Arch) initRule(p Param, batchNorm bool) func(*rand.Rand) float64 {
+func (a Arch) initRule(p Param, batchNorm bool, linearIn int) func(*rand.Rand) float64 {
 	constant := func(v float64) func(*rand.Rand) float64 { return func(*rand.Rand) float64 { return v } }
 	normal := func(std float64) func(*rand.Rand) float64 {
 		return func(r *rand.Rand) float64 { return r.NormFloat64() * std }
@@ -72,13 +81,13 @@ func (a Arch) initRule(p Param, batchNorm bool) func(*rand.Rand) float64 {
 		return constant(1)
 	case len(p.Shape) == 4: // convolution weight (out, in/groups, k, k)
 		fan := p.Shape[0] * p.Shape[2] * p.Shape[3]
-		if a.Name == "densenet121" {
+		if a.Init.ConvFanIn {
 			fan = p.Shape[1] * p.Shape[2] * p.Shape[3]
 		}
 		return normal(math.Sqrt(2 / float64(fan)))
 	case len(p.Shape) == 2: // Linear weight (out, in)
-		if a.Name == "vgg11_bn" || a.Name == "mobilenet_v3_large" {
-			return normal(0.01)
+		if a.Init.LinearStd > 0 {
+			return normal(a.Init.LinearStd)
 		}
 		return uniform(1 / math.Sqrt(float64(p.Shape[1])))
 	}
@@ -89,8 +98,8 @@ func (a Arch) initRule(p Param, batchNorm bool) func(*rand.Rand) float64 {
 		}
 		return constant(0)
 	}
-	if a.Name == "resnet50" || a.Name == "resnext50_32x4d" { // fc.bias keeps torch's default
-		return uniform(1 / math.Sqrt(2048))
+	if a.Init.LinearBias && linearIn > 0 { // a Linear bias keeping torch's default
+		return uniform(1 / math.Sqrt(float64(linearIn)))
 	}
 	return constant(0)
 }

@@ -7,10 +7,6 @@ import (
 	"github.com/decodingthoughts/decoding-thoughts/pkg/nn"
 )
 
-func init() {
-	register(Arch{Name: "mobilenet_v3_large", Features: 1280, Weights: "mobilenet_v3_large-8738ca79.pth", forward: mobilenetV3Large})
-}
-
 // bneck is one inverted residual block's configuration.
 type bneck struct {
 	in, kernel, expanded, out int

@@ -19,7 +19,6 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 
-	"github.com/decodingthoughts/decoding-thoughts/internal/cachedir"
 	"github.com/decodingthoughts/decoding-thoughts/internal/progress"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/nn"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/npfile"
@@ -36,6 +35,8 @@ type Model struct {
 	exec    *model.Exec
 	loaded  map[string]bool // keys set from a checkpoint; nil for random weights
 	random  bool
+	// weightsDir is where Open looked for the official weights (for About).
+	weightsDir string
 }
 
 // scopeName holds the backbone's variables.
@@ -79,23 +80,28 @@ func NewFromFile(b compute.Backend, a Arch, path string) (*Model, error) {
 	return m, nil
 }
 
-// Open resolves a weights spec for architecture a: "random" (seeded), a
-// checkpoint file, a folder holding the torchvision file (a.Weights),
-// "download" (fetch the official V1 weights into the cache, verified), or
-// "auto" (the cached official weights when downloaded, else random: the
-// offline default; About says which).
-func Open(ctx context.Context, b compute.Backend, a Arch, spec string, seed int64, progressOut io.Writer) (*Model, error) {
+// Open resolves a weights spec for architecture a: "random" (seeded with
+// a.Seed(seed), torchvision's initialisation), a checkpoint file, a folder
+// holding the torchvision file (a.Weights), "download" (fetch the official
+// V1 weights into weightsDir, verified), or "auto" (the official weights
+// when already in weightsDir, else random: the offline default; About says
+// which).
+func Open(ctx context.Context, b compute.Backend, a Arch, spec string, seed int64, weightsDir string, progressOut io.Writer) (*Model, error) {
 	if spec == "auto" {
 		spec = "random"
-		if p, ok := CachedWeights(a); ok {
+		if p, ok := CachedWeights(a, weightsDir); ok {
 			spec = p
 		}
 	}
 	switch spec {
 	case "random":
-		return NewRandom(b, a, seed)
+		m, err := NewRandom(b, a, a.Seed(seed))
+		if m != nil {
+			m.weightsDir = weightsDir
+		}
+		return m, err
 	case "download":
-		path, err := weights.Download(ctx, cachedir.Path("weights"), a.Weights, "", progressOut)
+		path, err := weights.Download(ctx, weightsDir, a.Weights, "", progressOut)
 		if err != nil {
 			return nil, err
 		}
@@ -111,9 +117,10 @@ func Open(ctx context.Context, b compute.Backend, a Arch, spec string, seed int6
 	return NewFromFile(b, a, spec)
 }
 
-// CachedWeights returns the cached official checkpoint of a, if downloaded.
-func CachedWeights(a Arch) (string, bool) {
-	p := cachedir.Path("weights", a.Weights)
+// CachedWeights returns the official checkpoint of a in weightsDir, if
+// downloaded there.
+func CachedWeights(a Arch, weightsDir string) (string, bool) {
+	p := filepath.Join(weightsDir, a.Weights)
 	_, err := os.Stat(p)
 	return p, err == nil
 }
@@ -292,8 +299,12 @@ func (m *Model) About() string {
 	if !m.random {
 		return fmt.Sprintf("%s: weights %s", m.Arch.Name, m.Weights)
 	}
-	return fmt.Sprintf("%s: RANDOM weights, %s: the untrained-network control (no ImageNet weights in %s; "+
-		"`decoding-thoughts weights` downloads them)", m.Arch.Name, m.Weights, filepath.Dir(cachedir.Path("weights", m.Arch.Weights)))
+	where := ""
+	if m.weightsDir != "" {
+		where = " in " + m.weightsDir
+	}
+	return fmt.Sprintf("%s: RANDOM weights, %s: the untrained-network control (no ImageNet weights%s; "+
+		"`decoding-thoughts weights` downloads them)", m.Arch.Name, m.Weights, where)
 }
 
 // Pretrained reports whether the weights came from a checkpoint.
@@ -324,4 +335,21 @@ func (m *Model) Release() {
 		m.exec.Finalize()
 		m.exec = nil
 	}
+}
+
+// LearnedParams counts the architecture's learned parameters (every
+// state_dict entry but BatchNorm's running statistics and counter), as
+// torchvision's documentation reports them.
+func (a Arch) LearnedParams() (int, error) {
+	params, err := a.Params()
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, p := range params {
+		if p.Trainable() {
+			n += p.Size()
+		}
+	}
+	return n, nil
 }

@@ -7,10 +7,6 @@ import (
 	"github.com/decodingthoughts/decoding-thoughts/pkg/nn"
 )
 
-func init() {
-	register(Arch{Name: "vgg11_bn", Features: 4096, Weights: "vgg11_bn-6002323d.pth", forward: vgg11BN})
-}
-
 // vgg11Config is VGG configuration "A": channels, 0 for a max-pool.
 var vgg11Config = []int{64, 0, 128, 0, 256, 256, 0, 512, 512, 0, 512, 512, 0}
 

@@ -144,18 +144,3 @@ func (r *Result) Run() train.Run {
 // embeddings.npz and the figures (train.Run.Write).
 func (r *Result) Write(dir string) error { return r.Run().Write(dir) }
 
-// Split runs the decoder in evaluation mode on one split ("train" or
-// "test") of d: logits and the 100-d embedding of every selected image, in
-// the split's order, with the images' classes and indices.
-func (r *Result) Split(d *kay.Dataset, split string) (train.Output, kay.Subset, error) {
-	tr, te := Data(d, r.Sel)
-	switch split {
-	case "train":
-		o, err := r.Model.Forward(tr)
-		return o, r.Sel.Train, err
-	case "test":
-		o, err := r.Model.Forward(te)
-		return o, r.Sel.Test, err
-	}
-	return train.Output{}, kay.Subset{}, fmt.Errorf("split %q: want train or test", split)
-}

@@ -30,18 +30,12 @@ func Backbone(name string) (*cnn.Model, string) {
 }
 
 func backboneOn(b compute.Backend, name string) (*cnn.Model, string) {
-	m := must.M1(cnn.Open(context.Background(), b, must.M1(cnn.Get(name)), "auto", int64(1+indexOf(name)), nil))
+	m := must.M1(cnn.Open(context.Background(), b, must.M1(cnn.Get(name)), "auto", Seed, cachedir.Path("weights"), nil))
 	return m, m.About()
 }
 
-func indexOf(name string) int {
-	for i, n := range cnn.Names() {
-		if n == name {
-			return i
-		}
-	}
-	return 0
-}
+// Seed is the notebooks' run seed, the CLI's default.
+const Seed = 1
 
 // CNN returns the stimulus classifier of the named backbone on d, trained
 // with the study's recipe: the first call computes the features (cached)
@@ -51,7 +45,7 @@ func CNN(name string, d *kay.Dataset) *stimulus.Result {
 	m, about := Backbone(name)
 	hb, _, err := backend.New("", backend.Dense)
 	must.M(err)
-	opt := study.CNNOptions(d, 1, os.Stdout)
+	opt := study.CNNOptions(d, Seed, cachedir.Root(), os.Stdout)
 	dir := cachedir.Path("runs", name+"-"+runKey(d, m.Weights))
 	if _, err := os.Stat(filepath.Join(dir, train.CheckpointFile)); err != nil {
 		fmt.Println(about)

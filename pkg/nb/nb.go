@@ -21,7 +21,7 @@ import (
 // Dataset loads $DT_DATA_DIR, or the embedded default dataset (generated into
 // the cache on first use).
 func Dataset() (*kay.Dataset, error) {
-	dir, err := synth.ResolveDataDir("", cachedir.Root(), os.Stdout)
+	dir, err := synth.ResolveDataDir(os.Getenv(synth.DataDirEnv), cachedir.Root(), os.Stdout)
 	if err != nil {
 		return nil, err
 	}
@@ -56,7 +56,3 @@ func show(p *plot.Plot, err error, w, h float64) {
 	gonbui.DisplayPNG(b)
 }
 
-// Markdown displays formatted text in the notebook.
-func Markdown(format string, args ...any) {
-	gonbui.DisplayMarkdown(fmt.Sprintf(format, args...))
-}

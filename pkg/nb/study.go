@@ -20,8 +20,8 @@ import (
 // results.json and the saved matrices.
 func Study(d *kay.Dataset) (string, *study.Results) {
 	var weights []string
-	for _, name := range cnn.Names()[:5] {
-		_, ok := cnn.CachedWeights(must.M1(cnn.Get(name)))
+	for _, name := range cnn.StudyModels() {
+		_, ok := cnn.CachedWeights(must.M1(cnn.Get(name)), cachedir.Path("weights"))
 		weights = append(weights, fmt.Sprint(name, ok))
 	}
 	dir := cachedir.Path("runs", "study-"+runKey(d, weights))
@@ -33,13 +33,8 @@ func Study(d *kay.Dataset) (string, *study.Results) {
 	dense, dc, err := backend.New("", backend.Dense)
 	must.M(err)
 	fmt.Println(backend.Describe(conv, c))
-	cfg := study.Config{Data: d, Out: dir, Conv: conv, Dense: dense, Seed: 1, Progress: os.Stdout,
-		BackendNote: conv.Description() + " (CNNs); " + dense.Description() + " (dense)",
-		Backbones: func(a cnn.Arch, i int) (*cnn.Model, error) {
-			m, about := backboneOn(conv, a.Name)
-			fmt.Println(about)
-			return m, nil
-		}}
+	cfg := study.Config{Data: d, Out: dir, Conv: conv, Dense: dense, Seed: Seed, Cache: cachedir.Root(), Progress: os.Stdout,
+		BackendNote: conv.Description() + " (CNNs); " + dense.Description() + " (dense)"}
 	fmt.Println(backend.Describe(dense, dc))
 	r := must.M1(study.Run(context.Background(), cfg))
 	return dir, r

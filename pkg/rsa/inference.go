@@ -1,6 +1,7 @@
 package rsa
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -35,6 +36,51 @@ type Inference struct {
 	Bootstraps   int     `json:"bootstraps"`
 }
 
+// MarshalJSON writes a value that was not computed (NaN: no permutations,
+// no bootstrap, or an undefined statistic) as null, never as a number.
+func (inf Inference) MarshalJSON() ([]byte, error) {
+	type plain Inference
+	return json.Marshal(struct {
+		plain
+		Value  *float64 `json:"value"`
+		PValue *float64 `json:"p_value"`
+		CILow  *float64 `json:"ci_low"`
+		CIHigh *float64 `json:"ci_high"`
+	}{plain(inf), finite(inf.Value), finite(inf.PValue), finite(inf.CILow), finite(inf.CIHigh)})
+}
+
+// UnmarshalJSON reads null as NaN.
+func (inf *Inference) UnmarshalJSON(b []byte) error {
+	type plain Inference
+	var v struct {
+		plain
+		Value  *float64 `json:"value"`
+		PValue *float64 `json:"p_value"`
+		CILow  *float64 `json:"ci_low"`
+		CIHigh *float64 `json:"ci_high"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*inf = Inference(v.plain)
+	inf.Value, inf.PValue, inf.CILow, inf.CIHigh = orNaN(v.Value), orNaN(v.PValue), orNaN(v.CILow), orNaN(v.CIHigh)
+	return nil
+}
+
+func finite(x float64) *float64 {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return nil
+	}
+	return &x
+}
+
+func orNaN(p *float64) float64 {
+	if p == nil {
+		return math.NaN()
+	}
+	return *p
+}
+
 // Test compares a and b and quantifies the comparison's uncertainty.
 //
 // p-value: the stimulus labels of b are permuted (rows and columns together)
@@ -51,8 +97,9 @@ func Test(a, b Matrix, m Method, cfg TestConfig) (Inference, error) {
 	}
 	inf := Inference{Method: m, Value: v, PValue: math.NaN(), CILow: math.NaN(), CIHigh: math.NaN(),
 		Level: cfg.Level, Permutations: cfg.Permutations, Bootstraps: cfg.Bootstraps}
+	s, _ := Spec(m) // Compare checked m
 	if cfg.Permutations > 0 {
-		perm := permutationStats(a, b, m, cfg)
+		perm := permutationStats(a, b, s, cfg)
 		exceed := 0
 		for _, s := range perm {
 			if s >= v-1e-12 {
@@ -66,7 +113,7 @@ func Test(a, b Matrix, m Method, cfg TestConfig) (Inference, error) {
 			return inf, fmt.Errorf("rsa: confidence level %v outside (0, 1)", cfg.Level)
 		}
 		boot := parallel(cfg.Bootstraps, func(k int) float64 {
-			return bootstrapStat(a, b, m, rand.New(rand.NewPCG(cfg.Seed, uint64(k)|1<<62)))
+			return bootstrapStat(a, b, s, rand.New(rand.NewPCG(cfg.Seed, uint64(k)|1<<62)))
 		})
 		alpha := (1 - cfg.Level) / 2 * 100
 		inf.CILow, inf.CIHigh = stats.Percentile(boot, alpha), stats.Percentile(boot, 100-alpha)
@@ -75,35 +122,27 @@ func Test(a, b Matrix, m Method, cfg TestConfig) (Inference, error) {
 }
 
 // permutationStats recomputes the statistic under random relabellings of
-// b's stimuli. Spearman uses b's ranks, which a relabelling only moves.
-func permutationStats(a, b Matrix, m Method, cfg TestConfig) []float64 {
+// b's stimuli. A ranked statistic uses b's ranks, which a relabelling only
+// moves, and Pearson's r on them.
+func permutationStats(a, b Matrix, s MethodSpec, cfg TestConfig) []float64 {
 	n := a.N
-	full := m == PearsonFull
-	av := a.UpperTriangle()
-	src := b
-	switch m {
-	case PearsonFull:
-		av = a.Data
-	case Spearman:
-		av = stats.Ranks(av)
-		src = rankMatrix(b)
+	av, src, stat := s.vector(a), b, s.Stat
+	if s.Ranked {
+		av, src, stat = stats.Ranks(av), rankMatrix(b), stats.Pearson
 	}
 	return parallel(cfg.Permutations, func(k int) float64 {
 		p := rand.New(rand.NewPCG(cfg.Seed, uint64(k))).Perm(n)
 		bv := make([]float64, 0, len(av))
 		for i := range n {
 			lo := i + 1
-			if full {
+			if s.Full {
 				lo = 0
 			}
 			for j := lo; j < n; j++ {
 				bv = append(bv, src.At(p[i], p[j]))
 			}
 		}
-		if m == KendallTauA {
-			return stats.KendallTauA(av, bv)
-		}
-		return stats.Pearson(av, bv)
+		return stat(av, bv)
 	})
 }
 
@@ -122,33 +161,27 @@ func rankMatrix(b Matrix) Matrix {
 	return out
 }
 
-func bootstrapStat(a, b Matrix, m Method, rng *rand.Rand) float64 {
+func bootstrapStat(a, b Matrix, s MethodSpec, rng *rand.Rand) float64 {
 	n := a.N
-	s := make([]int, n)
-	for i := range s {
-		s[i] = rng.IntN(n)
+	draw := make([]int, n)
+	for i := range draw {
+		draw[i] = rng.IntN(n)
 	}
 	var av, bv []float64
 	for i := range n {
 		lo := i + 1
-		if m == PearsonFull {
+		if s.Full {
 			lo = 0
 		}
 		for j := lo; j < n; j++ {
-			if m != PearsonFull && s[i] == s[j] {
+			if !s.Full && draw[i] == draw[j] {
 				continue
 			}
-			av = append(av, a.At(s[i], s[j]))
-			bv = append(bv, b.At(s[i], s[j]))
+			av = append(av, a.At(draw[i], draw[j]))
+			bv = append(bv, b.At(draw[i], draw[j]))
 		}
 	}
-	switch m {
-	case Spearman:
-		return stats.Spearman(av, bv)
-	case KendallTauA:
-		return stats.KendallTauA(av, bv)
-	}
-	return stats.Pearson(av, bv)
+	return s.Stat(av, bv)
 }
 
 // parallel evaluates f(0..n-1) on all cores.

@@ -8,6 +8,8 @@ package similarity
 
 import (
 	"fmt"
+	"math"
+	"slices"
 
 	"github.com/decodingthoughts/decoding-thoughts/pkg/kay"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/rsa"
@@ -52,37 +54,58 @@ func Build(r Representation, classes int) (Matrices, error) {
 	return Matrices{Name: r.Name, Image: img, Class: cls, Order: order, Labels: labels}, nil
 }
 
-// Comparison relates one model's image RSM to a reference's (the fMRI
+// Comparison relates one model's RSMs to a reference's (the fMRI
 // decoder's).
 type Comparison struct {
-	Model            string        `json:"model"`
-	PearsonFull      float64       `json:"pearson_full"`       // the original's: whole matrices, diagonal included
-	ClassPearsonFull float64       `json:"class_pearson_full"` // the same on the class matrices
-	Pearson          float64       `json:"pearson"`            // upper triangle
-	Spearman         rsa.Inference `json:"spearman"`           // upper triangle, with p-value and interval
-	KendallA         float64       `json:"kendall_a"`          // upper triangle
+	Model string `json:"model"`
+	// Image holds every method of the rsa table on the per-image RSMs, keyed
+	// by method; the tested ones carry a permutation p-value and a
+	// bootstrap interval, the others their value alone.
+	Image map[rsa.Method]rsa.Inference `json:"image"`
+	// ClassPearsonFull is the original's measure on the class-mean matrices.
+	ClassPearsonFull float64 `json:"class_pearson_full"`
 }
 
-// Compare relates m to ref (same images, same order).
-func Compare(ref, m Matrices, cfg rsa.TestConfig) (Comparison, error) {
-	c := Comparison{Model: m.Name}
-	var err error
-	for _, x := range []struct {
-		dst    *float64
-		a, b   rsa.Matrix
-		method rsa.Method
-	}{
-		{&c.PearsonFull, ref.Image, m.Image, rsa.PearsonFull},
-		{&c.ClassPearsonFull, ref.Class, m.Class, rsa.PearsonFull},
-		{&c.Pearson, ref.Image, m.Image, rsa.Pearson},
-		{&c.KendallA, ref.Image, m.Image, rsa.KendallTauA},
-	} {
-		if *x.dst, err = rsa.Compare(x.a, x.b, x.method); err != nil {
+// Get returns the comparison by method (NaN values when it was not made).
+func (c Comparison) Get(m rsa.Method) rsa.Inference {
+	if inf, ok := c.Image[m]; ok {
+		return inf
+	}
+	return rsa.Inference{Method: m, Value: math.NaN(), PValue: math.NaN(), CILow: math.NaN(), CIHigh: math.NaN()}
+}
+
+// Spearman is the study's tested comparison: Spearman over the upper
+// triangles.
+func (c Comparison) Spearman() rsa.Inference { return c.Get(rsa.Spearman) }
+
+// PearsonFull is the original study's measure.
+func (c Comparison) PearsonFull() float64 { return c.Get(rsa.PearsonFull).Value }
+
+// Compare relates m to ref (same images, same order) by every method of
+// the rsa table, testing those in tested with cfg.
+func Compare(ref, m Matrices, cfg rsa.TestConfig, tested ...rsa.Method) (Comparison, error) {
+	c := Comparison{Model: m.Name, Image: map[rsa.Method]rsa.Inference{}}
+	for _, method := range rsa.Methods {
+		run := rsa.TestConfig{Level: cfg.Level}
+		if slices.Contains(tested, method) {
+			run = cfg
+		}
+		inf, err := rsa.Test(ref.Image, m.Image, method, run)
+		if err != nil {
 			return c, fmt.Errorf("%s vs %s: %w", m.Name, ref.Name, err)
 		}
+		c.Image[method] = inf
 	}
-	c.Spearman, err = rsa.Test(ref.Image, m.Image, rsa.Spearman, cfg)
-	return c, err
+	for _, method := range tested {
+		if _, ok := c.Image[method]; !ok {
+			return c, fmt.Errorf("%s vs %s: unknown comparison %q", m.Name, ref.Name, method)
+		}
+	}
+	var err error
+	if c.ClassPearsonFull, err = rsa.Compare(ref.Class, m.Class, rsa.PearsonFull); err != nil {
+		return c, fmt.Errorf("%s vs %s: %w", m.Name, ref.Name, err)
+	}
+	return c, nil
 }
 
 // ROIs returns the raw voxel patterns of each named visual area over the

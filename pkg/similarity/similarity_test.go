@@ -97,7 +97,14 @@ func TestROIRSAOnTheSimulator(t *testing.T) {
 	if got := roiM[bp].Name; got != "LatOcc" {
 		t.Errorf("closest area to the category structure beyond the Gabor model: %s, want LatOcc", got)
 	}
-	if got := best(1); got == "" {
-		t.Errorf("closest area to the category structure: %s, want LatOcc", got)
+	// Without the control every area's RSM carries the class structure
+	// (image statistics differ by class, so even V1's does, and on this
+	// simulator V1's raw correlation is the highest: issue 15 calibrates
+	// it); only the partial correlation above singles out LatOcc.
+	best(1)
+	for r, roi := range tab.Rows {
+		if tab.Values[r][1] <= 0.05 {
+			t.Errorf("%s vs the category model: %.3f, want the class structure every area carries (> 0.05)", roi, tab.Values[r][1])
+		}
 	}
 }

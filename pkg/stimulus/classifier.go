@@ -194,10 +194,3 @@ func (o Options) ForDataset(d *kay.Dataset) Options {
 	return o
 }
 
-// TrainEmbeddings are the head's evaluation-mode outputs (logits and the
-// 100-d embedding) for the training images as they are (view 0), in the
-// training split's order; r.Test holds the test images'.
-func (r *Result) TrainEmbeddings() (train.Output, error) {
-	f := r.Features
-	return r.Head.Forward(train.Data{X: f.Train[:f.NTrain*cnn.Classes], N: f.NTrain, D: cnn.Classes, Y: r.Sel.Train.Y})
-}

@@ -160,20 +160,10 @@ func (f *Features) spread() float64 {
 // normalisation; i is the image's position in the selection's test subset.
 type Distort func(i int, pix []float32, h, w int) []float32
 
-// DistortedLogits runs the backbone on the selection's test images as
-// distort changes them, cached under the features' key plus name (which
-// must identify the distortion, its level and seed).
-func DistortedLogits(ctx context.Context, m *cnn.Model, d *kay.Dataset, sel *kay.Selection, z Normalizer,
-	distort Distort, name string, opt FeatureOptions) ([]float32, error) {
-	out, err := DistortedLogitsSet(ctx, m, d, sel, z, []Distort{distort}, []string{name}, opt)
-	if err != nil {
-		return nil, err
-	}
-	return out[0], nil
-}
-
-// DistortedLogitsSet is DistortedLogits for several distortions at once:
-// those not cached run in one pass, so batches stay full.
+// DistortedLogitsSet runs the backbone on the selection's test images as
+// each distortion changes them, cached under the features' key plus the
+// distortion's name (which must identify it, its level and seed); those not
+// cached run in one pass, so batches stay full.
 func DistortedLogitsSet(ctx context.Context, m *cnn.Model, d *kay.Dataset, sel *kay.Selection, z Normalizer,
 	distorts []Distort, names []string, opt FeatureOptions) ([][]float32, error) {
 	im := d.Test.Stimuli

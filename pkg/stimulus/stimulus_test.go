@@ -32,40 +32,33 @@ func init() {
 // TestPreprocessingMatchesTheOriginal compares quantisation, the 3-channel
 // tensor and the normalisation statistics with the original's PIL pipeline.
 func TestPreprocessingMatchesTheOriginal(t *testing.T) {
-	pyref.Require(t, "numpy", "PIL")
 	rng := rand.New(rand.NewPCG(1, 1))
 	im := kay.Images{N: 3, H: 16, W: 12, Pix: make([]float32, 3*16*12)}
 	for i := range im.Pix {
 		im.Pix[i] = float32(rng.NormFloat64()*3 + 1)
 	}
-	dir := t.TempDir()
-	in, out := filepath.Join(dir, "im.npy"), filepath.Join(dir, "ref.npz")
+	in := filepath.Join(t.TempDir(), "im.npy")
 	if err := npfile.WriteNPY(in, npfile.Array{Shape: []int{3, 16, 12}, Data: im.Pix}); err != nil {
 		t.Fatal(err)
 	}
-	pyref.RunFile(t, "testdata/torch_preprocess.py", in, out)
-	z, err := npfile.OpenNPZ(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer z.Close()
-	ref, _ := z.Read("tensor")
-	want := ref.Data.([]float32)
-	norm := FitNormalizer(im, []int{0, 1, 2})
-	for k, name := range []string{"mean", "std"} {
-		a, _ := z.Read(name)
-		got := []float64{norm.Mean, norm.Std}[k]
-		if w := a.Data.([]float64)[0]; math.Abs(got-w) > 1e-6 {
-			t.Errorf("%s = %v, original pipeline %v", name, got, w)
+	for _, path := range pyref.Golden(t, "preprocess.npz", []string{"numpy", "PIL"}, pyref.File("testdata/torch_preprocess.py", in, pyref.Out)) {
+		ref := pyref.Floats(t, path)
+		want := ref("tensor")
+		norm := FitNormalizer(im, []int{0, 1, 2})
+		for k, name := range []string{"mean", "std"} {
+			got := []float64{norm.Mean, norm.Std}[k]
+			if w := ref(name)[0]; math.Abs(got-w) > 1e-6 {
+				t.Errorf("%s = %v, original pipeline %v (%s)", name, got, w, path)
+			}
 		}
-	}
-	unit := Normalizer{Mean: 0, Std: 1}
-	got := make([]float32, 3*16*12)
-	for i := range 3 {
-		unit.Tensor(got, Quantize(im.At(i)))
-		for j, v := range got {
-			if math.Abs(float64(v-want[i*len(got)+j])) > 1e-6 {
-				t.Fatalf("image %d value %d: %v, original %v", i, j, v, want[i*len(got)+j])
+		unit := Normalizer{Mean: 0, Std: 1}
+		got := make([]float32, 3*16*12)
+		for i := range 3 {
+			unit.Tensor(got, Quantize(im.At(i)))
+			for j, v := range got {
+				if math.Abs(float64(v)-want[i*len(got)+j]) > 1e-6 {
+					t.Fatalf("image %d value %d: %v, original %v (%s)", i, j, v, want[i*len(got)+j], path)
+				}
 			}
 		}
 	}
@@ -168,10 +161,6 @@ func TestRunCachesAndReloads(t *testing.T) {
 		if out.Embedding[i] != v {
 			t.Fatalf("reloaded head: embedding value %d is %v, was %v", i, out.Embedding[i], v)
 		}
-	}
-	tr, err := r.TrainEmbeddings()
-	if err != nil || tr.N != r.Features.NTrain || tr.E != 100 {
-		t.Errorf("training-split embeddings: %d x %d, %v", tr.N, tr.E, err)
 	}
 	if meta.Model != "tiny" || meta.Views != 2 || meta.Norm != r.Features.Norm {
 		t.Errorf("meta %+v", meta)

@@ -71,15 +71,16 @@ func (st *state) rsa(context.Context) error {
 		if err := writeRSM(st.dir("rsm", name+".npz"), m); err != nil {
 			return err
 		}
-		c, err := similarity.Compare(st.fmriM, m, st.cfg.Test)
+		c, err := similarity.Compare(st.fmriM, m, st.cfg.Test, rsa.Spearman)
 		if err != nil {
 			return err
 		}
 		res := st.res.CNN[name]
-		res.RSMCorrFMRI = rsmCorr(c)
+		res.RSMCorrFMRI = c
 		st.res.CNN[name] = res
+		sp := c.Spearman()
 		st.logf("%s vs fMRI decoder: Spearman %.3f [%.3f, %.3f], p = %.4f; original's full-matrix Pearson %.3f",
-			name, c.Spearman.Value, c.Spearman.CILow, c.Spearman.CIHigh, c.Spearman.PValue, c.PearsonFull)
+			name, sp.Value, sp.CILow, sp.CIHigh, sp.PValue, c.PearsonFull())
 	}
 	return nil
 }
@@ -134,7 +135,7 @@ func (st *state) roiRSA(context.Context) error {
 }
 
 // robustness sweeps every distortion for every CNN, recomputes the RSM
-// correlation with the decoder on the primary distortion's blurred images,
+// correlation with the decoder on the primary distortion's images,
 // and records the model characteristics.
 func (st *state) robustness(ctx context.Context) error {
 	fo := st.cnnOpt.Features
@@ -142,18 +143,18 @@ func (st *state) robustness(ctx context.Context) error {
 	for i, r := range st.cnns {
 		name := st.cfg.Models[i]
 		res := st.res.CNN[name]
-		res.BlurAll = nil
+		res.Distortions = nil
 		for k, dist := range st.cfg.Distortions {
 			c, err := robustness.Sweep(ctx, r, st.models[i], st.cfg.Data, dist, st.cfg.Seed, fo)
 			if err != nil {
 				return fmt.Errorf("%s: %w", name, err)
 			}
-			res.BlurAll = append(res.BlurAll, c)
+			res.Distortions = append(res.Distortions, c)
 			if k > 0 {
 				continue
 			}
-			res.Blur, res.AccuracyDrop = c, c.Drop
-			res.RSMCorrFMRIBlur = nil
+			res.Primary, res.AccuracyDrop = c, c.Drop
+			res.RSMCorrFMRIDistorted = nil
 			for _, emb := range c.Embeddings {
 				o := r.Test
 				o.Embedding = emb
@@ -165,7 +166,7 @@ func (st *state) robustness(ctx context.Context) error {
 				if err != nil {
 					return err
 				}
-				res.RSMCorrFMRIBlur = append(res.RSMCorrFMRIBlur, v)
+				res.RSMCorrFMRIDistorted = append(res.RSMCorrFMRIDistorted, v)
 			}
 		}
 		st.models[i].Release()
@@ -175,7 +176,7 @@ func (st *state) robustness(ctx context.Context) error {
 		}
 		res.Params, res.Frobenius = ch.Params, ch.Frobenius
 		st.res.CNN[name] = res
-		st.logf("%s: accuracy %v along %s blur %v (drop %.3f)", name, round3(res.Blur.Accuracy), res.Blur.Distortion, res.Blur.Levels, res.AccuracyDrop)
+		st.logf("%s: accuracy %v along %s %v (drop %.3f)", name, round3(res.Primary.Accuracy), st.cfg.Distortions[0].Title(), res.Primary.Levels, res.AccuracyDrop)
 	}
 	return nil
 }
@@ -194,20 +195,20 @@ func (st *state) hypothesis(context.Context) error {
 	var x, y []float64
 	for _, name := range st.cfg.Models {
 		c := st.res.CNN[name]
-		x = append(x, c.RSMCorrFMRI.Spearman)
+		x = append(x, c.RSMCorrFMRI.Spearman().Value)
 		y = append(y, c.AccuracyDrop)
 	}
 	rho, p := stats.SpearmanTest(x, y)
 	h := Hypothesis{Measure: "Spearman correlation of the per-image RSMs (upper triangle) with the fMRI decoder's",
-		Robustness:  "accuracy drop from the mildest to the strongest " + st.cfg.Distortions[0].Name + " blur",
+		Robustness:  "accuracy drop from the mildest to the strongest level of " + st.cfg.Distortions[0].Title(),
 		SpearmanRho: rho, PValue: p, NModels: len(x)}
 	switch {
 	case math.IsNaN(rho):
 		h.Verdict = "undetermined: the RSM correlations or the accuracy drops do not vary across models"
 	case p < 0.05 && rho < 0:
-		h.Verdict = "supported: models whose representations are closer to the brain decoder's lose less accuracy under blur"
+		h.Verdict = "supported: models whose representations are closer to the brain decoder's lose less accuracy under " + st.cfg.Distortions[0].Title()
 	case p < 0.05 && rho > 0:
-		h.Verdict = "reversed: models closer to the brain decoder lose more accuracy under blur"
+		h.Verdict = "reversed: models closer to the brain decoder lose more accuracy under " + st.cfg.Distortions[0].Title()
 	default:
 		h.Verdict = fmt.Sprintf("not supported at the 5%% level (rho = %.2f, p = %.2f)", rho, p)
 	}

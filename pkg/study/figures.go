@@ -6,6 +6,7 @@ import (
 	"gonum.org/v1/plot"
 
 	"github.com/decodingthoughts/decoding-thoughts/pkg/decoder"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/distortion"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/kay"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/plots"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/robustness"
@@ -33,14 +34,14 @@ func (st *state) figureSpecs() []plots.Spec {
 	for k, dist := range st.cfg.Distortions {
 		k, dist := k, dist
 		specs = append(specs,
-			plots.Spec{Name: "blur_examples_" + dist.Name, Draw: func() (*plot.Plot, error) {
-				return BlurExamples(st.cfg.Data, st.fmri.Sel, dist, st.cfg.Seed)
+			plots.Spec{Name: "distortion_examples_" + dist.Name, Draw: func() (*plot.Plot, error) {
+				return DistortionExamples(st.cfg.Data, st.fmri.Sel, dist, st.cfg.Seed)
 			}},
-			plots.Spec{Name: "blur_accuracy_" + dist.Name, Draw: func() (*plot.Plot, error) { return r.BlurPlot(k) }})
+			plots.Spec{Name: "distortion_accuracy_" + dist.Name, Draw: func() (*plot.Plot, error) { return r.DistortionPlot(k) }})
 	}
 	return append(specs,
 		plots.Spec{Name: "accuracy_drop", Draw: r.DropPlot},
-		plots.Spec{Name: "rsm_corr_fmri_blur", Draw: r.RSMBlurPlot},
+		plots.Spec{Name: "rsm_corr_fmri_distorted", Draw: r.RSMDistortedPlot},
 		plots.Spec{Name: "roi_rsa", Square: true, Draw: r.ROIPlot},
 		plots.Spec{Name: "hypothesis", Draw: r.HypothesisPlot},
 	)
@@ -71,39 +72,41 @@ func (r *Results) FrobeniusPlot() (*plot.Plot, error) {
 // original's measure next to the sound one.
 func (r *Results) RSMCorrPlot() (*plot.Plot, error) {
 	return plots.Bars("RSM correlation with the fMRI decoder", "correlation", r.Models,
-		plots.Series{Label: "Pearson, full matrices (original)", Values: r.column(func(c CNNResult) float64 { return c.RSMCorrFMRI.PearsonFull })},
-		plots.Series{Label: "Spearman, upper triangle", Values: r.column(func(c CNNResult) float64 { return c.RSMCorrFMRI.Spearman })})
+		plots.Series{Label: "Pearson, full matrices (original)", Values: r.column(func(c CNNResult) float64 { return c.RSMCorrFMRI.PearsonFull() })},
+		plots.Series{Label: "Spearman, upper triangle", Values: r.column(func(c CNNResult) float64 { return c.RSMCorrFMRI.Spearman().Value })})
 }
 
-// BlurPlot: test accuracy along distortion k, one line per model.
-func (r *Results) BlurPlot(k int) (*plot.Plot, error) {
+// DistortionPlot: test accuracy along distortion k, one line per model.
+func (r *Results) DistortionPlot(k int) (*plot.Plot, error) {
 	var series []plots.Series
 	var c robustness.Curve
 	for _, n := range r.Models {
-		c = r.CNN[n].BlurAll[k]
+		c = r.CNN[n].Distortions[k]
 		series = append(series, plots.Series{Label: n, Values: c.Accuracy})
 	}
-	return plots.Lines("test accuracy under "+c.Distortion+" blur", levelName(c.Distortion), "accuracy", c.Levels, series...)
+	d := distortion.Distortion{Name: c.Distortion}
+	return plots.Lines("test accuracy under "+d.Title(), d.LevelLabel(), "accuracy", c.Levels, series...)
 }
 
 // DropPlot: accuracy drop per model and distortion.
 func (r *Results) DropPlot() (*plot.Plot, error) {
 	var series []plots.Series
-	for k, c := range r.CNN[r.Models[0]].BlurAll {
-		series = append(series, plots.Series{Label: c.Distortion, Values: r.column(func(c CNNResult) float64 { return c.BlurAll[k].Drop })})
+	for k, c := range r.CNN[r.Models[0]].Distortions {
+		series = append(series, plots.Series{Label: c.Distortion, Values: r.column(func(c CNNResult) float64 { return c.Distortions[k].Drop })})
 	}
-	return plots.Bars("accuracy drop, mildest to strongest blur", "accuracy drop", r.Models, series...)
+	return plots.Bars("accuracy drop, mildest to strongest level", "accuracy drop", r.Models, series...)
 }
 
-// RSMBlurPlot: the RSM correlation with the decoder recomputed on blurred
-// images, per level of the primary distortion.
-func (r *Results) RSMBlurPlot() (*plot.Plot, error) {
+// RSMDistortedPlot: the RSM correlation with the decoder recomputed on
+// distorted images, per level of the primary distortion.
+func (r *Results) RSMDistortedPlot() (*plot.Plot, error) {
 	var series []plots.Series
 	for _, n := range r.Models {
-		series = append(series, plots.Series{Label: n, Values: r.CNN[n].RSMCorrFMRIBlur})
+		series = append(series, plots.Series{Label: n, Values: r.CNN[n].RSMCorrFMRIDistorted})
 	}
-	c := r.CNN[r.Models[0]].Blur
-	return plots.Lines("RSM correlation with the fMRI decoder on blurred images (Spearman)", levelName(c.Distortion), "correlation", c.Levels, series...)
+	c := r.CNN[r.Models[0]].Primary
+	d := distortion.Distortion{Name: c.Distortion}
+	return plots.Lines("RSM correlation with the fMRI decoder under "+d.Title()+" (Spearman)", d.LevelLabel(), "correlation", c.Levels, series...)
 }
 
 // ROIPlot: each visual area's voxel-pattern RSM against each model's.
@@ -122,8 +125,8 @@ func (r *Results) ROIPlot() (*plot.Plot, error) {
 func (r *Results) HypothesisPlot() (*plot.Plot, error) {
 	h := r.Hypothesis
 	return plots.Scatter(fmt.Sprintf("RSM correlation vs robustness: Spearman rho %.2f, p %.2f (n = %d)", h.SpearmanRho, h.PValue, h.NModels),
-		"RSM correlation with the fMRI decoder (Spearman)", "accuracy drop under "+r.CNN[r.Models[0]].Blur.Distortion+" blur",
-		r.column(func(c CNNResult) float64 { return c.RSMCorrFMRI.Spearman }), r.column(func(c CNNResult) float64 { return c.AccuracyDrop }), r.Models)
+		"RSM correlation with the fMRI decoder (Spearman)", "accuracy drop under "+distortion.Distortion{Name: r.CNN[r.Models[0]].Primary.Distortion}.Title(),
+		r.column(func(c CNNResult) float64 { return c.RSMCorrFMRI.Spearman().Value }), r.column(func(c CNNResult) float64 { return c.AccuracyDrop }), r.Models)
 }
 
 func fileName(model string) string {
@@ -133,16 +136,9 @@ func fileName(model string) string {
 	return model
 }
 
-func levelName(distortion string) string {
-	if distortion == "gaussian" {
-		return "sigma (pixels)"
-	}
-	return "blur_limit (box kernel up to this size)"
-}
-
-// BlurExamples is the original's figure: a few test images (the first of
-// each class) blurred at every level of dist.
-func BlurExamples(d *kay.Dataset, sel *kay.Selection, dist robustness.Distortion, seed int64) (*plot.Plot, error) {
+// DistortionExamples is the original's figure: a few test images (the
+// first of each class) at every level of dist.
+func DistortionExamples(d *kay.Dataset, sel *kay.Selection, dist distortion.Distortion, seed int64) (*plot.Plot, error) {
 	var picks []int
 	seen := map[int]bool{}
 	for k, y := range sel.Test.Y {
@@ -167,5 +163,5 @@ func BlurExamples(d *kay.Dataset, sel *kay.Selection, dist robustness.Distortion
 			imgs = append(imgs, f(k, stimulus.Quantize(im.At(sel.Test.Index[k])), im.H, im.W))
 		}
 	}
-	return plots.Tiles(fmt.Sprintf("test images under %s blur (%s)", dist.Name, levelName(dist.Name)), len(picks), len(dist.Levels), im.H, im.W, imgs, cols, rows)
+	return plots.Tiles(fmt.Sprintf("test images under %s (%s)", dist.Title(), dist.LevelLabel()), len(picks), len(dist.Levels), im.H, im.W, imgs, cols, rows)
 }

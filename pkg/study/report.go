@@ -84,9 +84,9 @@ func (st *state) html() ([]byte, error) {
 	for _, n := range append([]string{"fmri"}, st.cfg.Models...) {
 		rsm = append(rsm, "rsm_"+n, "rsm_class_"+n)
 	}
-	var blur []string
+	var dist []string
 	for _, d := range st.cfg.Distortions {
-		blur = append(blur, "blur_examples_"+d.Name, "blur_accuracy_"+d.Name)
+		dist = append(dist, "distortion_examples_"+d.Name, "distortion_accuracy_"+d.Name)
 	}
 	sections := []section{
 		{Title: "1 · The data (notebook 01)", Images: pngs(st.dir("explore"))},
@@ -95,7 +95,7 @@ func (st *state) html() ([]byte, error) {
 		{Title: "4 · Representational similarity (notebook 04)", Text: "Cosine similarity of the 100-d test embeddings, images grouped by class, and of the class means.",
 			Images: pngs(fig, append(rsm, "rsm_corr_fmri", "roi_rsa")...)},
 		{Title: "5 · Model characteristics", Images: pngs(fig, "model_params", "model_frobenius")},
-		{Title: "6 · Robustness to blur", Images: pngs(fig, append(blur, "accuracy_drop", "rsm_corr_fmri_blur")...)},
+		{Title: "6 · Robustness to distortions", Images: pngs(fig, append(dist, "accuracy_drop", "rsm_corr_fmri_distorted")...)},
 		{Title: "7 · The hypothesis", Images: pngs(fig, "hypothesis")},
 	}
 	var buf bytes.Buffer
@@ -153,14 +153,14 @@ weights were not available offline. Download them with <code>--weights download<
 {{range $m := .Models}}{{with index $.R.CNN $m}}
 <tr><td>{{$m}}</td><td>{{.Weights}}</td><td>{{f3 .TestAccuracy}}</td><td>{{.Params}}</td><td>{{f3 .Frobenius}}</td>
 <td>{{f3 .AccuracyDrop}}</td><td>{{f3 .RSMCorrFMRI.PearsonFull}}</td>
-<td>{{f3 .RSMCorrFMRI.Spearman}} [{{f3 .RSMCorrFMRI.CILow}}, {{f3 .RSMCorrFMRI.CIHigh}}]</td><td>{{f4 .RSMCorrFMRI.PValue}}</td></tr>
+{{with .RSMCorrFMRI.Spearman}}<td>{{f3 .Value}} [{{f3 .CILow}}, {{f3 .CIHigh}}]</td><td>{{f4 .PValue}}</td>{{end}}</tr>
 {{end}}{{end}}
 </table>
 <p>RSM correlations compare the cosine-similarity matrices of the 100-d test embeddings. The original's measure is a
 Pearson correlation over the whole matrices (diagonal included), kept for comparison; the Spearman correlation over the
 upper triangle is the sound one, with a one-sided permutation p-value ({{.Perms}} stimulus relabellings) and a
 bootstrap interval over stimuli ({{.Boots}} resamples). Accuracy drop: accuracy at the mildest minus at the strongest
-level of the primary blur.</p>
+level of the primary distortion.</p>
 
 <h2>The hypothesis</h2>
 <div class="verdict"><p><b>{{.R.Hypothesis.Verdict}}</b></p>

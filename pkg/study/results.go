@@ -48,41 +48,23 @@ type FMRIResult struct {
 	MacroF1      float64 `json:"macro_f1"`
 }
 
-// RSMCorr relates a CNN's per-image RSM to the fMRI decoder's.
-type RSMCorr struct {
-	PearsonFull      float64 `json:"pearson_full"` // the original's measure
-	ClassPearsonFull float64 `json:"class_pearson_full"`
-	Pearson          float64 `json:"pearson"`
-	Spearman         float64 `json:"spearman"`
-	CILow            float64 `json:"ci_low"` // bootstrap interval of the Spearman correlation
-	CIHigh           float64 `json:"ci_high"`
-	CILevel          float64 `json:"ci_level"`
-	PValue           float64 `json:"p_value"` // permutation test of the Spearman correlation, one-sided
-	Permutations     int     `json:"permutations"`
-	KendallA         float64 `json:"kendall_a"`
-}
-
-func rsmCorr(c similarity.Comparison) RSMCorr {
-	return RSMCorr{PearsonFull: c.PearsonFull, ClassPearsonFull: c.ClassPearsonFull, Pearson: c.Pearson,
-		Spearman: c.Spearman.Value, CILow: c.Spearman.CILow, CIHigh: c.Spearman.CIHigh, CILevel: c.Spearman.Level,
-		PValue: c.Spearman.PValue, Permutations: c.Spearman.Permutations, KendallA: c.KendallA}
-}
-
 // CNNResult is one CNN's row.
 type CNNResult struct {
 	TestAccuracy float64            `json:"test_accuracy"`
 	MacroF1      float64            `json:"macro_f1"`
 	Params       int                `json:"params"`
 	Frobenius    float64            `json:"frobenius_norm"`
-	Blur         robustness.Curve   `json:"blur"`     // the primary distortion (Gaussian by default)
-	BlurAll      []robustness.Curve `json:"blur_all"` // every distortion swept
+	Primary      robustness.Curve   `json:"distortion"`  // the primary distortion (Gaussian blur by default)
+	Distortions  []robustness.Curve `json:"distortions"` // every distortion swept
 	AccuracyDrop float64            `json:"accuracy_drop"`
-	RSMCorrFMRI  RSMCorr            `json:"rsm_corr_fmri"`
-	// RSMCorrFMRIBlur is the Spearman RSM correlation with the fMRI decoder
-	// recomputed on the primary distortion's blurred images, per level.
-	RSMCorrFMRIBlur []float64 `json:"rsm_corr_fmri_blur"`
-	Weights         string    `json:"weights"`
-	Pretrained      bool      `json:"pretrained"`
+	// RSMCorrFMRI relates the CNN's RSMs to the fMRI decoder's: every
+	// method of the rsa table, keyed by method, Spearman tested.
+	RSMCorrFMRI similarity.Comparison `json:"rsm_corr_fmri"`
+	// RSMCorrFMRIDistorted is the Spearman RSM correlation with the fMRI
+	// decoder recomputed on the primary distortion's images, per level.
+	RSMCorrFMRIDistorted []float64 `json:"rsm_corr_fmri_distorted"`
+	Weights              string    `json:"weights"`
+	Pretrained           bool      `json:"pretrained"`
 }
 
 // Hypothesis is the test of the study's question across models: is a CNN's
@@ -158,8 +140,9 @@ func (r *Results) Summary() string {
 	fmt.Fprintf(&b, "%-20s %8s %8s %9s %12s %24s %8s\n", "model", "accuracy", "drop", "Pearson*", "Spearman", "95% interval", "p")
 	for _, n := range r.Models {
 		c := r.CNN[n]
-		fmt.Fprintf(&b, "%-20s %8.3f %8.3f %9.3f %12.3f %24s %8.4f\n", n, c.TestAccuracy, c.AccuracyDrop, c.RSMCorrFMRI.PearsonFull,
-			c.RSMCorrFMRI.Spearman, fmt.Sprintf("[%.3f, %.3f]", c.RSMCorrFMRI.CILow, c.RSMCorrFMRI.CIHigh), c.RSMCorrFMRI.PValue)
+		sp := c.RSMCorrFMRI.Spearman()
+		fmt.Fprintf(&b, "%-20s %8.3f %8.3f %9.3f %12.3f %24s %8.4f\n", n, c.TestAccuracy, c.AccuracyDrop, c.RSMCorrFMRI.PearsonFull(),
+			sp.Value, fmt.Sprintf("[%.3f, %.3f]", sp.CILow, sp.CIHigh), sp.PValue)
 	}
 	b.WriteString("* the original's measure: Pearson over the whole matrices, diagonal included\n")
 	return b.String()

@@ -17,17 +17,17 @@ import (
 	"runtime"
 	"runtime/debug"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/gomlx/compute"
 
 	"github.com/decodingthoughts/decoding-thoughts/internal/atomicfile"
-	"github.com/decodingthoughts/decoding-thoughts/internal/cachedir"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/cnn"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/decoder"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/distortion"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/explore"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/kay"
-	"github.com/decodingthoughts/decoding-thoughts/pkg/robustness"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/rsa"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/similarity"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/stimulus"
@@ -36,31 +36,36 @@ import (
 
 // Config is a study run.
 type Config struct {
-	Data        *kay.Dataset
-	Out         string
-	Models      []string                                    // CNN architectures
-	Backbones   func(a cnn.Arch, i int) (*cnn.Model, error) // opens each model's backbone (weights policy)
-	Conv, Dense compute.Backend                             // backends for the backbones and for the small trained networks
-	BackendNote string                                      // what the backends are, for results.json
+	Data   *kay.Dataset
+	Out    string
+	Models []string // CNN architectures; empty: cnn.StudyModels()
+	// Cache is the folder for what can be rebuilt: backbone features
+	// (Cache/features) and, for the default Backbones, the official weights
+	// (Cache/weights). Empty: features are not cached and weights are random.
+	Cache string
+	// Backbones opens each model's backbone (the weights policy); nil: the
+	// official weights when in Cache/weights, else random weights seeded by
+	// the architecture and Seed (cnn.Open's "auto").
+	Backbones   func(a cnn.Arch) (*cnn.Model, error)
+	Conv, Dense compute.Backend // backends for the backbones and for the small trained networks
+	BackendNote string          // what the backends are, for results.json
 	Seed        int64
 	Test        rsa.TestConfig          // permutations and bootstrap of the RSM comparisons
-	Distortions []robustness.Distortion // the first is the primary one (accuracy drop, hypothesis)
+	Distortions []distortion.Distortion // the first is the primary one (accuracy drop, hypothesis)
 	// CNN is the stimulus classifiers' recipe; nil: CNNOptions.
 	CNN *stimulus.Options
-	// Stages limits the run to these stage names (in the study's order);
-	// empty runs them all. Training stages reopen what is already trained.
+	// Stages limits the run to these stages and the ones they need (see
+	// StageNames); empty runs them all. Training stages reopen what is
+	// already trained.
 	Stages   []string
 	Progress io.Writer
 }
 
-// Stage names, in order.
-var Stages = []string{"explore", "fmri", "cnn", "embeddings", "rsa", "roi_rsa", "robustness", "hypothesis", "report"}
-
-// Defaults fills unset fields: every architecture, seed 1, 10,000
-// permutations and 1,000 bootstrap samples, Gaussian then box blur.
+// Defaults fills unset fields: the study's five architectures, seed 1,
+// 10,000 permutations and 1,000 bootstrap samples, Gaussian then box blur.
 func (c *Config) Defaults() {
 	if len(c.Models) == 0 {
-		c.Models = cnn.Names()[:5]
+		c.Models = cnn.StudyModels()
 	}
 	if c.Seed == 0 {
 		c.Seed = 1
@@ -70,7 +75,7 @@ func (c *Config) Defaults() {
 		c.Test.Seed = uint64(c.Seed)
 	}
 	if len(c.Distortions) == 0 {
-		c.Distortions = []robustness.Distortion{robustness.Gaussian(), robustness.Box()}
+		c.Distortions = []distortion.Distortion{distortion.Gaussian(), distortion.Box()}
 	}
 }
 
@@ -87,10 +92,87 @@ type state struct {
 	roiM   []similarity.Matrices
 }
 
-// Run executes every stage into cfg.Out and returns the results (also in
-// results.json).
+// stage is one step of the study: what it needs run before it, and its work.
+type stage struct {
+	name  string
+	needs []string
+	run   func(*state, context.Context) error
+}
+
+// stages is the study's graph, in running order (every stage after those
+// it needs).
+var stages = []stage{
+	{"explore", nil, (*state).explore},
+	{"fmri", nil, (*state).trainFMRI},
+	{"cnn", nil, (*state).trainCNNs},
+	{"embeddings", []string{"fmri", "cnn"}, (*state).embeddings},
+	{"rsa", []string{"fmri", "cnn"}, (*state).rsa},
+	{"roi_rsa", []string{"rsa"}, (*state).roiRSA},
+	{"robustness", []string{"rsa"}, (*state).robustness},
+	{"hypothesis", []string{"rsa", "robustness"}, (*state).hypothesis},
+	{"report", []string{"explore", "roi_rsa", "hypothesis"}, (*state).report},
+}
+
+// StageNames lists the study's stages in running order.
+func StageNames() []string {
+	var names []string
+	for _, s := range stages {
+		names = append(names, s.name)
+	}
+	return names
+}
+
+// Plan returns the stages to run for the requested ones (empty: all): each
+// with every stage it needs, directly or not, in running order. An unknown
+// name is an error.
+func Plan(requested []string) ([]string, error) {
+	if len(requested) == 0 {
+		return StageNames(), nil
+	}
+	byName := map[string]stage{}
+	for _, s := range stages {
+		byName[s.name] = s
+	}
+	want := map[string]bool{}
+	var add func(name string) error
+	add = func(name string) error {
+		s, ok := byName[name]
+		if !ok {
+			return fmt.Errorf("unknown stage %q (want some of %s)", name, strings.Join(StageNames(), ", "))
+		}
+		if want[name] {
+			return nil
+		}
+		want[name] = true
+		for _, n := range s.needs {
+			if err := add(n); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for _, name := range requested {
+		if err := add(name); err != nil {
+			return nil, err
+		}
+	}
+	var plan []string
+	for _, s := range stages {
+		if want[s.name] {
+			plan = append(plan, s.name)
+		}
+	}
+	return plan, nil
+}
+
+// Run executes the planned stages into cfg.Out and returns the results (also
+// in results.json).
 func Run(ctx context.Context, cfg Config) (*Results, error) {
 	cfg.Defaults()
+	plan, err := Plan(cfg.Stages)
+	if err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(cfg.Out, 0o755); err != nil {
 		return nil, err
 	}
@@ -99,33 +181,17 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 	if err := st.describe(); err != nil {
 		return nil, err
 	}
-	stages := []struct {
-		name string
-		run  func(context.Context) error
-	}{
-		{"explore", st.explore},
-		{"fmri", st.trainFMRI},
-		{"cnn", st.trainCNNs},
-		{"embeddings", st.embeddings},
-		{"rsa", st.rsa},
-		{"roi_rsa", st.roiRSA},
-		{"robustness", st.robustness},
-		{"hypothesis", st.hypothesis},
-		{"report", st.report},
-	}
-	for i, s := range stages {
+	for i, name := range plan {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		if len(cfg.Stages) > 0 && !slices.Contains(cfg.Stages, s.name) {
-			continue
-		}
-		st.logf("stage %d/%d: %s", i+1, len(stages), s.name)
+		s := stages[slices.IndexFunc(stages, func(s stage) bool { return s.name == name })]
+		st.logf("stage %d/%d: %s", i+1, len(plan), name)
 		t0 := time.Now()
-		if err := s.run(ctx); err != nil {
-			return nil, fmt.Errorf("stage %s: %w", s.name, err)
+		if err := s.run(st, ctx); err != nil {
+			return nil, fmt.Errorf("stage %s: %w", name, err)
 		}
-		st.res.Timings[s.name] = time.Since(t0).Seconds()
+		st.res.Timings[name] = time.Since(t0).Seconds()
 	}
 	return st.res, writeJSON(st.dir(ResultsFile), st.res)
 }
@@ -179,28 +245,46 @@ func (st *state) trainFMRI(ctx context.Context) error {
 
 // CNNOptions is the stimulus classifiers' recipe the study uses: the
 // original's, with the views adapted to the dataset (stimulus.ForDataset),
-// features cached under the cache folder, and seed for the head, sampling
-// and augmentation.
-func CNNOptions(d *kay.Dataset, seed int64, progress io.Writer) stimulus.Options {
+// features cached in cache/features (not cached when cache is empty), and
+// seed for the head, sampling and augmentation.
+func CNNOptions(d *kay.Dataset, seed int64, cache string, progress io.Writer) stimulus.Options {
 	opt := stimulus.DefaultOptions().ForDataset(d)
 	opt.Seed, opt.Progress = seed, progress
 	opt.Features.Seed = seed
-	opt.Features.CacheDir = cachedir.Path("features")
+	if cache != "" {
+		opt.Features.CacheDir = filepath.Join(cache, "features")
+	}
 	return opt
 }
 
+// backbone opens a model's backbone by cfg.Backbones, or by default.
+func (st *state) backbone(ctx context.Context, a cnn.Arch) (*cnn.Model, error) {
+	if st.cfg.Backbones != nil {
+		return st.cfg.Backbones(a)
+	}
+	weightsDir := ""
+	if st.cfg.Cache != "" {
+		weightsDir = filepath.Join(st.cfg.Cache, "weights")
+	}
+	m, err := cnn.Open(ctx, st.cfg.Conv, a, "auto", st.cfg.Seed, weightsDir, st.cfg.Progress)
+	if err == nil {
+		st.logf("%s", m.About())
+	}
+	return m, err
+}
+
 func (st *state) trainCNNs(ctx context.Context) error {
-	opt := CNNOptions(st.cfg.Data, st.cfg.Seed, st.cfg.Progress)
+	opt := CNNOptions(st.cfg.Data, st.cfg.Seed, st.cfg.Cache, st.cfg.Progress)
 	if st.cfg.CNN != nil {
 		opt = *st.cfg.CNN
 	}
 	st.cnnOpt = opt
-	for i, name := range st.cfg.Models {
+	for _, name := range st.cfg.Models {
 		a, err := cnn.Get(name)
 		if err != nil {
 			return err
 		}
-		m, err := st.cfg.Backbones(a, i)
+		m, err := st.backbone(ctx, a)
 		if err != nil {
 			return err
 		}

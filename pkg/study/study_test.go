@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
@@ -36,7 +37,6 @@ func init() {
 // backbones, checks the promised outputs, and runs it again: the training
 // stages are reopened and results.json is identical apart from timings.
 func TestStudyEndToEnd(t *testing.T) {
-	t.Setenv("DT_CACHE", t.TempDir())
 	cfg, _ := synth.Profile("quick", 1)
 	dataDir := t.TempDir()
 	d, _, err := synth.Write(dataDir, cfg, nil)
@@ -51,11 +51,10 @@ func TestStudyEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := t.TempDir()
+	out, cache := t.TempDir(), t.TempDir()
 	run := func() *Results {
-		c := Config{Data: d, Out: out, Models: []string{"tiny_a", "tiny_b"}, Conv: conv, Dense: dense, Seed: 3,
-			Test:      rsa.TestConfig{Permutations: 200, Bootstraps: 100, Level: 0.95, Seed: 3},
-			Backbones: func(a cnn.Arch, i int) (*cnn.Model, error) { return cnn.NewRandom(conv, a, int64(i+1)) }}
+		c := Config{Data: d, Out: out, Models: []string{"tiny_a", "tiny_b"}, Conv: conv, Dense: dense, Seed: 3, Cache: cache,
+			Test: rsa.TestConfig{Permutations: 200, Bootstraps: 100, Level: 0.95, Seed: 3}}
 		r, err := Run(context.Background(), c)
 		if err != nil {
 			t.Fatal(err)
@@ -80,7 +79,7 @@ func TestStudyEndToEnd(t *testing.T) {
 		t.Errorf("embeddings: %s and %s", emb.Describe(), lab.Describe())
 	}
 	c := first.CNN["tiny_a"]
-	if len(c.Blur.Accuracy) != 5 || len(c.BlurAll) != 2 || len(c.RSMCorrFMRIBlur) != 5 || c.Params == 0 || c.RSMCorrFMRI.Permutations != 200 {
+	if len(c.Primary.Accuracy) != 5 || len(c.Distortions) != 2 || len(c.RSMCorrFMRIDistorted) != 5 || c.Params == 0 || c.RSMCorrFMRI.Spearman().Permutations != 200 {
 		t.Errorf("tiny_a results incomplete: %+v", c)
 	}
 	if first.Hypothesis.NModels != 2 || len(first.ROIRSA) != 7 || first.ROIRSA["V1"]["fmri"] == 0 {
@@ -99,14 +98,51 @@ func TestStudyEndToEnd(t *testing.T) {
 	if _, err := LoadMatrices(out, "bad"); err == nil || !strings.Contains(err.Error(), "bad.npz") {
 		t.Errorf("malformed rsm file: %v", err)
 	}
+	if _, err := os.Stat(filepath.Join(cache, "features")); err != nil {
+		t.Errorf("backbone features were not cached under Config.Cache: %v", err)
+	}
+	trained := []string{"fmri/checkpoint.npz", "cnn/tiny_a/checkpoint.npz", "cnn/tiny_b/checkpoint.npz"}
+	stamps := map[string]time.Time{}
+	for _, f := range trained {
+		st, err := os.Stat(filepath.Join(out, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		stamps[f] = st.ModTime()
+	}
 	second := run()
-	if second.Timings["fmri"] > first.Timings["fmri"] || second.Timings["cnn"] > first.Timings["cnn"]+0.5 {
-		t.Logf("timings: first %v, second %v", first.Timings, second.Timings)
+	for _, f := range trained { // reopened, not retrained: the checkpoints were not written again
+		if st, err := os.Stat(filepath.Join(out, f)); err != nil || !st.ModTime().Equal(stamps[f]) {
+			t.Errorf("%s was rewritten by the second run (%v)", f, err)
+		}
 	}
 	first.Timings, second.Timings = nil, nil
 	a, _ := json.Marshal(first)
 	b, _ := json.Marshal(second)
 	if string(a) != string(b) {
 		t.Errorf("same inputs, different results:\n%s\n%s", a, b)
+	}
+}
+
+// TestPlanRunsWhatStagesNeed: a subset runs with what it needs, in order;
+// an unknown stage is an error naming the known ones.
+func TestPlanRunsWhatStagesNeed(t *testing.T) {
+	for req, want := range map[string]string{
+		"rsa":          "fmri,cnn,rsa",
+		"hypothesis":   "fmri,cnn,rsa,robustness,hypothesis",
+		"roi_rsa,fmri": "fmri,cnn,rsa,roi_rsa",
+		"":             strings.Join(StageNames(), ","),
+	} {
+		var stages []string
+		if req != "" {
+			stages = strings.Split(req, ",")
+		}
+		got, err := Plan(stages)
+		if err != nil || strings.Join(got, ",") != want {
+			t.Errorf("Plan(%q) = %v, %v; want %s", req, got, err, want)
+		}
+	}
+	if _, err := Plan([]string{"rsa", "blur"}); err == nil || !strings.Contains(err.Error(), `unknown stage "blur"`) || !strings.Contains(err.Error(), "roi_rsa") {
+		t.Errorf("unknown stage: %v", err)
 	}
 }

@@ -285,24 +285,32 @@ const DataDirEnv = "DT_DATA_DIR"
 // EnsureDefault returns the folder of the embedded default dataset (the quick
 // profile, seed 1), generating it under cacheRoot on first use.
 func EnsureDefault(cacheRoot string, progressOut io.Writer) (string, error) {
-	dir := filepath.Join(cacheRoot, "synth", "quick-seed1-"+Version)
+	return Ensure(cacheRoot, "quick", 1, progressOut)
+}
+
+// Ensure returns the folder of a profile's dataset for seed under
+// cacheRoot/synth, generating it on first use: into a temporary folder
+// renamed into place, so an interrupted generation leaves nothing that
+// looks finished.
+func Ensure(cacheRoot, profile string, seed uint64, progressOut io.Writer) (string, error) {
+	dir := filepath.Join(cacheRoot, "synth", fmt.Sprintf("%s-seed%d-%s", profile, seed, Version))
 	if IsSynthetic(dir) {
 		return dir, nil
 	}
-	cfg, err := Profile("quick", 1)
+	cfg, err := Profile(profile, seed)
 	if err != nil {
 		return "", err
 	}
 	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
 		return "", err
 	}
-	tmp, err := os.MkdirTemp(filepath.Dir(dir), ".quick-tmp-")
+	tmp, err := os.MkdirTemp(filepath.Dir(dir), "."+profile+"-tmp-")
 	if err != nil {
 		return "", err
 	}
 	defer os.RemoveAll(tmp)
 	if progressOut != nil {
-		fmt.Fprintf(progressOut, "generating the embedded default dataset (synthetic quick profile) into %s\n", dir)
+		fmt.Fprintf(progressOut, "generating the synthetic %s profile (seed %d) into %s\n", profile, seed, dir)
 	}
 	if _, _, err := Write(tmp, cfg, progressOut); err != nil {
 		return "", err
@@ -316,14 +324,12 @@ func EnsureDefault(cacheRoot string, progressOut io.Writer) (string, error) {
 	return dir, nil
 }
 
-// ResolveDataDir picks the dataset folder: dir if given, else $DT_DATA_DIR,
-// else the embedded default (generated on first use).
+// ResolveDataDir picks the dataset folder: dir if given, else the embedded
+// default (generated on first use). The CLI and the notebooks pass
+// $DT_DATA_DIR (DataDirEnv) as dir when it is set.
 func ResolveDataDir(dir, cacheRoot string, progressOut io.Writer) (string, error) {
 	if dir != "" {
 		return dir, nil
-	}
-	if env := os.Getenv(DataDirEnv); env != "" {
-		return env, nil
 	}
 	return EnsureDefault(cacheRoot, progressOut)
 }

@@ -18,17 +18,28 @@ import (
 	"github.com/decodingthoughts/decoding-thoughts/pkg/npfile"
 )
 
+// checkpoints are the reference folders: the same small state dict saved by
+// torch.save (w.pth, with a transposed view and a slice at an offset) and as
+// safetensors, and its arrays (ref.npz).
+func checkpoints(t *testing.T) []string {
+	return pyref.Golden(t, "checkpoints", []string{"torch", "numpy"}, func(t testing.TB, dir string) {
+		pyref.RunFile(t, "testdata/make_checkpoints.py", filepath.Join(dir, "w.pth"), filepath.Join(dir, "w.safetensors"), filepath.Join(dir, "ref.npz"))
+	})
+}
+
 func TestReadPTHAndSafetensors(t *testing.T) {
-	pyref.Require(t, "torch", "numpy")
-	dir := t.TempDir()
-	pth, st, ref := filepath.Join(dir, "w.pth"), filepath.Join(dir, "w.safetensors"), filepath.Join(dir, "ref.npz")
-	pyref.RunFile(t, "testdata/make_checkpoints.py", pth, st, ref)
-	z, err := npfile.OpenNPZ(ref)
+	for _, dir := range checkpoints(t) {
+		readAgainst(t, dir)
+	}
+}
+
+func readAgainst(t *testing.T, dir string) {
+	z, err := npfile.OpenNPZ(filepath.Join(dir, "ref.npz"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer z.Close()
-	for _, path := range []string{pth, st} {
+	for _, path := range []string{filepath.Join(dir, "w.pth"), filepath.Join(dir, "w.safetensors")} {
 		entries, err := Read(path)
 		if err != nil {
 			t.Fatal(err)
@@ -103,10 +114,7 @@ func TestDownloadVerifiesTheNamePrefix(t *testing.T) {
 // carries its hash prefix: it is fetched, verified, parsed and kept; a second
 // call finds it in place.
 func TestDownloadAcceptsTheNamedFile(t *testing.T) {
-	pyref.Require(t, "torch", "numpy")
-	src := t.TempDir()
-	pth := filepath.Join(src, "w.pth")
-	pyref.RunFile(t, "testdata/make_checkpoints.py", pth, filepath.Join(src, "w.safetensors"), filepath.Join(src, "ref.npz"))
+	pth := filepath.Join(checkpoints(t)[0], "w.pth")
 	sum, err := fetch.SHA256File(pth)
 	if err != nil {
 		t.Fatal(err)
