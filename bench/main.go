@@ -75,7 +75,7 @@ func run(dataDir string, models []string, perms, boots int) error {
 		return err
 	}
 	cfg := study.Config{Data: d, Out: tmp + "/out", Models: models, Conv: conv, Dense: dense, Seed: 1,
-		Test:      rsa.TestConfig{Permutations: perms, Bootstraps: boots, Level: 0.95, Seed: 1},
+		Test:   rsa.TestConfig{Permutations: perms, Bootstraps: boots, Level: 0.95, Seed: 1},
 		Stages: []string{"fmri", "cnn", "embeddings", "rsa", "robustness"},
 		Cache:  tmp} // empty: every backbone pass is timed, and the weights are random
 	res, err := study.Run(context.Background(), cfg)

@@ -143,4 +143,3 @@ func (r *Result) Run() train.Run {
 // Write saves the run into dir: checkpoint.npz, metrics.json,
 // embeddings.npz and the figures (train.Run.Write).
 func (r *Result) Write(dir string) error { return r.Run().Write(dir) }
-

@@ -18,8 +18,9 @@ func balancedAccuracy(r *Result) float64 { return r.Report.Macro.Recall }
 // decode the class well above chance; on the null dataset (labels
 // independent of the responses) it must not. Chance is 1/3 balanced accuracy.
 // With 114 test images the null's standard error is about 0.045, so the null
-// must stay below 1/3 + 0.15 (3.3 standard errors) and the planted data must
-// reach 0.6.
+// must stay below 1/3 + 0.15 (3.3 standard errors). The planted data gives
+// 1.00 (seed 11); its floor is 0.90, under that by more than 3 standard
+// errors of a balanced accuracy of 0.97 on these classes (about 0.02).
 func TestDecoderOnSimulator(t *testing.T) {
 	if testing.Short() {
 		t.Skip("generates two full-profile datasets (~1 min)")
@@ -45,8 +46,8 @@ func TestDecoderOnSimulator(t *testing.T) {
 		}
 		ba := balancedAccuracy(r)
 		t.Logf("null=%v: test accuracy %.3f, balanced accuracy %.3f, macro F1 %.3f", null, r.Report.Accuracy, ba, r.Report.Macro.F1)
-		if !null && ba < 0.6 {
-			t.Errorf("planted signal: balanced accuracy %.3f, want >= 0.6 (chance 0.333)", ba)
+		if !null && ba < 0.9 {
+			t.Errorf("planted signal: balanced accuracy %.3f, want >= 0.9 (chance 0.333)", ba)
 		}
 		if null && math.Abs(ba-1.0/3) > 0.15 {
 			t.Errorf("null data: balanced accuracy %.3f, want within 0.15 of chance 0.333", ba)

@@ -1,6 +1,10 @@
 package kay
 
 import (
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -12,14 +16,36 @@ import (
 	"github.com/decodingthoughts/decoding-thoughts/pkg/npfile"
 )
 
-const realLabels = "../../../shared/data/kay/kay_labels.npy"
+// realLabels is the real NMA label file (kay_labels.npy, 4 x 1750 <U71),
+// committed gzipped (gzip -9n, 30 kB); its SHA-256 is the published one.
+const (
+	realLabels       = "testdata/kay_labels.npy.gz"
+	realLabelsSHA256 = "d54ee14c1e657d0d3c60c391b095b9c9d70734a147e681b874832d587f515d1a"
+)
 
 func requireRealLabels(t *testing.T) Labels {
 	t.Helper()
-	if _, err := os.Stat(realLabels); err != nil {
-		t.Skipf("real NMA label file absent at %s (it lives in the project's shared/ folder): %v", realLabels, err)
+	f, err := os.Open(realLabels)
+	if err != nil {
+		t.Fatal(err)
 	}
-	l, err := LoadLabels(realLabels, 1750)
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum := sha256.Sum256(raw); hex.EncodeToString(sum[:]) != realLabelsSHA256 {
+		t.Fatalf("%s: not the published label file (sha256 %x)", realLabels, sum)
+	}
+	path := filepath.Join(t.TempDir(), "kay_labels.npy")
+	if err := os.WriteFile(path, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	l, err := LoadLabels(path, 1750)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,3 @@
-// Package nb keeps the GoNB notebooks thin: it loads the dataset a notebook
-// should use and shows figures inline. Outside a notebook the display calls
-// do nothing harmful, so the same code runs in tests.
 package nb
 
 import (
@@ -55,4 +52,3 @@ func show(p *plot.Plot, err error, w, h float64) {
 	}
 	gonbui.DisplayPNG(b)
 }
-

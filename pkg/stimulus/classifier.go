@@ -193,4 +193,3 @@ func (o Options) ForDataset(d *kay.Dataset) Options {
 	}
 	return o
 }
-

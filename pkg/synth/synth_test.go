@@ -164,8 +164,10 @@ func TestCategoryDecodableFromLatOccOnlyWhenPlanted(t *testing.T) {
 	acc := nearestCentroid(t, d, "LatOcc")
 	accNull := nearestCentroid(t, null, "LatOcc")
 	t.Logf("LatOcc nearest-centroid balanced accuracy: planted %.3f, null %.3f (chance 0.333)", acc, accNull)
-	if acc < 0.6 {
-		t.Errorf("planted category signal: balanced accuracy %.3f, want >= 0.6", acc)
+	// It reaches 0.98; with at least 7 test images per class the balanced
+	// accuracy's standard error near there is about 0.03, so 0.88 leaves 3.
+	if acc < 0.88 {
+		t.Errorf("planted category signal: balanced accuracy %.3f, want >= 0.88", acc)
 	}
 	// 55 test images in 3 classes: the s.d. of chance accuracy is about 0.07.
 	if math.Abs(accNull-1.0/3) > 0.17 {

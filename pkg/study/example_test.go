@@ -1,0 +1,20 @@
+package study_test
+
+import (
+	"fmt"
+
+	"github.com/decodingthoughts/decoding-thoughts/pkg/study"
+)
+
+// The study's stage graph: asking for a stage runs what it needs.
+func ExamplePlan() {
+	fmt.Println(study.StageNames())
+	plan, _ := study.Plan([]string{"hypothesis"})
+	fmt.Println(plan)
+	_, err := study.Plan([]string{"blur"})
+	fmt.Println(err)
+	// Output:
+	// [explore fmri cnn embeddings rsa roi_rsa robustness hypothesis report]
+	// [fmri cnn rsa robustness hypothesis]
+	// unknown stage "blur" (want some of explore, fmri, cnn, embeddings, rsa, roi_rsa, robustness, hypothesis, report)
+}
