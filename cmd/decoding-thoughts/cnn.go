@@ -38,6 +38,9 @@ func runFeatures(ctx context.Context, args []string) error {
 	if *images == "" || *out == "" {
 		return errors.New("--images and --out are required")
 	}
+	if *batch < 1 {
+		return fmt.Errorf("--batch %d: want at least 1", *batch)
+	}
 	a, err := cnn.Get(*name)
 	if err != nil {
 		return err

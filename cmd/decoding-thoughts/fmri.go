@@ -32,6 +32,9 @@ func runTrainFMRI(ctx context.Context, args []string) error {
 		return err
 	}
 	opt.Train.Keep = train.Keep(keep)
+	if err := opt.Train.Validate(); err != nil {
+		return err
+	}
 	if opt.Filter.ROIs, err = roiList(d, rois); err != nil {
 		return err
 	}

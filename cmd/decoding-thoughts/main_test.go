@@ -95,3 +95,41 @@ func TestTrainFMRIAndFeatures(t *testing.T) {
 		t.Errorf("images of the wrong rank: %v", err)
 	}
 }
+
+// TestBadNumbersAreRefusedEarly: issue 12's F5, F6 and F8. Flags that would
+// crash or fail late are refused with a message naming the flag's value,
+// before any training or forward pass.
+func TestBadNumbersAreRefusedEarly(t *testing.T) {
+	t.Setenv("DT_BACKEND", "go")
+	ctx := context.Background()
+	data := t.TempDir()
+	if err := runSynth(ctx, []string{"--profile", "quick", "--seed", "9", "--out", data}); err != nil {
+		t.Fatal(err)
+	}
+	for _, lr := range []string{"NaN", "Inf", "0", "-1"} {
+		out := t.TempDir()
+		err := runTrainFMRI(ctx, []string{"--data-dir", data, "--out", out, "--lr", lr})
+		if err == nil || !strings.Contains(err.Error(), "learning rate") {
+			t.Errorf("--lr %s: %v", lr, err)
+		}
+		if files, _ := os.ReadDir(out); len(files) != 0 {
+			t.Errorf("--lr %s left %d files in the output folder", lr, len(files))
+		}
+	}
+	images := filepath.Join(t.TempDir(), "x.npy")
+	if err := npfile.WriteNPY(images, npfile.Array{Shape: []int{1, 3, 8, 8}, Data: make([]float32, 3*64)}); err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range []string{"0", "-1"} {
+		err := runFeatures(ctx, []string{"--model", "resnet18", "--weights", "random", "--images", images, "--batch", b, "--out", filepath.Join(t.TempDir(), "f.npz")})
+		if err == nil || !strings.Contains(err.Error(), "--batch "+b) {
+			t.Errorf("--batch %s: %v", b, err)
+		}
+	}
+	for _, args := range [][]string{{"--permutations", "-5"}, {"--bootstraps", "-1"}, {"--batch", "0"}, {"--models", "resnet50,nope"}} {
+		err := runStudy(ctx, append([]string{"--data-dir", data, "--out", t.TempDir()}, args...))
+		if err == nil {
+			t.Errorf("study %v accepted", args)
+		}
+	}
+}

@@ -130,3 +130,48 @@ func TestTruncatedFilesGiveErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestCorruptedEntryIsAnError flips one byte inside a stored (uncompressed)
+// entry's data: numpy reports "Bad CRC-32"; so must we, naming file and key,
+// instead of returning the changed numbers.
+func TestCorruptedEntryIsAnError(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "x.npz")
+	if err := WriteNPZ(p, Entry{"big", Array{Shape: []int{1000}, Data: make([]float64, 1000)}}); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(p)
+	b[len(b)/2] ^= 0x40 // inside the data of the only entry
+	_ = os.WriteFile(p, b, 0o644)
+	z, err := OpenNPZ(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer z.Close()
+	if _, err := z.Read("big"); err == nil || !strings.Contains(err.Error(), "CRC-32") || !strings.Contains(err.Error(), `key "big"`) || !strings.Contains(err.Error(), p) {
+		t.Fatalf("corrupted entry: %v", err)
+	}
+}
+
+// TestHugeDeclaredShapeIsRefused: a header claiming 10^12 elements in a
+// small file is refused before any allocation, naming the declared shape.
+func TestHugeDeclaredShapeIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "x.npy")
+	if err := WriteNPY(p, Array{Shape: []int{2, 3}, Data: make([]float32, 6)}); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(p)
+	for _, shape := range []string{"(1000000, 1000000)", "(-5, 3)", "(4611686018427387904, 4)"} {
+		hacked := strings.Replace(string(b), "(2, 3)", shape, 1)
+		// keep the header length: the header is padded with spaces
+		hacked = strings.Replace(hacked, strings.Repeat(" ", len(shape)-len("(2, 3)")), "", 1)
+		if err := os.WriteFile(p, []byte(hacked), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ReadNPY(p); err == nil || !strings.Contains(err.Error(), p) {
+			t.Errorf("declared shape %s: %v", shape, err)
+		} else {
+			t.Logf("%s: %v", shape, err)
+		}
+	}
+}

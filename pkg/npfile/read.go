@@ -3,9 +3,12 @@ package npfile
 import (
 	"archive/zip"
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
+	"strconv"
 	"strings"
 
 	"codeberg.org/sbinet/npyio/npy"
@@ -18,7 +21,11 @@ func ReadNPY(path string) (Array, error) {
 		return Array{}, err
 	}
 	defer f.Close()
-	a, err := decode(f)
+	st, err := f.Stat()
+	if err != nil {
+		return Array{}, err
+	}
+	a, err := decode(f, st.Size())
 	if err != nil {
 		return Array{}, fmt.Errorf("%s: %w", path, err)
 	}
@@ -64,7 +71,8 @@ func (z *NPZ) entry(key string) *zip.File {
 	return nil
 }
 
-// Read decodes the array stored under key.
+// Read decodes the array stored under key, and verifies the entry's CRC-32:
+// a corrupted archive is an error naming the file and the key.
 func (z *NPZ) Read(key string) (Array, error) {
 	f := z.entry(key)
 	if f == nil {
@@ -75,17 +83,26 @@ func (z *NPZ) Read(key string) (Array, error) {
 		return Array{}, fmt.Errorf("%s: key %q: %w", z.path, key, err)
 	}
 	defer rc.Close()
-	a, err := decode(rc)
+	a, err := decode(rc, int64(min(f.UncompressedSize64, 1<<62)))
+	if err == nil {
+		// archive/zip checks the CRC-32 only when the entry is read to its
+		// end, which the decoder, stopping at the array's last byte, may not.
+		_, err = io.Copy(io.Discard, rc)
+	}
+	if errors.Is(err, zip.ErrChecksum) {
+		return Array{}, fmt.Errorf("%s: key %q: the archive is corrupted (CRC-32 mismatch); delete or replace the file", z.path, key)
+	}
 	if err != nil {
 		return Array{}, fmt.Errorf("%s: key %q: %w", z.path, key, err)
 	}
 	return a, nil
 }
 
-// decode reads one .npy stream into the Go slice type matching its dtype. A
-// malformed file must give an error, never a crash, so a panic inside the
-// decoder is turned into one.
-func decode(r io.Reader) (a Array, err error) {
+// decode reads one .npy stream of size bytes into the Go slice type matching
+// its dtype. A malformed file must give an error, never a crash, so a panic
+// inside the decoder is turned into one; a header declaring more data than
+// the stream holds is refused before anything is allocated.
+func decode(r io.Reader, size int64) (a Array, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			a, err = Array{}, fmt.Errorf("malformed .npy data: %v", p)
@@ -116,6 +133,9 @@ func decode(r io.Reader) (a Array, err error) {
 		ptr = new([]string)
 	default:
 		return Array{}, fmt.Errorf("dtype %s is not supported (want float32, float64, int64, int32, uint8 or unicode)", h.Descr.Type)
+	}
+	if need, ok := dataBytes(shape, h.Descr.Type); !ok || need > size {
+		return Array{}, fmt.Errorf("header declares %s %s (%s), more than the %d bytes stored", h.Descr.Type, ShapeString(shape), sizeString(need, ok), size)
 	}
 	if err := nr.Read(ptr); err != nil {
 		return Array{}, fmt.Errorf("reading %s %s: %w", h.Descr.Type, ShapeString(shape), err)
@@ -158,4 +178,39 @@ func sliceLen(data any) int {
 		return len(d)
 	}
 	return -1
+}
+
+// dataBytes is the data size an array of shape and dtype needs; ok is false
+// when it overflows or a dimension is negative.
+func dataBytes(shape []int, descr string) (int64, bool) {
+	item := int64(0)
+	switch kindOfDescr(descr) {
+	case "f8", "i8":
+		item = 8
+	case "f4", "i4":
+		item = 4
+	case "u1":
+		item = 1
+	case "U":
+		n, err := strconv.Atoi(strings.TrimPrefix(strings.TrimLeft(strings.Trim(descr, `'"`), "<>=|"), "U"))
+		if err != nil || n < 0 {
+			return 0, false
+		}
+		item = 4 * int64(n)
+	}
+	total := item
+	for _, d := range shape {
+		if d < 0 || (d > 0 && total > math.MaxInt64/int64(d)) {
+			return 0, false
+		}
+		total *= int64(d)
+	}
+	return total, true
+}
+
+func sizeString(n int64, ok bool) string {
+	if !ok {
+		return "an impossible size"
+	}
+	return fmt.Sprintf("%d bytes", n)
 }

@@ -24,6 +24,20 @@ func DefaultTest() TestConfig {
 	return TestConfig{Permutations: 10000, Bootstraps: 1000, Level: 0.95, Seed: 1}
 }
 
+// Validate reports counts below 0 and, with bootstraps, a confidence level
+// outside (0, 1).
+func (c TestConfig) Validate() error {
+	switch {
+	case c.Permutations < 0:
+		return fmt.Errorf("rsa: permutations %d: want 0 (no p-value) or more", c.Permutations)
+	case c.Bootstraps < 0:
+		return fmt.Errorf("rsa: bootstraps %d: want 0 (no interval) or more", c.Bootstraps)
+	case c.Bootstraps > 0 && !(c.Level > 0 && c.Level < 1):
+		return fmt.Errorf("rsa: confidence level %v outside (0, 1)", c.Level)
+	}
+	return nil
+}
+
 // Inference is a comparison with its uncertainty.
 type Inference struct {
 	Method       Method  `json:"method"`
@@ -91,6 +105,9 @@ func orNaN(p *float64) float64 {
 // cfg.Level is reported. Each resample draws from its own generator seeded by
 // (cfg.Seed, index), so results do not depend on the number of threads.
 func Test(a, b Matrix, m Method, cfg TestConfig) (Inference, error) {
+	if err := cfg.Validate(); err != nil {
+		return Inference{}, err
+	}
 	v, err := Compare(a, b, m)
 	if err != nil {
 		return Inference{}, err

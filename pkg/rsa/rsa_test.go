@@ -1,10 +1,12 @@
 package rsa
 
 import (
+	"encoding/json"
 	"math"
 	"math/rand/v2"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/decodingthoughts/decoding-thoughts/internal/pyref"
@@ -188,5 +190,22 @@ func TestClassOrderAndReorder(t *testing.T) {
 	}
 	if _, err := Compare(m, Matrix{N: 3, Data: make([]float64, 9)}, Spearman); err == nil {
 		t.Error("matrices of different sizes compared")
+	}
+}
+
+// TestInferenceJSON: values not computed are null in JSON and NaN again
+// when read back.
+func TestInferenceJSON(t *testing.T) {
+	in := Inference{Method: Spearman, Value: 0.5, PValue: math.NaN(), CILow: math.NaN(), CIHigh: math.NaN(), Level: 0.95}
+	b, err := json.Marshal(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `"p_value":null`; !strings.Contains(string(b), want) || !strings.Contains(string(b), `"value":0.5`) {
+		t.Errorf("marshalled %s", b)
+	}
+	var back Inference
+	if err := json.Unmarshal(b, &back); err != nil || back.Value != 0.5 || !math.IsNaN(back.PValue) || back.Method != Spearman {
+		t.Errorf("read back %+v, %v", back, err)
 	}
 }

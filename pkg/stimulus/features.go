@@ -66,9 +66,11 @@ func ComputeFeatures(ctx context.Context, m *cnn.Model, d *kay.Dataset, sel *kay
 	path := ""
 	if opt.CacheDir != "" {
 		path = filepath.Join(opt.CacheDir, fmt.Sprintf("%s-%s.npz", m.Arch.Name, cacheKey(m, d, sel, opt)))
-		if err := f.read(path); err == nil {
+		err := f.read(path)
+		if err == nil {
 			return f, nil
 		}
+		reportBadCache(opt.Progress, path, err)
 	}
 	batch := max(opt.Batch, 1)
 	tr, err := m.Extract(ctx, Source(d.Train.Stimuli, sel.Train.Index, views, opt.Augment, opt.Seed, z), batch,
@@ -175,10 +177,12 @@ func DistortedLogitsSet(ctx context.Context, m *cnn.Model, d *kay.Dataset, sel *
 		if opt.CacheDir != "" {
 			h := sha256.Sum256([]byte(cacheKey(m, d, sel, FeatureOptions{Views: 1}) + "|" + name))
 			paths[k] = filepath.Join(opt.CacheDir, fmt.Sprintf("%s-test-%s.npz", m.Arch.Name, hex.EncodeToString(h[:8])))
-			if x, ok := readLogits(paths[k], n); ok {
+			x, err := readLogits(paths[k], n)
+			if err == nil {
 				out[k] = x
 				continue
 			}
+			reportBadCache(opt.Progress, paths[k], err)
 		}
 		todo = append(todo, k)
 	}
@@ -216,13 +220,27 @@ func DistortedLogitsSet(ctx context.Context, m *cnn.Model, d *kay.Dataset, sel *
 	return out, nil
 }
 
-func readLogits(path string, n int) ([]float32, bool) {
+func readLogits(path string, n int) ([]float32, error) {
 	z, err := npfile.OpenNPZ(path)
 	if err != nil {
-		return nil, false
+		return nil, err
 	}
 	defer z.Close()
 	a, err := z.Read("logits")
+	if err != nil {
+		return nil, err
+	}
 	x, ok := a.Data.([]float32)
-	return x, err == nil && ok && len(x) == n*cnn.Classes
+	if !ok || len(x) != n*cnn.Classes {
+		return nil, fmt.Errorf("%s: key \"logits\": want float32 (%d,%d), got %s", path, n, cnn.Classes, a.Describe())
+	}
+	return x, nil
+}
+
+// reportBadCache says why a cache file that exists is not used (it is
+// recomputed and overwritten); a missing one is the normal first run.
+func reportBadCache(w io.Writer, path string, err error) {
+	if _, statErr := os.Stat(path); statErr == nil && w != nil {
+		fmt.Fprintf(w, "cache: %v; recomputing\n", err)
+	}
 }

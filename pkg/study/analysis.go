@@ -198,6 +198,11 @@ func (st *state) hypothesis(context.Context) error {
 		x = append(x, c.RSMCorrFMRI.Spearman().Value)
 		y = append(y, c.AccuracyDrop)
 	}
+	if len(x) < 3 {
+		st.res.Hypothesis = Hypothesis{NModels: len(x), SpearmanRho: math.NaN(), PValue: math.NaN(), Verdict: fmt.Sprintf("not tested: a correlation across models needs at least 3 models, this run has %d", len(x))}
+		st.logf("hypothesis: %s", st.res.Hypothesis.Verdict)
+		return nil
+	}
 	rho, p := stats.SpearmanTest(x, y)
 	h := Hypothesis{Measure: "Spearman correlation of the per-image RSMs (upper triangle) with the fMRI decoder's",
 		Robustness:  "accuracy drop from the mildest to the strongest level of " + st.cfg.Distortions[0].Title(),

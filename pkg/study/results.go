@@ -3,6 +3,7 @@ package study
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -78,6 +79,24 @@ type Hypothesis struct {
 	NModels     int     `json:"n_models"`
 	Verdict     string  `json:"verdict"`
 	Caveats     string  `json:"caveats"`
+}
+
+// MarshalJSON writes an undefined rho or p (too few models, or no variation
+// across them) as null, never as a number.
+func (h Hypothesis) MarshalJSON() ([]byte, error) {
+	type plain Hypothesis
+	return json.Marshal(struct {
+		plain
+		SpearmanRho *float64 `json:"spearman_rho"`
+		PValue      *float64 `json:"p_value"`
+	}{plain(h), finite(h.SpearmanRho), finite(h.PValue)})
+}
+
+func finite(x float64) *float64 {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return nil
+	}
+	return &x
 }
 
 // Load reads results.json from a study's output folder.

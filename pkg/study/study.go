@@ -72,6 +72,30 @@ func (c *Config) Defaults() {
 	}
 }
 
+// validate refuses, before any work, settings a stage would fail on late.
+func (c *Config) validate() error {
+	if err := c.Test.Validate(); err != nil {
+		return err
+	}
+	if _, err := cnn.Lookup(strings.Join(c.Models, ",")); err != nil {
+		return fmt.Errorf("models: %w", err)
+	}
+	for _, d := range c.Distortions {
+		if err := d.Validate(); err != nil {
+			return err
+		}
+	}
+	if c.CNN != nil {
+		if c.CNN.Features.Batch < 1 {
+			return fmt.Errorf("backbone batch %d: want at least 1", c.CNN.Features.Batch)
+		}
+		if err := c.CNN.Train.Validate(); err != nil {
+			return fmt.Errorf("CNN heads: %w", err)
+		}
+	}
+	return nil
+}
+
 // state carries what the stages produce to the later ones.
 type state struct {
 	cfg    Config
@@ -164,6 +188,9 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 	cfg.Defaults()
 	plan, err := Plan(cfg.Stages)
 	if err != nil {
+		return nil, err
+	}
+	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
 	if err := os.MkdirAll(cfg.Out, 0o755); err != nil {

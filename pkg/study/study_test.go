@@ -146,3 +146,20 @@ func TestPlanRunsWhatStagesNeed(t *testing.T) {
 		t.Errorf("unknown stage: %v", err)
 	}
 }
+
+// TestUndefinedHypothesisIsNull: a run with fewer than 3 models (or no
+// variation) has no rho; results.json says null, never NaN (which
+// encoding/json refuses, failing the whole run: issue 12's F4).
+func TestUndefinedHypothesisIsNull(t *testing.T) {
+	st := &state{cfg: Config{Models: []string{"tiny_a"}}, res: &Results{CNN: map[string]CNNResult{"tiny_a": {}}}}
+	if err := st.hypothesis(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(st.res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"spearman_rho":null`) || !strings.Contains(st.res.Hypothesis.Verdict, "at least 3 models") {
+		t.Errorf("one model: %s", b)
+	}
+}

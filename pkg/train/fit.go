@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"time"
 
@@ -46,6 +47,23 @@ type Config struct {
 	Progress     io.Writer // nil: silent
 }
 
+// Validate reports settings training cannot run with: epochs and batch size
+// below 1, a learning rate that is not a finite positive number, an unknown
+// keep rule.
+func (c Config) Validate() error {
+	switch {
+	case c.Epochs < 1:
+		return fmt.Errorf("epochs %d: want at least 1", c.Epochs)
+	case c.BatchSize < 1:
+		return fmt.Errorf("batch size %d: want at least 1", c.BatchSize)
+	case !(c.LearningRate > 0) || math.IsInf(c.LearningRate, 0):
+		return fmt.Errorf("learning rate %v: want a finite number > 0", c.LearningRate)
+	case c.Keep != "" && c.Keep != KeepLast && c.Keep != KeepBest:
+		return fmt.Errorf("keep %q: want %s or %s", c.Keep, KeepLast, KeepBest)
+	}
+	return nil
+}
+
 // Epoch is one epoch's record. Train figures are averaged over the epoch's
 // batches in training mode (dropout on), as torch training loops report them.
 type Epoch struct {
@@ -68,6 +86,9 @@ type History struct {
 // the weights cfg.Keep chooses. A final batch of one sample is dropped, since
 // BatchNorm cannot train on it (torch raises an error there).
 func Fit(ctx context.Context, m *Model, tr, val Data, classes int, cfg Config) (History, error) {
+	if err := cfg.Validate(); err != nil {
+		return History{}, err
+	}
 	h := History{Keep: cfg.Keep}
 	if h.Keep == "" {
 		h.Keep = KeepLast

@@ -1,6 +1,7 @@
 package weights
 
 import (
+	"archive/zip"
 	"container/list"
 	"encoding/binary"
 	"encoding/json"
@@ -39,6 +40,9 @@ func ReadPTH(path string) (entries []npfile.Entry, err error) {
 			entries, err = nil, fmt.Errorf("%s: malformed checkpoint: %v", path, p)
 		}
 	}()
+	if err := checkPTH(path); err != nil {
+		return nil, err
+	}
 	obj, err := pytorch.Load(path)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
@@ -77,11 +81,66 @@ func pthEntry(e *list.Element) (npfile.Entry, error) {
 	return npfile.Entry{}, fmt.Errorf("key %q: storage %T not supported (want float32 or int64)", key, t.Source)
 }
 
-// gather copies a strided view into a new C-ordered slice.
+// checkPTH refuses, before the pickle reader sees it, a file that cannot be
+// a torch checkpoint: empty, neither a zip archive (torch >= 1.6) nor a
+// legacy pickle, or a zip archive that is truncated or corrupted (every
+// entry is read to its end, so its CRC-32 is checked). The pickle reader
+// loops forever on some of these.
+func checkPTH(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	magic := make([]byte, 2)
+	if _, err := io.ReadFull(f, magic); err != nil {
+		return fmt.Errorf("%s: empty or truncated file: not a torch checkpoint", path)
+	}
+	if magic[0] == 0x80 { // a legacy (pre-1.6) pickle: protocol opcode
+		return nil
+	}
+	if string(magic) != "PK" {
+		return fmt.Errorf("%s: not a torch checkpoint (want a torch.save zip archive or a legacy pickle)", path)
+	}
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		return fmt.Errorf("%s: truncated or corrupted torch checkpoint: %w", path, err)
+	}
+	defer zr.Close()
+	hasPickle := false
+	for _, e := range zr.File {
+		hasPickle = hasPickle || strings.HasSuffix(e.Name, "/data.pkl")
+		rc, err := e.Open()
+		if err == nil {
+			_, err = io.Copy(io.Discard, rc)
+			rc.Close()
+		}
+		if err != nil {
+			return fmt.Errorf("%s: entry %s: truncated or corrupted torch checkpoint: %w", path, e.Name, err)
+		}
+	}
+	if !hasPickle {
+		return fmt.Errorf("%s: zip archive without data.pkl: not a torch checkpoint", path)
+	}
+	return nil
+}
+
+// gather copies a strided view into a new C-ordered slice; a view reaching
+// outside its storage panics (ReadPTH turns that into an error) before
+// anything is allocated.
 func gather[T any](data []T, t *pytorch.Tensor) []T {
-	n := 1
-	for _, d := range t.Size {
+	n, last := 1, t.StorageOffset
+	for a, d := range t.Size {
+		if d < 0 || (d > 0 && n > len(data)/d+1) {
+			panic(fmt.Sprintf("tensor of shape %v in a storage of %d values", t.Size, len(data)))
+		}
 		n *= d
+		if d > 0 {
+			last += (d - 1) * t.Stride[a]
+		}
+	}
+	if n > 0 && (t.StorageOffset < 0 || last >= len(data) || last < 0) {
+		panic(fmt.Sprintf("tensor of shape %v, strides %v, offset %d outside its storage of %d values", t.Size, t.Stride, t.StorageOffset, len(data)))
 	}
 	out := make([]T, n)
 	idx := make([]int, len(t.Size))
@@ -154,13 +213,18 @@ func ReadSafetensors(path string) ([]npfile.Entry, error) {
 	var out []npfile.Entry
 	for _, k := range names {
 		in := infos[k]
+		size := in.Offsets[1] - in.Offsets[0]
+		if in.Offsets[0] < 0 || size < 0 || base+in.Offsets[1] > st.Size() {
+			return nil, fmt.Errorf("%s: tensor %q: data %v outside the file", path, k, in.Offsets)
+		}
+		// The declared shape must fit the stored bytes before anything is
+		// allocated (a header may claim 10^12 elements).
 		count := int64(1)
 		for _, d := range in.Shape {
+			if d < 0 || (d > 0 && count > size/int64(d)) {
+				return nil, fmt.Errorf("%s: tensor %q: shape %v does not fit its %d stored bytes", path, k, in.Shape, size)
+			}
 			count *= int64(d)
-		}
-		size := in.Offsets[1] - in.Offsets[0]
-		if in.Offsets[0] < 0 || base+in.Offsets[1] > st.Size() {
-			return nil, fmt.Errorf("%s: tensor %q: data %v outside the file", path, k, in.Offsets)
 		}
 		sec := io.NewSectionReader(f, base+in.Offsets[0], size)
 		var data any

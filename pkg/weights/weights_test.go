@@ -3,6 +3,7 @@ package weights
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -143,5 +144,53 @@ func TestDownloadAcceptsTheNamedFile(t *testing.T) {
 	}
 	if hits != 1 {
 		t.Errorf("%d requests for two calls, want 1 (the second finds the verified file)", hits)
+	}
+}
+
+// TestHostileCheckpoints: empty, truncated and corrupted .pth files and a
+// safetensors header claiming 10^12 elements are errors naming the file,
+// quickly (the pickle reader used to loop forever on an empty file).
+func TestHostileCheckpoints(t *testing.T) {
+	dir := t.TempDir()
+	good, err := os.ReadFile(filepath.Join(checkpoints(t)[0], "w.pth"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	flipped := bytes.Clone(good)
+	flipped[len(flipped)/2] ^= 0x10
+	cases := map[string][]byte{
+		"empty.pth":     nil,
+		"truncated.pth": good[:len(good)/2],
+		"flipped.pth":   flipped,
+		"text.pth":      []byte("hello"),
+	}
+	for name, body := range cases {
+		p := filepath.Join(dir, name)
+		_ = os.WriteFile(p, body, 0o644)
+		done := make(chan error, 1)
+		go func() { _, err := Read(p); done <- err }()
+		select {
+		case err := <-done:
+			if err == nil || !strings.Contains(err.Error(), p) {
+				t.Errorf("%s: %v", name, err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s: reading did not finish in 10 s", name)
+		}
+	}
+	// safetensors: a valid file whose header claims a huge shape
+	st := filepath.Join(checkpoints(t)[0], "w.safetensors")
+	b, _ := os.ReadFile(st)
+	huge := strings.Replace(string(b), `"shape": [4, 3, 2, 2]`, `"shape": [1000000, 1000000]`, 1)
+	if huge == string(b) {
+		t.Fatalf("test setup: shape not found in %s", st)
+	}
+	p := filepath.Join(dir, "huge.safetensors")
+	// keep the declared header length consistent
+	hdr := int(binary.LittleEndian.Uint64(b[:8])) + len(huge) - len(b)
+	out := binary.LittleEndian.AppendUint64(nil, uint64(hdr))
+	_ = os.WriteFile(p, append(out, huge[8:]...), 0o644)
+	if _, err := Read(p); err == nil || !strings.Contains(err.Error(), "does not fit") {
+		t.Errorf("huge safetensors shape: %v", err)
 	}
 }
