@@ -47,19 +47,19 @@ type Config struct {
 	Progress     io.Writer // nil: silent
 }
 
-// Validate reports settings training cannot run with: epochs and batch size
-// below 1, a learning rate that is not a finite positive number, an unknown
-// keep rule.
+// Validate reports settings training cannot run with: epochs below 1, a
+// batch below 2 (BatchNorm needs two rows), a learning rate that is not a
+// finite positive number, an unknown keep rule.
 func (c Config) Validate() error {
 	switch {
 	case c.Epochs < 1:
-		return fmt.Errorf("epochs %d: want at least 1", c.Epochs)
-	case c.BatchSize < 1:
-		return fmt.Errorf("batch size %d: want at least 1", c.BatchSize)
+		return fmt.Errorf("epochs %d: want epochs >= 1", c.Epochs)
+	case c.BatchSize < 2:
+		return fmt.Errorf("batch size %d: want batch size >= 2 (BatchNorm needs two rows)", c.BatchSize)
 	case !(c.LearningRate > 0) || math.IsInf(c.LearningRate, 0):
 		return fmt.Errorf("learning rate %v: want a finite number > 0", c.LearningRate)
 	case c.Keep != "" && c.Keep != KeepLast && c.Keep != KeepBest:
-		return fmt.Errorf("keep %q: want %s or %s", c.Keep, KeepLast, KeepBest)
+		return fmt.Errorf("keep %q: want %q or %q", c.Keep, KeepLast, KeepBest)
 	}
 	return nil
 }
@@ -92,12 +92,6 @@ func Fit(ctx context.Context, m *Model, tr, val Data, classes int, cfg Config) (
 	h := History{Keep: cfg.Keep}
 	if h.Keep == "" {
 		h.Keep = KeepLast
-	}
-	if h.Keep != KeepLast && h.Keep != KeepBest {
-		return h, fmt.Errorf("keep %q: want %q or %q", cfg.Keep, KeepLast, KeepBest)
-	}
-	if cfg.Epochs < 1 || cfg.BatchSize < 2 || cfg.LearningRate <= 0 {
-		return h, fmt.Errorf("need epochs >= 1, batch size >= 2 and a positive learning rate, got %d, %d, %g", cfg.Epochs, cfg.BatchSize, cfg.LearningRate)
 	}
 	if err := tr.Check("training data", classes); err != nil {
 		return h, err
