@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"sync"
 
+	"github.com/decodingthoughts/decoding-thoughts/internal/jsonnum"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/stats"
 )
 
@@ -60,7 +61,7 @@ func (inf Inference) MarshalJSON() ([]byte, error) {
 		PValue *float64 `json:"p_value"`
 		CILow  *float64 `json:"ci_low"`
 		CIHigh *float64 `json:"ci_high"`
-	}{plain(inf), finite(inf.Value), finite(inf.PValue), finite(inf.CILow), finite(inf.CIHigh)})
+	}{plain(inf), jsonnum.Ptr(inf.Value), jsonnum.Ptr(inf.PValue), jsonnum.Ptr(inf.CILow), jsonnum.Ptr(inf.CIHigh)})
 }
 
 // UnmarshalJSON reads null as NaN.
@@ -77,22 +78,8 @@ func (inf *Inference) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	*inf = Inference(v.plain)
-	inf.Value, inf.PValue, inf.CILow, inf.CIHigh = orNaN(v.Value), orNaN(v.PValue), orNaN(v.CILow), orNaN(v.CIHigh)
+	inf.Value, inf.PValue, inf.CILow, inf.CIHigh = jsonnum.Value(v.Value), jsonnum.Value(v.PValue), jsonnum.Value(v.CILow), jsonnum.Value(v.CIHigh)
 	return nil
-}
-
-func finite(x float64) *float64 {
-	if math.IsNaN(x) || math.IsInf(x, 0) {
-		return nil
-	}
-	return &x
-}
-
-func orNaN(p *float64) float64 {
-	if p == nil {
-		return math.NaN()
-	}
-	return *p
 }
 
 // Test compares a and b and quantifies the comparison's uncertainty.
@@ -126,9 +113,6 @@ func Test(a, b Matrix, m Method, cfg TestConfig) (Inference, error) {
 		inf.PValue = float64(1+exceed) / float64(1+len(perm))
 	}
 	if cfg.Bootstraps > 0 {
-		if cfg.Level <= 0 || cfg.Level >= 1 {
-			return inf, fmt.Errorf("rsa: confidence level %v outside (0, 1)", cfg.Level)
-		}
 		boot := parallel(cfg.Bootstraps, func(k int) float64 {
 			return bootstrapStat(a, b, s, rand.New(rand.NewPCG(cfg.Seed, uint64(k)|1<<62)))
 		})

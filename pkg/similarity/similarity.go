@@ -78,6 +78,11 @@ func (c Comparison) PearsonFull() float64 { return c.Get(rsa.PearsonFull).Value 
 // Compare relates m to ref (same images, same order) by every method of
 // the rsa table, testing those in tested with cfg.
 func Compare(ref, m Matrices, cfg rsa.TestConfig, tested ...rsa.Method) (Comparison, error) {
+	for _, method := range tested {
+		if _, err := rsa.Spec(method); err != nil {
+			return Comparison{}, fmt.Errorf("%s vs %s: %w", m.Name, ref.Name, err)
+		}
+	}
 	c := Comparison{Model: m.Name, Image: map[rsa.Method]rsa.Inference{}}
 	for _, method := range rsa.Methods {
 		run := rsa.TestConfig{Level: cfg.Level}
@@ -89,11 +94,6 @@ func Compare(ref, m Matrices, cfg rsa.TestConfig, tested ...rsa.Method) (Compari
 			return c, fmt.Errorf("%s vs %s: %w", m.Name, ref.Name, err)
 		}
 		c.Image[method] = inf
-	}
-	for _, method := range tested {
-		if _, ok := c.Image[method]; !ok {
-			return c, fmt.Errorf("%s vs %s: unknown comparison %q", m.Name, ref.Name, method)
-		}
 	}
 	var err error
 	if c.ClassPearsonFull, err = rsa.Compare(ref.Class, m.Class, rsa.PearsonFull); err != nil {

@@ -3,11 +3,11 @@ package study
 import (
 	"encoding/json"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/decodingthoughts/decoding-thoughts/internal/jsonnum"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/decoder"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/npfile"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/robustness"
@@ -89,14 +89,23 @@ func (h Hypothesis) MarshalJSON() ([]byte, error) {
 		plain
 		SpearmanRho *float64 `json:"spearman_rho"`
 		PValue      *float64 `json:"p_value"`
-	}{plain(h), finite(h.SpearmanRho), finite(h.PValue)})
+	}{plain(h), jsonnum.Ptr(h.SpearmanRho), jsonnum.Ptr(h.PValue)})
 }
 
-func finite(x float64) *float64 {
-	if math.IsNaN(x) || math.IsInf(x, 0) {
-		return nil
+// UnmarshalJSON reads a null rho or p back as NaN.
+func (h *Hypothesis) UnmarshalJSON(b []byte) error {
+	type plain Hypothesis
+	var v struct {
+		plain
+		SpearmanRho *float64 `json:"spearman_rho"`
+		PValue      *float64 `json:"p_value"`
 	}
-	return &x
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*h = Hypothesis(v.plain)
+	h.SpearmanRho, h.PValue = jsonnum.Value(v.SpearmanRho), jsonnum.Value(v.PValue)
+	return nil
 }
 
 // Load reads results.json from a study's output folder.

@@ -3,6 +3,7 @@ package study
 import (
 	"context"
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -161,5 +162,9 @@ func TestUndefinedHypothesisIsNull(t *testing.T) {
 	}
 	if !strings.Contains(string(b), `"spearman_rho":null`) || !strings.Contains(st.res.Hypothesis.Verdict, "at least 3 models") {
 		t.Errorf("one model: %s", b)
+	}
+	var back Results
+	if err := json.Unmarshal(b, &back); err != nil || !math.IsNaN(back.Hypothesis.SpearmanRho) || back.Hypothesis.NModels != 1 {
+		t.Errorf("read back: %+v, %v", back.Hypothesis, err)
 	}
 }
