@@ -41,6 +41,9 @@ func runFeatures(ctx context.Context, args []string) error {
 	if *batch < 1 {
 		return fmt.Errorf("--batch %d: want at least 1", *batch)
 	}
+	if err := writableFor(*out); err != nil {
+		return err
+	}
 	a, err := cnn.Get(*name)
 	if err != nil {
 		return err
@@ -102,7 +105,7 @@ func (f *cnnFlags) options(d *kay.Dataset) stimulus.Options {
 	return opt
 }
 
-func (f *cnnFlags) register(fs *flag.FlagSet) {
+func (f *cnnFlags) register(fs *flag.FlagSet) (validate func() error) {
 	f.opt = stimulus.DefaultOptions()
 	fs.StringVar(&f.models, "models", strings.Join(cnn.StudyModels(), ","), "comma-separated architectures, of: "+strings.Join(cnn.Names(), ", "))
 	fs.StringVar(&f.weights, "weights", "auto", weightsHelp)
@@ -111,6 +114,18 @@ func (f *cnnFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.opt.Features.Views, "views", 0, "cached versions of each training image (1: no augmentation; 0: 4, or 1 on datasets under 1000 training images)")
 	fs.IntVar(&f.opt.Features.Batch, "batch", f.opt.Features.Batch, "images per backbone forward pass")
 	fs.Int64Var(&f.opt.Seed, "seed", f.opt.Seed, "seed of the head, sampling, augmentation and random weights")
+	return func() error {
+		if f.opt.Features.Batch < 1 {
+			return fmt.Errorf("--batch %d: want at least 1", f.opt.Features.Batch)
+		}
+		if f.opt.Features.Views < 0 {
+			return fmt.Errorf("--views %d: want 0 (the default) or more", f.opt.Features.Views)
+		}
+		if _, err := f.archs(); err != nil {
+			return err
+		}
+		return f.opt.Train.Validate()
+	}
 }
 
 func (f *cnnFlags) archs() ([]cnn.Arch, error) {
@@ -185,4 +200,19 @@ func runWeights(ctx context.Context, args []string) error {
 		fmt.Printf("%s: %s (verified)\n", a.Name, path)
 	}
 	return nil
+}
+
+// writableFor checks, before any work, that a file can be written at path:
+// its folder exists (or is made) and accepts a file.
+func writableFor(path string) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("--out %s: %w", path, err)
+	}
+	f, err := os.CreateTemp(dir, ".probe-*")
+	if err != nil {
+		return fmt.Errorf("--out %s: the folder is not writable: %w", path, err)
+	}
+	f.Close()
+	return os.Remove(f.Name())
 }

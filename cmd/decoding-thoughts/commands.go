@@ -7,10 +7,13 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/gomlx/compute"
 
 	"github.com/decodingthoughts/decoding-thoughts/internal/cachedir"
+	"github.com/decodingthoughts/decoding-thoughts/internal/outlock"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/backend"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/cnn"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/explore"
@@ -88,6 +91,9 @@ func runSynth(_ context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := lockOut(*out); err != nil {
+		return err
+	}
 	cfg.Null = *null
 	d, _, err := synth.Write(*out, cfg, os.Stderr)
 	if err != nil {
@@ -134,19 +140,28 @@ func loadData(dir string) (*kay.Dataset, error) {
 // dataCommand parses the flags of a command that reads a dataset and writes
 // into --out (register adds the command's own flags), starts a backend for
 // the workload if compute is set, and loads the dataset.
-func dataCommand(name string, args []string, register func(fs *flag.FlagSet), compute bool, w backend.Workload) (*kay.Dataset, string, compute.Backend, error) {
+func dataCommand(name string, args []string, register func(fs *flag.FlagSet) (validate func() error), compute bool, w backend.Workload) (*kay.Dataset, string, compute.Backend, error) {
 	c := common{compute: compute, workload: w}
 	fs := newFlags(name, &c)
 	dataDir := fs.String("data-dir", "", "dataset folder (default $DT_DATA_DIR, else the embedded default)")
 	out := fs.String("out", "", "output folder (required)")
+	var validate func() error
 	if register != nil {
-		register(fs)
+		validate = register(fs)
 	}
 	if err := parse(fs, args, &c); err != nil {
 		return nil, "", nil, err
 	}
 	if *out == "" {
 		return nil, "", nil, errors.New("--out is required")
+	}
+	if validate != nil { // before the output folder is made or any work done
+		if err := validate(); err != nil {
+			return nil, "", nil, err
+		}
+	}
+	if err := lockOut(*out); err != nil {
+		return nil, "", nil, err
 	}
 	d, err := loadData(*dataDir)
 	return d, *out, c.b, err
@@ -182,11 +197,17 @@ func studyCommand(ctx context.Context, name string, args []string, stages []stri
 	var f cnnFlags
 	var synthetic string
 	var perms, boots int
-	d, out, b, err := dataCommand(name, args, func(fs *flag.FlagSet) {
-		f.register(fs)
+	d, out, b, err := dataCommand(name, args, func(fs *flag.FlagSet) func() error {
+		checkCNN := f.register(fs)
 		fs.StringVar(&synthetic, "synthetic", "", "run on a generated dataset instead: quick or full (seed --seed), cached")
 		fs.IntVar(&perms, "permutations", 10000, "permutations of the RSM comparisons' p-values")
 		fs.IntVar(&boots, "bootstraps", 1000, "bootstrap samples of the RSM comparisons' intervals")
+		return func() error {
+			if err := checkCNN(); err != nil {
+				return err
+			}
+			return rsa.TestConfig{Permutations: perms, Bootstraps: boots, Level: 0.95}.Validate()
+		}
 	}, true, backend.Convolutions)
 	if err != nil {
 		return err
@@ -244,4 +265,28 @@ func syntheticData(profile string, seed int64) (*kay.Dataset, error) {
 		return nil, err
 	}
 	return loadData(dir)
+}
+
+// locks keeps the output folders' locks (and their open files, which the
+// garbage collector would otherwise close) for the life of the process; the
+// kernel releases them when it exits.
+var locks = map[string]func(){}
+
+// lockOut takes the output folder for this process (creating it, which
+// also shows it is writable) before any work: a second process on the same
+// folder is refused, naming the first. A folder this process holds already
+// is its own (commands run one after another in tests).
+func lockOut(dir string) error {
+	key, err := filepath.Abs(dir)
+	if err != nil {
+		return err
+	}
+	if locks[key] != nil {
+		return nil
+	}
+	release, err := outlock.Acquire(dir, strings.Join(os.Args, " "))
+	if err == nil {
+		locks[key] = release
+	}
+	return err
 }

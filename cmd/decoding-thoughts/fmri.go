@@ -19,7 +19,7 @@ import (
 func runTrainFMRI(ctx context.Context, args []string) error {
 	opt := decoder.DefaultOptions()
 	var rois, keep string
-	d, out, b, err := dataCommand("train-fmri", args, func(fs *flag.FlagSet) {
+	d, out, b, err := dataCommand("train-fmri", args, func(fs *flag.FlagSet) func() error {
 		fs.IntVar(&opt.Train.Epochs, "epochs", opt.Train.Epochs, "training epochs")
 		fs.IntVar(&opt.Train.BatchSize, "batch", opt.Train.BatchSize, "batch size")
 		fs.Float64Var(&opt.Train.LearningRate, "lr", opt.Train.LearningRate, "Adam learning rate")
@@ -27,12 +27,12 @@ func runTrainFMRI(ctx context.Context, args []string) error {
 		fs.Int64Var(&opt.Seed, "seed", opt.Seed, "seed of the initial weights, dropout and sampling")
 		fs.StringVar(&keep, "keep", string(opt.Train.Keep), "weights to keep: last (the original's) or best (highest validation accuracy; tunes on the test set)")
 		fs.StringVar(&rois, "rois", "V1,V2,V3,V3A,V3B,V4,LatOcc", "comma-separated ROI names whose voxels the decoder reads, or all")
+		return func() error {
+			opt.Train.Keep = train.Keep(keep)
+			return opt.Train.Validate()
+		}
 	}, true, backend.Dense)
 	if err != nil {
-		return err
-	}
-	opt.Train.Keep = train.Keep(keep)
-	if err := opt.Train.Validate(); err != nil {
 		return err
 	}
 	if opt.Filter.ROIs, err = roiList(d, rois); err != nil {

@@ -24,7 +24,10 @@ import (
 	"os/signal"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
+
+	"github.com/decodingthoughts/decoding-thoughts/internal/atomicfile"
 )
 
 type command struct {
@@ -70,15 +73,46 @@ func main() {
 		usage()
 		os.Exit(2)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
+	ctx := interruptible(os.Args[1])
 	t0 := time.Now()
 	if err := cmd.run(ctx, os.Args[2:]); err != nil {
 		if err == flag.ErrHelp {
 			os.Exit(0)
 		}
+		if ctx.Err() != nil {
+			interrupted(os.Args[1])
+		}
 		fmt.Fprintf(os.Stderr, "decoding-thoughts %s: %v\n", os.Args[1], err)
 		os.Exit(1)
 	}
 	fmt.Fprintf(os.Stderr, "decoding-thoughts %s: done in %.1fs\n", os.Args[1], time.Since(t0).Seconds())
+}
+
+// interruptible returns a context cancelled by SIGINT or SIGTERM. Work that
+// checks it stops at once; whatever does not (a long computation, a forward
+// pass) is cut off a second later, or at a second signal: temporary files
+// are removed and the process exits with 130.
+func interruptible(name string) context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		s := <-sigs
+		fmt.Fprintf(os.Stderr, "decoding-thoughts %s: %v received, stopping\n", name, s)
+		cancel()
+		select {
+		case <-sigs:
+		case <-time.After(time.Second):
+		}
+		interrupted(name)
+	}()
+	return ctx
+}
+
+// interrupted removes the temporary files being written and exits with 130
+// (128 + SIGINT), as shells expect of an interrupted command.
+func interrupted(name string) {
+	atomicfile.RemovePending()
+	fmt.Fprintf(os.Stderr, "decoding-thoughts %s: interrupted; finished outputs are kept and a rerun resumes\n", name)
+	os.Exit(130)
 }

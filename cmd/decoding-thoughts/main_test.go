@@ -3,10 +3,15 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/decodingthoughts/decoding-thoughts/pkg/npfile"
 )
@@ -131,5 +136,84 @@ func TestBadNumbersAreRefusedEarly(t *testing.T) {
 		if err == nil {
 			t.Errorf("study %v accepted", args)
 		}
+	}
+}
+
+// mainEnv makes the test binary run the CLI's main with the arguments in it
+// (JSON), so tests can drive the real process: signals, exit codes.
+const mainEnv = "DT_TEST_RUN_MAIN"
+
+func TestMain(m *testing.M) {
+	if args := os.Getenv(mainEnv); args != "" {
+		var a []string
+		if err := json.Unmarshal([]byte(args), &a); err != nil {
+			panic(err)
+		}
+		os.Args = append([]string{"decoding-thoughts"}, a...)
+		main()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// cli starts the CLI as its own process.
+func cli(t *testing.T, args ...string) *exec.Cmd {
+	t.Helper()
+	js, _ := json.Marshal(args)
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), mainEnv+"="+string(js), "DT_BACKEND=go")
+	return cmd
+}
+
+// TestInterruptStopsWithin1s: issue 12's F10. SIGINT during work that does
+// not check for it (synth's generation) ends the process within about a
+// second with exit status 130, leaving no temporary file; SIGTERM too.
+func TestInterruptStopsWithin1s(t *testing.T) {
+	for _, sig := range []os.Signal{os.Interrupt, syscall.SIGTERM} {
+		out := filepath.Join(t.TempDir(), "data")
+		cmd := cli(t, "synth", "--profile", "full", "--out", out)
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(1500 * time.Millisecond)
+		t0 := time.Now()
+		_ = cmd.Process.Signal(sig)
+		err := cmd.Wait()
+		took := time.Since(t0)
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 130 {
+			t.Errorf("%v: exit %v, want status 130; stderr:\n%s", sig, err, stderr.String())
+		}
+		if took > 3*time.Second {
+			t.Errorf("%v: took %v to stop, want about 1 s", sig, took)
+		}
+		_ = filepath.WalkDir(filepath.Dir(out), func(p string, d os.DirEntry, _ error) error {
+			if strings.Contains(d.Name(), ".tmp-") {
+				t.Errorf("%v: temporary file left: %s", sig, p)
+			}
+			return nil
+		})
+		if !strings.Contains(stderr.String(), "interrupted") {
+			t.Errorf("%v: stderr does not say it was interrupted:\n%s", sig, stderr.String())
+		}
+	}
+}
+
+// TestSecondProcessOnOneOutIsRefused: while one command holds --out,
+// another on the same folder is refused at once, naming the holder.
+func TestSecondProcessOnOneOutIsRefused(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "data")
+	first := cli(t, "synth", "--profile", "full", "--out", out)
+	if err := first.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = first.Process.Kill(); _ = first.Wait() }()
+	time.Sleep(1500 * time.Millisecond)
+	second := cli(t, "synth", "--profile", "quick", "--out", out)
+	b, err := second.CombinedOutput()
+	if err == nil || !strings.Contains(string(b), "in use by another process") || !strings.Contains(string(b), fmt.Sprintf("pid %d", first.Process.Pid)) {
+		t.Errorf("second process: %v\n%s", err, b)
 	}
 }

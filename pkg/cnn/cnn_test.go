@@ -156,9 +156,10 @@ func legacyDenseNet(sd []npfile.Entry) []npfile.Entry {
 	return out
 }
 
-// TestCheckpointMismatchIsReported: a checkpoint with a misspelt key is
-// refused when the network is built, naming the parameter it lacks and the
-// tensor it did not use; a round trip through safetensors is exact.
+// TestCheckpointMismatchIsReported: a checkpoint with a misspelt key, of
+// another architecture or with a wrongly shaped tensor is refused when
+// opened, naming the parameter it lacks, the tensor it did not use or the
+// shapes; a round trip through safetensors is exact.
 func TestCheckpointMismatchIsReported(t *testing.T) {
 	b, _, err := backend.New("go", backend.Convolutions)
 	if err != nil {
@@ -202,13 +203,23 @@ func TestCheckpointMismatchIsReported(t *testing.T) {
 	if err := weights.WriteSafetensors(bad, sd); err != nil {
 		t.Fatal(err)
 	}
-	m, err = NewFromFile(b, a, bad)
-	if err != nil {
+	if _, err = NewFromFile(b, a, bad); err == nil || !strings.Contains(err.Error(), "missing [features.0.0.weight]") || !strings.Contains(err.Error(), "unexpected [features.0.0.weights]") {
+		t.Errorf("misspelt key: %v", err)
+	}
+	// Another architecture's checkpoint is refused when opened, before any
+	// image runs through it.
+	other, _ := Get("resnet18")
+	if _, err := NewFromFile(b, other, good); err == nil || !strings.Contains(err.Error(), "does not fit resnet18") || !strings.Contains(err.Error(), good) {
+		t.Errorf("mobilenet weights for resnet18: %v", err)
+	}
+	sd[0].Key = "features.0.0.weight"
+	sd[0].Array.Shape = []int{sd[0].Array.Shape[0], 1, 3, 3 * sd[0].Array.Shape[3]}
+	reshaped := filepath.Join(dir, "reshaped.safetensors")
+	if err := weights.WriteSafetensors(reshaped, sd); err != nil {
 		t.Fatal(err)
 	}
-	_, _, err = m.Forward(x, 1, 32, 32)
-	if err == nil || !strings.Contains(err.Error(), "missing [features.0.0.weight]") || !strings.Contains(err.Error(), "unexpected [features.0.0.weights]") {
-		t.Errorf("misspelt key: %v", err)
+	if _, err := NewFromFile(b, a, reshaped); err == nil || !strings.Contains(err.Error(), "wrong shape [features.0.0.weight") {
+		t.Errorf("wrong shape: %v", err)
 	}
 }
 

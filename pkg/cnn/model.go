@@ -33,7 +33,6 @@ type Model struct {
 	// Weights says where the weights came from: "random (seed N)" or a file.
 	Weights string
 	exec    *model.Exec
-	loaded  map[string]bool // keys set from a checkpoint; nil for random weights
 	random  bool
 	// weightsDir is where Open looked for the official weights (for About).
 	weightsDir string
@@ -62,20 +61,20 @@ func NewRandom(b compute.Backend, a Arch, seed int64) (*Model, error) {
 
 // NewFromFile loads a torchvision checkpoint (.pth or .safetensors; legacy
 // DenseNet keys are renamed). Every parameter the network uses must come
-// from the file and every tensor in the file must be used; Forward checks
-// this when it first builds the network.
+// from the file with its shape, and every tensor in the file must be used:
+// checked here, before any image runs through it.
 func NewFromFile(b compute.Backend, a Arch, path string) (*Model, error) {
 	entries, err := weights.Read(path)
 	if err != nil {
 		return nil, err
 	}
 	entries = weights.RemapLegacy(entries)
-	m := &Model{Arch: a, Backend: b, Store: model.NewStore(), Weights: path, loaded: map[string]bool{}}
+	if err := checkFits(a, path, entries); err != nil {
+		return nil, err
+	}
+	m := &Model{Arch: a, Backend: b, Store: model.NewStore(), Weights: path}
 	if err := nn.LoadStateDict(m.scope(), entries); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	for _, e := range entries {
-		m.loaded[e.Key] = true
 	}
 	return m, nil
 }
@@ -131,8 +130,7 @@ func (m *Model) Forward(x []float32, n, h, w int) (logits, features []float32, e
 	if len(x) != n*3*h*w {
 		return nil, nil, fmt.Errorf("cnn %s: %d values for %d images of 3x%dx%d", m.Arch.Name, len(x), n, h, w)
 	}
-	first := m.exec == nil
-	if first {
+	if m.exec == nil {
 		if m.exec, err = model.NewExec(m.Backend, m.Store, func(scope *model.Scope, x *graph.Node) (*graph.Node, *graph.Node) {
 			return m.Arch.Forward(scope.In(scopeName), x)
 		}); err != nil {
@@ -143,39 +141,46 @@ func (m *Model) Forward(x []float32, n, h, w int) (logits, features []float32, e
 	if err != nil {
 		return nil, nil, fmt.Errorf("cnn %s: %w", m.Arch.Name, err)
 	}
-	if first && !m.random {
-		if err := m.checkComplete(); err != nil {
-			return nil, nil, err
-		}
-	}
 	return tensors.MustCopyFlatData[float32](lt), tensors.MustCopyFlatData[float32](ft), nil
 }
 
-// checkComplete reports parameters of the network that the checkpoint did
-// not hold (a naming mismatch would otherwise run with random values) and
-// checkpoint tensors the network does not use.
-func (m *Model) checkComplete() error {
-	keys, err := m.Arch.Keys()
+// checkFits reports parameters of a that the checkpoint does not hold (a
+// naming mismatch would otherwise run with random values), tensors of the
+// wrong shape, and checkpoint tensors the network does not use.
+func checkFits(a Arch, path string, entries []npfile.Entry) error {
+	params, err := a.Params()
 	if err != nil {
 		return err
 	}
-	var missing, unused []string
-	for k := range keys {
-		// Checkpoints older than torch 0.4.1 lack BatchNorm's counter, which
-		// torch then sets to 0 on load; so does the model here.
-		if !m.loaded[k] && !strings.HasSuffix(k, ".num_batches_tracked") {
-			missing = append(missing, k)
+	shapes := map[string][]int{}
+	for _, p := range params {
+		shapes[p.Key] = p.Shape
+	}
+	loaded := map[string]bool{}
+	var unused, wrong []string
+	for _, e := range entries {
+		loaded[e.Key] = true
+		want, ok := shapes[e.Key]
+		switch {
+		case !ok:
+			unused = append(unused, e.Key)
+		case !slices.Equal(want, e.Array.Shape):
+			wrong = append(wrong, fmt.Sprintf("%s %v (want %v)", e.Key, e.Array.Shape, want))
 		}
 	}
-	for k := range m.loaded {
-		if !keys[k] {
-			unused = append(unused, k)
+	var missing []string
+	for k := range shapes {
+		// Checkpoints older than torch 0.4.1 lack BatchNorm's counter, which
+		// torch then sets to 0 on load; so does the model here.
+		if !loaded[k] && !strings.HasSuffix(k, ".num_batches_tracked") {
+			missing = append(missing, k)
 		}
 	}
 	sort.Strings(missing)
 	sort.Strings(unused)
-	if len(missing)+len(unused) > 0 {
-		return fmt.Errorf("%s does not fit %s: missing %v, unexpected %v", m.Weights, m.Arch.Name, head(missing), head(unused))
+	sort.Strings(wrong)
+	if len(missing)+len(unused)+len(wrong) > 0 {
+		return fmt.Errorf("%s does not fit %s: missing %v, unexpected %v, wrong shape %v", path, a.Name, head(missing), head(unused), head(wrong))
 	}
 	return nil
 }
@@ -184,19 +189,6 @@ var (
 	keysMu    sync.Mutex
 	keysCache = map[string][]Param{}
 )
-
-// Keys is the set of state_dict keys the architecture has.
-func (a Arch) Keys() (map[string]bool, error) {
-	params, err := a.Params()
-	if err != nil {
-		return nil, err
-	}
-	keys := map[string]bool{}
-	for _, p := range params {
-		keys[p.Key] = true
-	}
-	return keys, nil
-}
 
 // Param is one state_dict entry's name and shape (empty for a scalar).
 type Param struct {

@@ -3,6 +3,7 @@ package synth
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/decodingthoughts/decoding-thoughts/internal/atomicfile"
 	"io"
 	"math"
 	"math/rand/v2"
@@ -304,10 +305,11 @@ func Ensure(cacheRoot, profile string, seed uint64, progressOut io.Writer) (stri
 	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
 		return "", err
 	}
-	tmp, err := os.MkdirTemp(filepath.Dir(dir), "."+profile+"-tmp-")
+	tmp, done, err := atomicfile.TempDir(filepath.Dir(dir), filepath.Base(dir))
 	if err != nil {
 		return "", err
 	}
+	defer done()
 	defer os.RemoveAll(tmp)
 	if progressOut != nil {
 		fmt.Fprintf(progressOut, "generating the synthetic %s profile (seed %d) into %s\n", profile, seed, dir)
