@@ -244,3 +244,27 @@ func TestOpenAutoFallsBackToRandom(t *testing.T) {
 		t.Errorf("missing weights file: %v", err)
 	}
 }
+
+// TestNonFiniteWeightsAreRefused: issue 12's F9. A checkpoint holding NaN
+// (or infinity) is refused when opened, naming the file and the tensor.
+func TestNonFiniteWeightsAreRefused(t *testing.T) {
+	b, _, err := backend.New("go", backend.Convolutions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := Get("resnet18")
+	sd, err := a.RandomStateDict(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []float32{float32(math.NaN()), float32(math.Inf(-1))} {
+		sd[3].Array.Data.([]float32)[0] = bad
+		p := filepath.Join(t.TempDir(), "nan.safetensors")
+		if err := weights.WriteSafetensors(p, sd); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := NewFromFile(b, a, p); err == nil || !strings.Contains(err.Error(), p) || !strings.Contains(err.Error(), sd[3].Key) {
+			t.Errorf("%v in %s: %v", bad, sd[3].Key, err)
+		}
+	}
+}

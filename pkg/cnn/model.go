@@ -3,6 +3,7 @@ package cnn
 import (
 	"context"
 	"fmt"
+	"math"
 	"io"
 	"os"
 	"path/filepath"
@@ -146,7 +147,8 @@ func (m *Model) Forward(x []float32, n, h, w int) (logits, features []float32, e
 
 // checkFits reports parameters of a that the checkpoint does not hold (a
 // naming mismatch would otherwise run with random values), tensors of the
-// wrong shape, and checkpoint tensors the network does not use.
+// wrong shape or holding NaN or infinity, and checkpoint tensors the network
+// does not use.
 func checkFits(a Arch, path string, entries []npfile.Entry) error {
 	params, err := a.Params()
 	if err != nil {
@@ -160,6 +162,13 @@ func checkFits(a Arch, path string, entries []npfile.Entry) error {
 	var unused, wrong []string
 	for _, e := range entries {
 		loaded[e.Key] = true
+		if x, ok := e.Array.Data.([]float32); ok {
+			for i, v := range x {
+				if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+					return fmt.Errorf("%s: tensor %q holds %v (value %d): a checkpoint's weights must be finite", path, e.Key, v, i)
+				}
+			}
+		}
 		want, ok := shapes[e.Key]
 		switch {
 		case !ok:

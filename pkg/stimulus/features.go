@@ -62,6 +62,9 @@ func Source(im kay.Images, idx []int, views int, aug Augment, seed int64, z Norm
 func ComputeFeatures(ctx context.Context, m *cnn.Model, d *kay.Dataset, sel *kay.Selection, opt FeatureOptions) (*Features, error) {
 	views := max(opt.Views, 1)
 	z := FitNormalizer(d.Train.Stimuli, sel.Train.Index)
+	if err := z.Check(); err != nil {
+		return nil, fmt.Errorf("%s: %w", d.Dir, err)
+	}
 	f := &Features{NTrain: len(sel.Train.Index), NTest: len(sel.Test.Index), Views: views, Norm: z}
 	path := ""
 	if opt.CacheDir != "" {
@@ -84,6 +87,9 @@ func ComputeFeatures(ctx context.Context, m *cnn.Model, d *kay.Dataset, sel *kay
 		return nil, err
 	}
 	f.Train, f.Test = tr.Logits, te.Logits
+	if err := finite(m, f.Train, f.Test); err != nil {
+		return nil, err
+	}
 	if path != "" {
 		if err := os.MkdirAll(opt.CacheDir, 0o755); err != nil {
 			return nil, err
@@ -205,6 +211,9 @@ func DistortedLogitsSet(ctx context.Context, m *cnn.Model, d *kay.Dataset, sel *
 	if err != nil {
 		return nil, err
 	}
+	if err := finite(m, res.Logits); err != nil {
+		return nil, err
+	}
 	for j, k := range todo {
 		out[k] = res.Logits[j*n*cnn.Classes : (j+1)*n*cnn.Classes]
 		if paths[k] == "" {
@@ -243,4 +252,17 @@ func reportBadCache(w io.Writer, path string, err error) {
 	if _, statErr := os.Stat(path); statErr == nil && w != nil {
 		fmt.Fprintf(w, "cache: %v; recomputing\n", err)
 	}
+}
+
+// finite refuses backbone outputs holding NaN or infinity (from weights that
+// hold them, or an overflow), before they are cached or trained on.
+func finite(m *cnn.Model, outs ...[]float32) error {
+	for _, x := range outs {
+		for i, v := range x {
+			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+				return fmt.Errorf("cnn %s (weights %s): output %d of image %d is %v: the network produces non-finite values", m.Arch.Name, m.Weights, i%cnn.Classes, i/cnn.Classes, v)
+			}
+		}
+	}
+	return nil
 }

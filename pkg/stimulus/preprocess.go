@@ -1,6 +1,7 @@
 package stimulus
 
 import (
+	"fmt"
 	"math"
 
 	"github.com/decodingthoughts/decoding-thoughts/pkg/kay"
@@ -46,6 +47,15 @@ func FitNormalizer(im kay.Images, idx []int) Normalizer {
 	}
 	mean := s / float64(n)
 	return Normalizer{Mean: mean, Std: math.Sqrt(ss/float64(n) - mean*mean)}
+}
+
+// Check refuses a normaliser that would turn every image into NaN: training
+// images without any contrast (all constant) have a standard deviation of 0.
+func (z Normalizer) Check() error {
+	if !(z.Std > 0) || math.IsInf(z.Std, 0) || math.IsNaN(z.Mean) {
+		return fmt.Errorf("the training images have no contrast (pixel mean %v, standard deviation %v): constant images cannot be normalised", z.Mean, z.Std)
+	}
+	return nil
 }
 
 // Tensor writes the normalised image, repeated over 3 channels, into dst

@@ -4,7 +4,9 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/gomlx/gomlx/core/graph"
@@ -164,5 +166,41 @@ func TestRunCachesAndReloads(t *testing.T) {
 	}
 	if meta.Model != "tiny" || meta.Views != 2 || meta.Norm != r.Features.Norm {
 		t.Errorf("meta %+v", meta)
+	}
+}
+
+// TestConstantImagesAreRefused: issue 12's F7. Training images without any
+// contrast cannot be normalised; the features are refused with that reason
+// (they used to be all NaN, cached, and fail later with a JSON message), and
+// nothing is cached.
+func TestConstantImagesAreRefused(t *testing.T) {
+	cfg, _ := synth.Profile("quick", 2)
+	cfg.TrainCounts = map[string]int{"animal": 4, "artifact": 4}
+	cfg.TestCounts = map[string]int{"animal": 2, "artifact": 2}
+	d, _, err := synth.Generate(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clear(d.Train.Stimuli.Pix)
+	b, _, err := backend.New("go", backend.Convolutions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := cnn.Get("tiny")
+	m, err := cnn.NewRandom(b, a, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sel, err := d.Select(kay.DefaultFilter())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cache := t.TempDir()
+	_, err = ComputeFeatures(context.Background(), m, d, sel, FeatureOptions{Views: 1, Batch: 4, CacheDir: cache})
+	if err == nil || !strings.Contains(err.Error(), "no contrast") {
+		t.Errorf("constant training images: %v", err)
+	}
+	if files, _ := os.ReadDir(cache); len(files) != 0 {
+		t.Errorf("cached %d files for refused features", len(files))
 	}
 }
