@@ -17,7 +17,7 @@ APT_PACKAGES := jupyter-nbconvert python3-numpy python3-scipy python3-torch pyth
 OUT ?= out
 BIN := bin/decoding-thoughts
 
-.PHONY: help setup demo test notebooks bench vet build clean setup-apt setup-gonb setup-ort
+.PHONY: help setup demo test notebooks bench vet build clean setup-apt setup-gonb setup-ort fuzz race
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -63,9 +63,28 @@ vet:
 	scripts/check-dockerfile.sh
 	@test -z "$$(gofmt -l cmd pkg internal bench)" || { echo "gofmt needed:"; gofmt -l cmd pkg internal bench; exit 1; }
 
-test: setup vet ## go vet, go test and headless execution of every notebook
+test: setup vet ## go vet, go test, the race detector, short fuzz runs and headless execution of every notebook
 	$(GO) test -count=1 -timeout 30m ./...
+	$(MAKE) --no-print-directory race
+	$(MAKE) --no-print-directory fuzz FUZZTIME=20s
 	scripts/run-notebooks.sh $(OUT)/notebooks
+
+# The packages with concurrency of their own: permutation/bootstrap workers,
+# progress, locks and downloads, feature extraction. checkptr is off because
+# GoMLX's SIMD kernels trip it (pointer arithmetic in a dependency, not a race).
+RACE_PKGS := ./internal/... ./pkg/rsa ./pkg/stats ./pkg/stimulus
+race: ## go test -race over the packages with concurrency
+	$(GO) test -race -gcflags=all=-d=checkptr=0 -count=1 $(RACE_PKGS)
+
+# Fuzz targets (package:Name) of every reader of files a user may hand us.
+FUZZTIME ?= 1m
+FUZZ_TARGETS := npfile:FuzzReadNPY npfile:FuzzOpenNPZ kay:FuzzLoadLabels weights:FuzzReadPTH \
+	weights:FuzzReadSafetensors train:FuzzReadCheckpoint study:FuzzLoad
+fuzz: ## run each fuzz target for FUZZTIME (default 1m); a crasher lands in testdata/fuzz, commit it
+	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; name=$${t#*:}; \
+		echo "fuzz: $$name in pkg/$$pkg for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 200x ./pkg/$$pkg || exit 1; \
+	done
 
 notebooks: setup ## execute every notebook and export HTML next to it, in out/notebooks
 	scripts/run-notebooks.sh $(OUT)/notebooks --html

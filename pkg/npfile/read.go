@@ -3,6 +3,7 @@ package npfile
 import (
 	"archive/zip"
 	"bufio"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -35,16 +36,21 @@ func ReadNPY(path string) (Array, error) {
 // NPZ is an open .npz archive.
 type NPZ struct {
 	path string
+	size int64 // bytes of the archive file
 	zr   *zip.ReadCloser
 }
 
 // OpenNPZ opens a .npz archive for reading.
 func OpenNPZ(path string) (*NPZ, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
 	zr, err := zip.OpenReader(path)
 	if err != nil {
 		return nil, fmt.Errorf("%s: not a readable .npz archive: %w", path, err)
 	}
-	return &NPZ{path: path, zr: zr}, nil
+	return &NPZ{path: path, size: st.Size(), zr: zr}, nil
 }
 
 // Close releases the archive.
@@ -83,7 +89,7 @@ func (z *NPZ) Read(key string) (Array, error) {
 		return Array{}, fmt.Errorf("%s: key %q: %w", z.path, key, err)
 	}
 	defer rc.Close()
-	a, err := decode(rc, int64(min(f.UncompressedSize64, 1<<62)))
+	a, err := decode(rc, entrySize(f, z.size))
 	if err == nil {
 		// archive/zip checks the CRC-32 only when the entry is read to its
 		// end, which the decoder, stopping at the array's last byte, may not.
@@ -108,7 +114,11 @@ func decode(r io.Reader, size int64) (a Array, err error) {
 			a, err = Array{}, fmt.Errorf("malformed .npy data: %v", p)
 		}
 	}()
-	nr, err := npy.NewReader(bufio.NewReaderSize(r, 1<<20))
+	br := bufio.NewReaderSize(r, 1<<20)
+	if err := checkHeaderLength(br, size); err != nil {
+		return Array{}, err
+	}
+	nr, err := npy.NewReader(br)
 	if err != nil {
 		return Array{}, fmt.Errorf("not a NumPy .npy array: %w", err)
 	}
@@ -213,4 +223,35 @@ func sizeString(n int64, ok bool) string {
 		return "an impossible size"
 	}
 	return fmt.Sprintf("%d bytes", n)
+}
+
+// checkHeaderLength refuses a header claiming more bytes than the stream
+// holds (a version 2 or 3 header's length is a uint32: up to 4 GB), before
+// the reader allocates it.
+func checkHeaderLength(br *bufio.Reader, size int64) error {
+	b, err := br.Peek(12)
+	if err != nil || string(b[:6]) != "\x93NUMPY" {
+		return nil // the npy reader reports what is wrong
+	}
+	n := int64(binary.LittleEndian.Uint16(b[8:10]))
+	if b[6] >= 2 {
+		n = int64(binary.LittleEndian.Uint32(b[8:12]))
+	}
+	if n > size {
+		return fmt.Errorf("header of %d bytes declared in %d bytes: not a valid .npy array", n, size)
+	}
+	return nil
+}
+
+// entrySize bounds what an archive entry can hold: its declared size, but
+// never more than its compressed bytes allow (a stored entry holds exactly
+// them; deflate expands at most 1032-fold), nor than an archive of
+// fileSize bytes can store, since a corrupted or hostile header may declare
+// anything.
+func entrySize(f *zip.File, fileSize int64) int64 {
+	limit := min(f.CompressedSize64, uint64(max(fileSize, 0)))
+	if f.Method != zip.Store {
+		limit = min(limit, math.MaxInt64/1032) * 1032
+	}
+	return int64(min(f.UncompressedSize64, limit, math.MaxInt64))
 }
