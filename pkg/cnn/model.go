@@ -3,8 +3,8 @@ package cnn
 import (
 	"context"
 	"fmt"
-	"math"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
