@@ -175,3 +175,19 @@ func TestHugeDeclaredShapeIsRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestHugeHeaderLengthIsRefused: a header length beyond the file (up to
+// 4 GB in a version 2 header) is refused before it is read.
+func TestHugeHeaderLengthIsRefused(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "x.npy")
+	if err := WriteNPY(p, Array{Shape: []int{2}, Data: []float32{1, 2}}); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(p)
+	b[6], b[7] = 2, 0 // version 2.0: a 4-byte header length
+	b[8], b[9], b[10], b[11] = 0xff, 0xff, 0xff, 0xf0
+	_ = os.WriteFile(p, b, 0o644)
+	if _, err := ReadNPY(p); err == nil || !strings.Contains(err.Error(), "header of") || !strings.Contains(err.Error(), p) {
+		t.Errorf("huge header length: %v", err)
+	}
+}
