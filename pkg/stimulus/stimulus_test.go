@@ -103,16 +103,8 @@ func TestRunCachesAndReloads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _, err := backend.New("", backend.Convolutions)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := tinyBackbone(t, "")
 	hb, _, err := backend.New("", backend.Dense)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, _ := cnn.Get("tiny")
-	m, err := cnn.NewRandom(b, a, 3)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +130,7 @@ func TestRunCachesAndReloads(t *testing.T) {
 		t.Errorf("%.2f of augmented views differ from the original, want about 0.19", frac)
 	}
 	b2, _, _ := backend.New("go", backend.Convolutions)
-	closed, _ := cnn.NewRandom(b2, a, 3)
+	closed, _ := cnn.NewRandom(b2, m.Arch, 3)
 	b2.Finalize() // running this backbone would fail: the cache must serve
 	again, err := Run(context.Background(), hb, closed, d, opt)
 	if err != nil {
@@ -182,15 +174,7 @@ func TestConstantImagesAreRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	clear(d.Train.Stimuli.Pix)
-	b, _, err := backend.New("go", backend.Convolutions)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, _ := cnn.Get("tiny")
-	m, err := cnn.NewRandom(b, a, 3)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := tinyBackbone(t, "go")
 	sel, err := d.Select(kay.DefaultFilter())
 	if err != nil {
 		t.Fatal(err)
@@ -203,4 +187,20 @@ func TestConstantImagesAreRefused(t *testing.T) {
 	if files, _ := os.ReadDir(cache); len(files) != 0 {
 		t.Errorf("cached %d files for refused features", len(files))
 	}
+}
+
+// tinyBackbone is the test architecture with random weights (seed 3) on the
+// backend spec ("" for auto).
+func tinyBackbone(t *testing.T, spec string) *cnn.Model {
+	t.Helper()
+	b, _, err := backend.New(spec, backend.Convolutions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := cnn.Get("tiny")
+	m, err := cnn.NewRandom(b, a, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }

@@ -1,0 +1,4 @@
+package npfile
+
+// SliceLen is sliceLen for the external tests.
+var SliceLen = sliceLen
