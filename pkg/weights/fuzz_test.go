@@ -9,8 +9,10 @@ import (
 // fuzzRead checks that any bytes under a checkpoint name give entries or an
 // error naming the file, never a panic or an endless loop.
 func fuzzRead(f *testing.F, ext string) {
-	if b, err := os.ReadFile(filepath.Join("testdata", "golden", "checkpoints", "w"+ext)); err == nil {
-		f.Add(b)
+	for _, name := range []string{"w" + ext, "w_legacy" + ext} {
+		if b, err := os.ReadFile(filepath.Join("testdata", "golden", "checkpoints", name)); err == nil {
+			f.Add(b)
+		}
 	}
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, b []byte) {

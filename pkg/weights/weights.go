@@ -82,34 +82,44 @@ func pthEntry(e *list.Element) (npfile.Entry, error) {
 }
 
 // checkPTH refuses, before the pickle reader sees it, a file that cannot be
-// a torch checkpoint: empty, neither a zip archive (torch >= 1.6) nor a
-// legacy pickle, or a zip archive that is truncated or corrupted (every
-// entry is read to its end, so its CRC-32 is checked). The pickle reader
-// loops forever on some of these.
+// a torch checkpoint or whose lengths the stored bytes cannot hold: empty,
+// neither a zip archive (torch >= 1.6) nor a legacy pickle, a zip archive
+// that is truncated or corrupted (every entry is read to its end, so its
+// CRC-32 is checked), a pickle with a length, frame or storage size beyond
+// the file (pickle.go). The pickle reader loops forever on some of these and
+// runs out of memory on others. The format is told apart as gopickle does:
+// a readable zip archive, else a legacy file.
 func checkPTH(path string) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
 	magic := make([]byte, 2)
 	if _, err := io.ReadFull(f, magic); err != nil {
 		return fmt.Errorf("%s: empty or truncated file: not a torch checkpoint", path)
 	}
-	if magic[0] == 0x80 { // a legacy (pre-1.6) pickle: protocol opcode
-		return nil
-	}
-	if string(magic) != "PK" {
+	zr, zipErr := zip.NewReader(f, st.Size())
+	if zipErr != nil {
+		if magic[0] == 0x80 { // a legacy (pre-1.6) pickle: protocol opcode
+			if err := checkLegacyPickle(f, st.Size()); err != nil {
+				return fmt.Errorf("%s: malformed legacy torch checkpoint: %w", path, err)
+			}
+			return nil
+		}
+		if string(magic) == "PK" {
+			return fmt.Errorf("%s: truncated or corrupted torch checkpoint: %w", path, zipErr)
+		}
 		return fmt.Errorf("%s: not a torch checkpoint (want a torch.save zip archive or a legacy pickle)", path)
 	}
-	zr, err := zip.OpenReader(path)
-	if err != nil {
-		return fmt.Errorf("%s: truncated or corrupted torch checkpoint: %w", path, err)
-	}
-	defer zr.Close()
 	hasPickle := false
 	for _, e := range zr.File {
-		hasPickle = hasPickle || strings.HasSuffix(e.Name, "/data.pkl")
+		name := e.Name[strings.LastIndex(e.Name, "/")+1:] // as gopickle names records
+		hasPickle = hasPickle || name == "data.pkl"
 		rc, err := e.Open()
 		if err == nil {
 			_, err = io.Copy(io.Discard, rc)
@@ -121,6 +131,9 @@ func checkPTH(path string) error {
 	}
 	if !hasPickle {
 		return fmt.Errorf("%s: zip archive without data.pkl: not a torch checkpoint", path)
+	}
+	if err := checkZipPickle(zr); err != nil {
+		return fmt.Errorf("%s: malformed torch checkpoint: %w", path, err)
 	}
 	return nil
 }

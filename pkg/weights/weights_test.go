@@ -1,6 +1,8 @@
 package weights
 
 import (
+	"archive/zip"
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/binary"
@@ -20,11 +22,11 @@ import (
 )
 
 // checkpoints are the reference folders: the same small state dict saved by
-// torch.save (w.pth, with a transposed view and a slice at an offset) and as
-// safetensors, and its arrays (ref.npz).
+// torch.save (w.pth, with a transposed view and a slice at an offset), by
+// torch.save's legacy format (w_legacy.pth) and as safetensors, and its arrays (ref.npz).
 func checkpoints(t *testing.T) []string {
 	return pyref.Golden(t, "checkpoints", []string{"torch", "numpy"}, func(t testing.TB, dir string) {
-		pyref.RunFile(t, "testdata/make_checkpoints.py", filepath.Join(dir, "w.pth"), filepath.Join(dir, "w.safetensors"), filepath.Join(dir, "ref.npz"))
+		pyref.RunFile(t, "testdata/make_checkpoints.py", filepath.Join(dir, "w.pth"), filepath.Join(dir, "w.safetensors"), filepath.Join(dir, "ref.npz"), filepath.Join(dir, "w_legacy.pth"))
 	})
 }
 
@@ -40,7 +42,7 @@ func readAgainst(t *testing.T, dir string) {
 		t.Fatal(err)
 	}
 	defer z.Close()
-	for _, path := range []string{filepath.Join(dir, "w.pth"), filepath.Join(dir, "w.safetensors")} {
+	for _, path := range []string{filepath.Join(dir, "w.pth"), filepath.Join(dir, "w_legacy.pth"), filepath.Join(dir, "w.safetensors")} {
 		entries, err := Read(path)
 		if err != nil {
 			t.Fatal(err)
@@ -192,5 +194,75 @@ func TestHostileCheckpoints(t *testing.T) {
 	_ = os.WriteFile(p, append(out, huge[8:]...), 0o644)
 	if _, err := Read(p); err == nil || !strings.Contains(err.Error(), "does not fit") {
 		t.Errorf("huge safetensors shape: %v", err)
+	}
+}
+
+// TestCheckpointLengthsBeyondTheFile: a pickle length, a frame, or a storage
+// size that the stored bytes cannot hold is refused before anything is
+// allocated (gopickle allocates first: each of these files used to kill the
+// process with "out of memory", which no recover catches; the first was found
+// by FuzzReadPTH).
+func TestCheckpointLengthsBeyondTheFile(t *testing.T) {
+	dir := t.TempDir()
+	u32 := func(n uint32) []byte { return binary.LittleEndian.AppendUint32(nil, n) }
+	str := func(s string) []byte { return append(append([]byte{'X'}, u32(uint32(len(s)))...), s...) }
+	// data.pkl naming one FloatStorage "0" of n elements
+	storagePickle := func(n uint32) []byte {
+		b := []byte{0x80, 0x02, '('}
+		b = append(b, str("storage")...)
+		b = append(b, "ctorch\nFloatStorage\n"...)
+		b = append(b, str("0")...)
+		b = append(b, str("cpu")...)
+		b = append(b, 'J')
+		b = append(b, u32(n)...)
+		return append(b, 't', 'Q', '.')
+	}
+	zipped := func(pkl []byte, storage int) []byte {
+		var buf bytes.Buffer
+		zw := zip.NewWriter(&buf)
+		for name, body := range map[string][]byte{"archive/data.pkl": pkl, "archive/data/0": make([]byte, storage)} {
+			w, _ := zw.Create(name)
+			_, _ = w.Write(body)
+		}
+		_ = zw.Close()
+		return buf.Bytes()
+	}
+	legacy, err := os.ReadFile(filepath.Join(checkpoints(t)[0], "w_legacy.pth"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// the first storage's element count follows the five pickles
+	var end int64
+	for range 5 {
+		n, err := scanPickle(bufio.NewReader(bytes.NewReader(legacy[end:])), int64(len(legacy))-end)
+		if err != nil {
+			t.Fatal(err)
+		}
+		end += n
+	}
+	hugeCount := bytes.Clone(legacy)
+	binary.LittleEndian.PutUint64(hugeCount[end:], 1<<40)
+	cases := []struct {
+		name, want string
+		body       []byte
+	}{
+		{"unicode8.pth", "argument", []byte("\x80\x00\x8d00000\x00\x00\x00")}, // the fuzzer's: a 2e11-byte string
+		{"frame.pth", "frame", append([]byte{0x80, 0x04, 0x95}, binary.LittleEndian.AppendUint64(nil, 1<<40)...)},
+		{"binbytes.pth", "argument", append([]byte{0x80, 0x02, 'B'}, u32(1<<30)...)},
+		{"storage.pth", "elements of FloatStorage", zipped(storagePickle(1<<30), 16)},
+		{"legacy-count.pth", "elements of FloatStorage", hugeCount},
+	}
+	for _, c := range cases {
+		p := filepath.Join(dir, c.name)
+		_ = os.WriteFile(p, c.body, 0o644)
+		if _, err := Read(p); err == nil || !strings.Contains(err.Error(), p) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want an error naming the file and %q", c.name, err, c.want)
+		}
+	}
+	// the same archive with a storage that fits is read
+	p := filepath.Join(dir, "fits.pth")
+	_ = os.WriteFile(p, zipped(storagePickle(4), 16), 0o644)
+	if err := checkPTH(p); err != nil {
+		t.Errorf("a storage of 4 floats in 16 bytes: %v", err)
 	}
 }

@@ -1,9 +1,11 @@
-"""Writes the same small state dict as .pth (torch.save) and .safetensors
-(written by hand from the format's specification) for weights_test.go. The
+"""Writes the same small state dict as .pth (torch.save's zip archive), as a
+legacy .pth (torch.save's pre-1.6 format, which older torchvision weights
+such as vgg11_bn-6002323d.pth use) and as .safetensors (written by hand from
+the format's specification) for weights_test.go. The
 .pth holds a transposed view and a slice of a larger storage, so strides and
 offsets are exercised.
 
-usage: make_checkpoints.py OUT.pth OUT.safetensors OUT_reference.npz
+usage: make_checkpoints.py OUT.pth OUT.safetensors OUT_reference.npz OUT_legacy.pth
 """
 import collections
 import json
@@ -21,6 +23,7 @@ state["fc.weight"] = big.t()          # a transposed view: strides (1, 5)
 state["fc.bias"] = big[2, 1:4]        # a slice at an offset
 state["bn.num_batches_tracked"] = torch.tensor(7, dtype=torch.int64)
 torch.save(state, sys.argv[1])
+torch.save(state, sys.argv[4], _use_new_zipfile_serialization=False)
 
 arrays = {k: v.contiguous().numpy() for k, v in state.items()}
 header, blobs, offset = {}, [], 0
