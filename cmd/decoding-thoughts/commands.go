@@ -196,15 +196,19 @@ func runRobustness(ctx context.Context, args []string) error {
 func studyCommand(ctx context.Context, name string, args []string, stages []string) error {
 	var f cnnFlags
 	var synthetic string
-	var perms, boots int
+	var perms, boots, seeds int
 	d, out, b, err := dataCommand(name, args, func(fs *flag.FlagSet) func() error {
 		checkCNN := f.register(fs)
+		fs.IntVar(&seeds, "seeds", 0, "training seeds of the decoder and of each head (0: 5 on the quick profile's size, else 3)")
 		fs.StringVar(&synthetic, "synthetic", "", "run on a generated dataset instead: quick or full (seed --seed), cached")
 		fs.IntVar(&perms, "permutations", 10000, "permutations of the RSM comparisons' p-values")
 		fs.IntVar(&boots, "bootstraps", 1000, "bootstrap samples of the RSM comparisons' intervals")
 		return func() error {
 			if err := checkCNN(); err != nil {
 				return err
+			}
+			if seeds < 0 {
+				return fmt.Errorf("--seeds %d: want 0 (default) or more", seeds)
 			}
 			return rsa.TestConfig{Permutations: perms, Bootstraps: boots, Level: 0.95}.Validate()
 		}
@@ -231,7 +235,10 @@ func studyCommand(ctx context.Context, name string, args []string, stages []stri
 		names = append(names, a.Name)
 	}
 	opt := f.options(d)
-	cfg := study.Config{CNN: &opt, Data: d, Out: out, Models: names, Conv: b, Dense: hb, Seed: f.opt.Seed, Progress: os.Stderr, Stages: stages,
+	if seeds == 0 {
+		seeds = study.DefaultSeeds(d)
+	}
+	cfg := study.Config{CNN: &opt, Data: d, Out: out, Models: names, Conv: b, Dense: hb, Seed: f.opt.Seed, Seeds: seeds, Progress: os.Stderr, Stages: stages,
 		Cache:       cachedir.Root(),
 		BackendNote: b.Description() + " (CNNs); " + hb.Description() + " (dense)",
 		Test:        rsa.TestConfig{Permutations: perms, Bootstraps: boots, Level: 0.95, Seed: uint64(f.opt.Seed)},
@@ -242,14 +249,7 @@ func studyCommand(ctx context.Context, name string, args []string, stages []stri
 	if err != nil {
 		return err
 	}
-	fmt.Printf("%s: fMRI decoder test accuracy %.3f\n", name, r.FMRI.TestAccuracy)
-	for _, n := range names {
-		c := r.CNN[n]
-		sp := c.RSMCorrFMRI.Spearman()
-		fmt.Printf("  %-20s accuracy %.3f  drop %.3f  RSM corr. with fMRI: Spearman %.3f [%.3f, %.3f] p=%.4f (original Pearson %.3f)\n",
-			n, c.TestAccuracy, c.AccuracyDrop, sp.Value, sp.CILow, sp.CIHigh, sp.PValue, c.RSMCorrFMRI.PearsonFull())
-	}
-	fmt.Printf("hypothesis: rho %.3f, p %.3f (n=%d): %s\n", r.Hypothesis.SpearmanRho, r.Hypothesis.PValue, r.Hypothesis.NModels, r.Hypothesis.Verdict)
+	fmt.Print(r.Summary())
 	if stages == nil {
 		fmt.Printf("study: %s and %s in %s\n", study.ResultsFile, study.ReportFile, out)
 	} else {

@@ -2,6 +2,8 @@ package metrics
 
 import (
 	"fmt"
+	"math"
+	"slices"
 	"strings"
 )
 
@@ -110,4 +112,31 @@ func (r Report) String() string {
 		fmt.Fprintf(&b, "%*s  %9.2f %9.2f %9.2f %9d\n", width, row.name, row.s.Precision, row.s.Recall, row.s.F1, row.s.Support)
 	}
 	return b.String()
+}
+
+// BalancedAccuracy is the mean, over the classes present in yTrue, of the
+// fraction of each class's samples predicted as that class (macro recall;
+// scikit-learn's balanced_accuracy_score). Chance is 1/(classes present)
+// whatever the class sizes, unlike plain accuracy. NaN without samples.
+func BalancedAccuracy(yTrue, yPred []int) float64 {
+	hit, n := map[int]int{}, map[int]int{}
+	var classes []int
+	for i, t := range yTrue {
+		if n[t] == 0 {
+			classes = append(classes, t)
+		}
+		n[t]++
+		if yPred[i] == t {
+			hit[t]++
+		}
+	}
+	if len(classes) == 0 {
+		return math.NaN()
+	}
+	slices.Sort(classes) // a fixed order of summation: the same bits every time
+	sum := 0.0
+	for _, c := range classes {
+		sum += float64(hit[c]) / float64(n[c])
+	}
+	return sum / float64(len(classes))
 }

@@ -76,3 +76,23 @@ func TestBadLabels(t *testing.T) {
 }
 
 func close(a, b float64) bool { return math.Abs(a-b) < 1e-12 }
+
+// TestBalancedAccuracy: the worked example by hand (classes of 4, 2 and 1
+// samples: recalls 3/4, 1/2, 1 -> 0.75), equal to the report's macro recall
+// when every class is present; a constant predictor scores chance whatever
+// the class sizes, while its plain accuracy is the majority share.
+func TestBalancedAccuracy(t *testing.T) {
+	y := []int{0, 0, 0, 0, 1, 1, 2}
+	p := []int{0, 0, 0, 1, 1, 0, 2}
+	if got := BalancedAccuracy(y, p); math.Abs(got-0.75) > 1e-15 {
+		t.Errorf("balanced accuracy %v, want 0.75", got)
+	}
+	r, _ := Classify(y, p, []string{"a", "b", "c"})
+	if math.Abs(r.Macro.Recall-BalancedAccuracy(y, p)) > 1e-15 {
+		t.Errorf("macro recall %v vs balanced accuracy %v", r.Macro.Recall, BalancedAccuracy(y, p))
+	}
+	constant := make([]int, len(y))
+	if got := BalancedAccuracy(y, constant); math.Abs(got-1.0/3) > 1e-15 {
+		t.Errorf("constant predictor: %v, want chance 1/3", got)
+	}
+}

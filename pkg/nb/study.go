@@ -24,7 +24,8 @@ func Study(d *kay.Dataset) (string, *study.Results) {
 		_, ok := cnn.CachedWeights(must.M1(cnn.Get(name)), cachedir.Path("weights"))
 		weights = append(weights, fmt.Sprint(name, ok))
 	}
-	dir := cachedir.Path("runs", "study-"+runKey(d, weights))
+	// "v2": results.json of issue 13 (seeds, category-controlled measures)
+	dir := cachedir.Path("runs", "study-"+runKey(d, append(weights, "v2")))
 	if r, err := study.Load(dir); err == nil {
 		return dir, r
 	}
@@ -33,7 +34,7 @@ func Study(d *kay.Dataset) (string, *study.Results) {
 	dense, dc, err := backend.New("", backend.Dense)
 	must.M(err)
 	fmt.Println(backend.Describe(conv, c))
-	cfg := study.Config{Data: d, Out: dir, Conv: conv, Dense: dense, Seed: Seed, Cache: cachedir.Root(), Progress: os.Stdout,
+	cfg := study.Config{Data: d, Out: dir, Conv: conv, Dense: dense, Seed: Seed, Seeds: study.DefaultSeeds(d), Cache: cachedir.Root(), Progress: os.Stdout,
 		BackendNote: conv.Description() + " (CNNs); " + dense.Description() + " (dense)"}
 	fmt.Println(backend.Describe(dense, dc))
 	r := must.M1(study.Run(context.Background(), cfg))

@@ -172,3 +172,64 @@ func Scatter(title, xlabel, ylabel string, x, y []float64, labels []string) (*pl
 	p.Add(plotter.NewGrid(), s, l)
 	return p, nil
 }
+
+// Point is a labelled estimate with intervals on both axes (NaN bounds:
+// no bar on that axis).
+type Point struct {
+	Label          string
+	X, XLow, XHigh float64
+	Y, YLow, YHigh float64
+}
+
+// ScatterCI draws labelled points with their intervals as error bars on both
+// axes. Points with an undefined coordinate are left out.
+func ScatterCI(title, xlabel, ylabel string, points []Point) (*plot.Plot, error) {
+	var x, y []float64
+	var labels []string
+	var bars errorBars
+	for _, pt := range points {
+		if math.IsNaN(pt.X) || math.IsNaN(pt.Y) {
+			continue
+		}
+		x, y, labels = append(x, pt.X), append(y, pt.Y), append(labels, pt.Label)
+		bars = append(bars, pt)
+	}
+	if len(x) == 0 {
+		return nil, fmt.Errorf("plots: %s: no point with both coordinates defined", title)
+	}
+	p, err := Scatter(title, xlabel, ylabel, x, y, labels)
+	if err != nil {
+		return nil, err
+	}
+	xe, err := plotter.NewXErrorBars(bars)
+	if err != nil {
+		return nil, err
+	}
+	ye, err := plotter.NewYErrorBars(bars)
+	if err != nil {
+		return nil, err
+	}
+	xe.Color, ye.Color = plotutil.Color(0), plotutil.Color(0)
+	p.Add(xe, ye)
+	return p, nil
+}
+
+// errorBars serves points to gonum's error-bar plotters: an undefined bound
+// draws no bar.
+type errorBars []Point
+
+func (e errorBars) Len() int                    { return len(e) }
+func (e errorBars) XY(i int) (float64, float64) { return e[i].X, e[i].Y }
+func (e errorBars) XError(i int) (float64, float64) {
+	return orZero(e[i].X - e[i].XLow), orZero(e[i].XHigh - e[i].X)
+}
+func (e errorBars) YError(i int) (float64, float64) {
+	return orZero(e[i].Y - e[i].YLow), orZero(e[i].YHigh - e[i].Y)
+}
+
+func orZero(v float64) float64 {
+	if math.IsNaN(v) || v < 0 {
+		return 0
+	}
+	return v
+}

@@ -2,8 +2,13 @@ package robustness
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
+
+	"github.com/decodingthoughts/decoding-thoughts/internal/jsonnum"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/metrics"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/stats"
 
 	"github.com/decodingthoughts/decoding-thoughts/pkg/cnn"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/distortion"
@@ -12,25 +17,71 @@ import (
 	"github.com/decodingthoughts/decoding-thoughts/pkg/train"
 )
 
-// Curve is a classifier's test accuracy along a distortion.
+// Curve is a classifier's test accuracy along a distortion: over several
+// training seeds of the head (one backbone), the mean over seeds.
 type Curve struct {
 	Distortion string    `json:"distortion"`
 	Levels     []float64 `json:"levels"`
 	Accuracy   []float64 `json:"accuracy"`
+	// BalancedAccuracy is the mean recall over classes (chance 1/classes
+	// whatever the class sizes), with its s.d. over seeds (null for one).
+	BalancedAccuracy   []float64 `json:"balanced_accuracy"`
+	BalancedAccuracySD []float64 `json:"balanced_accuracy_sd"`
+	Seeds              int       `json:"seeds"`
 	// Drop is the accuracy at the first (mildest) level minus at the last.
 	Drop float64 `json:"accuracy_drop"`
-	// Embeddings are the head's 100-d test embeddings at each level.
+	// Embeddings are the first seed's head's 100-d test embeddings at each
+	// level.
 	Embeddings [][]float32 `json:"-"`
+	// Predictions[s][l] are seed s's predicted classes of the test images
+	// (dataset order) at level l.
+	Predictions [][][]int `json:"-"`
 }
 
-// Sweep evaluates a trained stimulus classifier on the distorted test
-// images at every level of dist.
-func Sweep(ctx context.Context, r *stimulus.Result, backbone *cnn.Model, d *kay.Dataset, dist distortion.Distortion,
+// MarshalJSON writes an undefined s.d. (one seed) as null.
+func (c Curve) MarshalJSON() ([]byte, error) {
+	type plain Curve
+	sd := make([]*float64, len(c.BalancedAccuracySD))
+	for i, v := range c.BalancedAccuracySD {
+		sd[i] = jsonnum.Ptr(v)
+	}
+	return json.Marshal(struct {
+		plain
+		SD []*float64 `json:"balanced_accuracy_sd"`
+	}{plain(c), sd})
+}
+
+// UnmarshalJSON reads a null s.d. as NaN.
+func (c *Curve) UnmarshalJSON(b []byte) error {
+	type plain Curve
+	var v struct {
+		plain
+		SD []*float64 `json:"balanced_accuracy_sd"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*c = Curve(v.plain)
+	c.BalancedAccuracySD = nil
+	for _, p := range v.SD {
+		c.BalancedAccuracySD = append(c.BalancedAccuracySD, jsonnum.Value(p))
+	}
+	return nil
+}
+
+// Sweep evaluates trained stimulus classifiers on the distorted test
+// images at every level of dist: rs are heads trained with different seeds
+// on one backbone's features (the distorted features are computed once).
+func Sweep(ctx context.Context, rs []*stimulus.Result, backbone *cnn.Model, d *kay.Dataset, dist distortion.Distortion,
 	seed int64, opt stimulus.FeatureOptions) (Curve, error) {
 	if err := dist.Validate(); err != nil {
 		return Curve{}, err
 	}
-	c := Curve{Distortion: dist.Name, Levels: dist.Levels}
+	if len(rs) == 0 {
+		return Curve{}, fmt.Errorf("robustness: no classifier to sweep")
+	}
+	r0 := rs[0]
+	c := Curve{Distortion: dist.Name, Levels: dist.Levels, Seeds: len(rs)}
 	var fs []stimulus.Distort
 	var names []string
 	for _, level := range dist.Levels {
@@ -41,17 +92,33 @@ func Sweep(ctx context.Context, r *stimulus.Result, backbone *cnn.Model, d *kay.
 		fs = append(fs, stimulus.Distort(f))
 		names = append(names, fmt.Sprintf("%s-%g-seed%d", dist.Name, level, seed))
 	}
-	all, err := stimulus.DistortedLogitsSet(ctx, backbone, d, r.Sel, r.Features.Norm, fs, names, opt)
+	all, err := stimulus.DistortedLogitsSet(ctx, backbone, d, r0.Sel, r0.Features.Norm, fs, names, opt)
 	if err != nil {
 		return c, err
 	}
-	for _, logits := range all {
-		out, err := r.Head.Forward(train.Data{X: logits, N: r.Features.NTest, D: cnn.Classes, Y: r.Sel.Test.Y})
-		if err != nil {
-			return c, err
+	y := r0.Sel.Test.Y
+	acc := make([][]float64, len(all))  // level -> seed
+	bacc := make([][]float64, len(all)) // level -> seed
+	c.Predictions = make([][][]int, len(rs))
+	for s, r := range rs {
+		for l, logits := range all {
+			out, err := r.Head.Forward(train.Data{X: logits, N: r0.Features.NTest, D: cnn.Classes, Y: y})
+			if err != nil {
+				return c, err
+			}
+			pred := out.Predictions()
+			c.Predictions[s] = append(c.Predictions[s], pred)
+			acc[l] = append(acc[l], out.Accuracy(y))
+			bacc[l] = append(bacc[l], metrics.BalancedAccuracy(y, pred))
+			if s == 0 {
+				c.Embeddings = append(c.Embeddings, out.Embedding)
+			}
 		}
-		c.Accuracy = append(c.Accuracy, out.Accuracy(r.Sel.Test.Y))
-		c.Embeddings = append(c.Embeddings, out.Embedding)
+	}
+	for l := range all {
+		c.Accuracy = append(c.Accuracy, stats.Mean(acc[l]))
+		c.BalancedAccuracy = append(c.BalancedAccuracy, stats.Mean(bacc[l]))
+		c.BalancedAccuracySD = append(c.BalancedAccuracySD, stats.SD(bacc[l]))
 	}
 	c.Drop = c.Accuracy[0] - c.Accuracy[len(c.Accuracy)-1]
 	return c, nil

@@ -2,6 +2,7 @@ package rsa
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/decodingthoughts/decoding-thoughts/pkg/stats"
@@ -23,30 +24,89 @@ const (
 	KendallTauA Method = "kendall_a" // upper triangle, tau-a (Nili et al. 2014)
 )
 
+// The category-controlled methods (issue 13). When both representations were
+// trained on the same class labels, both matrices carry the class-block
+// structure by construction and every comparison over all pairs reports it:
+// these two compare only what the labels do not explain.
+const (
+	// WithinClassSpearman is Spearman's rho over the pairs (i < j) whose two
+	// stimuli share a class.
+	WithinClassSpearman Method = "within_class_spearman"
+	// PartialSpearmanCategory is the partial Spearman correlation over all
+	// pairs (i < j), controlling the category model (1 when the pair shares
+	// a class, else 0).
+	PartialSpearmanCategory Method = "partial_spearman_category"
+)
+
 // MethodSpec is one comparison method: its statistic and how the
 // resampling tests treat it.
 type MethodSpec struct {
 	Method Method
 	Title  string // for reports: "Spearman, upper triangle"
 	// Full compares the whole matrices, diagonal and both triangles; the
-	// others compare the upper triangles (i < j). A full method's bootstrap
+	// others compare upper-triangle pairs (i < j). A full method's bootstrap
 	// keeps the pairs of a stimulus drawn twice; the others drop them (a
 	// stimulus would pair with itself).
 	Full bool
-	// Ranked marks a statistic that is Pearson's r of the ranks: the
-	// permutation test ranks once and permutes the ranks.
+	// Within compares only the pairs whose two stimuli share a class.
+	Within bool
+	// PartialCategory controls the category model (1 for a pair within a
+	// class, 0 across classes).
+	PartialCategory bool
+	// Ranked marks a statistic computed on ranks: the permutation test ranks
+	// once and permutes the ranks.
 	Ranked bool
-	// Stat is the statistic over the two matrices' vectors.
-	Stat func(a, b []float64) float64
+	// Stratified permutation tests move stimuli only within their class: the
+	// null keeps the class structure both sides may share by construction
+	// and says that nothing beyond it is related. The bootstrap then also
+	// resamples within classes, keeping the class sizes.
+	Stratified bool
+	// Confounded marks a method that the class-block structure alone drives
+	// high when both representations were trained on the same labels (the
+	// study's decoder and CNN heads): its free permutation p-value tests a
+	// null known to be false.
+	Confounded bool
+	// Stat is the statistic over the compared vectors of the two matrices
+	// and, for a partial method, the category model's vector (else nil).
+	Stat func(a, b, cat []float64) float64
+	// onRanks is a ranked method's statistic on rank vectors (Stat ranks
+	// first, then calls it).
+	onRanks func(a, b, cat []float64) float64
 }
 
-// methods is the method table, in the order reports show them.
-var methods = []MethodSpec{
-	{Method: PearsonFull, Title: "Pearson, full matrices (the original's)", Full: true, Stat: stats.Pearson},
-	{Method: Pearson, Title: "Pearson, upper triangle", Stat: stats.Pearson},
-	{Method: Spearman, Title: "Spearman, upper triangle", Ranked: true, Stat: stats.Spearman},
-	{Method: KendallTauA, Title: "Kendall tau-a, upper triangle", Stat: stats.KendallTauA},
+// ranked makes the Stat of a method computed on ranks.
+func ranked(f func(a, b, cat []float64) float64) func(a, b, cat []float64) float64 {
+	return func(a, b, cat []float64) float64 {
+		var rc []float64
+		if cat != nil {
+			rc = stats.Ranks(cat)
+		}
+		return f(stats.Ranks(a), stats.Ranks(b), rc)
+	}
 }
+
+func pearson(a, b, _ []float64) float64          { return stats.Pearson(a, b) }
+func partialPearson(a, b, cat []float64) float64 { return stats.PartialPearson(a, b, cat) }
+
+// methods is the method table, in the order reports show them.
+var methods = func() []MethodSpec {
+	t := []MethodSpec{
+		{Method: PearsonFull, Title: "Pearson, full matrices (the original's)", Full: true, Confounded: true, Stat: pearson},
+		{Method: Pearson, Title: "Pearson, upper triangle", Confounded: true, Stat: pearson},
+		{Method: Spearman, Title: "Spearman, upper triangle", Ranked: true, Confounded: true, onRanks: pearson},
+		{Method: KendallTauA, Title: "Kendall tau-a, upper triangle", Confounded: true,
+			Stat: func(a, b, _ []float64) float64 { return stats.KendallTauA(a, b) }},
+		{Method: WithinClassSpearman, Title: "Spearman, within-class pairs", Within: true, Ranked: true, Stratified: true, onRanks: pearson},
+		{Method: PartialSpearmanCategory, Title: "partial Spearman, controlling the category model", PartialCategory: true,
+			Ranked: true, Stratified: true, onRanks: partialPearson},
+	}
+	for i := range t {
+		if t[i].Ranked {
+			t[i].Stat = ranked(t[i].onRanks)
+		}
+	}
+	return t
+}()
 
 // Methods lists every comparison, in the order reports show them.
 var Methods = func() []Method {
@@ -71,15 +131,80 @@ func Spec(m Method) (MethodSpec, error) {
 	return MethodSpec{}, fmt.Errorf("rsa: unknown comparison %q (want one of %s)", m, strings.Join(names, ", "))
 }
 
-// vector is the part of m the method compares.
-func (s MethodSpec) vector(m Matrix) []float64 {
-	if s.Full {
-		return m.Data
+// NeedsLabels says whether the method needs each stimulus's class.
+func (s MethodSpec) NeedsLabels() bool { return s.Within || s.PartialCategory || s.Stratified }
+
+// pair is one compared entry of the matrices: stimuli i and j.
+type pair struct{ i, j int32 }
+
+// pairs lists the entries the method compares over n stimuli: all of them
+// (Full), the upper triangle, or its within-class part.
+func (s MethodSpec) pairs(n int, labels []int) []pair {
+	var out []pair
+	for i := range n {
+		lo := i + 1
+		if s.Full {
+			lo = 0
+		}
+		for j := lo; j < n; j++ {
+			if s.Within && labels[i] != labels[j] {
+				continue
+			}
+			out = append(out, pair{int32(i), int32(j)})
+		}
 	}
-	return m.UpperTriangle()
+	return out
 }
 
-// Compare relates two matrices over the same stimuli.
+// gather returns m's entries at the pairs, stimuli renamed by draw (nil:
+// as they are).
+func gather(m Matrix, ps []pair, draw []int) []float64 {
+	out := make([]float64, len(ps))
+	for k, p := range ps {
+		i, j := int(p.i), int(p.j)
+		if draw != nil {
+			i, j = draw[i], draw[j]
+		}
+		out[k] = m.Data[i*m.N+j]
+	}
+	return out
+}
+
+// category is the category model at the pairs: 1 within a class, else 0.
+func category(ps []pair, labels []int) []float64 {
+	out := make([]float64, len(ps))
+	for k, p := range ps {
+		if labels[p.i] == labels[p.j] {
+			out[k] = 1
+		}
+	}
+	return out
+}
+
+// labelsOf returns the stimuli's classes the matrices carry, checking that
+// they agree; a method that needs them and finds none is an error.
+func labelsOf(s MethodSpec, ms ...Matrix) ([]int, error) {
+	var labels []int
+	for _, m := range ms {
+		if m.Labels == nil {
+			continue
+		}
+		if len(m.Labels) != m.N {
+			return nil, fmt.Errorf("rsa: %d labels for a matrix over %d stimuli", len(m.Labels), m.N)
+		}
+		if labels != nil && !slices.Equal(labels, m.Labels) {
+			return nil, fmt.Errorf("rsa: the matrices' stimuli have different classes (not the same images in the same order)")
+		}
+		labels = m.Labels
+	}
+	if labels == nil && s.NeedsLabels() {
+		return nil, fmt.Errorf("rsa: %s needs each stimulus's class (Matrix.Labels)", s.Method)
+	}
+	return labels, nil
+}
+
+// Compare relates two matrices over the same stimuli. An undefined
+// statistic (a constant matrix, fewer than 3 pairs) is NaN.
 func Compare(a, b Matrix, m Method) (float64, error) {
 	if a.N != b.N {
 		return 0, fmt.Errorf("rsa: comparing matrices over %d and %d stimuli", a.N, b.N)
@@ -88,5 +213,14 @@ func Compare(a, b Matrix, m Method) (float64, error) {
 	if err != nil {
 		return 0, err
 	}
-	return s.Stat(s.vector(a), s.vector(b)), nil
+	labels, err := labelsOf(s, a, b)
+	if err != nil {
+		return 0, err
+	}
+	ps := s.pairs(a.N, labels)
+	var cat []float64
+	if s.PartialCategory {
+		cat = category(ps, labels)
+	}
+	return s.Stat(gather(a, ps, nil), gather(b, ps, nil), cat), nil
 }

@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"sync"
 
 	"github.com/decodingthoughts/decoding-thoughts/internal/jsonnum"
@@ -18,6 +19,10 @@ type TestConfig struct {
 	Bootstraps   int     // stimulus bootstrap samples for the interval (0: none)
 	Level        float64 // confidence level of the interval, e.g. 0.95
 	Seed         uint64
+	// Stratify permutes stimuli within their classes for every method (the
+	// category-controlled methods always do): for a raw comparison, the null
+	// then keeps the class structure and says nothing beyond it is related.
+	Stratify bool
 }
 
 // DefaultTest: 10,000 permutations, 1,000 bootstrap samples, 95% interval.
@@ -42,17 +47,25 @@ func (c TestConfig) Validate() error {
 // Inference is a comparison with its uncertainty.
 type Inference struct {
 	Method       Method  `json:"method"`
-	Value        float64 `json:"value"`
+	Value        float64 `json:"value"`   // the statistic; over seeds, its mean
 	PValue       float64 `json:"p_value"` // one-sided, H1: positive relation; NaN without permutations
 	CILow        float64 `json:"ci_low"`  // percentile bootstrap interval; NaN without bootstraps
 	CIHigh       float64 `json:"ci_high"`
 	Level        float64 `json:"ci_level"`
 	Permutations int     `json:"permutations"`
 	Bootstraps   int     `json:"bootstraps"`
+	// Stratified says the permutations moved stimuli only within their class
+	// (and the bootstrap resampled within classes).
+	Stratified bool `json:"stratified"`
+	// Seeds is the number of paired matrices averaged (training seeds);
+	// SeedSD is the statistic's s.d. across them (NaN for one seed).
+	Seeds  int     `json:"seeds"`
+	SeedSD float64 `json:"seed_sd"`
 }
 
 // MarshalJSON writes a value that was not computed (NaN: no permutations,
-// no bootstrap, or an undefined statistic) as null, never as a number.
+// no bootstrap, one seed, or an undefined statistic) as null, never as a
+// number.
 func (inf Inference) MarshalJSON() ([]byte, error) {
 	type plain Inference
 	return json.Marshal(struct {
@@ -61,7 +74,8 @@ func (inf Inference) MarshalJSON() ([]byte, error) {
 		PValue *float64 `json:"p_value"`
 		CILow  *float64 `json:"ci_low"`
 		CIHigh *float64 `json:"ci_high"`
-	}{plain(inf), jsonnum.Ptr(inf.Value), jsonnum.Ptr(inf.PValue), jsonnum.Ptr(inf.CILow), jsonnum.Ptr(inf.CIHigh)})
+		SeedSD *float64 `json:"seed_sd"`
+	}{plain(inf), jsonnum.Ptr(inf.Value), jsonnum.Ptr(inf.PValue), jsonnum.Ptr(inf.CILow), jsonnum.Ptr(inf.CIHigh), jsonnum.Ptr(inf.SeedSD)})
 }
 
 // UnmarshalJSON reads null as NaN.
@@ -73,116 +87,261 @@ func (inf *Inference) UnmarshalJSON(b []byte) error {
 		PValue *float64 `json:"p_value"`
 		CILow  *float64 `json:"ci_low"`
 		CIHigh *float64 `json:"ci_high"`
+		SeedSD *float64 `json:"seed_sd"`
 	}
 	if err := json.Unmarshal(b, &v); err != nil {
 		return err
 	}
 	*inf = Inference(v.plain)
 	inf.Value, inf.PValue, inf.CILow, inf.CIHigh = jsonnum.Value(v.Value), jsonnum.Value(v.PValue), jsonnum.Value(v.CILow), jsonnum.Value(v.CIHigh)
+	inf.SeedSD = jsonnum.Value(v.SeedSD)
 	return nil
 }
 
 // Test compares a and b and quantifies the comparison's uncertainty.
 //
-// p-value: the stimulus labels of b are permuted (rows and columns together)
-// and the statistic recomputed; p = (1 + #{permuted >= observed}) / (1 + P),
-// one-sided, never 0. Interval: stimuli are resampled with replacement, the
-// statistic is recomputed over the pairs of distinct draws (a stimulus drawn
-// twice would otherwise pair with itself), and the percentile interval at
-// cfg.Level is reported. Each resample draws from its own generator seeded by
-// (cfg.Seed, index), so results do not depend on the number of threads.
+// p-value: the stimuli of b are permuted (rows and columns together; within
+// classes for a Stratified method) and the statistic recomputed;
+// p = (1 + #{permuted >= observed}) / (1 + P), one-sided, never 0.
+// Interval: stimuli are resampled with replacement (within classes when the
+// matrices carry labels), the statistic is recomputed over the pairs of
+// distinct draws (a stimulus drawn twice would otherwise pair with itself),
+// and the percentile interval at cfg.Level is reported. Each resample draws
+// from its own generator seeded by (cfg.Seed, index), so results do not
+// depend on the number of threads.
 func Test(a, b Matrix, m Method, cfg TestConfig) (Inference, error) {
+	return TestPaired([]Matrix{a}, []Matrix{b}, m, cfg)
+}
+
+// TestPaired is Test over paired matrices (as[s] with bs[s], e.g. a decoder
+// and a model trained with the same seed s): the statistic is the mean over
+// pairs, each permutation moves the stimuli of every bs[s] the same way and
+// each bootstrap draws the same stimuli for every pair, so the seeds'
+// variability stays inside the interval's resampling of stimuli.
+func TestPaired(as, bs []Matrix, m Method, cfg TestConfig) (Inference, error) {
 	if err := cfg.Validate(); err != nil {
 		return Inference{}, err
 	}
-	v, err := Compare(a, b, m)
+	if len(as) == 0 || len(as) != len(bs) {
+		return Inference{}, fmt.Errorf("rsa: %d and %d matrices to pair", len(as), len(bs))
+	}
+	s, err := Spec(m)
 	if err != nil {
 		return Inference{}, err
 	}
+	values := make([]float64, len(as))
+	for k := range as {
+		if as[k].N != as[0].N || bs[k].N != as[0].N {
+			return Inference{}, fmt.Errorf("rsa: pairing matrices over different numbers of stimuli")
+		}
+		if values[k], err = Compare(as[k], bs[k], m); err != nil {
+			return Inference{}, err
+		}
+	}
+	labels, err := labelsOf(s, append(slices.Clone(as), bs...)...)
+	if err != nil {
+		return Inference{}, err
+	}
+	v := stats.Mean(values)
+	if cfg.Stratify && labels == nil {
+		return Inference{}, fmt.Errorf("rsa: stratified permutations need each stimulus's class (Matrix.Labels)")
+	}
+	s.Stratified = s.Stratified || cfg.Stratify
 	inf := Inference{Method: m, Value: v, PValue: math.NaN(), CILow: math.NaN(), CIHigh: math.NaN(),
-		Level: cfg.Level, Permutations: cfg.Permutations, Bootstraps: cfg.Bootstraps}
-	s, _ := Spec(m) // Compare checked m
+		Level: cfg.Level, Permutations: cfg.Permutations, Bootstraps: cfg.Bootstraps,
+		Stratified: s.Stratified, Seeds: len(as), SeedSD: math.NaN()}
+	if len(values) > 1 {
+		inf.SeedSD = stats.SD(values)
+	}
+	if math.IsNaN(v) {
+		return inf, nil // undefined: nothing to test
+	}
 	if cfg.Permutations > 0 {
-		perm := permutationStats(a, b, s, cfg)
+		perm := permutationStats(as, bs, labels, s, cfg)
 		exceed := 0
-		for _, s := range perm {
-			if s >= v-1e-12 {
+		for _, x := range perm {
+			if x >= v-1e-12 {
 				exceed++
 			}
 		}
 		inf.PValue = float64(1+exceed) / float64(1+len(perm))
 	}
 	if cfg.Bootstraps > 0 {
+		ps := s.pairs(as[0].N, labels)
+		strata := classIndex(labels, as[0].N, s.Stratified || labels != nil)
 		boot := parallel(cfg.Bootstraps, func(k int) float64 {
-			return bootstrapStat(a, b, s, rand.New(rand.NewPCG(cfg.Seed, uint64(k)|1<<62)))
+			return bootstrapStat(as, bs, labels, ps, strata, s, rand.New(rand.NewPCG(cfg.Seed, uint64(k)|1<<62)))
 		})
-		alpha := (1 - cfg.Level) / 2 * 100
-		inf.CILow, inf.CIHigh = stats.Percentile(boot, alpha), stats.Percentile(boot, 100-alpha)
+		inf.CILow, inf.CIHigh = Interval(boot, cfg.Level)
 	}
 	return inf, nil
 }
 
-// permutationStats recomputes the statistic under random relabellings of
-// b's stimuli. A ranked statistic uses b's ranks, which a relabelling only
-// moves, and Pearson's r on them.
-func permutationStats(a, b Matrix, s MethodSpec, cfg TestConfig) []float64 {
-	n := a.N
-	av, src, stat := s.vector(a), b, s.Stat
-	if s.Ranked {
-		av, src, stat = stats.Ranks(av), rankMatrix(b), stats.Pearson
-	}
-	return parallel(cfg.Permutations, func(k int) float64 {
-		p := rand.New(rand.NewPCG(cfg.Seed, uint64(k))).Perm(n)
-		bv := make([]float64, 0, len(av))
-		for i := range n {
-			lo := i + 1
-			if s.Full {
-				lo = 0
-			}
-			for j := lo; j < n; j++ {
-				bv = append(bv, src.At(p[i], p[j]))
-			}
+// Interval is the percentile interval at level of bootstrap replicates,
+// NaN ones (an undefined statistic in a resample) left out; NaN when more
+// than a tenth are undefined.
+func Interval(boot []float64, level float64) (lo, hi float64) {
+	ok := make([]float64, 0, len(boot))
+	for _, x := range boot {
+		if !math.IsNaN(x) {
+			ok = append(ok, x)
 		}
-		return stat(av, bv)
-	})
+	}
+	if len(ok) == 0 || len(ok) < len(boot)*9/10 {
+		return math.NaN(), math.NaN()
+	}
+	alpha := (1 - level) / 2 * 100
+	return stats.Percentile(ok, alpha), stats.Percentile(ok, 100-alpha)
 }
 
-// rankMatrix replaces the off-diagonal entries by their ranks among the upper
-// triangle's.
-func rankMatrix(b Matrix) Matrix {
-	r := stats.Ranks(b.UpperTriangle())
-	out := Matrix{N: b.N, Data: make([]float64, len(b.Data))}
-	k := 0
-	for i := range b.N {
-		for j := i + 1; j < b.N; j++ {
-			out.Data[i*b.N+j], out.Data[j*b.N+i] = r[k], r[k]
-			k++
+// classIndex lists the stimuli of each class (one stratum of all stimuli
+// when stratify is false or there are no labels).
+func classIndex(labels []int, n int, stratify bool) [][]int {
+	if !stratify || labels == nil {
+		all := make([]int, n)
+		for i := range all {
+			all[i] = i
 		}
+		return [][]int{all}
+	}
+	byClass := map[int][]int{}
+	var order []int
+	for i, l := range labels {
+		if _, ok := byClass[l]; !ok {
+			order = append(order, l)
+		}
+		byClass[l] = append(byClass[l], i)
+	}
+	var out [][]int
+	for _, l := range order {
+		out = append(out, byClass[l])
 	}
 	return out
 }
 
-func bootstrapStat(a, b Matrix, s MethodSpec, rng *rand.Rand) float64 {
-	n := a.N
+// Permutation returns a random relabelling of n stimuli that moves each
+// stimulus only within its stratum.
+func permutation(strata [][]int, n int, rng *rand.Rand) []int {
+	p := make([]int, n)
+	for _, idx := range strata {
+		q := rng.Perm(len(idx))
+		for t, i := range idx {
+			p[i] = idx[q[t]]
+		}
+	}
+	return p
+}
+
+// permutationStats recomputes the statistic under random relabellings of
+// the bs' stimuli (within classes for a stratified method). A ranked
+// statistic ranks each vector once: a relabelling that maps the compared
+// pairs onto themselves (any relabelling of the upper triangle, a
+// within-class one of the within-class pairs) only moves the ranks.
+func permutationStats(as, bs []Matrix, labels []int, s MethodSpec, cfg TestConfig) []float64 {
+	n := as[0].N
+	ps := s.pairs(n, labels)
+	stat := s.Stat
+	var cat []float64
+	if s.PartialCategory {
+		cat = category(ps, labels)
+	}
+	avs, srcs := make([][]float64, len(as)), make([]Matrix, len(bs))
+	for k := range as {
+		avs[k], srcs[k] = gather(as[k], ps, nil), bs[k]
+		if s.Ranked {
+			avs[k], srcs[k] = stats.Ranks(avs[k]), rankAt(bs[k], ps)
+		}
+	}
+	if s.Ranked {
+		stat = s.onRanks
+		if cat != nil {
+			cat = stats.Ranks(cat)
+		}
+	}
+	strata := classIndex(labels, n, s.Stratified)
+	return parallel(cfg.Permutations, func(k int) float64 {
+		p := permutation(strata, n, rand.New(rand.NewPCG(cfg.Seed, uint64(k))))
+		sum := 0.0
+		for t := range avs {
+			sum += stat(avs[t], gather(srcs[t], ps, p), cat)
+		}
+		return sum / float64(len(avs))
+	})
+}
+
+// rankAt replaces b's entries at the pairs (and their mirror images) by
+// their ranks among them.
+func rankAt(b Matrix, ps []pair) Matrix {
+	r := stats.Ranks(gather(b, ps, nil))
+	out := Matrix{N: b.N, Data: make([]float64, len(b.Data))}
+	for k, p := range ps {
+		out.Data[int(p.i)*b.N+int(p.j)], out.Data[int(p.j)*b.N+int(p.i)] = r[k], r[k]
+	}
+	return out
+}
+
+// bootstrapStat is the mean statistic over the pairs on one resample of
+// the stimuli: each stratum's stimuli drawn with replacement from that
+// stratum.
+func bootstrapStat(as, bs []Matrix, labels []int, ps []pair, strata [][]int, s MethodSpec, rng *rand.Rand) float64 {
+	draw := Draw(strata, as[0].N, rng)
+	sum := 0.0
+	for k := range as {
+		sum += resampled(as[k], bs[k], labels, ps, s, draw)
+	}
+	return sum / float64(len(as))
+}
+
+// Draw resamples n stimuli with replacement within each stratum: stimulus i
+// is replaced by draw[i], a stimulus of i's stratum.
+func Draw(strata [][]int, n int, rng *rand.Rand) []int {
 	draw := make([]int, n)
-	for i := range draw {
-		draw[i] = rng.IntN(n)
-	}
-	var av, bv []float64
-	for i := range n {
-		lo := i + 1
-		if s.Full {
-			lo = 0
+	for _, idx := range strata {
+		for _, i := range idx {
+			draw[i] = idx[rng.IntN(len(idx))]
 		}
-		for j := lo; j < n; j++ {
-			if !s.Full && draw[i] == draw[j] {
-				continue
+	}
+	return draw
+}
+
+// Strata lists the stimuli of each class, classes in order of first
+// appearance (one stratum of all n stimuli without labels).
+func Strata(labels []int, n int) [][]int { return classIndex(labels, n, true) }
+
+// CompareResampled is Compare on a resample of the stimuli (see Draw, whose
+// draws within classes keep the labels valid): stimulus i is replaced by
+// draw[i], and the pairs of a stimulus drawn twice are dropped (kept for a
+// full method).
+func CompareResampled(a, b Matrix, m Method, draw []int) (float64, error) {
+	if a.N != b.N || len(draw) != a.N {
+		return 0, fmt.Errorf("rsa: resampling matrices over %d and %d stimuli with %d draws", a.N, b.N, len(draw))
+	}
+	s, err := Spec(m)
+	if err != nil {
+		return 0, err
+	}
+	labels, err := labelsOf(s, a, b)
+	if err != nil {
+		return 0, err
+	}
+	return resampled(a, b, labels, s.pairs(a.N, labels), s, draw), nil
+}
+
+func resampled(a, b Matrix, labels []int, ps []pair, s MethodSpec, draw []int) float64 {
+	kept := ps
+	if !s.Full {
+		kept = make([]pair, 0, len(ps))
+		for _, p := range ps {
+			if draw[p.i] != draw[p.j] {
+				kept = append(kept, p)
 			}
-			av = append(av, a.At(draw[i], draw[j]))
-			bv = append(bv, b.At(draw[i], draw[j]))
 		}
 	}
-	return s.Stat(av, bv)
+	var cat []float64
+	if s.PartialCategory {
+		cat = category(kept, labels)
+	}
+	return s.Stat(gather(a, kept, draw), gather(b, kept, draw), cat)
 }
 
 // parallel evaluates f(0..n-1) on all cores.

@@ -11,6 +11,9 @@ type Matrix struct {
 	N    int
 	Data []float64
 	Kind string // what the entries are, e.g. "cosine similarity"
+	// Labels is the class of each row's stimulus (nil: unknown). The
+	// category-controlled methods (within-class, partial) need it.
+	Labels []int
 }
 
 // At is the entry for stimuli i and j.
@@ -152,6 +155,12 @@ func ClassOrder(labels []int) []int {
 // Reorder returns the matrix with stimuli in the given order.
 func (m Matrix) Reorder(order []int) Matrix {
 	out := Matrix{N: len(order), Data: make([]float64, len(order)*len(order)), Kind: m.Kind}
+	if m.Labels != nil {
+		out.Labels = make([]int, len(order))
+		for a, i := range order {
+			out.Labels[a] = m.Labels[i]
+		}
+	}
 	for a, i := range order {
 		for b, j := range order {
 			out.Data[a*out.N+b] = m.At(i, j)

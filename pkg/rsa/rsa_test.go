@@ -89,6 +89,7 @@ func checkAgainst(t *testing.T, path string, a Patterns, labels []int, ca, cb Ma
 			}
 		}
 	}
+	ca.Labels = labels
 	for _, meth := range Methods {
 		got, err := Compare(ca, cb, meth)
 		if err != nil {
@@ -171,6 +172,7 @@ func TestBootstrapInterval(t *testing.T) {
 	prev := runtime.GOMAXPROCS(1)
 	one, _ := width(80)
 	runtime.GOMAXPROCS(prev)
+	one.SeedSD, large.SeedSD = 0, 0 // NaN for one seed: NaN != NaN
 	if one != large {
 		t.Errorf("1 thread %+v, %d threads %+v", one, prev, large)
 	}
@@ -207,5 +209,132 @@ func TestInferenceJSON(t *testing.T) {
 	var back Inference
 	if err := json.Unmarshal(b, &back); err != nil || back.Value != 0.5 || !math.IsNaN(back.PValue) || back.Method != Spearman {
 		t.Errorf("read back %+v, %v", back, err)
+	}
+}
+
+// sharedClasses makes n patterns around class prototypes drawn from
+// protoSeed, with noise drawn from noiseSeed: two calls with the same
+// protoSeed share the class structure and nothing else.
+func sharedClasses(protoSeed, noiseSeed uint64, n, d, classes int, noise float64) (Patterns, []int) {
+	pr := rand.New(rand.NewPCG(protoSeed, 1))
+	proto := make([]float64, classes*d)
+	for i := range proto {
+		proto[i] = pr.NormFloat64()
+	}
+	rng := rand.New(rand.NewPCG(noiseSeed, 2))
+	p := Patterns{N: n, D: d, X: make([]float32, n*d)}
+	labels := make([]int, n)
+	for i := range n {
+		labels[i] = i * classes / n
+		for k := range d {
+			p.X[i*d+k] = float32(proto[labels[i]*d+k] + noise*rng.NormFloat64())
+		}
+	}
+	return p, labels
+}
+
+// TestStratifiedCalibration is issue 13's null: two representations that
+// share the class structure (the same prototypes) and nothing else. The raw
+// Spearman test (free permutations) rejects nearly always: its null is false
+// by construction. The within-class and partial tests (stratified
+// permutations) must reject at the nominal rate: binomial bounds for 200
+// tests at 5%: 3 to 19. With a planted stimulus-level relation (b's noise
+// shares a part with a's) they must reject.
+func TestStratifiedCalibration(t *testing.T) {
+	cfg := TestConfig{Permutations: 199, Seed: 7}
+	const tests = 200
+	below := map[Method]int{}
+	for k := range tests {
+		a, labels := sharedClasses(uint64(k), uint64(1000+k), 30, 8, 3, 1)
+		b, _ := sharedClasses(uint64(k), uint64(5000+k), 30, 8, 3, 1)
+		ma, _ := Cosine(a)
+		mb, _ := Cosine(b)
+		ma.Labels = labels
+		for _, m := range []Method{Spearman, WithinClassSpearman, PartialSpearmanCategory} {
+			inf, err := Test(ma, mb, m, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if inf.Stratified != (m != Spearman) {
+				t.Errorf("%s: stratified %v", m, inf.Stratified)
+			}
+			if inf.PValue < 0.05 {
+				below[m]++
+			}
+		}
+	}
+	t.Logf("rejections at 5%% of %d shared-class nulls: %v", tests, below)
+	if below[Spearman] < tests*9/10 {
+		t.Errorf("raw Spearman rejected %d of %d: the shared class structure should drive it", below[Spearman], tests)
+	}
+	for _, m := range []Method{WithinClassSpearman, PartialSpearmanCategory} {
+		if below[m] < 3 || below[m] > 19 {
+			t.Errorf("%s rejected %d of %d true nulls, want 3 to 19", m, below[m], tests)
+		}
+	}
+	// planted: b = a's noise plus its own, around the same prototypes
+	detected := map[Method]int{}
+	for k := range 20 {
+		a, labels := sharedClasses(uint64(k), uint64(1000+k), 30, 8, 3, 1)
+		b, _ := sharedClasses(uint64(k), uint64(5000+k), 30, 8, 3, 0.5)
+		for i := range b.X {
+			b.X[i] += a.X[i]
+		}
+		ma, _ := Cosine(a)
+		mb, _ := Cosine(b)
+		ma.Labels = labels
+		for _, m := range []Method{WithinClassSpearman, PartialSpearmanCategory} {
+			inf, _ := Test(ma, mb, m, cfg)
+			if inf.PValue < 0.05 {
+				detected[m]++
+			}
+		}
+	}
+	for _, m := range []Method{WithinClassSpearman, PartialSpearmanCategory} {
+		if detected[m] < 19 {
+			t.Errorf("%s detected a planted stimulus-level relation %d of 20 times", m, detected[m])
+		}
+	}
+}
+
+// TestPaired: the statistic over paired seeds is the mean of the per-pair
+// statistics, with their s.d.; one pair is Test; mismatched pairs are errors.
+func TestPairedSeeds(t *testing.T) {
+	var as, bs []Matrix
+	var vals []float64
+	for s := range 3 {
+		a, labels := sharedClasses(1, uint64(10+s), 24, 6, 3, 1)
+		b, _ := sharedClasses(1, uint64(20+s), 24, 6, 3, 1)
+		ma, _ := Cosine(a)
+		mb, _ := Cosine(b)
+		ma.Labels, mb.Labels = labels, labels
+		v, err := Compare(ma, mb, WithinClassSpearman)
+		if err != nil {
+			t.Fatal(err)
+		}
+		as, bs, vals = append(as, ma), append(bs, mb), append(vals, v)
+	}
+	cfg := TestConfig{Permutations: 99, Bootstraps: 50, Level: 0.9, Seed: 3}
+	inf, err := TestPaired(as, bs, WithinClassSpearman, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mean := (vals[0] + vals[1] + vals[2]) / 3
+	sd := math.Sqrt(((vals[0]-mean)*(vals[0]-mean) + (vals[1]-mean)*(vals[1]-mean) + (vals[2]-mean)*(vals[2]-mean)) / 2)
+	if math.Abs(inf.Value-mean) > 1e-12 || math.Abs(inf.SeedSD-sd) > 1e-12 || inf.Seeds != 3 {
+		t.Errorf("paired: value %v s.d. %v over %d seeds, want %v, %v, 3", inf.Value, inf.SeedSD, inf.Seeds, mean, sd)
+	}
+	one, _ := TestPaired(as[:1], bs[:1], WithinClassSpearman, cfg)
+	single, _ := Test(as[0], bs[0], WithinClassSpearman, cfg)
+	if one.Value != single.Value || one.PValue != single.PValue || one.CILow != single.CILow || !math.IsNaN(single.SeedSD) {
+		t.Errorf("one pair %+v, Test %+v", one, single)
+	}
+	if _, err := TestPaired(as, bs[:2], WithinClassSpearman, cfg); err == nil {
+		t.Error("3 and 2 matrices paired")
+	}
+	other := bs[0]
+	other.Labels = append([]int{2}, other.Labels[1:]...)
+	if _, err := Compare(as[0], other, WithinClassSpearman); err == nil {
+		t.Error("matrices with different classes compared")
 	}
 }

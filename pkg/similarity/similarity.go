@@ -1,9 +1,13 @@
 package similarity
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"slices"
+
+	"github.com/decodingthoughts/decoding-thoughts/internal/jsonnum"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/stats"
 
 	"github.com/decodingthoughts/decoding-thoughts/pkg/kay"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/rsa"
@@ -45,6 +49,7 @@ func Build(r Representation, classes int) (Matrices, error) {
 	for k, i := range order {
 		labels[k] = r.Labels[i]
 	}
+	img.Labels = labels
 	return Matrices{Name: r.Name, Image: img, Class: cls, Order: order, Labels: labels}, nil
 }
 
@@ -54,10 +59,37 @@ type Comparison struct {
 	Model string `json:"model"`
 	// Image holds every method of the rsa table on the per-image RSMs, keyed
 	// by method; the tested ones carry a permutation p-value and a
-	// bootstrap interval, the others their value alone.
+	// bootstrap interval, the others their value alone. Over several
+	// training seeds, each value is the mean over seed pairs.
 	Image map[rsa.Method]rsa.Inference `json:"image"`
-	// ClassPearsonFull is the original's measure on the class-mean matrices.
+	// ClassPearsonFull is the original's measure on the 3 x 3 class-mean
+	// matrices (mean over seeds): a Pearson over a handful of distinct
+	// values, kept for comparison with the original, not a result.
 	ClassPearsonFull float64 `json:"class_pearson_full"`
+}
+
+// MarshalJSON writes an undefined class-matrix Pearson as null.
+func (c Comparison) MarshalJSON() ([]byte, error) {
+	type plain Comparison
+	return json.Marshal(struct {
+		plain
+		ClassPearsonFull *float64 `json:"class_pearson_full"`
+	}{plain(c), jsonnum.Ptr(c.ClassPearsonFull)})
+}
+
+// UnmarshalJSON reads null as NaN.
+func (c *Comparison) UnmarshalJSON(b []byte) error {
+	type plain Comparison
+	var v struct {
+		plain
+		ClassPearsonFull *float64 `json:"class_pearson_full"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*c = Comparison(v.plain)
+	c.ClassPearsonFull = jsonnum.Value(v.ClassPearsonFull)
+	return nil
 }
 
 // Get returns the comparison by method (NaN values when it was not made).
@@ -65,41 +97,100 @@ func (c Comparison) Get(m rsa.Method) rsa.Inference {
 	if inf, ok := c.Image[m]; ok {
 		return inf
 	}
-	return rsa.Inference{Method: m, Value: math.NaN(), PValue: math.NaN(), CILow: math.NaN(), CIHigh: math.NaN()}
+	return rsa.Inference{Method: m, Value: math.NaN(), PValue: math.NaN(), CILow: math.NaN(), CIHigh: math.NaN(), SeedSD: math.NaN()}
 }
 
-// Spearman is the study's tested comparison: Spearman over the upper
-// triangles.
+// Spearman is the raw comparison: Spearman over the upper triangles.
 func (c Comparison) Spearman() rsa.Inference { return c.Get(rsa.Spearman) }
+
+// WithinClass is the category-controlled comparison: Spearman over the
+// within-class pairs.
+func (c Comparison) WithinClass() rsa.Inference { return c.Get(rsa.WithinClassSpearman) }
 
 // PearsonFull is the original study's measure.
 func (c Comparison) PearsonFull() float64 { return c.Get(rsa.PearsonFull).Value }
 
+// Untested drops the p-values and intervals (a degenerate model's numbers
+// are not evidence) and, when the values themselves are rounding noise,
+// the values too.
+func (c *Comparison) Untested(valuesToo bool) {
+	for m, inf := range c.Image {
+		inf.PValue, inf.CILow, inf.CIHigh = math.NaN(), math.NaN(), math.NaN()
+		if valuesToo {
+			inf.Value, inf.SeedSD = math.NaN(), math.NaN()
+		}
+		c.Image[m] = inf
+	}
+	if valuesToo {
+		c.ClassPearsonFull = math.NaN()
+	}
+}
+
 // Compare relates m to ref (same images, same order) by every method of
 // the rsa table, testing those in tested with cfg.
 func Compare(ref, m Matrices, cfg rsa.TestConfig, tested ...rsa.Method) (Comparison, error) {
+	return ComparePaired([]Matrices{ref}, []Matrices{m}, cfg, tested...)
+}
+
+// ComparePaired is Compare over training seeds: refs[s] with ms[s] (see
+// rsa.TestPaired).
+func ComparePaired(refs, ms []Matrices, cfg rsa.TestConfig, tested ...rsa.Method) (Comparison, error) {
+	if len(refs) == 0 || len(refs) != len(ms) {
+		return Comparison{}, fmt.Errorf("similarity: %d reference and %d model matrices to pair", len(refs), len(ms))
+	}
+	name, refName := ms[0].Name, refs[0].Name
 	for _, method := range tested {
 		if _, err := rsa.Spec(method); err != nil {
-			return Comparison{}, fmt.Errorf("%s vs %s: %w", m.Name, ref.Name, err)
+			return Comparison{}, fmt.Errorf("%s vs %s: %w", name, refName, err)
 		}
 	}
-	c := Comparison{Model: m.Name, Image: map[rsa.Method]rsa.Inference{}}
+	var as, bs []rsa.Matrix
+	for s := range refs {
+		as, bs = append(as, refs[s].Image), append(bs, ms[s].Image)
+	}
+	c := Comparison{Model: name, Image: map[rsa.Method]rsa.Inference{}}
 	for _, method := range rsa.Methods {
-		run := rsa.TestConfig{Level: cfg.Level}
+		run := rsa.TestConfig{Level: cfg.Level, Seed: cfg.Seed}
 		if slices.Contains(tested, method) {
 			run = cfg
 		}
-		inf, err := rsa.Test(ref.Image, m.Image, method, run)
+		inf, err := rsa.TestPaired(as, bs, method, run)
 		if err != nil {
-			return c, fmt.Errorf("%s vs %s: %w", m.Name, ref.Name, err)
+			return c, fmt.Errorf("%s vs %s: %w", name, refName, err)
 		}
 		c.Image[method] = inf
 	}
-	var err error
-	if c.ClassPearsonFull, err = rsa.Compare(ref.Class, m.Class, rsa.PearsonFull); err != nil {
-		return c, fmt.Errorf("%s vs %s: %w", m.Name, ref.Name, err)
+	for s := range refs {
+		v, err := rsa.Compare(refs[s].Class, ms[s].Class, rsa.PearsonFull)
+		if err != nil {
+			return c, fmt.Errorf("%s vs %s: %w", name, refName, err)
+		}
+		c.ClassPearsonFull += v / float64(len(refs))
 	}
 	return c, nil
+}
+
+// CollapseTolerance is the smallest spread (maximum minus minimum of the
+// upper triangle) of an RSM that carries information: below it every image
+// looks alike and any correlation with it is rounding noise (a random-weight
+// MobileNetV3 gives 1 +- 4e-16).
+const CollapseTolerance = 1e-6
+
+// Collapsed reports whether m's per-image RSM is (numerically) constant,
+// with its spread.
+func Collapsed(m Matrices) (bool, float64) {
+	up := m.Image.UpperTriangle()
+	if len(up) == 0 {
+		return true, 0
+	}
+	lo, hi := up[0], up[0]
+	for _, v := range up {
+		if math.IsNaN(v) {
+			return true, math.NaN()
+		}
+		lo, hi = math.Min(lo, v), math.Max(hi, v)
+	}
+	return hi-lo < CollapseTolerance, hi - lo
 }
 
 // ROIs returns the raw voxel patterns of each named visual area over the
@@ -152,4 +243,78 @@ func CrossTable(rows, cols []Matrices, method rsa.Method) (Table, error) {
 		t.Values = append(t.Values, vals)
 	}
 	return t, nil
+}
+
+// ROICell is one area against one model: the raw and the within-class
+// Spearman, both tested with stratified permutations (so the class
+// structure both may carry is part of the null), with bootstrap intervals
+// and Benjamini-Hochberg adjusted p-values across the table.
+type ROICell struct {
+	Spearman      rsa.Inference `json:"spearman"`
+	WithinClass   rsa.Inference `json:"within_class_spearman"`
+	SpearmanBH    float64       `json:"spearman_p_bh"`
+	WithinClassBH float64       `json:"within_class_spearman_p_bh"`
+}
+
+// MarshalJSON writes undefined adjusted p-values as null.
+func (c ROICell) MarshalJSON() ([]byte, error) {
+	type plain ROICell
+	return json.Marshal(struct {
+		plain
+		SpearmanBH    *float64 `json:"spearman_p_bh"`
+		WithinClassBH *float64 `json:"within_class_spearman_p_bh"`
+	}{plain(c), jsonnum.Ptr(c.SpearmanBH), jsonnum.Ptr(c.WithinClassBH)})
+}
+
+// UnmarshalJSON reads null as NaN.
+func (c *ROICell) UnmarshalJSON(b []byte) error {
+	type plain ROICell
+	var v struct {
+		plain
+		SpearmanBH    *float64 `json:"spearman_p_bh"`
+		WithinClassBH *float64 `json:"within_class_spearman_p_bh"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*c = ROICell(v.plain)
+	c.SpearmanBH, c.WithinClassBH = jsonnum.Value(v.SpearmanBH), jsonnum.Value(v.WithinClassBH)
+	return nil
+}
+
+// ROITable tests every area (one matrix each) against every model (one
+// matrix per training seed: the statistic is the mean over seeds) with cfg,
+// stratified, and adjusts each measure's p-values across the whole table
+// (Benjamini-Hochberg). cells[r][m] is area r against model m.
+func ROITable(rois []Matrices, models [][]Matrices, cfg rsa.TestConfig) ([][]ROICell, error) {
+	cfg.Stratify = true
+	cells := make([][]ROICell, len(rois))
+	var praw, pwithin []float64
+	for r, roi := range rois {
+		for _, seeds := range models {
+			var as, bs []rsa.Matrix
+			for _, m := range seeds {
+				as, bs = append(as, roi.Image), append(bs, m.Image)
+			}
+			var c ROICell
+			var err error
+			if c.Spearman, err = rsa.TestPaired(as, bs, rsa.Spearman, cfg); err != nil {
+				return nil, fmt.Errorf("%s vs %s: %w", roi.Name, seeds[0].Name, err)
+			}
+			if c.WithinClass, err = rsa.TestPaired(as, bs, rsa.WithinClassSpearman, cfg); err != nil {
+				return nil, fmt.Errorf("%s vs %s: %w", roi.Name, seeds[0].Name, err)
+			}
+			cells[r] = append(cells[r], c)
+			praw, pwithin = append(praw, c.Spearman.PValue), append(pwithin, c.WithinClass.PValue)
+		}
+	}
+	braw, bwithin := stats.BenjaminiHochberg(praw), stats.BenjaminiHochberg(pwithin)
+	k := 0
+	for r := range cells {
+		for m := range cells[r] {
+			cells[r][m].SpearmanBH, cells[r][m].WithinClassBH = braw[k], bwithin[k]
+			k++
+		}
+	}
+	return cells, nil
 }

@@ -22,50 +22,19 @@ func TestROIRSAOnTheSimulator(t *testing.T) {
 	if testing.Short() {
 		cfg, _ = synth.Profile("quick", 5)
 	}
-	d, _, err := synth.Generate(cfg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sel, err := d.Select(kay.DefaultFilter())
-	if err != nil {
-		t.Fatal(err)
-	}
-	names := d.ROINames[1:]
-	rois, err := ROIs(d, sel, names)
-	if err != nil {
-		t.Fatal(err)
-	}
+	roiM, gabor, sel := areasAndModel(t, cfg, kay.ROINames[1:]...)
 	classes := len(sel.Classes)
-	var roiM []Matrices
-	for _, r := range rois {
-		m, err := Build(r, classes)
-		if err != nil {
-			t.Fatal(err)
-		}
-		roiM = append(roiM, m)
-	}
-	im := d.Test.Stimuli
-	var imgs [][]float32
 	onehot := rsa.Patterns{N: len(sel.Test.Index), D: classes}
-	for k, i := range sel.Test.Index {
-		imgs = append(imgs, im.At(i))
+	for k := range sel.Test.Index {
 		row := make([]float32, classes)
 		row[sel.Test.Y[k]] = 1
 		onehot.X = append(onehot.X, row...)
 	}
-	energy := synth.GaborEnergy(imgs, im.H)
-	pix := rsa.Patterns{N: len(energy), D: len(energy[0])}
-	for _, e := range energy {
-		pix.X = append(pix.X, e...)
+	category, err := Build(Representation{Name: "category", Patterns: onehot, Labels: sel.Test.Y}, classes)
+	if err != nil {
+		t.Fatal(err)
 	}
-	refs := []Matrices{}
-	for _, r := range []Representation{{Name: "gabor", Patterns: pix, Labels: sel.Test.Y}, {Name: "category", Patterns: onehot, Labels: sel.Test.Y}} {
-		m, err := Build(r, classes)
-		if err != nil {
-			t.Fatal(err)
-		}
-		refs = append(refs, m)
-	}
+	refs := []Matrices{gabor, category}
 	tab, err := CrossTable(roiM, refs, rsa.Spearman)
 	if err != nil {
 		t.Fatal(err)
@@ -105,6 +74,141 @@ func TestROIRSAOnTheSimulator(t *testing.T) {
 	for r, roi := range tab.Rows {
 		if tab.Values[r][1] <= 0.05 {
 			t.Errorf("%s vs the category model: %.3f, want the class structure every area carries (> 0.05)", roi, tab.Values[r][1])
+		}
+	}
+}
+
+// gaborModel is the Gabor-energy representation of the selection's test
+// images: a stimulus-driven model whose class structure comes only from the
+// images' content.
+func gaborModel(d *kay.Dataset, sel *kay.Selection) Representation {
+	var imgs [][]float32
+	for _, i := range sel.Test.Index {
+		imgs = append(imgs, d.Test.Stimuli.At(i))
+	}
+	energy := synth.GaborEnergy(imgs, d.Test.Stimuli.H)
+	pix := rsa.Patterns{N: len(energy), D: len(energy[0])}
+	for _, e := range energy {
+		pix.X = append(pix.X, e...)
+	}
+	return Representation{Name: "gabor", Patterns: pix, Labels: sel.Test.Y}
+}
+
+// areasAndModel simulates a dataset and returns the named areas' test
+// matrices and the Gabor-energy model's.
+func areasAndModel(t *testing.T, cfg synth.Config, areas ...string) ([]Matrices, Matrices, *kay.Selection) {
+	t.Helper()
+	d, _, err := synth.Generate(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sel, err := d.Select(kay.DefaultFilter())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rois, err := ROIs(d, sel, areas)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []Matrices
+	for _, r := range rois {
+		a, err := Build(r, len(sel.Classes))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, a)
+	}
+	m, err := Build(gaborModel(d, sel), len(sel.Classes))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out, m, sel
+}
+
+// TestCategoryOnlyBrainCalibration is issue 13's calibration (a): a brain
+// with no stimulus-driven component (the simulator's category-only switch)
+// against the Gabor-energy model of the same images. Both carry the class
+// structure (the brain by its category signal, the model because the
+// classes' pictures differ), nothing within a class. Over 24 simulated
+// subjects the raw test (free permutations) rejects nearly always; the
+// within-class and partial tests (stratified) reject at the nominal rate:
+// at most 4 of 24 at 5% (P(X >= 5) = 0.008 under the null).
+func TestCategoryOnlyBrainCalibration(t *testing.T) {
+	const subjects = 24
+	cfg := rsa.TestConfig{Permutations: 399, Seed: 11}
+	rejected := map[rsa.Method]int{}
+	for s := range subjects {
+		sim, _ := synth.Profile("quick", uint64(100+s))
+		sim.TrainCounts = map[string]int{"artifact": 40, "animal": 30, "geological formation": 10} // only the test split is used
+		sim.Size = 64                                                                              // faster; the null does not depend on it
+		sim.CategoryOnly = true
+		areas, model, _ := areasAndModel(t, sim, "LatOcc")
+		for _, m := range []rsa.Method{rsa.Spearman, rsa.WithinClassSpearman, rsa.PartialSpearmanCategory} {
+			inf, err := rsa.Test(areas[0].Image, model.Image, m, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if inf.PValue < 0.05 {
+				rejected[m]++
+			}
+		}
+	}
+	t.Logf("category-only brains: rejections at 5%% of %d: %v", subjects, rejected)
+	if rejected[rsa.Spearman] < subjects*3/4 {
+		t.Errorf("raw Spearman rejected %d of %d: the shared class structure should drive it", rejected[rsa.Spearman], subjects)
+	}
+	for _, m := range []rsa.Method{rsa.WithinClassSpearman, rsa.PartialSpearmanCategory} {
+		if rejected[m] > 4 {
+			t.Errorf("%s rejected %d of %d category-only brains, want at most 4 (nominal 5%%)", m, rejected[m], subjects)
+		}
+	}
+}
+
+// TestPlantedStimulusStructureDetected is calibration (b): on the planted
+// simulator, V1-V3 see local image energy, so the within-class test against
+// the Gabor-energy model must reject there.
+func TestPlantedStimulusStructureDetected(t *testing.T) {
+	sim, _ := synth.Profile("quick", 5)
+	cfg := rsa.TestConfig{Permutations: 999, Seed: 12}
+	areas, m, _ := areasAndModel(t, sim, "V1", "V2", "V3")
+	for _, a := range areas {
+		area := a.Name
+		inf, err := rsa.Test(a.Image, m.Image, rsa.WithinClassSpearman, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%s vs Gabor energy, within-class: %.3f, p = %.4f", area, inf.Value, inf.PValue)
+		if inf.PValue >= 0.05 {
+			t.Errorf("%s: planted stimulus-driven structure not detected (within-class %.3f, p = %.3f)", area, inf.Value, inf.PValue)
+		}
+	}
+}
+
+// TestCollapsedModelFlagged is calibration (c): a model that maps every
+// image to (nearly) the same embedding has a constant RSM and is flagged;
+// a real representation is not.
+func TestCollapsedModelFlagged(t *testing.T) {
+	const n, d = 20, 16
+	labels := make([]int, n)
+	collapsed := rsa.Patterns{N: n, D: d}
+	varied := rsa.Patterns{N: n, D: d}
+	for i := range n {
+		labels[i] = i % 3
+		for k := range d {
+			collapsed.X = append(collapsed.X, 1+float32(k)+1e-7*float32(i%2)) // a float32 rounding apart
+			varied.X = append(varied.X, float32((i*7+k*3)%11))
+		}
+	}
+	for _, c := range []struct {
+		p    rsa.Patterns
+		want bool
+	}{{collapsed, true}, {varied, false}} {
+		m, err := Build(Representation{Name: "m", Patterns: c.p, Labels: labels}, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, spread := Collapsed(m); got != c.want {
+			t.Errorf("collapsed %v (spread %.2g), want %v", got, spread, c.want)
 		}
 	}
 }

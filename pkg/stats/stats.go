@@ -20,6 +20,19 @@ func Mean(x []float64) float64 {
 	return s / float64(len(x))
 }
 
+// SD is the sample standard deviation (n - 1 in the denominator); NaN for
+// fewer than two values.
+func SD(x []float64) float64 {
+	if len(x) < 2 {
+		return math.NaN()
+	}
+	m, ss := Mean(x), 0.0
+	for _, v := range x {
+		ss += (v - m) * (v - m)
+	}
+	return math.Sqrt(ss / float64(len(x)-1))
+}
+
 // Pearson is the product-moment correlation of x and y (equal lengths),
 // computed with centred values in float64. It is NaN when either has zero
 // variance or fewer than 2 values, as scipy.stats.pearsonr warns.
@@ -225,8 +238,14 @@ func studentTSurvival(t, df float64) float64 {
 // the Pearson correlation of the ranks of x and y after regressing each on
 // the ranks of z (least squares with intercept).
 func PartialSpearman(x, y, z []float64) float64 {
-	rz := Ranks(z)
-	return Pearson(residual(Ranks(x), rz), residual(Ranks(y), rz))
+	return PartialPearson(Ranks(x), Ranks(y), Ranks(z))
+}
+
+// PartialPearson is the Pearson correlation of x and y controlling for z:
+// the correlation of their residuals after regressing each on z (least
+// squares with intercept).
+func PartialPearson(x, y, z []float64) float64 {
+	return Pearson(residual(x, z), residual(y, z))
 }
 
 // residual is y minus its least-squares fit a + b·x.
@@ -246,4 +265,49 @@ func residual(y, x []float64) []float64 {
 		out[i] = y[i] - my - b*(x[i]-mx)
 	}
 	return out
+}
+
+// Holm adjusts p-values for multiple comparisons by Holm's step-down method
+// (family-wise error): with the p-values sorted ascending, the k-th (from 0)
+// becomes max over j <= k of min(1, (m - j) p_(j)). NaN p-values are left
+// out of the family and stay NaN.
+func Holm(p []float64) []float64 {
+	idx, out := sortedFinite(p)
+	m := len(idx)
+	running := 0.0
+	for k, i := range idx {
+		running = math.Max(running, math.Min(1, float64(m-k)*p[i]))
+		out[i] = running
+	}
+	return out
+}
+
+// BenjaminiHochberg adjusts p-values for the false discovery rate: with the
+// p-values sorted ascending, the k-th (from 1) becomes min over j >= k of
+// min(1, m p_(j) / j). NaN p-values are left out and stay NaN.
+func BenjaminiHochberg(p []float64) []float64 {
+	idx, out := sortedFinite(p)
+	m := len(idx)
+	running := 1.0
+	for k := m - 1; k >= 0; k-- {
+		i := idx[k]
+		running = math.Min(running, float64(m)*p[i]/float64(k+1))
+		out[i] = running
+	}
+	return out
+}
+
+// sortedFinite returns the indices of p's non-NaN values in ascending order
+// of value, and an output slice of NaNs.
+func sortedFinite(p []float64) ([]int, []float64) {
+	var idx []int
+	out := make([]float64, len(p))
+	for i, v := range p {
+		out[i] = math.NaN()
+		if !math.IsNaN(v) {
+			idx = append(idx, i)
+		}
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return p[idx[a]] < p[idx[b]] })
+	return idx, out
 }

@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/decodingthoughts/decoding-thoughts/internal/pyref"
@@ -150,5 +152,39 @@ print(repr(np.corrcoef(res(x), res(y))[0, 1]))`)) {
 	}
 	if r := PartialSpearman(x, y, x); !math.IsNaN(r) && math.Abs(r) > 1e-12 {
 		t.Errorf("controlling for x itself: %v, want 0 or undefined", r)
+	}
+}
+
+// TestMultipleComparisons checks Holm and Benjamini-Hochberg against a
+// numpy implementation written from the definitions (statsmodels'
+// multipletests is not installable here; scipy 1.10 has neither), with ties,
+// a NaN left out of the family and values pushed to 1.
+func TestMultipleComparisons(t *testing.T) {
+	p := []float64{0.01, 0.04, 0.03, math.NaN(), 0.2, 0.04, 0.5, 0.001}
+	for _, path := range pyref.Golden(t, "multiple_comparisons.txt", []string{"numpy"}, pyref.Script(`import numpy as np
+p = np.array([0.01, 0.04, 0.03, np.nan, 0.2, 0.04, 0.5, 0.001])
+ok = ~np.isnan(p); q = p[ok]; m = len(q)
+o = np.argsort(q, kind="stable")
+holm = np.empty(m); holm[o] = np.minimum(1, np.maximum.accumulate((m - np.arange(m)) * q[o]))
+bh = np.empty(m); bh[o] = np.minimum(1, np.minimum.accumulate((m * q[o] / np.arange(1, m + 1))[::-1])[::-1])
+H = np.full(len(p), np.nan); B = np.full(len(p), np.nan); H[ok] = holm; B[ok] = bh
+print(" ".join(repr(float(v)) for v in np.r_[H, B]))`)) {
+		var want []float64
+		for _, f := range strings.Fields(pyref.ReadText(t, path)) {
+			v, err := strconv.ParseFloat(f, 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want = append(want, v)
+		}
+		got := append(Holm(p), BenjaminiHochberg(p)...)
+		if len(got) != len(want) {
+			t.Fatalf("%d values, reference %d", len(got), len(want))
+		}
+		for i := range got {
+			if (math.IsNaN(want[i]) != math.IsNaN(got[i])) || math.Abs(got[i]-want[i]) > 1e-12 {
+				t.Errorf("%s: entry %d (%s): %v, numpy %v", path, i%len(p), map[bool]string{true: "Holm", false: "BH"}[i < len(p)], got[i], want[i])
+			}
+		}
 	}
 }

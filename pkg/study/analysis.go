@@ -5,8 +5,11 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"slices"
+	"strings"
 
 	"github.com/decodingthoughts/decoding-thoughts/pkg/decoder"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/hypothesis"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/npfile"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/robustness"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/rsa"
@@ -47,40 +50,115 @@ func representation(name string, o train.Output, labels []int) similarity.Repres
 	return similarity.Representation{Name: name, Patterns: rsa.Patterns{X: o.Embedding, N: o.N, D: o.E}, Labels: labels}
 }
 
-// rsa builds every model's matrices, writes rsm/<model>.npz and compares
-// each CNN with the fMRI decoder.
+// tested are the methods of the rsa table the study tests for each model:
+// the raw Spearman (confounded by the shared labels, kept for comparison)
+// and the two category-controlled ones.
+var tested = []rsa.Method{rsa.Spearman, rsa.WithinClassSpearman, rsa.PartialSpearmanCategory}
+
+// rsa builds every model's matrices (every seed), writes rsm/<model>.npz
+// (first seed), flags degenerate models and compares each other CNN with
+// the fMRI decoder, seed by seed; p-values are Holm-adjusted across models.
 func (st *state) rsa(context.Context) error {
 	classes := len(st.fmri.Meta.Classes)
-	var err error
-	if st.fmriM, err = similarity.Build(representation(decoder.Title, st.fmri.Test, st.fmri.Sel.Test.Y), classes); err != nil {
-		return err
+	st.fmriMS = nil
+	for _, r := range st.fmriS {
+		m, err := similarity.Build(representation(decoder.Title, r.Test, r.Sel.Test.Y), classes)
+		if err != nil {
+			return err
+		}
+		st.fmriMS = append(st.fmriMS, m)
 	}
+	st.fmriM = st.fmriMS[0]
 	if err := os.MkdirAll(st.dir("rsm"), 0o755); err != nil {
 		return err
 	}
 	if err := writeRSM(st.dir("rsm", decoder.Name+".npz"), st.fmriM); err != nil {
 		return err
 	}
-	for i, r := range st.cnns {
+	st.res.Measures = nil
+	for _, m := range rsa.Methods {
+		s, _ := rsa.Spec(m)
+		st.res.Measures = append(st.res.Measures, Measure{Method: m, Title: s.Title, Confounded: s.Confounded,
+			Stratified: s.Stratified, Tested: slices.Contains(tested, m)})
+	}
+	st.cnnM, st.cnnMS = nil, nil
+	for i, runs := range st.cnnS {
 		name := st.cfg.Models[i]
-		m, err := similarity.Build(representation(name, r.Test, r.Sel.Test.Y), classes)
-		if err != nil {
-			return err
+		var ms []similarity.Matrices
+		for _, r := range runs {
+			m, err := similarity.Build(representation(name, r.Test, r.Sel.Test.Y), classes)
+			if err != nil {
+				return err
+			}
+			ms = append(ms, m)
 		}
-		st.cnnM = append(st.cnnM, m)
-		if err := writeRSM(st.dir("rsm", name+".npz"), m); err != nil {
-			return err
-		}
-		c, err := similarity.Compare(st.fmriM, m, st.cfg.Test, rsa.Spearman)
-		if err != nil {
+		st.cnnM, st.cnnMS = append(st.cnnM, ms[0]), append(st.cnnMS, ms)
+		if err := writeRSM(st.dir("rsm", name+".npz"), ms[0]); err != nil {
 			return err
 		}
 		res := st.res.CNN[name]
+		var preds [][]int
+		for _, r := range runs {
+			preds = append(preds, r.Test.Predictions())
+		}
+		res.BalancedAccuracy = hypothesis.BalancedAccuracy(runs[0].Sel.Test.Y, preds, st.cfg.Test.Bootstraps, st.cfg.Test.Level, st.cfg.Test.Seed)
+		collapsed := false
+		res.Degenerate, res.DegenerateReason = false, ""
+		for k, m := range ms {
+			if c, spread := similarity.Collapsed(m); c {
+				collapsed = true
+				res.Degenerate = true
+				res.DegenerateReason = fmt.Sprintf("its RSM is constant (seed %d: spread %.1e below %.0e): every test image gets the same embedding, so any correlation with it is rounding noise",
+					st.cfg.Seed+int64(k), spread, similarity.CollapseTolerance)
+				break
+			}
+		}
+		chance := 1 / float64(classes)
+		if ba := res.BalancedAccuracy; !res.Degenerate && !(ba.Low > chance) {
+			res.Degenerate = true
+			res.DegenerateReason = fmt.Sprintf("its balanced test accuracy %.3f [%.3f, %.3f] includes chance (%.3f)", ba.Value, ba.Low, ba.High, chance)
+		}
+		cfg := st.cfg.Test
+		if res.Degenerate {
+			cfg = rsa.TestConfig{Level: cfg.Level}
+		}
+		c, err := similarity.ComparePaired(st.fmriMS, ms, cfg, tested...)
+		if err != nil {
+			return err
+		}
+		if res.Degenerate {
+			c.Untested(collapsed)
+			st.logf("%s: degenerate, not tested: %s", name, res.DegenerateReason)
+		}
 		res.RSMCorrFMRI = c
 		st.res.CNN[name] = res
-		sp := c.Spearman()
-		st.logf("%s vs fMRI decoder: Spearman %.3f [%.3f, %.3f], p = %.4f; original's full-matrix Pearson %.3f",
-			name, sp.Value, sp.CILow, sp.CIHigh, sp.PValue, c.PearsonFull())
+		sp, wc, pc := c.Spearman(), c.WithinClass(), c.Get(rsa.PartialSpearmanCategory)
+		if !res.Degenerate {
+			st.logf("%s vs fMRI decoder (%d seeds): within-class Spearman %.3f [%.3f, %.3f] p = %.4f; partial %.3f p = %.4f; raw Spearman %.3f p = %.4f (confounded by the shared labels)",
+				name, wc.Seeds, wc.Value, wc.CILow, wc.CIHigh, wc.PValue, pc.Value, pc.PValue, sp.Value, sp.PValue)
+		}
+	}
+	// Holm across the models tested, method by method
+	for _, m := range tested {
+		var names []string
+		var ps []float64
+		for _, name := range st.cfg.Models {
+			if c := st.res.CNN[name]; !c.Degenerate {
+				names, ps = append(names, name), append(ps, c.RSMCorrFMRI.Get(m).PValue)
+			}
+		}
+		adj := stats.Holm(ps)
+		for _, name := range st.cfg.Models {
+			c := st.res.CNN[name]
+			if c.PHolm == nil {
+				c.PHolm = map[rsa.Method]float64{}
+			}
+			c.PHolm[m] = math.NaN()
+			if k := slices.Index(names, name); k >= 0 {
+				c.PHolm[m] = adj[k]
+			}
+			st.res.CNN[name] = c
+		}
 	}
 	return nil
 }
@@ -100,7 +178,14 @@ func writeRSM(path string, m similarity.Matrices) error {
 		npfile.Entry{Key: "class", Array: npfile.Array{Shape: []int{m.Class.N, m.Class.N}, Data: m.Class.Data}})
 }
 
-// roiRSA compares each visual area's raw voxel patterns with every model.
+// roiNote says what the area table holds and why the decoder is not in it.
+const roiNote = "Each visual area's raw voxel patterns (test images) against each model that is not degenerate: " +
+	"raw and within-class Spearman, stratified permutation p-values (images permuted within their class), " +
+	"bootstrap intervals, Benjamini-Hochberg adjustment across the table. The fMRI decoder is not a column: " +
+	"its input was these same test patterns, so their noise is shared and would inflate its correlations."
+
+// roiRSA compares each visual area's raw voxel patterns with every model
+// that is not degenerate.
 func (st *state) roiRSA(context.Context) error {
 	d := st.cfg.Data
 	reps, err := similarity.ROIs(d, st.fmri.Sel, d.ROINames[1:])
@@ -115,28 +200,34 @@ func (st *state) roiRSA(context.Context) error {
 		}
 		st.roiM = append(st.roiM, m)
 	}
-	tab, err := similarity.CrossTable(st.roiM, append([]similarity.Matrices{st.fmriM}, st.cnnM...), rsa.Spearman)
+	var names []string
+	var models [][]similarity.Matrices
+	for i, name := range st.cfg.Models {
+		if !st.res.CNN[name].Degenerate {
+			names, models = append(names, name), append(models, st.cnnMS[i])
+		}
+	}
+	cells, err := similarity.ROITable(st.roiM, models, st.cfg.ROITest)
 	if err != nil {
 		return err
 	}
-	st.res.ROIMethod = string(tab.Method)
-	st.res.ROIs = tab.Rows
-	st.res.ROIRSA = map[string]map[string]float64{}
-	for i, roi := range tab.Rows {
-		st.res.ROIRSA[roi] = map[string]float64{}
-		for j, model := range tab.Cols {
-			if j == 0 {
-				model = decoder.Name
-			}
-			st.res.ROIRSA[roi][model] = tab.Values[i][j]
+	roi := ROIResult{Models: names, Cells: map[string]map[string]similarity.ROICell{}, Test: st.cfg.ROITest, Note: roiNote}
+	roi.Test.Stratify = true
+	for r, m := range st.roiM {
+		roi.ROIs = append(roi.ROIs, m.Name)
+		roi.Cells[m.Name] = map[string]similarity.ROICell{}
+		for k, name := range names {
+			roi.Cells[m.Name][name] = cells[r][k]
 		}
 	}
+	st.res.ROI = roi
 	return nil
 }
 
-// robustness sweeps every distortion for every CNN, recomputes the RSM
-// correlation with the decoder on the primary distortion's images,
-// and records the model characteristics.
+// robustness sweeps every distortion for every CNN (every seed's head on
+// one set of distorted features), recomputes the RSM correlation with the
+// decoder on the primary distortion's images, and records the model
+// characteristics.
 func (st *state) robustness(ctx context.Context) error {
 	fo := st.cnnOpt.Features
 	fo.Progress = st.cfg.Progress
@@ -145,7 +236,7 @@ func (st *state) robustness(ctx context.Context) error {
 		res := st.res.CNN[name]
 		res.Distortions = nil
 		for k, dist := range st.cfg.Distortions {
-			c, err := robustness.Sweep(ctx, r, st.models[i], st.cfg.Data, dist, st.cfg.Seed, fo)
+			c, err := robustness.Sweep(ctx, st.cnnS[i], st.models[i], st.cfg.Data, dist, st.cfg.Seed, fo)
 			if err != nil {
 				return fmt.Errorf("%s: %w", name, err)
 			}
@@ -166,6 +257,9 @@ func (st *state) robustness(ctx context.Context) error {
 				if err != nil {
 					return err
 				}
+				if res.Degenerate {
+					v = math.NaN()
+				}
 				res.RSMCorrFMRIDistorted = append(res.RSMCorrFMRIDistorted, v)
 			}
 		}
@@ -176,7 +270,7 @@ func (st *state) robustness(ctx context.Context) error {
 		}
 		res.Params, res.Frobenius = ch.Params, ch.Frobenius
 		st.res.CNN[name] = res
-		st.logf("%s: accuracy %v along %s %v (drop %.3f)", name, round3(res.Primary.Accuracy), st.cfg.Distortions[0].Title(), res.Primary.Levels, res.AccuracyDrop)
+		st.logf("%s: balanced accuracy %v along %s %v", name, round3(res.Primary.BalancedAccuracy), st.cfg.Distortions[0].Title(), res.Primary.Levels)
 	}
 	return nil
 }
@@ -189,36 +283,87 @@ func round3(x []float64) []float64 {
 	return out
 }
 
-// hypothesis relates, across models, the RSM correlation with the decoder
-// to the accuracy drop under the primary blur.
+// hypothesis relates, across the models that are not degenerate,
+// brain-likeness (within-class Spearman with the decoder; the raw Spearman
+// too, labelled confounded) to robustness under every distortion.
 func (st *state) hypothesis(context.Context) error {
-	var x, y []float64
-	for _, name := range st.cfg.Models {
+	h := Hypothesis{SpearmanRho: math.NaN(), PValue: math.NaN()}
+	in := hypothesis.Input{Labels: st.fmriM.Labels, Bootstraps: st.cfg.Test.Bootstraps, Level: st.cfg.Test.Level, Seed: st.cfg.Test.Seed}
+	for _, m := range st.fmriMS {
+		in.Reference = append(in.Reference, m.Image)
+	}
+	for _, d := range st.cfg.Distortions {
+		in.Distortions = append(in.Distortions, d.Name)
+	}
+	for i, name := range st.cfg.Models {
 		c := st.res.CNN[name]
-		x = append(x, c.RSMCorrFMRI.Spearman().Value)
-		y = append(y, c.AccuracyDrop)
+		if c.Degenerate {
+			h.Excluded = append(h.Excluded, Exclusion{Model: name, Reason: c.DegenerateReason})
+			continue
+		}
+		mod := hypothesis.Model{Name: name}
+		for _, m := range st.cnnMS[i] {
+			mod.RSM = append(mod.RSM, m.Image)
+		}
+		for _, curve := range c.Distortions {
+			hc := hypothesis.Curve{Distortion: curve.Distortion, Levels: curve.Levels}
+			for _, seed := range curve.Predictions {
+				var levels [][]int
+				for _, p := range seed {
+					levels = append(levels, inOrder(p, st.fmriM.Order))
+				}
+				hc.Predictions = append(hc.Predictions, levels)
+			}
+			mod.Curves = append(mod.Curves, hc)
+		}
+		in.Models = append(in.Models, mod)
 	}
-	if len(x) < 3 {
-		st.res.Hypothesis = Hypothesis{NModels: len(x), SpearmanRho: math.NaN(), PValue: math.NaN(), Verdict: fmt.Sprintf("not tested: a correlation across models needs at least 3 models, this run has %d", len(x))}
-		st.logf("hypothesis: %s", st.res.Hypothesis.Verdict)
-		return nil
+	res, err := hypothesis.Run(in)
+	if err != nil {
+		return err
 	}
-	rho, p := stats.SpearmanTest(x, y)
-	h := Hypothesis{Measure: "Spearman correlation of the per-image RSMs (upper triangle) with the fMRI decoder's",
-		Robustness:  "accuracy drop from the mildest to the strongest level of " + st.cfg.Distortions[0].Title(),
-		SpearmanRho: rho, PValue: p, NModels: len(x)}
+	h.Result = res
+	h.NModels = len(in.Models)
+	primary := st.cfg.Distortions[0]
+	h.Primary = fmt.Sprintf("%s vs %s under %s", hypothesis.WithinClass, hypothesis.NormalizedDrop, primary.Title())
+	var t hypothesis.Test
+	for _, x := range res.Tests {
+		if x.Distortion == primary.Name && x.Brain == hypothesis.WithinClass && x.Robustness == hypothesis.NormalizedDrop {
+			t = x
+		}
+	}
+	h.SpearmanRho, h.PValue = t.Rho.Value, t.P
+	excluded := "none"
+	if len(h.Excluded) > 0 {
+		var names []string
+		for _, e := range h.Excluded {
+			names = append(names, e.Model)
+		}
+		excluded = strings.Join(names, ", ") + " (degenerate)"
+	}
+	n := h.NModels
 	switch {
-	case math.IsNaN(rho):
-		h.Verdict = "undetermined: the RSM correlations or the accuracy drops do not vary across models"
-	case p < 0.05 && rho < 0:
-		h.Verdict = "supported: models whose representations are closer to the brain decoder's lose less accuracy under " + st.cfg.Distortions[0].Title()
-	case p < 0.05 && rho > 0:
-		h.Verdict = "reversed: models closer to the brain decoder lose more accuracy under " + st.cfg.Distortions[0].Title()
+	case n < 3:
+		h.Verdict = fmt.Sprintf("not tested: a correlation across models needs at least 3 models that are not degenerate; this run has %d (excluded: %s)", n, excluded)
+	case math.IsNaN(t.Rho.Value):
+		h.Verdict = fmt.Sprintf("undetermined: the within-class RSM correlations or the normalised drops do not vary across the %d models (excluded: %s)", n, excluded)
 	default:
-		h.Verdict = fmt.Sprintf("not supported at the 5%% level (rho = %.2f, p = %.2f)", rho, p)
+		sig := t.P < 0.05
+		direction := "no evidence either way"
+		switch {
+		case sig && t.Rho.Value < 0:
+			direction = "supported: models whose representations are closer to the brain decoder's beyond the shared labels lose less balanced accuracy under " + primary.Title()
+		case sig && t.Rho.Value > 0:
+			direction = "reversed: models closer to the brain decoder lose more balanced accuracy under " + primary.Title()
+		default:
+			direction = "not supported at the 5% level"
+		}
+		h.Verdict = fmt.Sprintf("%s (rho = %.2f, 95%% joint-bootstrap interval [%.2f, %.2f], exact p = %.3f; n = %d models, smallest attainable p %.3f; partial rho controlling clean balanced accuracy %.2f [%.2f, %.2f]; excluded: %s)",
+			direction, t.Rho.Value, t.Rho.Low, t.Rho.High, t.P, n, res.SmallestP, t.Partial.Value, t.Partial.Low, t.Partial.High, excluded)
 	}
-	h.Caveats = fmt.Sprintf("Only %d models: the smallest two-sided p an exact Spearman test can give is %.3f, "+
-		"so only a perfect ordering can reach significance. The models differ in more than robustness (size, architecture, ImageNet accuracy). ", len(x), 2/factorial(len(x)))
+	h.Caveats = fmt.Sprintf("Only %d models: an exact Spearman test cannot give p below %.3f, so only a perfect ordering can reach significance, "+
+		"and the interval says how much the ordering depends on the test images and training seeds (%d seeds). "+
+		"The models differ in more than robustness (size, architecture, ImageNet accuracy). ", n, res.SmallestP, st.cfg.Seeds)
 	if !st.res.Dataset.Synthetic {
 		h.Caveats += "One subject, 114 test images."
 	} else {
@@ -228,16 +373,18 @@ func (st *state) hypothesis(context.Context) error {
 		h.Caveats += " Some CNNs ran with random (untrained) weights: ImageNet weights were not available."
 	}
 	st.res.Hypothesis = h
-	st.logf("hypothesis: rho = %.3f, p = %.3f (n = %d): %s", rho, p, len(x), h.Verdict)
+	st.logf("hypothesis: %s", h.Verdict)
 	return nil
 }
 
-func factorial(n int) float64 {
-	f := 1.0
-	for i := 2; i <= n; i++ {
-		f *= float64(i)
+// inOrder lists p's entries in the given order (test-image predictions in
+// the RSMs' class order).
+func inOrder(p, order []int) []int {
+	out := make([]int, len(order))
+	for k, i := range order {
+		out[k] = p[i]
 	}
-	return f
+	return out
 }
 
 func allPretrained(m map[string]CNNResult) bool {

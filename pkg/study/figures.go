@@ -7,9 +7,11 @@ import (
 
 	"github.com/decodingthoughts/decoding-thoughts/pkg/decoder"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/distortion"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/hypothesis"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/kay"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/plots"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/robustness"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/rsa"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/similarity"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/stimulus"
 )
@@ -29,8 +31,10 @@ func (st *state) figureSpecs() []plots.Spec {
 	specs = append(specs,
 		plots.Spec{Name: "model_params", Draw: r.ParamsPlot},
 		plots.Spec{Name: "model_frobenius", Draw: r.FrobeniusPlot},
-		plots.Spec{Name: "rsm_corr_fmri", Draw: r.RSMCorrPlot},
 	)
+	if len(r.tested()) > 0 {
+		specs = append(specs, plots.Spec{Name: "rsm_corr_fmri", Draw: r.RSMCorrPlot})
+	}
 	for k, dist := range st.cfg.Distortions {
 		k, dist := k, dist
 		specs = append(specs,
@@ -39,21 +43,40 @@ func (st *state) figureSpecs() []plots.Spec {
 			}},
 			plots.Spec{Name: "distortion_accuracy_" + dist.Name, Draw: func() (*plot.Plot, error) { return r.DistortionPlot(k) }})
 	}
-	return append(specs,
-		plots.Spec{Name: "accuracy_drop", Draw: r.DropPlot},
-		plots.Spec{Name: "rsm_corr_fmri_distorted", Draw: r.RSMDistortedPlot},
-		plots.Spec{Name: "roi_rsa", Square: true, Draw: r.ROIPlot},
-		plots.Spec{Name: "hypothesis", Draw: r.HypothesisPlot},
-	)
+	specs = append(specs,
+		plots.Spec{Name: "accuracy_drop", Draw: r.DropPlot})
+	if len(r.ROI.Models) > 0 { // else every model is degenerate: nothing to compare
+		specs = append(specs,
+			plots.Spec{Name: "rsm_corr_fmri_distorted", Draw: r.RSMDistortedPlot},
+			plots.Spec{Name: "roi_rsa", Square: true, Draw: func() (*plot.Plot, error) { return r.ROIPlot(false) }},
+			plots.Spec{Name: "roi_rsa_within_class", Square: true, Draw: func() (*plot.Plot, error) { return r.ROIPlot(true) }})
+	}
+	if len(r.Hypothesis.Models) > 0 {
+		specs = append(specs, plots.Spec{Name: "hypothesis", Draw: r.HypothesisPlot})
+	}
+	return specs
 }
 
 // column collects one number per model, in the study's order.
-func (r *Results) column(f func(CNNResult) float64) []float64 {
+func (r *Results) column(f func(CNNResult) float64) []float64 { return r.columnOf(r.Models, f) }
+
+func (r *Results) columnOf(names []string, f func(CNNResult) float64) []float64 {
 	var v []float64
-	for _, n := range r.Models {
+	for _, n := range names {
 		v = append(v, f(r.CNN[n]))
 	}
 	return v
+}
+
+// tested lists the models that are not degenerate, in the study's order.
+func (r *Results) tested() []string {
+	var out []string
+	for _, n := range r.Models {
+		if !r.CNN[n].Degenerate {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // ParamsPlot: learned parameters per model.
@@ -68,12 +91,19 @@ func (r *Results) FrobeniusPlot() (*plot.Plot, error) {
 		plots.Series{Values: r.column(func(c CNNResult) float64 { return c.Frobenius })})
 }
 
-// RSMCorrPlot: each model's RSM correlation with the fMRI decoder, the
-// original's measure next to the sound one.
+// RSMCorrPlot: each model's RSM correlation with the fMRI decoder: the raw
+// measures (confounded by the labels both were trained on) next to the
+// category-controlled ones.
 func (r *Results) RSMCorrPlot() (*plot.Plot, error) {
-	return plots.Bars("RSM correlation with the fMRI decoder", "correlation", r.Models,
-		plots.Series{Label: "Pearson, full matrices (original)", Values: r.column(func(c CNNResult) float64 { return c.RSMCorrFMRI.PearsonFull() })},
-		plots.Series{Label: "Spearman, upper triangle", Values: r.column(func(c CNNResult) float64 { return c.RSMCorrFMRI.Spearman().Value })})
+	names := r.tested()
+	get := func(m rsa.Method) []float64 {
+		return r.columnOf(names, func(c CNNResult) float64 { return c.RSMCorrFMRI.Get(m).Value })
+	}
+	return plots.Bars("RSM correlation with the fMRI decoder: raw vs category-controlled (models not degenerate)", "correlation", names,
+		plots.Series{Label: "Pearson, full matrices (original; confounded)", Values: get(rsa.PearsonFull)},
+		plots.Series{Label: "Spearman, all pairs (confounded)", Values: get(rsa.Spearman)},
+		plots.Series{Label: "Spearman, within-class pairs", Values: get(rsa.WithinClassSpearman)},
+		plots.Series{Label: "partial Spearman | category", Values: get(rsa.PartialSpearmanCategory)})
 }
 
 // DistortionPlot: test accuracy along distortion k, one line per model.
@@ -82,10 +112,10 @@ func (r *Results) DistortionPlot(k int) (*plot.Plot, error) {
 	var c robustness.Curve
 	for _, n := range r.Models {
 		c = r.CNN[n].Distortions[k]
-		series = append(series, plots.Series{Label: n, Values: c.Accuracy})
+		series = append(series, plots.Series{Label: n, Values: c.BalancedAccuracy})
 	}
 	d := distortion.Distortion{Name: c.Distortion}
-	return plots.Lines("test accuracy under "+d.Title(), d.LevelLabel(), "accuracy", c.Levels, series...)
+	return plots.Lines("balanced test accuracy under "+d.Title()+" (chance 1/classes)", d.LevelLabel(), "balanced accuracy", c.Levels, series...)
 }
 
 // DropPlot: accuracy drop per model and distortion.
@@ -101,7 +131,7 @@ func (r *Results) DropPlot() (*plot.Plot, error) {
 // distorted images, per level of the primary distortion.
 func (r *Results) RSMDistortedPlot() (*plot.Plot, error) {
 	var series []plots.Series
-	for _, n := range r.Models {
+	for _, n := range r.tested() {
 		series = append(series, plots.Series{Label: n, Values: r.CNN[n].RSMCorrFMRIDistorted})
 	}
 	c := r.CNN[r.Models[0]].Primary
@@ -109,24 +139,44 @@ func (r *Results) RSMDistortedPlot() (*plot.Plot, error) {
 	return plots.Lines("RSM correlation with the fMRI decoder under "+d.Title()+" (Spearman)", d.LevelLabel(), "correlation", c.Levels, series...)
 }
 
-// ROIPlot: each visual area's voxel-pattern RSM against each model's.
-func (r *Results) ROIPlot() (*plot.Plot, error) {
-	cols := append([]string{decoder.Name}, r.Models...)
+// ROIPlot: each visual area's voxel-pattern RSM against each model's, by
+// the given cell measure.
+func (r *Results) ROIPlot(within bool) (*plot.Plot, error) {
 	var flat []float64
-	for _, roi := range r.ROIs {
-		for _, m := range cols {
-			flat = append(flat, r.ROIRSA[roi][m])
+	for _, roi := range r.ROI.ROIs {
+		for _, m := range r.ROI.Models {
+			c := r.ROI.Cells[roi][m]
+			v := c.Spearman.Value
+			if within {
+				v = c.WithinClass.Value
+			}
+			flat = append(flat, v)
 		}
 	}
-	return plots.Matrix("voxel-pattern RSM of each area vs model RSMs ("+r.ROIMethod+")", "model", "region", r.ROIs, cols, flat, -1, 1, "%.2f")
+	if len(flat) == 0 {
+		return nil, fmt.Errorf("no model that is not degenerate to compare with the areas")
+	}
+	title := "areas vs models: Spearman, all pairs"
+	if within {
+		title = "areas vs models: Spearman, within-class pairs"
+	}
+	return plots.Matrix(title, "model", "region", r.ROI.ROIs, r.ROI.Models, flat, -1, 1, "%.2f")
 }
 
-// HypothesisPlot: RSM correlation against accuracy drop, one point per model.
+// HypothesisPlot: within-class RSM correlation with the decoder against
+// the normalised drop under the primary distortion, one point per model
+// that is not degenerate, joint-bootstrap intervals on both axes.
 func (r *Results) HypothesisPlot() (*plot.Plot, error) {
 	h := r.Hypothesis
-	return plots.Scatter(fmt.Sprintf("RSM correlation vs robustness: Spearman rho %.2f, p %.2f (n = %d)", h.SpearmanRho, h.PValue, h.NModels),
-		"RSM correlation with the fMRI decoder (Spearman)", "accuracy drop under "+distortion.Distortion{Name: r.CNN[r.Models[0]].Primary.Distortion}.Title(),
-		r.column(func(c CNNResult) float64 { return c.RSMCorrFMRI.Spearman().Value }), r.column(func(c CNNResult) float64 { return c.AccuracyDrop }), r.Models)
+	primary := r.CNN[r.Models[0]].Primary.Distortion
+	var pts []plots.Point
+	for _, m := range h.Models {
+		y := m.Robustness[primary][hypothesis.NormalizedDrop]
+		pts = append(pts, plots.Point{Label: m.Name, X: m.WithinClass.Value, XLow: m.WithinClass.Low, XHigh: m.WithinClass.High,
+			Y: y.Value, YLow: y.Low, YHigh: y.High})
+	}
+	return plots.ScatterCI(fmt.Sprintf("brain-likeness vs robustness: rho %.2f, exact p %.3f (n = %d)", h.SpearmanRho, h.PValue, h.NModels),
+		"within-class Spearman with the fMRI decoder", "normalised drop in balanced accuracy, "+distortion.Distortion{Name: primary}.Title(), pts)
 }
 
 func fileName(model string) string {

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/decodingthoughts/decoding-thoughts/internal/atomicfile"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/hypothesis"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/plots"
 )
 
@@ -93,7 +94,7 @@ func (st *state) html() ([]byte, error) {
 		{Title: "2 · Stimulus CNNs (notebook 02)", Text: "Training curves and test confusion matrices of each CNN head.", Images: cnnImages(st)},
 		{Title: "3 · fMRI decoder (notebook 03)", Images: pngs(st.dir("fmri"))},
 		{Title: "4 · Representational similarity (notebook 04)", Text: "Cosine similarity of the 100-d test embeddings, images grouped by class, and of the class means.",
-			Images: pngs(fig, append(rsm, "rsm_corr_fmri", "roi_rsa")...)},
+			Images: pngs(fig, append(rsm, "rsm_corr_fmri", "roi_rsa", "roi_rsa_within_class")...)},
 		{Title: "5 · Model characteristics", Images: pngs(fig, "model_params", "model_frobenius")},
 		{Title: "6 · Robustness to distortions", Images: pngs(fig, append(dist, "accuracy_drop", "rsm_corr_fmri_distorted")...)},
 		{Title: "7 · The hypothesis", Images: pngs(fig, "hypothesis")},
@@ -115,6 +116,9 @@ func cnnImages(st *state) []image {
 var reportTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 	"f3": func(v float64) string { return fmt.Sprintf("%.3f", v) },
 	"f4": func(v float64) string { return fmt.Sprintf("%.4f", v) },
+	"ci": func(v hypothesis.Interval) string {
+		return fmt.Sprintf("%.3f [%.3f, %.3f]", v.Value, v.Low, v.High)
+	},
 }).Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>decoding-thoughts: study report</title>
 <style>
@@ -146,27 +150,56 @@ then <code>--data-dir</code>) for scientific conclusions.</p>{{end}}
 weights were not available offline. Download them with <code>--weights download</code>.</p>{{end}}
 
 <h2>Results</h2>
-<p>fMRI decoder: test accuracy <b>{{f3 .R.FMRI.TestAccuracy}}</b>, macro F1 {{f3 .R.FMRI.MacroF1}}.</p>
+<p>fMRI decoder ({{.R.Seeds}} training seeds): test accuracy <b>{{f3 .R.FMRI.TestAccuracy}}</b> (s.d. {{f3 .R.FMRI.TestAccuracySD}}),
+balanced accuracy {{ci .R.FMRI.BalancedAccuracy}}, macro F1 {{f3 .R.FMRI.MacroF1}}.</p>
 <table>
-<tr><th>model</th><th>weights</th><th>test accuracy</th><th>params</th><th>Frobenius norm</th><th>accuracy drop</th>
-<th>RSM corr. (original: Pearson, full)</th><th>Spearman [95% CI]</th><th>p</th></tr>
+<tr><th>model</th><th>weights</th><th>balanced accuracy [95% CI]</th><th>params</th>
+<th>within-class Spearman [95% CI]</th><th>p (stratified)</th><th>p Holm</th>
+<th>partial Spearman | category</th><th>p (stratified)</th>
+<th>raw Spearman* [95% CI]</th><th>p*</th><th>original's Pearson*</th><th>status</th></tr>
 {{range $m := .Models}}{{with index $.R.CNN $m}}
-<tr><td>{{$m}}</td><td>{{.Weights}}</td><td>{{f3 .TestAccuracy}}</td><td>{{.Params}}</td><td>{{f3 .Frobenius}}</td>
-<td>{{f3 .AccuracyDrop}}</td><td>{{f3 .RSMCorrFMRI.PearsonFull}}</td>
-{{with .RSMCorrFMRI.Spearman}}<td>{{f3 .Value}} [{{f3 .CILow}}, {{f3 .CIHigh}}]</td><td>{{f4 .PValue}}</td>{{end}}</tr>
+<tr><td>{{$m}}</td><td>{{.Weights}}</td><td>{{ci .BalancedAccuracy}}</td><td>{{.Params}}</td>
+{{with .RSMCorrFMRI.WithinClass}}<td>{{f3 .Value}} ± {{f3 .SeedSD}} [{{f3 .CILow}}, {{f3 .CIHigh}}]</td><td>{{f4 .PValue}}</td>{{end}}
+<td>{{f4 (.Holm "within_class_spearman")}}</td>
+{{with .RSMCorrFMRI.Get "partial_spearman_category"}}<td>{{f3 .Value}} [{{f3 .CILow}}, {{f3 .CIHigh}}]</td><td>{{f4 .PValue}}</td>{{end}}
+{{with .RSMCorrFMRI.Spearman}}<td>{{f3 .Value}} [{{f3 .CILow}}, {{f3 .CIHigh}}]</td><td>{{f4 .PValue}}</td>{{end}}
+<td>{{f3 .RSMCorrFMRI.PearsonFull}}</td>
+<td>{{if .Degenerate}}<b>degenerate</b>: {{.DegenerateReason}}{{else}}tested{{end}}</td></tr>
 {{end}}{{end}}
 </table>
-<p>RSM correlations compare the cosine-similarity matrices of the 100-d test embeddings. The original's measure is a
-Pearson correlation over the whole matrices (diagonal included), kept for comparison; the Spearman correlation over the
-upper triangle is the sound one, with a one-sided permutation p-value ({{.Perms}} stimulus relabellings) and a
-bootstrap interval over stimuli ({{.Boots}} resamples). Accuracy drop: accuracy at the mildest minus at the strongest
-level of the primary distortion.</p>
+<p>RSM correlations compare the cosine-similarity matrices of the 100-d test embeddings with the fMRI decoder's, seed with
+seed (values: mean ± s.d. over the {{.R.Seeds}} seeds). <b>*</b> The decoder and every CNN head were trained on the same
+three labels, so both matrices have the class-block structure by construction: the raw Spearman and the original's
+full-matrix Pearson are <b>confounded</b> by it, and their free permutation p-values test a null known to be false. The
+<b>within-class Spearman</b> compares only pairs of images of one class and the <b>partial Spearman</b> controls the
+category model; both are tested with <b>stratified</b> permutations (images permuted within their class; {{.Perms}}
+relabellings), so the shared class structure is part of the null. Intervals: {{.Boots}} bootstrap resamples of the test
+images within classes. Holm: adjusted across the models tested. A <b>degenerate</b> model (constant RSM, or balanced
+accuracy whose interval includes chance) gets no p-values or intervals and is left out of the hypothesis test.</p>
+
+<h3>Visual areas</h3>
+<p>{{.R.ROI.Note}} ({{.R.ROI.Test.Permutations}} permutations, {{.R.ROI.Test.Bootstraps}} bootstrap resamples.)</p>
+<table><tr><th>area</th>{{range .R.ROI.Models}}<th>{{.}}: raw / within-class (p BH)</th>{{end}}</tr>
+{{range $roi := .R.ROI.ROIs}}<tr><td>{{$roi}}</td>{{range $m := $.R.ROI.Models}}{{with index (index $.R.ROI.Cells $roi) $m}}
+<td>{{f3 .Spearman.Value}} ({{f4 .SpearmanBH}}) / {{f3 .WithinClass.Value}} ({{f4 .WithinClassBH}})</td>{{end}}{{end}}</tr>
+{{end}}</table>
 
 <h2>The hypothesis</h2>
 <div class="verdict"><p><b>{{.R.Hypothesis.Verdict}}</b></p>
-<p>Spearman correlation across {{.R.Hypothesis.NModels}} models between {{.R.Hypothesis.Measure}} and the
-{{.R.Hypothesis.Robustness}}: rho = {{f3 .R.Hypothesis.SpearmanRho}}, p = {{f3 .R.Hypothesis.PValue}}
-(two-sided, exact). A negative rho means that models closer to the brain decoder lose less accuracy.</p>
+<p>Primary test: {{.R.Hypothesis.Primary}}. Robustness is the drop in balanced accuracy from the mildest (clean) to the
+strongest level divided by the clean balanced accuracy's distance from chance (0: no loss, 1: down to chance), or the
+area under the balanced-accuracy curve; a negative rho with the drop (positive with the area) means that models closer
+to the brain lose less. Intervals: joint bootstrap resampling the test images (the same images for the RSMs and the
+accuracies of every model) and the training seeds.</p>
+<table><tr><th>distortion</th><th>brain measure</th><th>robustness</th><th>rho [95% CI]</th><th>exact p</th><th>partial rho | clean balanced accuracy [95% CI]</th></tr>
+{{range .R.Hypothesis.Tests}}<tr><td>{{.Distortion}}</td><td>{{.Brain}}{{if .Confounded}}*{{end}}</td><td>{{.Robustness}}</td>
+<td>{{ci .Rho}}</td><td>{{f3 .P}}</td><td>{{ci .Partial}}</td></tr>{{end}}
+</table>
+{{if .R.Hypothesis.Excluded}}<p>Excluded: {{range .R.Hypothesis.Excluded}}<b>{{.Model}}</b> ({{.Reason}}). {{end}}</p>{{end}}
+<h3>Which models can be told apart?</h3>
+<table><tr><th>models</th><th>difference in within-class Spearman [95% CI]</th><th>distinguishable</th></tr>
+{{range .R.Hypothesis.Differences}}<tr><td>{{.A}} − {{.B}}</td><td>{{ci .Diff}}</td><td>{{if .Distinguishable}}yes{{else}}no{{end}}</td></tr>{{end}}
+</table>
 <p>Caveats: {{.R.Hypothesis.Caveats}}</p></div>
 
 {{range .Sections}}<h2>{{.Title}}</h2>{{if .Text}}<p>{{.Text}}</p>{{end}}

@@ -3,12 +3,14 @@ package study
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/decodingthoughts/decoding-thoughts/internal/jsonnum"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/decoder"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/hypothesis"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/npfile"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/robustness"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/rsa"
@@ -18,18 +20,30 @@ import (
 // Results is results.json: everything the study measured, for re-analysis
 // and for the report. Documented field by field in the README.
 type Results struct {
-	Dataset    DatasetInfo                   `json:"dataset"`
-	FMRI       FMRIResult                    `json:"fmri"`
-	CNN        map[string]CNNResult          `json:"cnn"`
-	Models     []string                      `json:"models"`  // the CNNs in the study's order
-	ROIRSA     map[string]map[string]float64 `json:"roi_rsa"` // area -> model ("fmri" or a CNN) -> RSM correlation
-	ROIs       []string                      `json:"rois"`    // the areas, in order
-	ROIMethod  string                        `json:"roi_rsa_method"`
-	Hypothesis Hypothesis                    `json:"hypothesis"`
-	Timings    map[string]float64            `json:"timings"`
-	Versions   map[string]string             `json:"versions"`
-	Seed       int64                         `json:"seed"`
-	Weights    map[string]string             `json:"weights"`
+	Dataset    DatasetInfo          `json:"dataset"`
+	FMRI       FMRIResult           `json:"fmri"`
+	CNN        map[string]CNNResult `json:"cnn"`
+	Models     []string             `json:"models"` // the CNNs in the study's order
+	Measures   []Measure            `json:"measures"`
+	ROI        ROIResult            `json:"roi_rsa"`
+	Hypothesis Hypothesis           `json:"hypothesis"`
+	Seeds      int                  `json:"seeds"` // training seeds of the decoder and of each head
+	Timings    map[string]float64   `json:"timings"`
+	Versions   map[string]string    `json:"versions"`
+	Seed       int64                `json:"seed"`
+	Weights    map[string]string    `json:"weights"`
+}
+
+// Measure describes one comparison method of rsm_corr_fmri.image.
+type Measure struct {
+	Method rsa.Method `json:"method"`
+	Title  string     `json:"title"`
+	// Confounded: both the decoder and the heads were trained on the same
+	// labels, so the class structure alone drives this measure up and its
+	// free permutation p-value tests a null known to be false.
+	Confounded bool `json:"confounded"`
+	Stratified bool `json:"stratified_permutation"`
+	Tested     bool `json:"tested"`
 }
 
 // DatasetInfo says what the study ran on.
@@ -43,53 +57,166 @@ type DatasetInfo struct {
 	Voxels    int      `json:"voxels"`
 }
 
-// FMRIResult is the decoder's test performance.
+// FMRIResult is the decoder's test performance, means over training seeds.
 type FMRIResult struct {
-	TestAccuracy float64 `json:"test_accuracy"`
-	MacroF1      float64 `json:"macro_f1"`
+	TestAccuracy     float64             `json:"test_accuracy"`
+	TestAccuracySD   float64             `json:"test_accuracy_sd"`
+	BalancedAccuracy hypothesis.Interval `json:"balanced_accuracy"` // with a bootstrap interval over test images
+	MacroF1          float64             `json:"macro_f1"`
 }
 
-// CNNResult is one CNN's row.
+// CNNResult is one CNN's row. Accuracies and RSM comparisons are means over
+// the heads' training seeds.
 type CNNResult struct {
-	TestAccuracy float64            `json:"test_accuracy"`
-	MacroF1      float64            `json:"macro_f1"`
-	Params       int                `json:"params"`
-	Frobenius    float64            `json:"frobenius_norm"`
-	Primary      robustness.Curve   `json:"distortion"`  // the primary distortion (Gaussian blur by default)
-	Distortions  []robustness.Curve `json:"distortions"` // every distortion swept
-	AccuracyDrop float64            `json:"accuracy_drop"`
+	TestAccuracy     float64             `json:"test_accuracy"`
+	TestAccuracySD   float64             `json:"test_accuracy_sd"`
+	BalancedAccuracy hypothesis.Interval `json:"balanced_accuracy"`
+	MacroF1          float64             `json:"macro_f1"`
+	Params           int                 `json:"params"`
+	Frobenius        float64             `json:"frobenius_norm"`
+	Primary          robustness.Curve    `json:"distortion"`  // the primary distortion (Gaussian blur by default)
+	Distortions      []robustness.Curve  `json:"distortions"` // every distortion swept
+	AccuracyDrop     float64             `json:"accuracy_drop"`
 	// RSMCorrFMRI relates the CNN's RSMs to the fMRI decoder's: every
-	// method of the rsa table, keyed by method, Spearman tested.
+	// method of the rsa table, keyed by method; spearman,
+	// within_class_spearman and partial_spearman_category tested.
 	RSMCorrFMRI similarity.Comparison `json:"rsm_corr_fmri"`
+	// PHolm are the tested methods' p-values Holm-adjusted across the
+	// models that are not degenerate.
+	PHolm map[rsa.Method]float64 `json:"p_holm"`
 	// RSMCorrFMRIDistorted is the Spearman RSM correlation with the fMRI
-	// decoder recomputed on the primary distortion's images, per level.
+	// decoder recomputed on the primary distortion's images, per level
+	// (first seeds).
 	RSMCorrFMRIDistorted []float64 `json:"rsm_corr_fmri_distorted"`
 	Weights              string    `json:"weights"`
 	Pretrained           bool      `json:"pretrained"`
+	// Degenerate flags a model whose numbers are not evidence: its RSM is
+	// constant or its balanced accuracy's interval includes chance. It gets
+	// no p-values or intervals and is left out of the hypothesis test.
+	Degenerate       bool   `json:"degenerate"`
+	DegenerateReason string `json:"degenerate_reason,omitempty"`
+}
+
+// Holm is the Holm-adjusted p-value of a tested method (NaN when not
+// tested).
+func (c CNNResult) Holm(m rsa.Method) float64 {
+	if p, ok := c.PHolm[m]; ok {
+		return p
+	}
+	return math.NaN()
+}
+
+// MarshalJSON writes NaN numbers (one seed's s.d., adjusted p of a
+// degenerate model) as null.
+func (c CNNResult) MarshalJSON() ([]byte, error) {
+	type plain CNNResult
+	holm := map[rsa.Method]*float64{}
+	for m, p := range c.PHolm {
+		holm[m] = jsonnum.Ptr(p)
+	}
+	distorted := make([]*float64, len(c.RSMCorrFMRIDistorted))
+	for i, v := range c.RSMCorrFMRIDistorted {
+		distorted[i] = jsonnum.Ptr(v)
+	}
+	return json.Marshal(struct {
+		plain
+		TestAccuracySD *float64                `json:"test_accuracy_sd"`
+		PHolm          map[rsa.Method]*float64 `json:"p_holm"`
+		Distorted      []*float64              `json:"rsm_corr_fmri_distorted"`
+	}{plain(c), jsonnum.Ptr(c.TestAccuracySD), holm, distorted})
+}
+
+// UnmarshalJSON reads null as NaN.
+func (c *CNNResult) UnmarshalJSON(b []byte) error {
+	type plain CNNResult
+	var v struct {
+		plain
+		TestAccuracySD *float64                `json:"test_accuracy_sd"`
+		PHolm          map[rsa.Method]*float64 `json:"p_holm"`
+		Distorted      []*float64              `json:"rsm_corr_fmri_distorted"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*c = CNNResult(v.plain)
+	c.RSMCorrFMRIDistorted = nil
+	for _, p := range v.Distorted {
+		c.RSMCorrFMRIDistorted = append(c.RSMCorrFMRIDistorted, jsonnum.Value(p))
+	}
+	c.TestAccuracySD = jsonnum.Value(v.TestAccuracySD)
+	c.PHolm = map[rsa.Method]float64{}
+	for m, p := range v.PHolm {
+		c.PHolm[m] = jsonnum.Value(p)
+	}
+	return nil
+}
+
+// MarshalJSON writes one seed's undefined s.d. as null.
+func (f FMRIResult) MarshalJSON() ([]byte, error) {
+	type plain FMRIResult
+	return json.Marshal(struct {
+		plain
+		TestAccuracySD *float64 `json:"test_accuracy_sd"`
+	}{plain(f), jsonnum.Ptr(f.TestAccuracySD)})
+}
+
+// UnmarshalJSON reads null as NaN.
+func (f *FMRIResult) UnmarshalJSON(b []byte) error {
+	type plain FMRIResult
+	var v struct {
+		plain
+		TestAccuracySD *float64 `json:"test_accuracy_sd"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*f = FMRIResult(v.plain)
+	f.TestAccuracySD = jsonnum.Value(v.TestAccuracySD)
+	return nil
+}
+
+// ROIResult is the per-area RSA: each visual area's raw voxel patterns
+// against each model, with stratified permutation p-values, bootstrap
+// intervals and Benjamini-Hochberg adjustment across the table.
+type ROIResult struct {
+	ROIs   []string                                 `json:"rois"`
+	Models []string                                 `json:"models"` // the models that are not degenerate
+	Cells  map[string]map[string]similarity.ROICell `json:"cells"`  // area -> model -> cell
+	Test   rsa.TestConfig                           `json:"test"`
+	Note   string                                   `json:"note"`
+}
+
+// Exclusion is a model left out of the hypothesis test, and why.
+type Exclusion struct {
+	Model  string `json:"model"`
+	Reason string `json:"reason"`
 }
 
 // Hypothesis is the test of the study's question across models: is a CNN's
-// RSM correlation with the brain decoder related to its robustness (smaller
-// accuracy drop under blur)?
+// brain-likeness related to its robustness? The primary test: within-class
+// Spearman with the decoder against the normalised drop in balanced
+// accuracy under the primary distortion.
 type Hypothesis struct {
-	Measure     string  `json:"measure"`      // x: which RSM correlation
-	Robustness  string  `json:"robustness"`   // y: accuracy drop under which distortion
-	SpearmanRho float64 `json:"spearman_rho"` // across models
-	PValue      float64 `json:"p_value"`      // two-sided, exact over all orderings for n <= 9
-	NModels     int     `json:"n_models"`
-	Verdict     string  `json:"verdict"`
-	Caveats     string  `json:"caveats"`
+	hypothesis.Result
+	Primary     string      `json:"primary"`      // which test of Tests the verdict is about
+	SpearmanRho float64     `json:"spearman_rho"` // the primary test's rho across models
+	PValue      float64     `json:"p_value"`      // and its exact two-sided p
+	NModels     int         `json:"n_models"`
+	Excluded    []Exclusion `json:"excluded"`
+	Verdict     string      `json:"verdict"`
+	Caveats     string      `json:"caveats"`
 }
 
 // MarshalJSON writes an undefined rho or p (too few models, or no variation
 // across them) as null, never as a number.
 func (h Hypothesis) MarshalJSON() ([]byte, error) {
-	type plain Hypothesis
+	type plain Hypothesis // the embedded Result's fields are flattened
 	return json.Marshal(struct {
 		plain
 		SpearmanRho *float64 `json:"spearman_rho"`
 		PValue      *float64 `json:"p_value"`
-	}{plain(h), jsonnum.Ptr(h.SpearmanRho), jsonnum.Ptr(h.PValue)})
+		SmallestP   *float64 `json:"smallest_p"`
+	}{plain: plain(h), SpearmanRho: jsonnum.Ptr(h.SpearmanRho), PValue: jsonnum.Ptr(h.PValue), SmallestP: jsonnum.Ptr(h.SmallestP)})
 }
 
 // UnmarshalJSON reads a null rho or p back as NaN.
@@ -99,12 +226,13 @@ func (h *Hypothesis) UnmarshalJSON(b []byte) error {
 		plain
 		SpearmanRho *float64 `json:"spearman_rho"`
 		PValue      *float64 `json:"p_value"`
+		SmallestP   *float64 `json:"smallest_p"`
 	}
 	if err := json.Unmarshal(b, &v); err != nil {
 		return err
 	}
 	*h = Hypothesis(v.plain)
-	h.SpearmanRho, h.PValue = jsonnum.Value(v.SpearmanRho), jsonnum.Value(v.PValue)
+	h.SpearmanRho, h.PValue, h.SmallestP = jsonnum.Value(v.SpearmanRho), jsonnum.Value(v.PValue), jsonnum.Value(v.SmallestP)
 	return nil
 }
 
@@ -147,7 +275,7 @@ func LoadMatrices(dir, model string) (similarity.Matrices, error) {
 	}
 	img, cls := arrays["image"], arrays["class"]
 	return similarity.Matrices{Name: name,
-		Image:  rsa.Matrix{N: img.Shape[0], Data: img.Data.([]float64), Kind: "cosine similarity"},
+		Image:  rsa.Matrix{N: img.Shape[0], Data: img.Data.([]float64), Kind: "cosine similarity", Labels: ints(arrays["label"].Data.([]int64))},
 		Class:  rsa.Matrix{N: cls.Shape[0], Data: cls.Data.([]float64), Kind: "cosine similarity"},
 		Order:  ints(arrays["order"].Data.([]int64)),
 		Labels: ints(arrays["label"].Data.([]int64))}, nil
@@ -164,14 +292,78 @@ func ints(v []int64) []int {
 // Summary is the results table as text: one row per CNN.
 func (r *Results) Summary() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "fMRI decoder: test accuracy %.3f, macro F1 %.3f\n\n", r.FMRI.TestAccuracy, r.FMRI.MacroF1)
-	fmt.Fprintf(&b, "%-20s %8s %8s %9s %12s %24s %8s\n", "model", "accuracy", "drop", "Pearson*", "Spearman", "95% interval", "p")
+	fmt.Fprintf(&b, "fMRI decoder (%d seeds): test accuracy %.3f, balanced %.3f [%.3f, %.3f]\n\n", r.Seeds, r.FMRI.TestAccuracy,
+		r.FMRI.BalancedAccuracy.Value, r.FMRI.BalancedAccuracy.Low, r.FMRI.BalancedAccuracy.High)
+	fmt.Fprintf(&b, "%-20s %9s %24s %8s %8s %9s %8s %10s %8s\n", "model", "bal. acc", "within-class [95% CI]", "p", "p Holm", "partial", "p", "raw*", "p*")
 	for _, n := range r.Models {
 		c := r.CNN[n]
-		sp := c.RSMCorrFMRI.Spearman()
-		fmt.Fprintf(&b, "%-20s %8.3f %8.3f %9.3f %12.3f %24s %8.4f\n", n, c.TestAccuracy, c.AccuracyDrop, c.RSMCorrFMRI.PearsonFull(),
-			sp.Value, fmt.Sprintf("[%.3f, %.3f]", sp.CILow, sp.CIHigh), sp.PValue)
+		wc, pc, sp := c.RSMCorrFMRI.WithinClass(), c.RSMCorrFMRI.Get(rsa.PartialSpearmanCategory), c.RSMCorrFMRI.Spearman()
+		fmt.Fprintf(&b, "%-20s %9.3f %24s %8.4f %8.4f %9.3f %8.4f %10.3f %8.4f", n, c.BalancedAccuracy.Value,
+			fmt.Sprintf("%.3f [%.3f, %.3f]", wc.Value, wc.CILow, wc.CIHigh), wc.PValue, c.PHolm[rsa.WithinClassSpearman],
+			pc.Value, pc.PValue, sp.Value, sp.PValue)
+		if c.Degenerate {
+			b.WriteString("  degenerate: " + c.DegenerateReason)
+		}
+		b.WriteString("\n")
 	}
-	b.WriteString("* the original's measure: Pearson over the whole matrices, diagonal included\n")
+	b.WriteString("* raw Spearman over all pairs: confounded by the labels the decoder and the heads share\n")
+	fmt.Fprintf(&b, "hypothesis: %s\n", r.Hypothesis.Verdict)
 	return b.String()
+}
+
+// ROISummary is the area table as text: raw and within-class Spearman per
+// area and model, with Benjamini-Hochberg adjusted p-values.
+func (r *Results) ROISummary() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%-8s", "area")
+	for _, m := range r.ROI.Models {
+		fmt.Fprintf(&b, " %30s", m+": raw (p BH) / within (p BH)")
+	}
+	b.WriteString("\n")
+	for _, roi := range r.ROI.ROIs {
+		fmt.Fprintf(&b, "%-8s", roi)
+		for _, m := range r.ROI.Models {
+			c := r.ROI.Cells[roi][m]
+			fmt.Fprintf(&b, " %30s", fmt.Sprintf("%.2f (%.3f) / %.2f (%.3f)", c.Spearman.Value, c.SpearmanBH, c.WithinClass.Value, c.WithinClassBH))
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString(r.ROI.Note + "\n")
+	return b.String()
+}
+
+// HypothesisSummary is the cross-model tests, the excluded models and the
+// model differences as text.
+func (r *Results) HypothesisSummary() string {
+	h := r.Hypothesis
+	var b strings.Builder
+	fmt.Fprintf(&b, "verdict: %s\n\n", h.Verdict)
+	fmt.Fprintf(&b, "%-10s %-24s %-16s %26s %8s %26s\n", "distortion", "brain measure", "robustness", "rho [95% CI]", "exact p", "partial | clean bal. acc")
+	for _, t := range h.Tests {
+		brain := t.Brain
+		if t.Confounded {
+			brain += "*"
+		}
+		fmt.Fprintf(&b, "%-10s %-24s %-16s %26s %8.3f %26s\n", t.Distortion, brain, t.Robustness, interval(t.Rho), t.P, interval(t.Partial))
+	}
+	b.WriteString("* confounded by the labels the decoder and the heads share\n")
+	for _, e := range h.Excluded {
+		fmt.Fprintf(&b, "excluded %s: %s\n", e.Model, e.Reason)
+	}
+	if len(h.Differences) > 0 {
+		b.WriteString("\nwithin-class Spearman differences between models:\n")
+	}
+	for _, d := range h.Differences {
+		verdict := "not distinguishable"
+		if d.Distinguishable {
+			verdict = "distinguishable"
+		}
+		fmt.Fprintf(&b, "  %-20s - %-20s %26s  %s\n", d.A, d.B, interval(d.Diff), verdict)
+	}
+	fmt.Fprintf(&b, "\ncaveats: %s\n", h.Caveats)
+	return b.String()
+}
+
+func interval(v hypothesis.Interval) string {
+	return fmt.Sprintf("%.3f [%.3f, %.3f]", v.Value, v.Low, v.High)
 }

@@ -20,9 +20,11 @@ import (
 	"github.com/decodingthoughts/decoding-thoughts/pkg/decoder"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/distortion"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/explore"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/hypothesis"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/kay"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/rsa"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/similarity"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/stats"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/stimulus"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/synth"
 )
@@ -43,7 +45,15 @@ type Config struct {
 	Conv, Dense compute.Backend // backends for the backbones and for the small trained networks
 	BackendNote string          // what the backends are, for results.json
 	Seed        int64
-	Test        rsa.TestConfig          // permutations and bootstrap of the RSM comparisons
+	// Seeds is the number of training seeds of the decoder and of each
+	// head (Seed, Seed+1, ...); every quantity is reported as mean and s.d.
+	// over them. 0: 3.
+	Seeds int
+	Test  rsa.TestConfig // permutations and bootstrap of the RSM comparisons
+	// ROITest is the per-area table's resampling (always stratified); zero:
+	// 1,000 permutations and 200 bootstrap samples (a 7 x 5 table over every
+	// seed: p down to 0.001 is enough for its Benjamini-Hochberg control).
+	ROITest     rsa.TestConfig
 	Distortions []distortion.Distortion // the first is the primary one (accuracy drop, hypothesis)
 	// CNN is the stimulus classifiers' recipe; nil: CNNOptions.
 	CNN *stimulus.Options
@@ -54,9 +64,16 @@ type Config struct {
 	Progress io.Writer
 }
 
-// Defaults fills unset fields: the study's five architectures, seed 1,
-// 10,000 permutations and 1,000 bootstrap samples, Gaussian then box blur.
+// Defaults fills unset fields: the study's five architectures, seed 1, 3
+// training seeds, 10,000 permutations and 1,000 bootstrap samples (the
+// area table 1,000 and 200), Gaussian then box blur.
 func (c *Config) Defaults() {
+	if c.Seeds == 0 {
+		c.Seeds = 3
+	}
+	if c.ROITest.Permutations == 0 && c.ROITest.Bootstraps == 0 {
+		c.ROITest = rsa.TestConfig{Permutations: 1000, Bootstraps: 200, Level: 0.95, Seed: uint64(c.Seed) + 7}
+	}
 	if len(c.Models) == 0 {
 		c.Models = cnn.StudyModels()
 	}
@@ -72,10 +89,26 @@ func (c *Config) Defaults() {
 	}
 }
 
+// DefaultSeeds is the number of training seeds for d: 5 on a dataset of the
+// quick profile's size (at most 600 training images; a decoder and a head
+// cost a few seconds each there), 3 on the full size (the real data).
+func DefaultSeeds(d *kay.Dataset) int {
+	if d.Train.Stimuli.N <= 600 {
+		return 5
+	}
+	return 3
+}
+
 // validate refuses, before any work, settings a stage would fail on late.
 func (c *Config) validate() error {
 	if err := c.Test.Validate(); err != nil {
 		return err
+	}
+	if err := c.ROITest.Validate(); err != nil {
+		return fmt.Errorf("area table: %w", err)
+	}
+	if c.Seeds < 1 {
+		return fmt.Errorf("seeds %d: want at least 1", c.Seeds)
 	}
 	if _, err := cnn.Lookup(strings.Join(c.Models, ",")); err != nil {
 		return fmt.Errorf("models: %w", err)
@@ -100,13 +133,26 @@ func (c *Config) validate() error {
 type state struct {
 	cfg    Config
 	res    *Results
-	fmri   *decoder.Result
-	cnns   []*stimulus.Result
+	fmri   *decoder.Result      // the first seed's decoder
+	fmriS  []*decoder.Result    // every seed's
+	cnns   []*stimulus.Result   // each model's first seed's head
+	cnnS   [][]*stimulus.Result // model -> seed
 	models []*cnn.Model
-	cnnOpt stimulus.Options // the recipe the cnn stage used; robustness computes features the same way
-	fmriM  similarity.Matrices
+	cnnOpt stimulus.Options      // the recipe the cnn stage used; robustness computes features the same way
+	fmriM  similarity.Matrices   // the first seed's
+	fmriMS []similarity.Matrices // seed -> decoder matrices
 	cnnM   []similarity.Matrices
+	cnnMS  [][]similarity.Matrices // model -> seed
 	roiM   []similarity.Matrices
+}
+
+// seedDir is where seed k's run of a trained stage lives: the stage's own
+// folder for the first seed, seeds/<seed> inside it for the others.
+func seedDir(dir string, k int, seed int64) string {
+	if k == 0 {
+		return dir
+	}
+	return filepath.Join(dir, "seeds", fmt.Sprint(seed))
 }
 
 // stage is one step of the study: what it needs run before it, and its work.
@@ -197,7 +243,7 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 		return nil, err
 	}
 	st := &state{cfg: cfg, res: &Results{CNN: map[string]CNNResult{}, Timings: map[string]float64{},
-		Weights: map[string]string{}, Seed: cfg.Seed, Models: cfg.Models}}
+		Weights: map[string]string{}, Seed: cfg.Seed, Models: cfg.Models, Seeds: cfg.Seeds}}
 	if err := st.describe(); err != nil {
 		return nil, err
 	}
@@ -251,15 +297,24 @@ func (st *state) describe() error {
 }
 
 func (st *state) trainFMRI(ctx context.Context) error {
-	opt := decoder.DefaultOptions()
-	opt.Seed, opt.Progress = st.cfg.Seed, st.cfg.Progress
-	r, err := FMRI(ctx, st.cfg.Dense, st.cfg.Data, opt, st.dir(decoder.Name))
-	if err != nil {
-		return err
+	st.fmriS = nil
+	var acc []float64
+	var preds [][]int
+	for k := range st.cfg.Seeds {
+		opt := decoder.DefaultOptions()
+		opt.Seed, opt.Progress = st.cfg.Seed+int64(k), st.cfg.Progress
+		r, err := FMRI(ctx, st.cfg.Dense, st.cfg.Data, opt, seedDir(st.dir(decoder.Name), k, opt.Seed))
+		if err != nil {
+			return err
+		}
+		st.fmriS = append(st.fmriS, r)
+		acc = append(acc, r.Report.Accuracy)
+		preds = append(preds, r.Test.Predictions())
+		st.logf("fMRI decoder, seed %d: test accuracy %.3f, macro F1 %.3f", opt.Seed, r.Report.Accuracy, r.Report.Macro.F1)
 	}
-	st.fmri = r
-	st.res.FMRI = FMRIResult{TestAccuracy: r.Report.Accuracy, MacroF1: r.Report.Macro.F1}
-	st.logf("fMRI decoder: test accuracy %.3f, macro F1 %.3f", r.Report.Accuracy, r.Report.Macro.F1)
+	st.fmri = st.fmriS[0]
+	st.res.FMRI = FMRIResult{TestAccuracy: stats.Mean(acc), TestAccuracySD: stats.SD(acc), MacroF1: st.fmri.Report.Macro.F1,
+		BalancedAccuracy: hypothesis.BalancedAccuracy(st.fmri.Sel.Test.Y, preds, st.cfg.Test.Bootstraps, st.cfg.Test.Level, st.cfg.Test.Seed)}
 	return nil
 }
 
@@ -308,17 +363,28 @@ func (st *state) trainCNNs(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		r, err := CNN(ctx, st.cfg.Dense, m, st.cfg.Data, opt, st.dir("cnn", name))
-		if err != nil {
-			return fmt.Errorf("%s: %w", name, err)
+		// The heads' seeds differ; the backbone features (and their
+		// augmentation views) are the same, computed once and cached.
+		var runs []*stimulus.Result
+		var acc []float64
+		for k := range st.cfg.Seeds {
+			o := opt
+			o.Seed = opt.Seed + int64(k)
+			r, err := CNN(ctx, st.cfg.Dense, m, st.cfg.Data, o, seedDir(st.dir("cnn", name), k, o.Seed))
+			if err != nil {
+				return fmt.Errorf("%s: %w", name, err)
+			}
+			runs = append(runs, r)
+			acc = append(acc, r.Report.Accuracy)
 		}
 		m.Release()
 		st.models = append(st.models, m)
-		st.cnns = append(st.cnns, r)
+		st.cnns = append(st.cnns, runs[0])
+		st.cnnS = append(st.cnnS, runs)
 		st.res.Weights[name] = m.Weights
-		st.res.CNN[name] = CNNResult{TestAccuracy: r.Report.Accuracy, MacroF1: r.Report.Macro.F1,
+		st.res.CNN[name] = CNNResult{TestAccuracy: stats.Mean(acc), TestAccuracySD: stats.SD(acc), MacroF1: runs[0].Report.Macro.F1,
 			Weights: m.Weights, Pretrained: m.Pretrained()}
-		st.logf("%s (%s): test accuracy %.3f", name, m.Weights, r.Report.Accuracy)
+		st.logf("%s (%s): test accuracy %.3f (s.d. %.3f over %d seeds)", name, m.Weights, stats.Mean(acc), stats.SD(acc), len(acc))
 	}
 	return nil
 }

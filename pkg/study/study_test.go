@@ -15,9 +15,11 @@ import (
 
 	"github.com/decodingthoughts/decoding-thoughts/pkg/backend"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/cnn"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/distortion"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/nn"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/npfile"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/rsa"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/similarity"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/synth"
 )
 
@@ -54,8 +56,9 @@ func TestStudyEndToEnd(t *testing.T) {
 	}
 	out, cache := t.TempDir(), t.TempDir()
 	run := func() *Results {
-		c := Config{Data: d, Out: out, Models: []string{"tiny_a", "tiny_b"}, Conv: conv, Dense: dense, Seed: 3, Cache: cache,
-			Test: rsa.TestConfig{Permutations: 200, Bootstraps: 100, Level: 0.95, Seed: 3}}
+		c := Config{Data: d, Out: out, Models: []string{"tiny_a", "tiny_b"}, Conv: conv, Dense: dense, Seed: 3, Cache: cache, Seeds: 2,
+			Test:    rsa.TestConfig{Permutations: 200, Bootstraps: 100, Level: 0.95, Seed: 3},
+			ROITest: rsa.TestConfig{Permutations: 100, Bootstraps: 50, Level: 0.95, Seed: 4}}
 		r, err := Run(context.Background(), c)
 		if err != nil {
 			t.Fatal(err)
@@ -64,7 +67,8 @@ func TestStudyEndToEnd(t *testing.T) {
 	}
 	first := run()
 	for _, f := range []string{ResultsFile, ReportFile, "embeddings/fmri.npz", "embeddings/tiny_a.npz", "rsm/tiny_b.npz",
-		"fmri/checkpoint.npz", "cnn/tiny_a/metrics.json", "figures/hypothesis.png", "figures/roi_rsa.png", "explore/summary.json"} {
+		"fmri/checkpoint.npz", "fmri/seeds/4/checkpoint.npz", "cnn/tiny_a/metrics.json", "cnn/tiny_b/seeds/4/checkpoint.npz",
+		"explore/summary.json"} {
 		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
 			t.Error(err)
 		}
@@ -79,12 +83,26 @@ func TestStudyEndToEnd(t *testing.T) {
 	if emb.Kind() != "f4" || emb.Shape[0] != first.Dataset.NTest || emb.Shape[1] != 100 || lab.Kind() != "i8" || lab.Shape[0] != first.Dataset.NTest {
 		t.Errorf("embeddings: %s and %s", emb.Describe(), lab.Describe())
 	}
-	c := first.CNN["tiny_a"]
-	if len(c.Primary.Accuracy) != 5 || len(c.Distortions) != 2 || len(c.RSMCorrFMRIDistorted) != 5 || c.Params == 0 || c.RSMCorrFMRI.Spearman().Permutations != 200 {
-		t.Errorf("tiny_a results incomplete: %+v", c)
+	for _, name := range []string{"tiny_a", "tiny_b"} {
+		c := first.CNN[name]
+		if len(c.Primary.BalancedAccuracy) != 5 || c.Primary.Seeds != 2 || len(c.Distortions) != 2 || len(c.RSMCorrFMRIDistorted) != 5 || c.Params == 0 {
+			t.Errorf("%s: results incomplete: %+v", name, c)
+		}
+		wc := c.RSMCorrFMRI.WithinClass()
+		if c.Degenerate != math.IsNaN(wc.PValue) || wc.Seeds != 2 || (!c.Degenerate && (wc.Permutations != 200 || !wc.Stratified || math.IsNaN(c.Holm(rsa.WithinClassSpearman)))) {
+			t.Errorf("%s: degenerate %v (%s), within-class %+v", name, c.Degenerate, c.DegenerateReason, wc)
+		}
 	}
-	if first.Hypothesis.NModels != 2 || len(first.ROIRSA) != 7 || first.ROIRSA["V1"]["fmri"] == 0 {
-		t.Errorf("hypothesis %+v, roi_rsa %v", first.Hypothesis, first.ROIRSA)
+	if len(first.ROI.ROIs) != 7 || first.ROI.Test.Permutations != 100 || !first.ROI.Test.Stratify {
+		t.Errorf("roi table %+v", first.ROI)
+	}
+	for _, roi := range first.ROI.ROIs {
+		if _, ok := first.ROI.Cells[roi]["fmri"]; ok || len(first.ROI.Cells[roi]) != len(first.ROI.Models) {
+			t.Errorf("%s: cells %v for models %v (the decoder is not a column)", roi, first.ROI.Cells[roi], first.ROI.Models)
+		}
+	}
+	if n := first.Hypothesis.NModels + len(first.Hypothesis.Excluded); n != 2 || len(first.Hypothesis.Tests) != 8 {
+		t.Errorf("hypothesis: %d models + %d excluded, %d tests", first.Hypothesis.NModels, len(first.Hypothesis.Excluded), len(first.Hypothesis.Tests))
 	}
 	html, _ := os.ReadFile(filepath.Join(out, ReportFile))
 	if n := strings.Count(string(html), "data:image/png;base64,"); n < 20 {
@@ -152,7 +170,10 @@ func TestPlanRunsWhatStagesNeed(t *testing.T) {
 // variation) has no rho; results.json says null, never NaN (which
 // encoding/json refuses, failing the whole run: issue 12's F4).
 func TestUndefinedHypothesisIsNull(t *testing.T) {
-	st := &state{cfg: Config{Models: []string{"tiny_a"}}, res: &Results{CNN: map[string]CNNResult{"tiny_a": {}}}}
+	ref := similarity.Matrices{Image: rsa.Matrix{N: 3, Data: make([]float64, 9), Labels: []int{0, 1, 2}}, Labels: []int{0, 1, 2}, Order: []int{0, 1, 2}}
+	st := &state{cfg: Config{Models: []string{"tiny_a"}, Distortions: []distortion.Distortion{distortion.Gaussian()}, Seeds: 1},
+		fmriM: ref, fmriMS: []similarity.Matrices{ref},
+		res: &Results{CNN: map[string]CNNResult{"tiny_a": {Degenerate: true, DegenerateReason: "constant RSM"}}}}
 	if err := st.hypothesis(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +185,8 @@ func TestUndefinedHypothesisIsNull(t *testing.T) {
 		t.Errorf("one model: %s", b)
 	}
 	var back Results
-	if err := json.Unmarshal(b, &back); err != nil || !math.IsNaN(back.Hypothesis.SpearmanRho) || back.Hypothesis.NModels != 1 {
+	if err := json.Unmarshal(b, &back); err != nil || !math.IsNaN(back.Hypothesis.SpearmanRho) || back.Hypothesis.NModels != 0 ||
+		len(back.Hypothesis.Excluded) != 1 || back.Hypothesis.Excluded[0].Model != "tiny_a" {
 		t.Errorf("read back: %+v, %v", back.Hypothesis, err)
 	}
 }

@@ -28,7 +28,14 @@ type Config struct {
 	TestCounts  map[string]int // level-0 class -> test images
 	ROIs        []ROIParams    // in roi order 1..7 (Other has no voxels)
 	Null        bool           // no category component, labels independent of the data
-	Workers     int            `json:"-"` // 0: GOMAXPROCS; results do not depend on it
+	// CategoryOnly makes a brain with no stimulus-driven component: every
+	// voxel carries only its level-0 class's weight (its stimulus weight
+	// moved there, no sub-category part) plus noise at the same SNR. The
+	// images still differ by class, so any model of them shares the class
+	// structure with this brain and nothing within a class: the null of the
+	// category-controlled RSA tests.
+	CategoryOnly bool `json:",omitempty"`
+	Workers      int  `json:"-"` // 0: GOMAXPROCS; results do not depend on it
 }
 
 // Level0Classes are the real dataset's level-0 classes.
@@ -106,6 +113,9 @@ func (c Config) Validate() error {
 		if n == 0 {
 			errs = append(errs, split+": zero images")
 		}
+	}
+	if c.Null && c.CategoryOnly {
+		errs = append(errs, "null and category-only together: a null brain has no category component")
 	}
 	if len(c.ROIs) != len(kay.ROINames)-1 {
 		errs = append(errs, fmt.Sprintf("%d ROIs, want %d (V1..LatOcc)", len(c.ROIs), len(kay.ROINames)-1))

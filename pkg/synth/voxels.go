@@ -52,6 +52,11 @@ func drawVoxels(cfg Config, freqs []float64) []Voxel {
 			v.OriKappa = 0.3 + 1.2*r.Float64()
 			v.CatWeights = normals(r, len(Level0Classes), 1)
 			v.SubWeights = normals(r, len(level1Names), 0.5)
+			if cfg.CategoryOnly {
+				v.Category = math.Hypot(v.Stimulus, v.Category)
+				v.Stimulus = 0
+				clear(v.SubWeights)
+			}
 			v.tuning = tuning(v, freqs)
 			vox = append(vox, v)
 		}

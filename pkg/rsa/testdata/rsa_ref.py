@@ -5,7 +5,10 @@ A and B are (n, d) float32 patterns. Writes, for A: cosine (n,n), corrdist
 (n,n), euclid (n,n), class_cosine (C,C); and the comparisons of the two
 (n, n) matrices MA and MB (the Go side's cosine matrices, so that both sides
 rank the same values and meet the same ties): pearson_full, pearson,
-spearman, kendall_a (tau-a from the signs of all pairwise differences).
+spearman, kendall_a (tau-a from the signs of all pairwise differences),
+within_class_spearman (pairs i < j of one class, LABELS giving the classes of
+MA's rows) and partial_spearman_category (controlling the same-class
+indicator; computed here from the inverse of the rank correlation matrix).
 """
 import sys
 
@@ -32,6 +35,9 @@ x, y = ma[iu], mb[iu]
 sx = np.sign(x[:, None] - x[None, :])
 sy = np.sign(y[:, None] - y[None, :])
 m = len(x)
+same = (labels[:, None] == labels[None, :])[iu]
+r3 = np.corrcoef(np.stack([stats.rankdata(x), stats.rankdata(y), stats.rankdata(same.astype(float))]))
+prec = np.linalg.inv(r3)
 np.savez(sys.argv[7],
          cosine=ca,
          corrdist=1 - np.corrcoef(a),
@@ -40,4 +46,6 @@ np.savez(sys.argv[7],
          pearson_full=np.corrcoef(ma.ravel(), mb.ravel())[0, 1],
          pearson=stats.pearsonr(x, y)[0],
          spearman=stats.spearmanr(x, y)[0],
-         kendall_a=(sx * sy)[np.triu_indices(m, 1)].sum() / (m * (m - 1) / 2))
+         kendall_a=(sx * sy)[np.triu_indices(m, 1)].sum() / (m * (m - 1) / 2),
+         within_class_spearman=stats.spearmanr(x[same], y[same])[0],
+         partial_spearman_category=-prec[0, 1] / np.sqrt(prec[0, 0] * prec[1, 1]))

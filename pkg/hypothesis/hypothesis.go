@@ -1,0 +1,478 @@
+package hypothesis
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"sync"
+
+	"github.com/decodingthoughts/decoding-thoughts/internal/jsonnum"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/metrics"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/rsa"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/stats"
+)
+
+// Brain-likeness measures (x) and robustness measures (y) of the tests.
+const (
+	// WithinClass is the model's within-class Spearman with the reference
+	// (the fMRI decoder): what the shared labels do not explain.
+	WithinClass = string(rsa.WithinClassSpearman)
+	// Raw is the Spearman over all pairs: confounded by the class structure
+	// both sides were trained to have.
+	Raw = string(rsa.Spearman)
+	// NormalizedDrop is the drop in balanced accuracy from the first
+	// (mildest; clean in the default sweeps) to the last level, divided by
+	// the first level's distance from chance: 0 is no loss, 1 a fall to
+	// chance. Lower is more robust.
+	NormalizedDrop = "normalized_drop"
+	// AUC is the area under the balanced-accuracy-vs-level curve divided by
+	// the levels' span: the mean balanced accuracy along the sweep. Higher is
+	// more robust.
+	AUC = "auc"
+)
+
+// Curve is one model's predictions along one distortion.
+type Curve struct {
+	Distortion string
+	Levels     []float64
+	// Predictions[s][l][i] is seed s's predicted class of image i at level l
+	// (images in the order of Input.Labels).
+	Predictions [][][]int
+}
+
+// Model is one model's measurements, per training seed.
+type Model struct {
+	Name   string
+	RSM    []rsa.Matrix // per seed, over the images of Input.Labels, in that order
+	Curves []Curve      // one per distortion, in Input.Distortions' order
+}
+
+// Input is everything the cross-model test resamples.
+type Input struct {
+	Labels      []int        // class of each test image
+	Reference   []rsa.Matrix // the fMRI decoder's RSM per seed (paired with the models' seeds)
+	Models      []Model      // the models tested (degenerate ones already excluded)
+	Distortions []string
+	Bootstraps  int
+	Level       float64 // of the intervals, e.g. 0.95
+	Seed        uint64
+}
+
+// Interval is an estimate with its bootstrap interval.
+type Interval struct {
+	Value float64 `json:"value"`
+	Low   float64 `json:"ci_low"`
+	High  float64 `json:"ci_high"`
+}
+
+// MarshalJSON writes undefined numbers as null.
+func (v Interval) MarshalJSON() ([]byte, error) {
+	return json.Marshal(map[string]*float64{"value": jsonnum.Ptr(v.Value), "ci_low": jsonnum.Ptr(v.Low), "ci_high": jsonnum.Ptr(v.High)})
+}
+
+// UnmarshalJSON reads null as NaN.
+func (v *Interval) UnmarshalJSON(b []byte) error {
+	var m map[string]*float64
+	if err := json.Unmarshal(b, &m); err != nil {
+		return err
+	}
+	v.Value, v.Low, v.High = jsonnum.Value(m["value"]), jsonnum.Value(m["ci_low"]), jsonnum.Value(m["ci_high"])
+	return nil
+}
+
+// ModelMeasures are one model's coordinates in the tests, means over seeds
+// with joint-bootstrap intervals.
+type ModelMeasures struct {
+	Name        string                         `json:"model"`
+	WithinClass Interval                       `json:"within_class_spearman"`
+	Raw         Interval                       `json:"spearman"`
+	CleanBAcc   map[string]Interval            `json:"clean_balanced_accuracy"` // per distortion: its first level
+	Robustness  map[string]map[string]Interval `json:"robustness"`              // distortion -> measure -> value
+}
+
+// Test is one correlation across models.
+type Test struct {
+	Distortion string `json:"distortion"`
+	Brain      string `json:"brain_measure"` // WithinClass or Raw
+	Confounded bool   `json:"confounded"`    // the raw measure: shared labels drive it
+	Robustness string `json:"robustness_measure"`
+	// Rho is Spearman's rho across models, P its exact two-sided p (all n!
+	// orderings), the interval from the joint bootstrap.
+	Rho Interval `json:"spearman_rho"`
+	P   float64  `json:"p_value"`
+	// Partial is rho controlling the first level's balanced accuracy (a
+	// model that classifies better may look both more brain-like and more
+	// robust).
+	Partial Interval `json:"partial_rho_clean_accuracy"`
+	// Supports says the direction the hypothesis predicts: negative rho for
+	// the drop, positive for the AUC.
+	Expected string `json:"expected_sign"`
+}
+
+// MarshalJSON writes an undefined p as null.
+func (t Test) MarshalJSON() ([]byte, error) {
+	type plain Test
+	return json.Marshal(struct {
+		plain
+		P *float64 `json:"p_value"`
+	}{plain(t), jsonnum.Ptr(t.P)})
+}
+
+// UnmarshalJSON reads a null p as NaN.
+func (t *Test) UnmarshalJSON(b []byte) error {
+	type plain Test
+	var v struct {
+		plain
+		P *float64 `json:"p_value"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*t = Test(v.plain)
+	t.P = jsonnum.Value(v.P)
+	return nil
+}
+
+// Difference is two models' difference in within-class Spearman.
+type Difference struct {
+	A, B            string
+	Diff            Interval
+	Distinguishable bool // the interval excludes 0
+}
+
+// MarshalJSON names the fields for results.json.
+func (d Difference) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		A               string   `json:"model_a"`
+		B               string   `json:"model_b"`
+		Diff            Interval `json:"within_class_spearman_difference"`
+		Distinguishable bool     `json:"distinguishable"`
+	}{d.A, d.B, d.Diff, d.Distinguishable})
+}
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (d *Difference) UnmarshalJSON(b []byte) error {
+	var v struct {
+		A               string   `json:"model_a"`
+		B               string   `json:"model_b"`
+		Diff            Interval `json:"within_class_spearman_difference"`
+		Distinguishable bool     `json:"distinguishable"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*d = Difference{v.A, v.B, v.Diff, v.Distinguishable}
+	return nil
+}
+
+// Result is the cross-model analysis.
+type Result struct {
+	Models      []ModelMeasures `json:"models"`
+	Tests       []Test          `json:"tests"`
+	Differences []Difference    `json:"differences"`
+	// SmallestP is the smallest two-sided p the exact test can give for
+	// this many models (2/n!).
+	SmallestP float64 `json:"smallest_p"`
+}
+
+// measures are one resample's (or the data's) coordinates of every model.
+type measures struct {
+	within, raw []float64      // per model
+	clean       [][]float64    // per distortion, per model
+	robust      [][2][]float64 // per distortion: [drop, auc] per model
+}
+
+// Run computes every model's measures, the correlations across models with
+// exact p-values, and the joint bootstrap: each replicate resamples the test
+// images within their classes (the same images for the RSMs and for the
+// accuracies of every model) and the training seeds with replacement (the
+// same seeds for the reference and every model), so the intervals carry
+// both sources of variability.
+func Run(in Input) (Result, error) {
+	if err := in.check(); err != nil {
+		return Result{}, err
+	}
+	n := len(in.Models)
+	obs := in.measure(nil, nil)
+	var boots []measures
+	if in.Bootstraps > 0 {
+		boots = make([]measures, in.Bootstraps)
+		strata := rsa.Strata(in.Labels, len(in.Labels))
+		seeds := len(in.Reference)
+		parallel(in.Bootstraps, func(b int) {
+			rng := rand.New(rand.NewPCG(in.Seed, uint64(b)|1<<61))
+			draw := rsa.Draw(strata, len(in.Labels), rng)
+			seedDraw := make([]int, seeds)
+			for s := range seedDraw {
+				seedDraw[s] = rng.IntN(seeds)
+			}
+			boots[b] = in.measure(draw, seedDraw)
+		})
+	}
+	ci := func(v float64, f func(m measures) float64) Interval {
+		out := Interval{Value: v, Low: math.NaN(), High: math.NaN()}
+		if len(boots) > 0 {
+			reps := make([]float64, len(boots))
+			for b, m := range boots {
+				reps[b] = f(m)
+			}
+			out.Low, out.High = rsa.Interval(reps, in.Level)
+		}
+		return out
+	}
+	var res Result
+	res.SmallestP = math.NaN()
+	if n >= 2 && n <= 9 {
+		res.SmallestP = 2 / factorial(n)
+	}
+	for k, m := range in.Models {
+		mm := ModelMeasures{Name: m.Name, CleanBAcc: map[string]Interval{}, Robustness: map[string]map[string]Interval{}}
+		mm.WithinClass = ci(obs.within[k], func(b measures) float64 { return b.within[k] })
+		mm.Raw = ci(obs.raw[k], func(b measures) float64 { return b.raw[k] })
+		for d, name := range in.Distortions {
+			mm.CleanBAcc[name] = ci(obs.clean[d][k], func(b measures) float64 { return b.clean[d][k] })
+			mm.Robustness[name] = map[string]Interval{
+				NormalizedDrop: ci(obs.robust[d][0][k], func(b measures) float64 { return b.robust[d][0][k] }),
+				AUC:            ci(obs.robust[d][1][k], func(b measures) float64 { return b.robust[d][1][k] }),
+			}
+		}
+		res.Models = append(res.Models, mm)
+	}
+	for d, name := range in.Distortions {
+		for _, brain := range []string{WithinClass, Raw} {
+			for r, robust := range []string{NormalizedDrop, AUC} {
+				x := func(m measures) []float64 {
+					if brain == Raw {
+						return m.raw
+					}
+					return m.within
+				}
+				y := func(m measures) []float64 { return m.robust[d][r] }
+				z := func(m measures) []float64 { return m.clean[d] }
+				t := Test{Distortion: name, Brain: brain, Confounded: brain == Raw, Robustness: robust,
+					Expected: map[string]string{NormalizedDrop: "negative", AUC: "positive"}[robust], P: math.NaN()}
+				rho := math.NaN()
+				if n >= 3 {
+					rho, t.P = stats.SpearmanTest(x(obs), y(obs))
+				}
+				t.Rho = ci(rho, func(m measures) float64 { return spearman(x(m), y(m)) })
+				partial := math.NaN()
+				if n >= 4 {
+					partial = stats.PartialSpearman(x(obs), y(obs), z(obs))
+				}
+				t.Partial = ci(partial, func(m measures) float64 {
+					if n < 4 {
+						return math.NaN()
+					}
+					return stats.PartialSpearman(x(m), y(m), z(m))
+				})
+				res.Tests = append(res.Tests, t)
+			}
+		}
+	}
+	for a := range n {
+		for b := a + 1; b < n; b++ {
+			d := Difference{A: in.Models[a].Name, B: in.Models[b].Name}
+			d.Diff = ci(obs.within[a]-obs.within[b], func(m measures) float64 { return m.within[a] - m.within[b] })
+			d.Distinguishable = d.Diff.Low > 0 || d.Diff.High < 0
+			res.Differences = append(res.Differences, d)
+		}
+	}
+	return res, nil
+}
+
+// compare is the method's statistic on the images renamed by draw (nil: as
+// they are); the inputs were checked, so an error cannot occur.
+func compare(a, b rsa.Matrix, m rsa.Method, draw []int) float64 {
+	var v float64
+	if draw == nil {
+		v, _ = rsa.Compare(a, b, m)
+	} else {
+		v, _ = rsa.CompareResampled(a, b, m, draw)
+	}
+	return v
+}
+
+func spearman(x, y []float64) float64 {
+	if len(x) < 3 {
+		return math.NaN()
+	}
+	return stats.Spearman(x, y)
+}
+
+func (in Input) check() error {
+	seeds := len(in.Reference)
+	if seeds == 0 {
+		return fmt.Errorf("hypothesis: no reference RSM")
+	}
+	if in.Bootstraps > 0 && !(in.Level > 0 && in.Level < 1) {
+		return fmt.Errorf("hypothesis: confidence level %v outside (0, 1)", in.Level)
+	}
+	n := len(in.Labels)
+	for _, r := range in.Reference {
+		if r.N != n {
+			return fmt.Errorf("hypothesis: reference RSM over %d images, %d labels", r.N, n)
+		}
+	}
+	for _, m := range in.Models {
+		if len(m.RSM) != seeds {
+			return fmt.Errorf("hypothesis: %s has %d RSMs for %d reference seeds", m.Name, len(m.RSM), seeds)
+		}
+		if len(m.Curves) != len(in.Distortions) {
+			return fmt.Errorf("hypothesis: %s has %d curves for %d distortions", m.Name, len(m.Curves), len(in.Distortions))
+		}
+		for _, r := range m.RSM {
+			if r.N != n {
+				return fmt.Errorf("hypothesis: %s: RSM over %d images, %d labels", m.Name, r.N, n)
+			}
+		}
+		for _, c := range m.Curves {
+			if len(c.Predictions) != seeds {
+				return fmt.Errorf("hypothesis: %s, %s: predictions of %d seeds, want %d", m.Name, c.Distortion, len(c.Predictions), seeds)
+			}
+			for _, lv := range c.Predictions {
+				if len(lv) != len(c.Levels) || len(lv) < 2 {
+					return fmt.Errorf("hypothesis: %s, %s: %d levels of predictions for %d levels (want at least 2)", m.Name, c.Distortion, len(lv), len(c.Levels))
+				}
+				for _, p := range lv {
+					if len(p) != n {
+						return fmt.Errorf("hypothesis: %s, %s: %d predictions for %d images", m.Name, c.Distortion, len(p), n)
+					}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// measure computes every model's coordinates on the images renamed by draw
+// (nil: as they are) and the seeds in seedDraw (nil: all).
+func (in Input) measure(draw, seedDraw []int) measures {
+	if seedDraw == nil {
+		for s := range in.Reference {
+			seedDraw = append(seedDraw, s)
+		}
+	}
+	n := len(in.Labels)
+	img := func(i int) int {
+		if draw == nil {
+			return i
+		}
+		return draw[i]
+	}
+	chance := 1 / float64(classes(in.Labels))
+	m := measures{}
+	for _, mod := range in.Models {
+		var w, r float64
+		for _, s := range seedDraw {
+			w += compare(in.Reference[s], mod.RSM[s], rsa.WithinClassSpearman, draw)
+			r += compare(in.Reference[s], mod.RSM[s], rsa.Spearman, draw)
+		}
+		m.within = append(m.within, w/float64(len(seedDraw)))
+		m.raw = append(m.raw, r/float64(len(seedDraw)))
+	}
+	m.clean = make([][]float64, len(in.Distortions))
+	m.robust = make([][2][]float64, len(in.Distortions))
+	pred := make([]int, n)
+	for d := range in.Distortions {
+		for _, mod := range in.Models {
+			c := mod.Curves[d]
+			curve := make([]float64, len(c.Levels))
+			for _, s := range seedDraw {
+				for l := range c.Levels {
+					for i := range n {
+						pred[i] = c.Predictions[s][l][img(i)]
+					}
+					curve[l] += metrics.BalancedAccuracy(in.Labels, pred) / float64(len(seedDraw))
+				}
+			}
+			first, last := curve[0], curve[len(curve)-1]
+			drop := math.NaN()
+			if first-chance > 1e-12 {
+				drop = (first - last) / (first - chance)
+			}
+			m.clean[d] = append(m.clean[d], first)
+			m.robust[d][0] = append(m.robust[d][0], drop)
+			m.robust[d][1] = append(m.robust[d][1], area(c.Levels, curve))
+		}
+	}
+	return m
+}
+
+// area is the trapezoid area under y(levels) divided by the levels' span.
+func area(levels, y []float64) float64 {
+	span := levels[len(levels)-1] - levels[0]
+	if span <= 0 {
+		return math.NaN()
+	}
+	a := 0.0
+	for l := 1; l < len(levels); l++ {
+		a += (levels[l] - levels[l-1]) * (y[l] + y[l-1]) / 2
+	}
+	return a / span
+}
+
+func classes(labels []int) int {
+	seen := map[int]bool{}
+	for _, l := range labels {
+		seen[l] = true
+	}
+	return len(seen)
+}
+
+func factorial(n int) float64 {
+	f := 1.0
+	for i := 2; i <= n; i++ {
+		f *= float64(i)
+	}
+	return f
+}
+
+// parallel runs f(0..n-1) on all cores.
+func parallel(n int, f func(k int)) {
+	workers := runtime.GOMAXPROCS(0)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := w; k < n; k += workers {
+				f(k)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// BalancedAccuracy is the mean over seeds of the balanced accuracy of
+// preds[s] (predicted classes of the images, in labels' order), with a
+// percentile interval from resampling the images within their classes.
+func BalancedAccuracy(labels []int, preds [][]int, bootstraps int, level float64, seed uint64) Interval {
+	at := func(draw []int) float64 {
+		y, p := make([]int, len(labels)), make([]int, len(labels))
+		sum := 0.0
+		for _, ps := range preds {
+			for i := range labels {
+				j := i
+				if draw != nil {
+					j = draw[i]
+				}
+				y[i], p[i] = labels[j], ps[j]
+			}
+			sum += metrics.BalancedAccuracy(y, p)
+		}
+		return sum / float64(len(preds))
+	}
+	out := Interval{Value: at(nil), Low: math.NaN(), High: math.NaN()}
+	if bootstraps > 0 && len(preds) > 0 {
+		strata := rsa.Strata(labels, len(labels))
+		reps := make([]float64, bootstraps)
+		parallel(bootstraps, func(b int) {
+			reps[b] = at(rsa.Draw(strata, len(labels), rand.New(rand.NewPCG(seed, uint64(b)|1<<60))))
+		})
+		out.Low, out.High = rsa.Interval(reps, level)
+	}
+	return out
+}
