@@ -2,10 +2,12 @@ package hypothesis
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
 
+	"github.com/decodingthoughts/decoding-thoughts/internal/pyref"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/rsa"
 )
 
@@ -178,4 +180,58 @@ func TestBalancedAccuracyInterval(t *testing.T) {
 	if !(got.Low < got.Value && got.Value < got.High) || math.Abs(got.Value-0.75) > 1e-12 {
 		t.Errorf("two seeds: %+v, want mean 0.75 inside its interval", got)
 	}
+}
+
+// TestRobustnessAgainstNumpy: balanced accuracy (mean per-class recall),
+// the normalised drop and the area (numpy's trapezoid over the levels'
+// span) of one model's curve, against numpy on a fixed example.
+func TestRobustnessAgainstNumpy(t *testing.T) {
+	labels := []int{0, 0, 0, 0, 1, 1, 1, 2, 2, 0, 1, 2}
+	preds := [][]int{ // levels 0, 1, 3, 8
+		{0, 0, 0, 1, 1, 1, 1, 2, 2, 0, 1, 0},
+		{0, 0, 1, 1, 1, 0, 1, 2, 0, 0, 1, 0},
+		{0, 1, 1, 1, 1, 0, 0, 2, 0, 0, 0, 0},
+		{0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1},
+	}
+	levels := []float64{0, 1, 3, 8}
+	in := Input{Labels: labels, Reference: []rsa.Matrix{identityRSM(len(labels), labels)}, Distortions: []string{"d"},
+		Models: []Model{{Name: "m", RSM: []rsa.Matrix{identityRSM(len(labels), labels)},
+			Curves: []Curve{{Distortion: "d", Levels: levels, Predictions: [][][]int{preds}}}}}}
+	res, err := Run(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := []float64{res.Models[0].CleanBAcc["d"].Value, res.Models[0].Robustness["d"][NormalizedDrop].Value, res.Models[0].Robustness["d"][AUC].Value}
+	for _, path := range pyref.Golden(t, "robustness.txt", []string{"numpy"}, pyref.Script(`import numpy as np
+y = np.array([0, 0, 0, 0, 1, 1, 1, 2, 2, 0, 1, 2])
+P = np.array([[0,0,0,1,1,1,1,2,2,0,1,0],[0,0,1,1,1,0,1,2,0,0,1,0],[0,1,1,1,1,0,0,2,0,0,0,0],[0,0,0,0,1,0,0,0,0,0,0,1]])
+lv = np.array([0., 1., 3., 8.])
+bacc = np.array([np.mean([np.mean(p[y == c] == c) for c in np.unique(y)]) for p in P])
+drop = (bacc[0] - bacc[-1]) / (bacc[0] - 1 / 3)
+auc = np.sum((lv[1:] - lv[:-1]) * (bacc[1:] + bacc[:-1]) / 2) / (lv[-1] - lv[0])
+print(repr(bacc[0]), repr(drop), repr(auc))`)) {
+		var want [3]float64
+		if _, err := fmt.Sscan(pyref.ReadText(t, path), &want[0], &want[1], &want[2]); err != nil {
+			t.Fatal(err)
+		}
+		for i := range want {
+			if math.Abs(got[i]-want[i]) > 1e-12 {
+				t.Errorf("%s: [balanced accuracy, normalised drop, area][%d] = %v, numpy %v", path, i, got[i], want[i])
+			}
+		}
+	}
+}
+
+// identityRSM is an RSM with 1 within a class and 0 across: enough for the
+// accuracy checks, which do not read it.
+func identityRSM(n int, labels []int) rsa.Matrix {
+	m := rsa.Matrix{N: n, Data: make([]float64, n*n), Labels: labels}
+	for i := range n {
+		for j := range n {
+			if labels[i] == labels[j] {
+				m.Data[i*n+j] = 1
+			}
+		}
+	}
+	return m
 }

@@ -75,11 +75,16 @@ func (st *state) rsa(context.Context) error {
 	if err := writeRSM(st.dir("rsm", decoder.Name+".npz"), st.fmriM); err != nil {
 		return err
 	}
+	// Every tested method's permutations are stratified, the raw Spearman's
+	// too: its p then asks whether anything beyond the class structure is
+	// shared (its value stays confounded).
+	test := st.cfg.Test
+	test.Stratify = true
 	st.res.Measures = nil
 	for _, m := range rsa.Methods {
 		s, _ := rsa.Spec(m)
 		st.res.Measures = append(st.res.Measures, Measure{Method: m, Title: s.Title, Confounded: s.Confounded,
-			Stratified: s.Stratified, Tested: slices.Contains(tested, m)})
+			Stratified: s.Stratified || slices.Contains(tested, m), Tested: slices.Contains(tested, m)})
 	}
 	st.cnnM, st.cnnMS = nil, nil
 	for i, runs := range st.cnnS {
@@ -118,7 +123,7 @@ func (st *state) rsa(context.Context) error {
 			res.Degenerate = true
 			res.DegenerateReason = fmt.Sprintf("its balanced test accuracy %.3f [%.3f, %.3f] includes chance (%.3f)", ba.Value, ba.Low, ba.High, chance)
 		}
-		cfg := st.cfg.Test
+		cfg := test
 		if res.Degenerate {
 			cfg = rsa.TestConfig{Level: cfg.Level}
 		}
@@ -134,7 +139,7 @@ func (st *state) rsa(context.Context) error {
 		st.res.CNN[name] = res
 		sp, wc, pc := c.Spearman(), c.WithinClass(), c.Get(rsa.PartialSpearmanCategory)
 		if !res.Degenerate {
-			st.logf("%s vs fMRI decoder (%d seeds): within-class Spearman %.3f [%.3f, %.3f] p = %.4f; partial %.3f p = %.4f; raw Spearman %.3f p = %.4f (confounded by the shared labels)",
+			st.logf("%s vs fMRI decoder (%d seeds): within-class Spearman %.3f [%.3f, %.3f] p = %.4f; partial %.3f p = %.4f; raw Spearman %.3f (confounded by the shared labels) p = %.4f",
 				name, wc.Seeds, wc.Value, wc.CILow, wc.CIHigh, wc.PValue, pc.Value, pc.PValue, sp.Value, sp.PValue)
 		}
 	}

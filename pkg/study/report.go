@@ -170,11 +170,12 @@ balanced accuracy {{ci .R.FMRI.BalancedAccuracy}}, macro F1 {{f3 .R.FMRI.MacroF1
 <p>RSM correlations compare the cosine-similarity matrices of the 100-d test embeddings with the fMRI decoder's, seed with
 seed (values: mean ± s.d. over the {{.R.Seeds}} seeds). <b>*</b> The decoder and every CNN head were trained on the same
 three labels, so both matrices have the class-block structure by construction: the raw Spearman and the original's
-full-matrix Pearson are <b>confounded</b> by it, and their free permutation p-values test a null known to be false. The
-<b>within-class Spearman</b> compares only pairs of images of one class and the <b>partial Spearman</b> controls the
-category model; both are tested with <b>stratified</b> permutations (images permuted within their class; {{.Perms}}
-relabellings), so the shared class structure is part of the null. Intervals: {{.Boots}} bootstrap resamples of the test
-images within classes. Holm: adjusted across the models tested. A <b>degenerate</b> model (constant RSM, or balanced
+full-matrix Pearson are <b>confounded</b> by it (with free permutations every model, even a collapsed one, would get
+p at its floor). The <b>within-class Spearman</b> compares only pairs of images of one class and the <b>partial
+Spearman</b> controls the category model. Every p-value here comes from <b>stratified</b> permutations (images permuted
+within their class; {{.Perms}} relabellings), so the shared class structure is part of the null: p asks whether
+anything beyond the labels is shared. Intervals: {{.Boots}} bootstrap resamples of the test images within classes.
+Holm: adjusted across the models tested. A <b>degenerate</b> model (constant RSM, or balanced
 accuracy whose interval includes chance) gets no p-values or intervals and is left out of the hypothesis test.</p>
 
 <h3>Visual areas</h3>

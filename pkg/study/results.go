@@ -306,7 +306,8 @@ func (r *Results) Summary() string {
 		}
 		b.WriteString("\n")
 	}
-	b.WriteString("* raw Spearman over all pairs: confounded by the labels the decoder and the heads share\n")
+	b.WriteString("* raw Spearman over all pairs: its value is confounded by the labels the decoder and the heads share;\n" +
+		"  every p comes from permutations within classes (the shared class structure is part of the null)\n")
 	fmt.Fprintf(&b, "hypothesis: %s\n", r.Hypothesis.Verdict)
 	return b.String()
 }
