@@ -216,3 +216,36 @@ func writableFor(path string) error {
 	f.Close()
 	return os.Remove(f.Name())
 }
+
+// runModels lists the model registry: family, learned parameters, width of
+// the penultimate features, whether the study uses it by default, and
+// whether its ImageNet weights are in the cache.
+func runModels(_ context.Context, args []string) error {
+	var c common
+	fs := newFlags("models", &c)
+	models := fs.String("models", "all", "selectors: names, globs (resnet*), all, study")
+	if err := parse(fs, args, &c); err != nil {
+		return err
+	}
+	archs, err := cnn.Lookup(*models)
+	if err != nil {
+		return fmt.Errorf("--models: %w", err)
+	}
+	fmt.Printf("%-22s %-10s %12s %9s %6s  %s\n", "model", "family", "parameters", "features", "study", "ImageNet weights")
+	for _, a := range archs {
+		n, err := a.LearnedParams()
+		if err != nil {
+			return fmt.Errorf("%s: %w", a.Name, err)
+		}
+		cached := "not cached (`decoding-thoughts weights --models " + a.Name + "`)"
+		if p, ok := cnn.CachedWeights(a, cachedir.Path("weights")); ok {
+			cached = p
+		}
+		study := ""
+		if a.Study {
+			study = "yes"
+		}
+		fmt.Printf("%-22s %-10s %12d %9d %6s  %s\n", a.Name, a.Family, n, a.Features, study, cached)
+	}
+	return nil
+}

@@ -47,6 +47,7 @@ var commands = map[string]command{
 	"weights":    {"download the official ImageNet weights of the CNNs into the cache (verified)", runWeights},
 	"train-fmri": {"train the fMRI decoder (notebook 03): checkpoint, metrics, embeddings, figures", runTrainFMRI},
 	"backend":    {"show which compute backend would run the models", runBackend},
+	"models":     {"list the model registry: parameters, feature width, cached weights (--models all|study|resnet*|...)", runModels},
 }
 
 func usage() {

@@ -2,6 +2,7 @@ package cnn
 
 import (
 	"fmt"
+	"path"
 	"slices"
 	"strings"
 
@@ -139,15 +140,53 @@ func StudyModels() []string {
 	return names
 }
 
-// Lookup resolves a comma-separated list of model names.
+// Lookup resolves a comma-separated list of model selectors, each a
+// registry name, a glob over the names ("resnet*", "densenet1?1"), "all"
+// (every built-in architecture) or "study" (the original study's five);
+// each architecture once, in the order first selected. A selector that
+// selects nothing is an error.
 func Lookup(list string) ([]Arch, error) {
 	var out []Arch
-	for _, n := range strings.Split(list, ",") {
-		a, err := Get(strings.TrimSpace(n))
-		if err != nil {
-			return nil, err
+	seen := map[string]bool{}
+	add := func(a Arch) {
+		if !seen[a.Name] {
+			seen[a.Name] = true
+			out = append(out, a)
 		}
-		out = append(out, a)
+	}
+	for _, sel := range strings.Split(list, ",") {
+		sel = strings.TrimSpace(sel)
+		switch {
+		case sel == "all":
+			for _, a := range All() {
+				if a.Family != "user" {
+					add(a)
+				}
+			}
+		case sel == "study":
+			for _, n := range StudyModels() {
+				add(archs[n])
+			}
+		case strings.ContainsAny(sel, "*?["):
+			n := 0
+			for _, a := range All() {
+				if ok, err := path.Match(sel, a.Name); err != nil {
+					return nil, fmt.Errorf("model pattern %q: %w", sel, err)
+				} else if ok {
+					add(a)
+					n++
+				}
+			}
+			if n == 0 {
+				return nil, fmt.Errorf("model pattern %q matches none of %s", sel, strings.Join(Names(), ", "))
+			}
+		default:
+			a, err := Get(sel)
+			if err != nil {
+				return nil, err
+			}
+			add(a)
+		}
 	}
 	return out, nil
 }

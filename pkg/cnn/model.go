@@ -37,6 +37,9 @@ type Model struct {
 	random  bool
 	// weightsDir is where Open looked for the official weights (for About).
 	weightsDir string
+	// Loading says how a training checkpoint's keys were brought to the
+	// network's names (weights.Unwrap), if they had to be.
+	Loading []string
 }
 
 // scopeName holds the backbone's variables.
@@ -69,11 +72,12 @@ func NewFromFile(b compute.Backend, a Arch, path string) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
+	entries, notes := weights.Unwrap(entries)
 	entries = weights.RemapLegacy(entries)
 	if err := checkFits(a, path, entries); err != nil {
 		return nil, err
 	}
-	m := &Model{Arch: a, Backend: b, Store: model.NewStore(), Weights: path}
+	m := &Model{Arch: a, Backend: b, Store: model.NewStore(), Weights: path, Loading: notes}
 	if err := nn.LoadStateDict(m.scope(), entries); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -298,7 +302,11 @@ func (m *Model) StateDict() ([]npfile.Entry, error) { return nn.StateDict(m.scop
 // About says where the weights came from, warning when they are random.
 func (m *Model) About() string {
 	if !m.random {
-		return fmt.Sprintf("%s: weights %s", m.Arch.Name, m.Weights)
+		about := fmt.Sprintf("%s: weights %s", m.Arch.Name, m.Weights)
+		if len(m.Loading) > 0 {
+			about += " (" + strings.Join(m.Loading, "; ") + ")"
+		}
+		return about
 	}
 	where := ""
 	if m.weightsDir != "" {

@@ -17,19 +17,40 @@ type Augment struct {
 	Shift, Scale, Rotate float64
 }
 
-// DefaultAugment: flip p=0.1; shift/scale 5%, rotate 5 degrees, p=0.1.
+// DefaultAugment is the original's configuration: HorizontalFlip(p=0.1) and
+// ShiftScaleRotate(shift_limit=0.05, scale_limit=0.05, rotate_limit=0.05,
+// p=0.1). albumentations reads rotate_limit in degrees, so the rotation is
+// at most 0.05 degrees (issue 14: it was 5 degrees here, 100 times the
+// original's).
 func DefaultAugment() Augment {
-	return Augment{FlipP: 0.1, AffineP: 0.1, Shift: 0.05, Scale: 0.05, Rotate: 5}
+	return Augment{FlipP: 0.1, AffineP: 0.1, Shift: 0.05, Scale: 0.05, Rotate: 0.05}
+}
+
+// Fires says whether any transform fires for the generator's draws: when
+// none does, Apply with a generator in the same state returns the image
+// itself (most views: 81% at the default probabilities).
+func (a Augment) Fires(rng *rand.Rand) bool {
+	flip, affine := a.draws(rng)
+	return flip || affine
+}
+
+// draws are the generator's first two draws: whether the flip and the
+// affine transform fire.
+func (a Augment) draws(rng *rand.Rand) (flip, affine bool) {
+	flip = rng.Float64() < a.FlipP
+	affine = rng.Float64() < a.AffineP
+	return flip, affine
 }
 
 // Apply returns an augmented copy of an h x w image (or the image itself
 // when no transform fires).
 func (a Augment) Apply(pix []float32, h, w int, rng *rand.Rand) []float32 {
 	out := pix
-	if rng.Float64() < a.FlipP {
+	doFlip, doAffine := a.draws(rng)
+	if doFlip {
 		out = flip(out, h, w)
 	}
-	if rng.Float64() < a.AffineP {
+	if doAffine {
 		dx := (2*rng.Float64() - 1) * a.Shift * float64(w)
 		dy := (2*rng.Float64() - 1) * a.Shift * float64(h)
 		s := 1 + (2*rng.Float64()-1)*a.Scale

@@ -9,8 +9,12 @@ import (
 // fuzzRead checks that any bytes under a checkpoint name give entries or an
 // error naming the file, never a panic or an endless loop.
 func fuzzRead(f *testing.F, ext string) {
-	for _, name := range []string{"w" + ext, "w_legacy" + ext} {
-		if b, err := os.ReadFile(filepath.Join("testdata", "golden", "checkpoints", name)); err == nil {
+	seeds := []string{filepath.Join("checkpoints", "w"+ext), filepath.Join("checkpoints", "w_legacy"+ext)}
+	if ext == ".pth" { // the wrapped layouts
+		seeds = append(seeds, filepath.Join("wrapped", "robustness.pt"), filepath.Join("wrapped", "legacy_module.pth.tar"), filepath.Join("wrapped", "plain.pth"))
+	}
+	for _, name := range seeds {
+		if b, err := os.ReadFile(filepath.Join("testdata", "golden", name)); err == nil {
 			f.Add(b)
 		}
 	}

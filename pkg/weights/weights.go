@@ -2,13 +2,13 @@ package weights
 
 import (
 	"archive/zip"
-	"container/list"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -25,15 +25,18 @@ func Read(path string) ([]npfile.Entry, error) {
 	switch {
 	case strings.HasSuffix(path, ".safetensors"):
 		return ReadSafetensors(path)
-	case strings.HasSuffix(path, ".pth"), strings.HasSuffix(path, ".pt"):
+	case strings.HasSuffix(path, ".pth"), strings.HasSuffix(path, ".pt"), strings.HasSuffix(path, ".pth.tar"), strings.HasSuffix(path, ".pt.tar"):
 		return ReadPTH(path)
 	}
-	return nil, fmt.Errorf("%s: unknown checkpoint format (want .pth, .pt or .safetensors)", path)
+	return nil, fmt.Errorf("%s: unknown checkpoint format (want .pth, .pt, .pth.tar or .safetensors)", path)
 }
 
-// ReadPTH reads a torch.save'd state_dict (an OrderedDict of tensors).
-// Tensors may be views into larger storages; they are copied out in C order
-// using their strides and offsets.
+// ReadPTH reads a torch.save'd state_dict: an OrderedDict or a plain dict
+// of tensors, or such a dict under the key "state_dict" or "model" of a
+// training checkpoint (the layouts robustness-trained releases use; the
+// other keys, such as the optimizer's state, are not read). Tensors may be
+// views into larger storages; they are copied out in C order using their
+// strides and offsets. Use Unwrap for the keys' prefixes.
 func ReadPTH(path string) (entries []npfile.Entry, err error) {
 	defer func() { // a malformed pickle must give an error, not a crash
 		if p := recover(); p != nil {
@@ -47,12 +50,12 @@ func ReadPTH(path string) (entries []npfile.Entry, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	od, ok := obj.(*types.OrderedDict)
-	if !ok {
-		return nil, fmt.Errorf("%s: want a state_dict (OrderedDict of tensors), got %T", path, obj)
+	kvs, err := stateDict(obj, 0)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	for e := od.List.Front(); e != nil; e = e.Next() {
-		entry, err := pthEntry(e)
+	for _, kv := range kvs {
+		entry, err := pthEntry(kv)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
@@ -61,15 +64,72 @@ func ReadPTH(path string) (entries []npfile.Entry, err error) {
 	return entries, nil
 }
 
-func pthEntry(e *list.Element) (npfile.Entry, error) {
-	kv := e.Value.(*types.OrderedDictEntry)
-	key, ok := kv.Key.(string)
-	if !ok {
-		return npfile.Entry{}, fmt.Errorf("state_dict key %v is not a string", kv.Key)
+// keyValue is one entry of a pickled dict.
+type keyValue struct{ key, value any }
+
+// items lists a pickled OrderedDict's or dict's entries in order (nil, false
+// for anything else).
+func items(obj any) ([]keyValue, bool) {
+	var out []keyValue
+	switch d := obj.(type) {
+	case *types.OrderedDict:
+		for e := d.List.Front(); e != nil; e = e.Next() {
+			kv := e.Value.(*types.OrderedDictEntry)
+			out = append(out, keyValue{kv.Key, kv.Value})
+		}
+	case *types.Dict:
+		for _, kv := range *d {
+			out = append(out, keyValue{kv.Key, kv.Value})
+		}
+	default:
+		return nil, false
 	}
-	t, ok := kv.Value.(*pytorch.Tensor)
+	return out, true
+}
+
+// wrapperKeys are the keys under which training checkpoints keep the
+// weights, in the order they are looked for.
+var wrapperKeys = []string{"state_dict", "model"}
+
+// stateDict finds the dict of tensors in a loaded checkpoint: obj itself
+// when it holds tensors, else its "state_dict" or "model" entry (one level
+// of wrapping).
+func stateDict(obj any, depth int) ([]keyValue, error) {
+	kvs, ok := items(obj)
 	if !ok {
-		return npfile.Entry{}, fmt.Errorf("key %q: want a tensor, got %T", key, kv.Value)
+		return nil, fmt.Errorf("want a state_dict (a dict of tensors) or a checkpoint holding one under %q, got %T", wrapperKeys, obj)
+	}
+	for _, kv := range kvs {
+		if _, ok := kv.value.(*pytorch.Tensor); ok {
+			return kvs, nil
+		}
+	}
+	if depth == 0 {
+		for _, w := range wrapperKeys {
+			for _, kv := range kvs {
+				if k, _ := kv.key.(string); k == w {
+					if _, isDict := items(kv.value); isDict {
+						return stateDict(kv.value, depth+1)
+					}
+				}
+			}
+		}
+	}
+	var keys []string
+	for _, kv := range kvs {
+		keys = append(keys, fmt.Sprint(kv.key))
+	}
+	return nil, fmt.Errorf("no tensors, and no dict of them under %q (keys: %s)", wrapperKeys, strings.Join(keys, ", "))
+}
+
+func pthEntry(kv keyValue) (npfile.Entry, error) {
+	key, ok := kv.key.(string)
+	if !ok {
+		return npfile.Entry{}, fmt.Errorf("state_dict key %v is not a string", kv.key)
+	}
+	t, ok := kv.value.(*pytorch.Tensor)
+	if !ok {
+		return npfile.Entry{}, fmt.Errorf("key %q: want a tensor, got %T", key, kv.value)
 	}
 	shape := append([]int{}, t.Size...)
 	switch s := t.Source.(type) {
@@ -79,6 +139,71 @@ func pthEntry(e *list.Element) (npfile.Entry, error) {
 		return npfile.Entry{Key: key, Array: npfile.Array{Shape: shape, Data: gather(s.Data, t)}}, nil
 	}
 	return npfile.Entry{}, fmt.Errorf("key %q: storage %T not supported (want float32 or int64)", key, t.Source)
+}
+
+// The prefixes training code adds to module names: DataParallel's
+// "module.", wrappers' "model.", and both.
+var prefixes = []string{"module.model.", "module.", "model."}
+
+// normalizerKeys are extra entries a model wrapper may hold besides the
+// network (the robustness library's input normalisers): skipped, and said,
+// only when a key ends with one of these.
+var normalizerKeys = []string{"normalizer.new_mean", "normalizer.new_std", "normalize.new_mean", "normalize.new_std"}
+
+// Unwrap brings a training checkpoint's keys to the network's own names and
+// says what it did: the input normalisers of the allow-list are skipped; of
+// two copies of the network under two prefixes (the robustness library
+// keeps "module.model." and "module.attacker.model."), the shorter prefix's
+// is kept; a common prefix "module.model.", "module." or "model." is
+// stripped. Keys that are already the network's pass unchanged.
+func Unwrap(entries []npfile.Entry) ([]npfile.Entry, []string) {
+	var notes []string
+	var kept []npfile.Entry
+	var skipped []string
+	for _, e := range entries {
+		if slices.ContainsFunc(normalizerKeys, func(s string) bool { return strings.HasSuffix(e.Key, s) }) {
+			skipped = append(skipped, e.Key)
+			continue
+		}
+		kept = append(kept, e)
+	}
+	if len(skipped) > 0 {
+		notes = append(notes, fmt.Sprintf("skipped the input normaliser entries %s (the study normalises its inputs itself)", strings.Join(skipped, ", ")))
+	}
+	// two copies: the same key suffix under "module.model." and
+	// "module.attacker.model." (or "attacker.model.")
+	for _, copyPrefix := range []string{"module.attacker.model.", "attacker.model."} {
+		var other []npfile.Entry
+		n := 0
+		for _, e := range kept {
+			if strings.HasPrefix(e.Key, copyPrefix) {
+				n++
+				continue
+			}
+			other = append(other, e)
+		}
+		if n > 0 && len(other) >= n {
+			notes = append(notes, fmt.Sprintf("the checkpoint holds the network twice: used the copy without %q (%d tensors each)", copyPrefix, n))
+			kept = other
+		}
+	}
+	for _, p := range prefixes {
+		all := len(kept) > 0
+		for _, e := range kept {
+			all = all && strings.HasPrefix(e.Key, p)
+		}
+		if !all {
+			continue
+		}
+		out := make([]npfile.Entry, len(kept))
+		for i, e := range kept {
+			e.Key = strings.TrimPrefix(e.Key, p)
+			out[i] = e
+		}
+		notes = append(notes, fmt.Sprintf("stripped the key prefix %q", p))
+		return out, notes
+	}
+	return kept, notes
 }
 
 // checkPTH refuses, before the pickle reader sees it, a file that cannot be

@@ -266,3 +266,56 @@ func TestCheckpointLengthsBeyondTheFile(t *testing.T) {
 		t.Errorf("a storage of 4 floats in 16 bytes: %v", err)
 	}
 }
+
+// TestWrappedCheckpoints reads the small state dict in every layout that
+// training code and robustness-trained releases use (written by torch:
+// testdata/make_wrapped.py): after Unwrap each gives the reference arrays
+// under the network's own keys, and the notes say what was done.
+func TestWrappedCheckpoints(t *testing.T) {
+	ref := checkpoints(t)[0]
+	z, err := npfile.OpenNPZ(filepath.Join(ref, "ref.npz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer z.Close()
+	notes := map[string]string{
+		"plain.pth":             "",
+		"state_dict.pth.tar":    `prefix "module."`,
+		"robustness.pt":         `holds the network twice: used the copy without "module.attacker.model."`,
+		"model_prefix.pth":      `prefix "model."`,
+		"legacy_module.pth.tar": `prefix "module."`,
+	}
+	for _, dir := range pyref.Golden(t, "wrapped", []string{"torch"}, func(t testing.TB, dir string) {
+		pyref.RunFile(t, "testdata/make_wrapped.py", dir)
+	}) {
+		for name, note := range notes {
+			entries, err := Read(filepath.Join(dir, name))
+			if err != nil {
+				t.Errorf("%s: %v", name, err)
+				continue
+			}
+			entries, said := Unwrap(entries)
+			all := strings.Join(said, "; ")
+			if !strings.Contains(all, note) || (note == "" && all != "") {
+				t.Errorf("%s: notes %q, want %q", name, all, note)
+			}
+			if name == "robustness.pt" && !strings.Contains(all, "module.normalizer.new_mean") {
+				t.Errorf("%s: the skipped normalisers are not named: %q", name, all)
+			}
+			var keys []string
+			for _, e := range entries {
+				keys = append(keys, e.Key)
+				want, err := z.Read(e.Key)
+				if err != nil {
+					t.Fatalf("%s: %v", name, err)
+				}
+				if !reflect.DeepEqual(e.Array.Data, want.Data) {
+					t.Errorf("%s: %s differs from the reference", name, e.Key)
+				}
+			}
+			if strings.Join(keys, ",") != "conv.weight,fc.weight,fc.bias,bn.num_batches_tracked" {
+				t.Errorf("%s: keys %v", name, keys)
+			}
+		}
+	}
+}
