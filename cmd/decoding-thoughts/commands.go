@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/gomlx/compute"
@@ -163,6 +164,22 @@ func dataCommand(name string, args []string, register func(fs *flag.FlagSet) (va
 	if err := lockOut(*out); err != nil {
 		return nil, "", nil, err
 	}
+	// A command with --synthetic loads only the profile asked for (the
+	// default dataset is not generated on the way).
+	if s := fs.Lookup("synthetic"); s != nil && s.Value.String() != "" {
+		if *dataDir != "" {
+			return nil, "", nil, errors.New("--data-dir and --synthetic: give one")
+		}
+		seed := int64(1)
+		if f := fs.Lookup("seed"); f != nil {
+			var err error
+			if seed, err = strconv.ParseInt(f.Value.String(), 10, 64); err != nil {
+				return nil, "", nil, err
+			}
+		}
+		d, err := syntheticData(s.Value.String(), seed)
+		return d, *out, c.b, err
+	}
 	d, err := loadData(*dataDir)
 	return d, *out, c.b, err
 }
@@ -215,11 +232,6 @@ func studyCommand(ctx context.Context, name string, args []string, stages []stri
 	}, true, backend.Convolutions)
 	if err != nil {
 		return err
-	}
-	if synthetic != "" {
-		if d, err = syntheticData(synthetic, f.opt.Seed); err != nil {
-			return err
-		}
 	}
 	archs, err := f.archs()
 	if err != nil {

@@ -131,7 +131,8 @@ func TestBadNumbersAreRefusedEarly(t *testing.T) {
 			t.Errorf("--batch %s: %v", b, err)
 		}
 	}
-	for _, args := range [][]string{{"--permutations", "-5"}, {"--bootstraps", "-1"}, {"--batch", "0"}, {"--models", "resnet50,nope"}} {
+	for _, args := range [][]string{{"--permutations", "-5"}, {"--bootstraps", "-1"}, {"--batch", "0"}, {"--models", "resnet50,nope"},
+		{"--seeds", "-1"}, {"--synthetic", "quick"}} { // --synthetic with --data-dir: one or the other
 		err := runStudy(ctx, append([]string{"--data-dir", data, "--out", t.TempDir()}, args...))
 		if err == nil {
 			t.Errorf("study %v accepted", args)

@@ -204,3 +204,53 @@ func tinyBackbone(t *testing.T, spec string) *cnn.Model {
 	}
 	return m
 }
+
+// TestDefaultAugmentIsTheOriginals pins the augmentation to the original's
+// configuration (src/ml/train.py): A.HorizontalFlip(p=0.1) and
+// A.ShiftScaleRotate(shift_limit=0.05, scale_limit=0.05, rotate_limit=0.05,
+// p=0.1); albumentations reads rotate_limit in degrees.
+func TestDefaultAugmentIsTheOriginals(t *testing.T) {
+	want := Augment{FlipP: 0.1, AffineP: 0.1, Shift: 0.05, Scale: 0.05, Rotate: 0.05}
+	if got := DefaultAugment(); got != want {
+		t.Errorf("DefaultAugment() = %+v, want the original's %+v (rotation in degrees)", got, want)
+	}
+}
+
+// TestOnlyDistinctViewsRunTheBackbone: the features computed from the
+// distinct views alone (an augmented view whose transforms do not fire
+// copies view 0's output) equal those of every view through the backbone,
+// bit for bit on the pure-Go backend; and about 81% of augmented views are
+// skipped at the default probabilities.
+func TestOnlyDistinctViewsRunTheBackbone(t *testing.T) {
+	cfg, _ := synth.Profile("quick", 2)
+	d, _, err := synth.Generate(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sel, err := d.Select(kay.DefaultFilter())
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := tinyBackbone(t, "")
+	opt := FeatureOptions{Views: 4, Augment: DefaultAugment(), Seed: 3, Batch: 16}
+	f, err := ComputeFeatures(context.Background(), m, d, sel, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	z := FitNormalizer(d.Train.Stimuli, sel.Train.Index)
+	all, err := m.Extract(context.Background(), Source(d.Train.Stimuli, sel.Train.Index, 4, opt.Augment, opt.Seed, z), 16, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range all.Logits {
+		if f.Train[i] != v {
+			t.Fatalf("row %d value %d: %v from the distinct views, %v from every view", i/cnn.Classes, i%cnn.Classes, f.Train[i], v)
+		}
+	}
+	distinct, _ := distinctViews(f.NTrain, 4, opt.Augment, opt.Seed)
+	skipped := 1 - float64(len(distinct)-f.NTrain)/float64(3*f.NTrain)
+	t.Logf("%d of %d rows through the backbone; %.2f of augmented views skipped", len(distinct), 4*f.NTrain, skipped)
+	if skipped < 0.75 || skipped > 0.87 {
+		t.Errorf("%.2f of augmented views skipped, want about 0.81 (0.9 x 0.9)", skipped)
+	}
+}

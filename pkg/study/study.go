@@ -258,6 +258,7 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 			return nil, fmt.Errorf("stage %s: %w", name, err)
 		}
 		st.res.Timings[name] = time.Since(t0).Seconds()
+		st.logf("stage %s: done in %.1f s", name, st.res.Timings[name])
 	}
 	return st.res, writeJSON(st.dir(ResultsFile), st.res)
 }
