@@ -7,16 +7,23 @@ import (
 	"github.com/decodingthoughts/decoding-thoughts/pkg/nn"
 )
 
-// densenet121 is torchvision's: growth 32, blocks (6, 12, 24, 16), bn_size 4,
-// 64 initial features, transitions halving the channels.
-func densenet121(scope *model.Scope, x *graph.Node) (*graph.Node, *graph.Node) {
-	const growth, bnSize = 32, 4
+// densenet is torchvision's DenseNet for a growth rate, the layers of each
+// dense block and the initial features (bn_size 4, transitions halving the
+// channels): densenet121 is (32, [6 12 24 16], 64).
+func densenet(growth int, blocks []int, initial int) func(*model.Scope, *graph.Node) (*graph.Node, *graph.Node) {
+	return func(scope *model.Scope, x *graph.Node) (*graph.Node, *graph.Node) {
+		return denseNet(scope, x, growth, blocks, initial)
+	}
+}
+
+func denseNet(scope *model.Scope, x *graph.Node, growth int, blocks []int, initial int) (*graph.Node, *graph.Node) {
+	const bnSize = 4
 	f := scope.In("features")
-	x = nn.Conv2d(f.In("conv0"), x, nn.Conv{Out: 64, Kernel: 7, Stride: 2, Padding: 3})
+	x = nn.Conv2d(f.In("conv0"), x, nn.Conv{Out: initial, Kernel: 7, Stride: 2, Padding: 3})
 	x = nn.ReLU(nn.BatchNorm(f.In("norm0"), x))
 	x = nn.MaxPool2d(x, 3, 2, 1)
-	channels := 64
-	for b, layers := range []int{6, 12, 24, 16} {
+	channels := initial
+	for b, layers := range blocks {
 		block := f.In("denseblock%d", b+1)
 		feats := []*graph.Node{x}
 		for l := range layers {
@@ -28,7 +35,7 @@ func densenet121(scope *model.Scope, x *graph.Node) (*graph.Node, *graph.Node) {
 		}
 		x = graph.Concatenate(feats, 1)
 		channels += layers * growth
-		if b < 3 {
+		if b < len(blocks)-1 {
 			t := f.In("transition%d", b+1)
 			channels /= 2
 			x = nn.Conv2d(t.In("conv"), nn.ReLU(nn.BatchNorm(t.In("norm"), x)), nn.Conv{Out: channels, Kernel: 1})

@@ -32,6 +32,20 @@ var mobilenetV3LargeBlocks = []bneck{
 	{160, 5, 960, 160, true, true, 1},
 }
 
+var mobilenetV3SmallBlocks = []bneck{
+	{16, 3, 16, 16, true, false, 2},
+	{16, 3, 72, 24, false, false, 2},
+	{24, 3, 88, 24, false, false, 1},
+	{24, 5, 96, 40, true, true, 2},
+	{40, 5, 240, 40, true, true, 1},
+	{40, 5, 240, 40, true, true, 1},
+	{40, 5, 120, 48, true, true, 1},
+	{48, 5, 144, 48, true, true, 1},
+	{48, 5, 288, 96, true, true, 2},
+	{96, 5, 576, 96, true, true, 1},
+	{96, 5, 576, 96, true, true, 1},
+}
+
 // mobileEps is MobileNetV3's BatchNorm epsilon.
 const mobileEps = 0.001
 
@@ -55,17 +69,22 @@ func makeDivisible(v int) int {
 	return n
 }
 
-func mobilenetV3Large(scope *model.Scope, x *graph.Node) (*graph.Node, *graph.Node) {
-	f := scope.In("features")
-	x = convBN(f.In("0"), x, nn.Conv{Out: 16, Kernel: 3, Stride: 2}, nn.Hardswish)
-	for i, b := range mobilenetV3LargeBlocks {
-		x = invertedResidual(f.In("%d", i+1).In("block"), x, b)
+// mobilenetV3 is torchvision's MobileNetV3 for its blocks and the width of
+// the classifier's hidden layer (the last convolution has 6x the last
+// block's channels): large is (blocks, 1280), small (blocks, 1024).
+func mobilenetV3(blocks []bneck, lastChannel int) func(*model.Scope, *graph.Node) (*graph.Node, *graph.Node) {
+	return func(scope *model.Scope, x *graph.Node) (*graph.Node, *graph.Node) {
+		f := scope.In("features")
+		x = convBN(f.In("0"), x, nn.Conv{Out: 16, Kernel: 3, Stride: 2}, nn.Hardswish)
+		for i, b := range blocks {
+			x = invertedResidual(f.In("%d", i+1).In("block"), x, b)
+		}
+		x = convBN(f.In("%d", len(blocks)+1), x, nn.Conv{Out: 6 * blocks[len(blocks)-1].out, Kernel: 1}, nn.Hardswish)
+		x = nn.Flatten(nn.AdaptiveAvgPool2d(x, 1, 1))
+		cl := scope.In("classifier")
+		feat := nn.Hardswish(nn.Linear(cl.In("0"), x, lastChannel)) // Dropout(0.2): identity in evaluation
+		return nn.Linear(cl.In("3"), feat, Classes), feat
 	}
-	x = convBN(f.In("%d", len(mobilenetV3LargeBlocks)+1), x, nn.Conv{Out: 960, Kernel: 1}, nn.Hardswish)
-	x = nn.Flatten(nn.AdaptiveAvgPool2d(x, 1, 1))
-	cl := scope.In("classifier")
-	feat := nn.Hardswish(nn.Linear(cl.In("0"), x, 1280)) // Dropout(0.2): identity in evaluation
-	return nn.Linear(cl.In("3"), feat, Classes), feat
 }
 
 func invertedResidual(scope *model.Scope, x *graph.Node, b bneck) *graph.Node {
