@@ -11,6 +11,7 @@ import (
 
 	"github.com/decodingthoughts/decoding-thoughts/pkg/backend"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/decoder"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/encoding"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/kay"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/study"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/train"
@@ -68,4 +69,42 @@ func roiList(d *kay.Dataset, names string) ([]int, error) {
 		out = append(out, r)
 	}
 	return out, nil
+}
+
+// runEncode fits Kay et al.'s Gabor-wavelet encoding model to every voxel
+// and identifies the test images from the measured responses.
+func runEncode(_ context.Context, args []string) error {
+	opt := encoding.DefaultOptions()
+	d, out, _, err := dataCommand("encode", args, func(fs *flag.FlagSet) func() error {
+		fs.IntVar(&opt.Voxels, "voxels", opt.Voxels, "voxels (best by training cross-validation) whose patterns identify the test images")
+		fs.IntVar(&opt.Ridge.Folds, "folds", opt.Ridge.Folds, "cross-validation folds over the training images")
+		fs.IntVar(&opt.Pool, "grid", opt.Pool, "side of the grid of positions the Gabor energy is pooled on (1, 2, 4, 8 or 16)")
+		return func() error {
+			if opt.Voxels < 1 {
+				return fmt.Errorf("--voxels %d: want at least 1", opt.Voxels)
+			}
+			if opt.Pool < 1 || 16%opt.Pool != 0 {
+				return fmt.Errorf("--grid %d: want 1, 2, 4, 8 or 16", opt.Pool)
+			}
+			return opt.Ridge.Validate()
+		}
+	}, false, 0)
+	if err != nil {
+		return err
+	}
+	r, err := encoding.Run(d, opt, os.Stderr)
+	if err != nil {
+		return err
+	}
+	if err := r.Write(out); err != nil {
+		return err
+	}
+	id := r.Identification
+	fmt.Printf("encode: identification %d/%d = %.3f [95%% CI %.3f, %.3f], chance %.4f, with the %d best voxels; median test r %.3f\n",
+		id.Correct, id.N, id.Value, id.Low, id.High, id.Chance, r.NVoxels, r.MedianR)
+	for _, a := range r.ROIs {
+		fmt.Printf("  %-7s %5d voxels  median r %.3f  identification %.3f\n", a.ROI, a.Voxels, a.Median, a.Identification.Value)
+	}
+	fmt.Printf("encode: %s and figures in %s\n", encoding.ResultFile, out)
+	return nil
 }

@@ -46,6 +46,7 @@ var commands = map[string]command{
 	"robustness": {"blur sweeps and the hypothesis test over the trained models in --out", runRobustness},
 	"weights":    {"download the official ImageNet weights of the CNNs into the cache (verified)", runWeights},
 	"train-fmri": {"train the fMRI decoder (notebook 03): checkpoint, metrics, embeddings, figures", runTrainFMRI},
+	"encode":     {"Kay et al. 2008: Gabor encoding model per voxel and identification of the test images", runEncode},
 	"backend":    {"show which compute backend would run the models", runBackend},
 	"models":     {"list the model registry: parameters, feature width, cached weights (--models all|study|resnet*|...)", runModels},
 }

@@ -93,6 +93,7 @@ func (st *state) html() ([]byte, error) {
 		{Title: "1 · The data (notebook 01)", Images: pngs(st.dir("explore"))},
 		{Title: "2 · Stimulus CNNs (notebook 02)", Text: "Training curves and test confusion matrices of each CNN head.", Images: cnnImages(st)},
 		{Title: "3 · fMRI decoder (notebook 03)", Images: pngs(st.dir("fmri"))},
+		{Title: "3b · Kay et al. 2008: Gabor encoding model and image identification", Text: encodingText(r), Images: pngs(st.dir("encoding"))},
 		{Title: "4 · Representational similarity (notebook 04)", Text: "Cosine similarity of the 100-d test embeddings, images grouped by class, and of the class means.",
 			Images: pngs(fig, append(rsm, "rsm_corr_fmri", "roi_rsa", "roi_rsa_within_class")...)},
 		{Title: "5 · Model characteristics", Images: pngs(fig, "model_params", "model_frobenius")},
@@ -103,6 +104,21 @@ func (st *state) html() ([]byte, error) {
 	err := reportTemplate.Execute(&buf, map[string]any{"R": r, "Sections": sections, "Models": st.cfg.Models,
 		"Random": !allPretrained(r.CNN), "Perms": st.cfg.Test.Permutations, "Boots": st.cfg.Test.Bootstraps})
 	return buf.Bytes(), err
+}
+
+// encodingText summarises the encoding stage for the report.
+func encodingText(r *Results) string {
+	e := r.Encoding
+	if e == nil {
+		return "Not run."
+	}
+	id := e.Identification
+	return fmt.Sprintf("A Gabor-wavelet-pyramid model (%d features: 1-32 cycles per image, 8 orientations, an 8 x 8 grid of positions) "+
+		"fitted to every voxel by ridge regression on the %d training images (penalty per voxel by %d-fold cross-validation). "+
+		"The %d test images were identified from the measured responses of the %d voxels best by cross-validation: "+
+		"%d of %d (%.3f, 95%% interval %.3f-%.3f; chance %.4f). Median test prediction correlation over all voxels: %.3f. "+
+		"Kay et al. (2008) report 92%% (subject S1) and 72%% (S2) of 120 images with 500 voxels.",
+		e.Features, e.TrainImages, e.Folds, e.TestImages, e.NVoxels, id.Correct, id.N, id.Value, id.Low, id.High, id.Chance, e.MedianR)
 }
 
 func cnnImages(st *state) []image {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/decodingthoughts/decoding-thoughts/internal/jsonnum"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/decoder"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/encoding"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/hypothesis"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/npfile"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/robustness"
@@ -27,11 +28,14 @@ type Results struct {
 	Measures   []Measure            `json:"measures"`
 	ROI        ROIResult            `json:"roi_rsa"`
 	Hypothesis Hypothesis           `json:"hypothesis"`
-	Seeds      int                  `json:"seeds"` // training seeds of the decoder and of each head
-	Timings    map[string]float64   `json:"timings"`
-	Versions   map[string]string    `json:"versions"`
-	Seed       int64                `json:"seed"`
-	Weights    map[string]string    `json:"weights"`
+	// Encoding is Kay et al.'s analysis: the Gabor encoding model and the
+	// identification of the test images (encoding/encoding.json).
+	Encoding *encoding.Result   `json:"encoding,omitempty"`
+	Seeds    int                `json:"seeds"` // training seeds of the decoder and of each head
+	Timings  map[string]float64 `json:"timings"`
+	Versions map[string]string  `json:"versions"`
+	Seed     int64              `json:"seed"`
+	Weights  map[string]string  `json:"weights"`
 }
 
 // Measure describes one comparison method of rsm_corr_fmri.image.

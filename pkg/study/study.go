@@ -19,6 +19,7 @@ import (
 	"github.com/decodingthoughts/decoding-thoughts/pkg/cnn"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/decoder"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/distortion"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/encoding"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/explore"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/hypothesis"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/kay"
@@ -166,6 +167,7 @@ type stage struct {
 // it needs).
 var stages = []stage{
 	{"explore", nil, (*state).explore},
+	{"encoding", nil, (*state).encoding},
 	{"fmri", nil, (*state).trainFMRI},
 	{"cnn", nil, (*state).trainCNNs},
 	{"embeddings", []string{"fmri", "cnn"}, (*state).embeddings},
@@ -173,7 +175,7 @@ var stages = []stage{
 	{"roi_rsa", []string{"rsa"}, (*state).roiRSA},
 	{"robustness", []string{"rsa"}, (*state).robustness},
 	{"hypothesis", []string{"rsa", "robustness"}, (*state).hypothesis},
-	{"report", []string{"explore", "roi_rsa", "hypothesis"}, (*state).report},
+	{"report", []string{"explore", "encoding", "roi_rsa", "hypothesis"}, (*state).report},
 }
 
 // StageNames lists the study's stages in running order.
@@ -271,6 +273,17 @@ func (st *state) logf(format string, args ...any) {
 
 func (st *state) dir(parts ...string) string {
 	return filepath.Join(append([]string{st.cfg.Out}, parts...)...)
+}
+
+// encoding fits Kay et al.'s Gabor encoding model to every voxel and
+// identifies the test images (pkg/encoding), into encoding/.
+func (st *state) encoding(context.Context) error {
+	r, err := encoding.Run(st.cfg.Data, encoding.DefaultOptions(), st.cfg.Progress)
+	if err != nil {
+		return err
+	}
+	st.res.Encoding = r
+	return r.Write(st.dir("encoding"))
 }
 
 func (st *state) explore(context.Context) error {

@@ -68,7 +68,7 @@ func TestStudyEndToEnd(t *testing.T) {
 	first := run()
 	for _, f := range []string{ResultsFile, ReportFile, "embeddings/fmri.npz", "embeddings/tiny_a.npz", "rsm/tiny_b.npz",
 		"fmri/checkpoint.npz", "fmri/seeds/4/checkpoint.npz", "cnn/tiny_a/metrics.json", "cnn/tiny_b/seeds/4/checkpoint.npz",
-		"explore/summary.json"} {
+		"explore/summary.json", "encoding/encoding.json", "encoding/encoding_identification.png"} {
 		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
 			t.Error(err)
 		}
@@ -92,6 +92,9 @@ func TestStudyEndToEnd(t *testing.T) {
 		if c.Degenerate != math.IsNaN(wc.PValue) || wc.Seeds != 2 || (!c.Degenerate && (wc.Permutations != 200 || !wc.Stratified || math.IsNaN(c.Holm(rsa.WithinClassSpearman)))) {
 			t.Errorf("%s: degenerate %v (%s), within-class %+v", name, c.Degenerate, c.DegenerateReason, wc)
 		}
+	}
+	if e := first.Encoding; e == nil || e.Identification.N != len(d.Test.Stimuli.Pix)/(d.Test.Stimuli.H*d.Test.Stimuli.W) || !(e.Identification.Value > 5*e.Identification.Chance) {
+		t.Errorf("encoding stage: %+v", first.Encoding)
 	}
 	if len(first.ROI.ROIs) != 7 || first.ROI.Test.Permutations != 100 || !first.ROI.Test.Stratify {
 		t.Errorf("roi table %+v", first.ROI)

@@ -1,0 +1,251 @@
+package encoding
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+
+	"gonum.org/v1/gonum/mat"
+	"gonum.org/v1/gonum/stat/distuv"
+
+	"github.com/decodingthoughts/decoding-thoughts/internal/jsonnum"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/kay"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/stats"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/synth"
+)
+
+// Options set the encoding analysis.
+type Options struct {
+	Ridge RidgeOptions
+	// Voxels is the number of voxels, best by training cross-validation,
+	// whose patterns identify the test images (Kay et al. used 500).
+	Voxels int
+	// Pool is the side of the grid the Gabor energy is averaged on (the
+	// pyramid's 16 x 16 cells pooled to Pool x Pool; 8: 3,072 features for
+	// 128-pixel images).
+	Pool int
+	// Curve lists the voxel counts of the identification curve.
+	Curve []int
+}
+
+// DefaultOptions: 5 folds, 500 voxels, an 8 x 8 grid.
+func DefaultOptions() Options {
+	return Options{Ridge: RidgeOptions{Folds: 5, Seed: 1}, Voxels: 500, Pool: 8, Curve: []int{25, 50, 100, 200, 500, 1000, 2000}}
+}
+
+// Features are the Gabor-wavelet-pyramid features of images (rows): the
+// square-root contrast energy of every channel (spatial frequencies from 1
+// to 32 cycles per image in octaves, 8 orientations, quadrature pairs) on a
+// pool x pool grid of positions (the simulator's pyramid, synth.GaborEnergy,
+// whose 16 x 16 cells are averaged in blocks).
+func Features(im kay.Images, idx []int, pool int) (*mat.Dense, error) {
+	if pool < 1 || synth.Grid%pool != 0 {
+		return nil, fmt.Errorf("encoding: grid %d: want a divisor of %d", pool, synth.Grid)
+	}
+	imgs := make([][]float32, len(idx))
+	for k, i := range idx {
+		imgs[k] = im.At(i)
+	}
+	energy := synth.GaborEnergy(imgs, im.H)
+	channels := len(energy[0]) / (synth.Grid * synth.Grid)
+	block := synth.Grid / pool
+	out := mat.NewDense(len(idx), channels*pool*pool, nil)
+	for k, e := range energy {
+		row := out.RawRowView(k)
+		for ch := range channels {
+			for gy := range synth.Grid {
+				for gx := range synth.Grid {
+					cell := ch*pool*pool + (gy/block)*pool + gx/block
+					row[cell] += float64(e[ch*synth.Grid*synth.Grid+gy*synth.Grid+gx]) / float64(block*block)
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+// Proportion is an accuracy with its exact (Clopper-Pearson) 95% interval
+// and chance level.
+type Proportion struct {
+	Correct int     `json:"correct"`
+	N       int     `json:"n"`
+	Value   float64 `json:"value"`
+	Low     float64 `json:"ci_low"`
+	High    float64 `json:"ci_high"`
+	Chance  float64 `json:"chance"`
+}
+
+// NewProportion is k of n with its Clopper-Pearson interval at 95%.
+func NewProportion(k, n int, chance float64) Proportion {
+	p := Proportion{Correct: k, N: n, Value: float64(k) / float64(n), Chance: chance, Low: 0, High: 1}
+	if k > 0 {
+		p.Low = distuv.Beta{Alpha: float64(k), Beta: float64(n - k + 1)}.Quantile(0.025)
+	}
+	if k < n {
+		p.High = distuv.Beta{Alpha: float64(k + 1), Beta: float64(n - k)}.Quantile(0.975)
+	}
+	return p
+}
+
+// Identify is Kay et al.'s identification: for each test image, the
+// correlation (over the given voxels) of its measured pattern with every
+// test image's predicted pattern; the image is identified when its own
+// prediction correlates best. It returns how many were identified.
+func Identify(measured, predicted *mat.Dense, voxels []int) int {
+	n, _ := measured.Dims()
+	m := make([][]float64, n)
+	p := make([][]float64, n)
+	for i := range n {
+		m[i], p[i] = make([]float64, len(voxels)), make([]float64, len(voxels))
+		for k, v := range voxels {
+			m[i][k], p[i][k] = measured.At(i, v), predicted.At(i, v)
+		}
+	}
+	correct := 0
+	for i := range n {
+		bestJ, bestR := -1, math.Inf(-1)
+		for j := range n {
+			if r := stats.Pearson(m[i], p[j]); r > bestR {
+				bestJ, bestR = j, r
+			}
+		}
+		if bestJ == i {
+			correct++
+		}
+	}
+	return correct
+}
+
+// ROIAccuracy is the prediction accuracy of one area's voxels.
+type ROIAccuracy struct {
+	ROI    string  `json:"roi"`
+	Voxels int     `json:"voxels"`
+	Median float64 `json:"median_r"` // median over voxels of the test prediction correlation
+	// Identification uses this area's voxels alone (its best by
+	// cross-validation, up to Options.Voxels).
+	Identification Proportion `json:"identification"`
+}
+
+// CurvePoint is the identification accuracy with the n best voxels.
+type CurvePoint struct {
+	Voxels         int        `json:"voxels"`
+	Identification Proportion `json:"identification"`
+}
+
+// Result is encoding.json.
+type Result struct {
+	Features       int           `json:"features"`
+	TrainImages    int           `json:"train_images"`
+	TestImages     int           `json:"test_images"`
+	NVoxels        int           `json:"n_voxels"` // used for identification
+	Identification Proportion    `json:"identification"`
+	Curve          []CurvePoint  `json:"identification_curve"`
+	ROIs           []ROIAccuracy `json:"rois"`
+	MedianR        float64       `json:"median_r"` // over every voxel
+	Folds          int           `json:"folds"`
+	Lambdas        []float64     `json:"lambdas"` // the relative penalties tried
+	// TestR and CVR are every voxel's test and cross-validated
+	// correlations (not in encoding.json; figures use them).
+	TestR, CVR []float64 `json:"-"`
+}
+
+// MarshalJSON writes an undefined median as null.
+func (r ROIAccuracy) MarshalJSON() ([]byte, error) {
+	type plain ROIAccuracy
+	return json.Marshal(struct {
+		plain
+		Median *float64 `json:"median_r"`
+	}{plain(r), jsonnum.Ptr(r.Median)})
+}
+
+// MarshalJSON writes an undefined median as null.
+func (r Result) MarshalJSON() ([]byte, error) {
+	type plain Result
+	return json.Marshal(struct {
+		plain
+		Median *float64 `json:"median_r"`
+	}{plain(r), jsonnum.Ptr(r.MedianR)})
+}
+
+// Run fits the GWP encoding model on the training images and evaluates it on
+// the test images: prediction accuracy per voxel and area, and
+// identification of the test images from the measured responses.
+func Run(d *kay.Dataset, opt Options, progress io.Writer) (*Result, error) {
+	if err := opt.Ridge.Validate(); err != nil {
+		return nil, err
+	}
+	if opt.Voxels < 1 {
+		return nil, fmt.Errorf("encoding: %d voxels for identification: want at least 1", opt.Voxels)
+	}
+	logf := func(format string, args ...any) {
+		if progress != nil {
+			fmt.Fprintf(progress, format+"\n", args...)
+		}
+	}
+	all := func(n int) []int {
+		idx := make([]int, n)
+		for i := range idx {
+			idx[i] = i
+		}
+		return idx
+	}
+	xtr, err := Features(d.Train.Stimuli, all(d.Train.Stimuli.N), opt.Pool)
+	if err != nil {
+		return nil, err
+	}
+	xte, err := Features(d.Test.Stimuli, all(d.Test.Stimuli.N), opt.Pool)
+	if err != nil {
+		return nil, err
+	}
+	_, nf := xtr.Dims()
+	logf("encoding: Gabor features %d per image, %d training and %d test images, %d voxels", nf, d.Train.Stimuli.N, d.Test.Stimuli.N, d.Voxels())
+	ytr := mat.NewDense(d.Train.Responses.Rows, d.Train.Responses.Cols, d.Train.Responses.Data)
+	yte := mat.NewDense(d.Test.Responses.Rows, d.Test.Responses.Cols, d.Test.Responses.Data)
+	fit, err := FitRidge(xtr, ytr, opt.Ridge)
+	if err != nil {
+		return nil, err
+	}
+	pred := fit.Predict(xte)
+	res := &Result{Features: nf, TrainImages: d.Train.Stimuli.N, TestImages: d.Test.Stimuli.N, Folds: max(opt.Ridge.Folds, 5),
+		Lambdas: opt.Ridge.lambdas(), CVR: fit.CV, TestR: columnCorrelations(pred, yte)}
+	if opt.Ridge.Folds != 0 {
+		res.Folds = opt.Ridge.Folds
+	}
+	res.MedianR = median(res.TestR)
+	chance := 1 / float64(d.Test.Stimuli.N)
+	sel := best(fit.CV, opt.Voxels)
+	res.NVoxels = len(sel)
+	res.Identification = NewProportion(Identify(yte, pred, sel), d.Test.Stimuli.N, chance)
+	for _, k := range opt.Curve {
+		if k > len(fit.CV) {
+			continue
+		}
+		res.Curve = append(res.Curve, CurvePoint{Voxels: k, Identification: NewProportion(Identify(yte, pred, best(fit.CV, k)), d.Test.Stimuli.N, chance)})
+	}
+	for r, name := range d.ROINames {
+		if r == 0 {
+			continue
+		}
+		vox, err := d.VoxelsOf([]int{r})
+		if err != nil || len(vox) == 0 {
+			continue
+		}
+		rs, cvs := make([]float64, len(vox)), make([]float64, len(fit.CV))
+		for i := range cvs {
+			cvs[i] = math.NaN()
+		}
+		for k, v := range vox {
+			rs[k], cvs[v] = res.TestR[v], fit.CV[v]
+		}
+		res.ROIs = append(res.ROIs, ROIAccuracy{ROI: name, Voxels: len(vox), Median: median(rs),
+			Identification: NewProportion(Identify(yte, pred, best(cvs, opt.Voxels)), d.Test.Stimuli.N, chance)})
+	}
+	logf("encoding: identification %d/%d = %.3f [%.3f, %.3f] with the %d best voxels (chance %.4f); median test r %.3f",
+		res.Identification.Correct, res.Identification.N, res.Identification.Value, res.Identification.Low, res.Identification.High,
+		res.NVoxels, chance, res.MedianR)
+	return res, nil
+}
+
+// median ignores NaNs (NaN when none is left).
+func median(x []float64) float64 { return stats.Percentile(x, 50) }
