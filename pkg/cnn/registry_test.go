@@ -20,12 +20,12 @@ func TestLookupSelectors(t *testing.T) {
 		return strings.Join(out, ",")
 	}
 	for sel, want := range map[string]string{
-		"resnet50":         "resnet50",
-		"resnet*":          "resnet50,resnet18",
-		"resnet18,resnet*": "resnet18,resnet50",
-		"study":            strings.Join(StudyModels(), ","),
-		"study,resnet18":   strings.Join(StudyModels(), ",") + ",resnet18",
-		"densenet1?1,vgg*": "densenet121,vgg11_bn",
+		"resnet50":             "resnet50",
+		"resnet1*":             "resnet18,resnet101,resnet152",
+		"resnet152,resnet1*":   "resnet152,resnet18,resnet101",
+		"study":                strings.Join(StudyModels(), ","),
+		"study,resnet18":       strings.Join(StudyModels(), ",") + ",resnet18",
+		"densenet1?1,vgg1?_bn": "densenet121,densenet161,vgg11_bn,vgg13_bn,vgg16_bn,vgg19_bn",
 	} {
 		if got := names(sel); got != want {
 			t.Errorf("Lookup(%q) = %s, want %s", sel, got, want)
