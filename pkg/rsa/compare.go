@@ -2,6 +2,7 @@ package rsa
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 
@@ -32,6 +33,11 @@ const (
 	// WithinClassSpearman is Spearman's rho over the pairs (i < j) whose two
 	// stimuli share a class.
 	WithinClassSpearman Method = "within_class_spearman"
+	// CKA is the centred kernel alignment of the two whole matrices read as
+	// kernels (Kornblith et al. 2019): <HKH, HLH> / (|HKH| |HLH|), H the
+	// centring matrix. On cosine RSMs it is the linear CKA of the
+	// length-normalised patterns.
+	CKA Method = "cka"
 	// PartialSpearmanCategory is the partial Spearman correlation over all
 	// pairs (i < j), controlling the category model (1 when the pair shares
 	// a class, else 0).
@@ -88,6 +94,48 @@ func ranked(f func(a, b, cat []float64) float64) func(a, b, cat []float64) float
 func pearson(a, b, _ []float64) float64          { return stats.Pearson(a, b) }
 func partialPearson(a, b, cat []float64) float64 { return stats.PartialPearson(a, b, cat) }
 
+// cka is the centred kernel alignment of two n x n matrices given row-major
+// (a full method's vectors): both double-centred, then their cosine.
+func cka(a, b, _ []float64) float64 {
+	n := int(math.Round(math.Sqrt(float64(len(a)))))
+	if n*n != len(a) || len(b) != len(a) || n < 2 {
+		return math.NaN()
+	}
+	ca, cb := doubleCentre(a, n), doubleCentre(b, n)
+	var ab, aa, bb float64
+	for i := range ca {
+		ab += ca[i] * cb[i]
+		aa += ca[i] * ca[i]
+		bb += cb[i] * cb[i]
+	}
+	if aa == 0 || bb == 0 {
+		return math.NaN()
+	}
+	return ab / math.Sqrt(aa*bb)
+}
+
+// doubleCentre returns H K H for the n x n row-major K (H = I - 11^T/n):
+// each entry minus its row and column means plus the grand mean.
+func doubleCentre(k []float64, n int) []float64 {
+	row, col := make([]float64, n), make([]float64, n)
+	grand := 0.0
+	for i := range n {
+		for j := range n {
+			v := k[i*n+j]
+			row[i] += v / float64(n)
+			col[j] += v / float64(n)
+			grand += v / float64(n*n)
+		}
+	}
+	out := make([]float64, n*n)
+	for i := range n {
+		for j := range n {
+			out[i*n+j] = k[i*n+j] - row[i] - col[j] + grand
+		}
+	}
+	return out
+}
+
 // methods is the method table, in the order reports show them.
 var methods = func() []MethodSpec {
 	t := []MethodSpec{
@@ -96,6 +144,7 @@ var methods = func() []MethodSpec {
 		{Method: Spearman, Title: "Spearman, upper triangle", Ranked: true, Confounded: true, onRanks: pearson},
 		{Method: KendallTauA, Title: "Kendall tau-a, upper triangle", Confounded: true,
 			Stat: func(a, b, _ []float64) float64 { return stats.KendallTauA(a, b) }},
+		{Method: CKA, Title: "centred kernel alignment, whole matrices", Full: true, Confounded: true, Stat: cka},
 		{Method: WithinClassSpearman, Title: "Spearman, within-class pairs", Within: true, Ranked: true, Stratified: true, onRanks: pearson},
 		{Method: PartialSpearmanCategory, Title: "partial Spearman, controlling the category model", PartialCategory: true,
 			Ranked: true, Stratified: true, onRanks: partialPearson},

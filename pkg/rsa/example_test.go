@@ -21,7 +21,7 @@ func ExampleTest() {
 	}
 	inf, _ := rsa.Test(ma, mb, rsa.Spearman, rsa.TestConfig{Permutations: 999, Seed: 1})
 	fmt.Printf("Spearman p = %.3f\n", inf.PValue)
-	if _, err := rsa.Compare(ma, mb, "cka"); err != nil {
+	if _, err := rsa.Compare(ma, mb, "procrustes"); err != nil {
 		fmt.Println(err)
 	}
 	ma.Labels = nil
@@ -33,9 +33,10 @@ func ExampleTest() {
 	// pearson                   0.974
 	// spearman                  0.924
 	// kendall_a                 0.781
+	// cka                       0.987
 	// within_class_spearman     0.543
 	// partial_spearman_category 0.725
 	// Spearman p = 0.002
-	// rsa: unknown comparison "cka" (want one of pearson_full, pearson, spearman, kendall_a, within_class_spearman, partial_spearman_category)
+	// rsa: unknown comparison "procrustes" (want one of pearson_full, pearson, spearman, kendall_a, cka, within_class_spearman, partial_spearman_category)
 	// rsa: within_class_spearman needs each stimulus's class (Matrix.Labels)
 }

@@ -338,3 +338,36 @@ func TestPairedSeeds(t *testing.T) {
 		t.Error("matrices with different classes compared")
 	}
 }
+
+// TestCKAInvariances: the centred kernel alignment of a matrix with itself
+// is 1, with a positive multiple of itself too (isotropic scaling), and the
+// cosine RSM (hence its CKA with anything) is unchanged when the patterns
+// are rotated by an orthogonal matrix.
+func TestCKAInvariances(t *testing.T) {
+	a, _ := structured(5, 30, 6, 3, 1)
+	b, _ := structured(6, 30, 6, 3, 1)
+	ma, _ := Cosine(a)
+	mb, _ := Cosine(b)
+	scaled := Matrix{N: ma.N, Data: make([]float64, len(ma.Data))}
+	for i, v := range ma.Data {
+		scaled.Data[i] = 3.5 * v
+	}
+	for name, m := range map[string]Matrix{"itself": ma, "scaled": scaled} {
+		if v, _ := Compare(ma, m, CKA); math.Abs(v-1) > 1e-12 {
+			t.Errorf("CKA with %s: %v, want 1", name, v)
+		}
+	}
+	// rotate the patterns in the plane of the first two dimensions
+	rot := Patterns{N: a.N, D: a.D, X: append([]float32{}, a.X...)}
+	c, s := math.Cos(0.7), math.Sin(0.7)
+	for i := range a.N {
+		x, y := float64(a.X[i*a.D]), float64(a.X[i*a.D+1])
+		rot.X[i*a.D], rot.X[i*a.D+1] = float32(c*x-s*y), float32(s*x+c*y)
+	}
+	mr, _ := Cosine(rot)
+	v1, _ := Compare(ma, mb, CKA)
+	v2, _ := Compare(mr, mb, CKA)
+	if math.Abs(v1-v2) > 1e-6 {
+		t.Errorf("CKA changed under a rotation of the patterns: %v vs %v", v1, v2)
+	}
+}

@@ -8,7 +8,10 @@ rank the same values and meet the same ties): pearson_full, pearson,
 spearman, kendall_a (tau-a from the signs of all pairwise differences),
 within_class_spearman (pairs i < j of one class, LABELS giving the classes of
 MA's rows) and partial_spearman_category (controlling the same-class
-indicator; computed here from the inverse of the rank correlation matrix).
+indicator; computed here from the inverse of the rank correlation matrix),
+and cka (centred kernel alignment of MA and MB as kernels, with the centring
+matrix H; for cosine matrices also the linear CKA of the normalised patterns,
+checked here against that feature-space formula).
 """
 import sys
 
@@ -38,6 +41,13 @@ m = len(x)
 same = (labels[:, None] == labels[None, :])[iu]
 r3 = np.corrcoef(np.stack([stats.rankdata(x), stats.rankdata(y), stats.rankdata(same.astype(float))]))
 prec = np.linalg.inv(r3)
+H = np.eye(len(ma)) - 1.0 / len(ma)
+ka, kb = H @ ma @ H, H @ mb @ H
+cka = (ka * kb).sum() / np.sqrt((ka * ka).sum() * (kb * kb).sum())
+ua, ub = a / np.linalg.norm(a, axis=1, keepdims=True), b / np.linalg.norm(b, axis=1, keepdims=True)
+ua, ub = ua - ua.mean(0), ub - ub.mean(0)
+cka_features = np.linalg.norm(ub.T @ ua) ** 2 / (np.linalg.norm(ua.T @ ua) * np.linalg.norm(ub.T @ ub))
+assert abs(cka - cka_features) < 1e-6, (cka, cka_features)
 np.savez(sys.argv[7],
          cosine=ca,
          corrdist=1 - np.corrcoef(a),
@@ -48,4 +58,5 @@ np.savez(sys.argv[7],
          spearman=stats.spearmanr(x, y)[0],
          kendall_a=(sx * sy)[np.triu_indices(m, 1)].sum() / (m * (m - 1) / 2),
          within_class_spearman=stats.spearmanr(x[same], y[same])[0],
-         partial_spearman_category=-prec[0, 1] / np.sqrt(prec[0, 0] * prec[1, 1]))
+         partial_spearman_category=-prec[0, 1] / np.sqrt(prec[0, 0] * prec[1, 1]),
+         cka=cka)
