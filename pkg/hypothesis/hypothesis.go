@@ -5,10 +5,9 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"runtime"
-	"sync"
 
 	"github.com/decodingthoughts/decoding-thoughts/internal/jsonnum"
+	"github.com/decodingthoughts/decoding-thoughts/internal/parallel"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/metrics"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/rsa"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/stats"
@@ -201,7 +200,7 @@ func Run(in Input) (Result, error) {
 		boots = make([]measures, in.Bootstraps)
 		strata := rsa.Strata(in.Labels, len(in.Labels))
 		seeds := len(in.Reference)
-		parallel(in.Bootstraps, func(b int) {
+		parallel.For(in.Bootstraps, func(b int) {
 			rng := rand.New(rand.NewPCG(in.Seed, uint64(b)|1<<61))
 			draw := rsa.Draw(strata, len(in.Labels), rng)
 			seedDraw := make([]int, seeds)
@@ -286,12 +285,7 @@ func Run(in Input) (Result, error) {
 // compare is the method's statistic on the images renamed by draw (nil: as
 // they are); the inputs were checked, so an error cannot occur.
 func compare(a, b rsa.Matrix, m rsa.Method, draw []int) float64 {
-	var v float64
-	if draw == nil {
-		v, _ = rsa.Compare(a, b, m)
-	} else {
-		v, _ = rsa.CompareResampled(a, b, m, draw)
-	}
+	v, _ := rsa.CompareResampled(a, b, m, draw)
 	return v
 }
 
@@ -430,22 +424,6 @@ func factorial(n int) float64 {
 	return f
 }
 
-// parallel runs f(0..n-1) on all cores.
-func parallel(n int, f func(k int)) {
-	workers := runtime.GOMAXPROCS(0)
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for k := w; k < n; k += workers {
-				f(k)
-			}
-		}()
-	}
-	wg.Wait()
-}
-
 // BalancedAccuracy is the mean over seeds of the balanced accuracy of
 // preds[s] (predicted classes of the images, in labels' order), with a
 // percentile interval from resampling the images within their classes.
@@ -469,7 +447,7 @@ func BalancedAccuracy(labels []int, preds [][]int, bootstraps int, level float64
 	if bootstraps > 0 && len(preds) > 0 {
 		strata := rsa.Strata(labels, len(labels))
 		reps := make([]float64, bootstraps)
-		parallel(bootstraps, func(b int) {
+		parallel.For(bootstraps, func(b int) {
 			reps[b] = at(rsa.Draw(strata, len(labels), rand.New(rand.NewPCG(seed, uint64(b)|1<<60))))
 		})
 		out.Low, out.High = rsa.Interval(reps, level)

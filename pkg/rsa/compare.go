@@ -254,22 +254,4 @@ func labelsOf(s MethodSpec, ms ...Matrix) ([]int, error) {
 
 // Compare relates two matrices over the same stimuli. An undefined
 // statistic (a constant matrix, fewer than 3 pairs) is NaN.
-func Compare(a, b Matrix, m Method) (float64, error) {
-	if a.N != b.N {
-		return 0, fmt.Errorf("rsa: comparing matrices over %d and %d stimuli", a.N, b.N)
-	}
-	s, err := Spec(m)
-	if err != nil {
-		return 0, err
-	}
-	labels, err := labelsOf(s, a, b)
-	if err != nil {
-		return 0, err
-	}
-	ps := s.pairs(a.N, labels)
-	var cat []float64
-	if s.PartialCategory {
-		cat = category(ps, labels)
-	}
-	return s.Stat(gather(a, ps, nil), gather(b, ps, nil), cat), nil
-}
+func Compare(a, b Matrix, m Method) (float64, error) { return CompareResampled(a, b, m, nil) }

@@ -5,11 +5,10 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"runtime"
 	"slices"
-	"sync"
 
 	"github.com/decodingthoughts/decoding-thoughts/internal/jsonnum"
+	"github.com/decodingthoughts/decoding-thoughts/internal/parallel"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/stats"
 )
 
@@ -168,8 +167,8 @@ func TestPaired(as, bs []Matrix, m Method, cfg TestConfig) (Inference, error) {
 	}
 	if cfg.Bootstraps > 0 {
 		ps := s.pairs(as[0].N, labels)
-		strata := classIndex(labels, as[0].N, s.Stratified || labels != nil)
-		boot := parallel(cfg.Bootstraps, func(k int) float64 {
+		strata := Strata(labels, as[0].N) // within classes whenever they are known
+		boot := parallel.Map(cfg.Bootstraps, func(k int) float64 {
 			return bootstrapStat(as, bs, labels, ps, strata, s, rand.New(rand.NewPCG(cfg.Seed, uint64(k)|1<<62)))
 		})
 		inf.CILow, inf.CIHigh = Interval(boot, cfg.Level)
@@ -259,7 +258,7 @@ func permutationStats(as, bs []Matrix, labels []int, s MethodSpec, cfg TestConfi
 		}
 	}
 	strata := classIndex(labels, n, s.Stratified)
-	return parallel(cfg.Permutations, func(k int) float64 {
+	return parallel.Map(cfg.Permutations, func(k int) float64 {
 		p := permutation(strata, n, rand.New(rand.NewPCG(cfg.Seed, uint64(k))))
 		sum := 0.0
 		for t := range avs {
@@ -311,10 +310,13 @@ func Strata(labels []int, n int) [][]int { return classIndex(labels, n, true) }
 // CompareResampled is Compare on a resample of the stimuli (see Draw, whose
 // draws within classes keep the labels valid): stimulus i is replaced by
 // draw[i], and the pairs of a stimulus drawn twice are dropped (kept for a
-// full method).
+// full method). A nil draw is the stimuli as they are: Compare.
 func CompareResampled(a, b Matrix, m Method, draw []int) (float64, error) {
-	if a.N != b.N || len(draw) != a.N {
-		return 0, fmt.Errorf("rsa: resampling matrices over %d and %d stimuli with %d draws", a.N, b.N, len(draw))
+	if a.N != b.N {
+		return 0, fmt.Errorf("rsa: comparing matrices over %d and %d stimuli", a.N, b.N)
+	}
+	if draw != nil && len(draw) != a.N {
+		return 0, fmt.Errorf("rsa: resampling %d stimuli with %d draws", a.N, len(draw))
 	}
 	s, err := Spec(m)
 	if err != nil {
@@ -327,9 +329,11 @@ func CompareResampled(a, b Matrix, m Method, draw []int) (float64, error) {
 	return resampled(a, b, labels, s.pairs(a.N, labels), s, draw), nil
 }
 
+// resampled is the statistic over the pairs with stimuli renamed by draw
+// (nil: as they are).
 func resampled(a, b Matrix, labels []int, ps []pair, s MethodSpec, draw []int) float64 {
 	kept := ps
-	if !s.Full {
+	if draw != nil && !s.Full {
 		kept = make([]pair, 0, len(ps))
 		for _, p := range ps {
 			if draw[p.i] != draw[p.j] {
@@ -342,22 +346,4 @@ func resampled(a, b Matrix, labels []int, ps []pair, s MethodSpec, draw []int) f
 		cat = category(kept, labels)
 	}
 	return s.Stat(gather(a, kept, draw), gather(b, kept, draw), cat)
-}
-
-// parallel evaluates f(0..n-1) on all cores.
-func parallel(n int, f func(k int) float64) []float64 {
-	out := make([]float64, n)
-	workers := runtime.GOMAXPROCS(0)
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for k := w; k < n; k += workers {
-				out[k] = f(k)
-			}
-		}()
-	}
-	wg.Wait()
-	return out
 }
