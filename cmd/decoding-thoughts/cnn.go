@@ -23,6 +23,32 @@ import (
 
 const weightsHelp = "backbone weights: auto (the cached official weights, else random), download (official ImageNet V1 weights, verified), random (seeded, untrained control), a folder holding torchvision's files, or (features) a checkpoint file"
 
+const bnHelp = "backbone BatchNorm statistics: adapt (re-estimated on the clean training images, as the original's train-mode head training left them) or frozen (the checkpoint's ImageNet statistics)"
+
+func checkBN(mode string) error {
+	if mode != cnn.BNAdapt && mode != cnn.BNFrozen {
+		return fmt.Errorf("--bn %q: want %s or %s", mode, cnn.BNAdapt, cnn.BNFrozen)
+	}
+	return nil
+}
+
+// readImages reads an (N,3,H,W) float32 .npy as a batch source.
+func readImages(path string) (cnn.Images, error) {
+	arr, err := npfile.ReadNPY(path)
+	if err != nil {
+		return cnn.Images{}, err
+	}
+	x, ok := arr.Data.([]float32)
+	if !ok || len(arr.Shape) != 4 || arr.Shape[1] != 3 || arr.Shape[0] < 1 {
+		return cnn.Images{}, fmt.Errorf("%s: want float32 (N,3,H,W) with N >= 1, got %s", path, arr.Describe())
+	}
+	n, h, w := arr.Shape[0], arr.Shape[2], arr.Shape[3]
+	size := 3 * h * w
+	return cnn.Images{N: n, H: h, W: w, Fill: func(dst []float32, lo, hi int) {
+		copy(dst, x[lo*size:hi*size])
+	}}, nil
+}
+
 func runFeatures(ctx context.Context, args []string) error {
 	c := common{compute: true, workload: backend.Convolutions}
 	fs := newFlags("features", &c)
@@ -31,6 +57,7 @@ func runFeatures(ctx context.Context, args []string) error {
 	images := fs.String("images", "", "(N,3,H,W) float32 .npy, fed to the network as it is (required)")
 	out := fs.String("out", "", "output .npz with logits (N,1000) and features (N,F) (required)")
 	batch := fs.Int("batch", 32, "images per forward pass")
+	adaptBN := fs.String("adapt-bn", "", "(N,3,H,W) float32 .npy: re-estimate the BatchNorm statistics on these images first (one train-mode pass as a single batch, momentum 1), as the study's --bn adapt")
 	seed := fs.Int64("seed", 1, "run seed of random weights (each architecture offsets it, as in the study)")
 	if err := parse(fs, args, &c); err != nil {
 		return err
@@ -48,23 +75,28 @@ func runFeatures(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	arr, err := npfile.ReadNPY(*images)
+	im, err := readImages(*images)
 	if err != nil {
 		return err
 	}
-	x, ok := arr.Data.([]float32)
-	if !ok || len(arr.Shape) != 4 || arr.Shape[1] != 3 {
-		return fmt.Errorf("%s: want float32 (N,3,H,W), got %s", *images, arr.Describe())
+	var adapt cnn.Images
+	if *adaptBN != "" {
+		if adapt, err = readImages(*adaptBN); err != nil {
+			return err
+		}
 	}
 	m, err := openBackbone(ctx, c.b, a, *spec, *seed)
 	if err != nil {
 		return err
 	}
-	n, h, w := arr.Shape[0], arr.Shape[2], arr.Shape[3]
-	size := 3 * h * w
-	o, err := m.Extract(ctx, cnn.Images{N: n, H: h, W: w, Fill: func(dst []float32, lo, hi int) {
-		copy(dst, x[lo*size:hi*size])
-	}}, *batch, a.Name, os.Stderr)
+	if *adaptBN != "" {
+		if err := m.AdaptBatchNorm(ctx, adapt, *batch, fmt.Sprintf("%d images of %s", adapt.N, *adaptBN), os.Stderr); err != nil {
+			return err
+		}
+		fmt.Fprintf(os.Stderr, "%s: BatchNorm %s\n", a.Name, m.BatchNorm)
+	}
+	n := im.N
+	o, err := m.Extract(ctx, im, *batch, a.Name, os.Stderr)
 	if err != nil {
 		return err
 	}
@@ -73,7 +105,7 @@ func runFeatures(ctx context.Context, args []string) error {
 		npfile.Entry{Key: "features", Array: npfile.Array{Shape: []int{n, a.Features}, Data: o.Features}}); err != nil {
 		return err
 	}
-	fmt.Printf("features: %d images through %s (%s): logits (%d,1000), features (%d,%d) in %s\n", n, a.Name, m.Weights, n, n, a.Features, *out)
+	fmt.Printf("features: %d images through %s (%s, BatchNorm %s): logits (%d,1000), features (%d,%d) in %s\n", n, a.Name, m.Weights, m.BatchNorm, n, n, a.Features, *out)
 	return nil
 }
 
@@ -99,6 +131,7 @@ func (f *cnnFlags) options(d *kay.Dataset) stimulus.Options {
 	opt := study.CNNOptions(d, f.opt.Seed, cachedir.Root(), os.Stderr)
 	opt.Train.Epochs = f.opt.Train.Epochs
 	opt.Features.Batch = f.opt.Features.Batch
+	opt.Features.BatchNorm = f.opt.Features.BatchNorm
 	if f.opt.Features.Views != 0 {
 		opt.Features.Views = f.opt.Features.Views
 	}
@@ -114,7 +147,11 @@ func (f *cnnFlags) register(fs *flag.FlagSet) (validate func() error) {
 	fs.IntVar(&f.opt.Features.Views, "views", 0, "cached versions of each training image (1: no augmentation; 0: 4, or 1 on datasets under 1000 training images)")
 	fs.IntVar(&f.opt.Features.Batch, "batch", f.opt.Features.Batch, "images per backbone forward pass")
 	fs.Int64Var(&f.opt.Seed, "seed", f.opt.Seed, "seed of the head, sampling, augmentation and random weights")
+	fs.StringVar(&f.opt.Features.BatchNorm, "bn", cnn.BNAdapt, bnHelp)
 	return func() error {
+		if err := checkBN(f.opt.Features.BatchNorm); err != nil {
+			return err
+		}
 		if f.opt.Features.Batch < 1 {
 			return fmt.Errorf("--batch %d: want at least 1", f.opt.Features.Batch)
 		}
@@ -231,9 +268,17 @@ func runModels(_ context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("--models: %w", err)
 	}
-	fmt.Printf("%-22s %-10s %12s %9s %6s  %s\n", "model", "family", "parameters", "features", "study", "ImageNet weights")
+	fmt.Printf("%-20s %-12s %12s %10s %9s %5s %6s  %s\n", "model", "family", "parameters", "GMACs@128", "features", "BN", "study", "ImageNet weights")
 	for _, a := range archs {
 		n, err := a.LearnedParams()
+		if err != nil {
+			return fmt.Errorf("%s: %w", a.Name, err)
+		}
+		macs, err := a.MACs(128, 128)
+		if err != nil {
+			return fmt.Errorf("%s: %w", a.Name, err)
+		}
+		bns, err := a.BatchNormModules()
 		if err != nil {
 			return fmt.Errorf("%s: %w", a.Name, err)
 		}
@@ -245,7 +290,8 @@ func runModels(_ context.Context, args []string) error {
 		if a.Study {
 			study = "yes"
 		}
-		fmt.Printf("%-22s %-10s %12d %9d %6s  %s\n", a.Name, a.Family, n, a.Features, study, cached)
+		fmt.Printf("%-20s %-12s %12d %10.3f %9d %5d %6s  %s\n", a.Name, a.Family, n, float64(macs)/1e9, a.Features, len(bns), study, cached)
 	}
+	fmt.Printf("%d models; GMACs: multiply-accumulates of one 128x128 image (torchvision's docs list the same count at 224x224 as GFLOPS); BN: BatchNorm layers (--bn adapt re-estimates them)\n", len(archs))
 	return nil
 }

@@ -16,11 +16,23 @@ import (
 // in the same run, and reports the ratio ours/peer (the target is >= 0.9).
 // The peers run first: ONNX Runtime's threads keep spinning for a while
 // after each call and would slow a process started next to them.
-func BenchmarkInference(b *testing.B) {
-	const batch, iters = 32, 3
+func BenchmarkInference(b *testing.B) { benchModels(b, StudyModels(), 3) }
+
+// BenchmarkZoo is BenchmarkInference over every registry architecture (35;
+// 2 timed batches each): the zoo's speed next to PyTorch's, same run.
+func BenchmarkZoo(b *testing.B) {
+	var names []string
+	for _, a := range registry {
+		names = append(names, a.Name)
+	}
+	benchModels(b, names, 2)
+}
+
+func benchModels(b *testing.B, names []string, iters int) {
+	const batch = 32
 	pyref.Require(b, "torch", "torchvision")
 	peers := map[string]float64{}
-	for _, name := range Names()[:5] {
+	for _, name := range names {
 		out := pyref.RunFile(b, "testdata/torchvision_bench.py", name, strconv.Itoa(batch), strconv.Itoa(iters), "2")
 		peer, err := strconv.ParseFloat(strings.TrimSpace(out), 64)
 		if err != nil {
@@ -37,7 +49,7 @@ func BenchmarkInference(b *testing.B) {
 	for i := range x {
 		x[i] = float32(i%251) / 251
 	}
-	for _, name := range Names()[:5] {
+	for _, name := range names {
 		b.Run(name, func(b *testing.B) {
 			a, _ := Get(name)
 			m, err := NewRandom(be, a, 1)
@@ -59,6 +71,7 @@ func BenchmarkInference(b *testing.B) {
 			b.ReportMetric(peer, "torch_img/s")
 			b.ReportMetric(ours/peer, "ratio_vs_torch")
 			b.Logf("%s: %.1f img/s, torch %.1f img/s: %.2fx", name, ours, peer, ours/peer)
+			m.Close()
 		})
 	}
 }

@@ -3,8 +3,10 @@ package cnn
 import (
 	"fmt"
 	"path"
+	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
@@ -26,9 +28,104 @@ type Arch struct {
 	Order int
 	// Study marks the five architectures of the original study, which the
 	// study runs by default.
-	Study   bool
-	Init    Init // how torchvision initialises it with weights=None
-	forward func(scope *model.Scope, x *graph.Node) (logits, features *graph.Node)
+	Study bool
+	Init  Init // how torchvision initialises it with weights=None
+	// Base is the torchvision architecture a variant (Variant) is built
+	// as; "" for the registry's own entries, which are Name.
+	Base string
+	// Source is a variant's weights: a checkpoint file, or an http(s) URL
+	// (optionally ending in "#sha256=" and a prefix of the file's digest).
+	Source string
+	stages []stage
+}
+
+// TorchName is the torchvision architecture: Base for a variant, else Name.
+func (a Arch) TorchName() string {
+	if a.Base != "" {
+		return a.Base
+	}
+	return a.Name
+}
+
+var variantLabel = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.+-]*$`)
+
+// Variant registers (once) an architecture of the registry under its own
+// label with its own weights: e.g. Variant("resnet50_sin", "resnet50",
+// "resnet50_train_60_epochs-c8e5653e.pth.tar") for the ResNet-50 trained on
+// Stylized-ImageNet, so that one study compares it with the ImageNet
+// resnet50. The label names it everywhere (results, figures, caches); Open
+// loads source for it whatever weights spec is given, except "random".
+// Registering the same label again with the same base and source returns
+// the first registration; anything else under a taken label is an error.
+func Variant(label, base, source string) (Arch, error) {
+	archsMu.Lock()
+	defer archsMu.Unlock()
+	if !variantLabel.MatchString(label) {
+		return Arch{}, fmt.Errorf("model variant label %q: want letters, digits and _ . + - (starting with a letter or digit)", label)
+	}
+	if source == "" {
+		return Arch{}, fmt.Errorf("model variant %q: no weights (want LABEL=ARCH:FILE or LABEL=ARCH:URL)", label)
+	}
+	if a, ok := archs[label]; ok {
+		if a.Base == base && a.Source == source {
+			return a, nil
+		}
+		if a.Base == "" {
+			return Arch{}, fmt.Errorf("model variant %q: the label is the registry's own architecture; choose another", label)
+		}
+		return Arch{}, fmt.Errorf("model variant %q is already %s:%s", label, a.Base, a.Source)
+	}
+	b, ok := archs[base]
+	if !ok || b.Base != "" {
+		return Arch{}, fmt.Errorf("model variant %q: unknown architecture %q, want one of %s", label, base, strings.Join(builtinNames(), ", "))
+	}
+	v := b
+	v.Name, v.Base, v.Source, v.Study, v.Weights = label, b.Name, source, false, ""
+	v.Order = nextOrder()
+	archs[label] = v
+	return v, nil
+}
+
+func builtinNames() []string {
+	var names []string
+	for _, a := range registry {
+		names = append(names, a.Name)
+	}
+	return names
+}
+
+func nextOrder() int {
+	order := 0
+	for _, a := range archs {
+		order = max(order, a.Order+1)
+	}
+	return order
+}
+
+// stage is a contiguous piece of a network: it maps the activations alive at
+// its start (one tensor, or more where a block's inputs stay in use) to those
+// alive at its end. The last stage returns the logits and the penultimate
+// features. Stages are where BatchNorm adaptation keeps every image's
+// activations between passes (AdaptBatchNorm), so a stage is small: a
+// residual block, a dense layer, a convolution unit.
+type stage struct {
+	name string // the torchvision module the stage ends with
+	fn   func(scope *model.Scope, x []*graph.Node) []*graph.Node
+}
+
+// single adapts a one-tensor stage function.
+func single(name string, fn func(scope *model.Scope, x *graph.Node) *graph.Node) stage {
+	return stage{name: name, fn: func(scope *model.Scope, x []*graph.Node) []*graph.Node {
+		return []*graph.Node{fn(scope, x[0])}
+	}}
+}
+
+// head is the last stage: logits and penultimate features.
+func head(fn func(scope *model.Scope, x *graph.Node) (logits, features *graph.Node)) stage {
+	return stage{name: "head", fn: func(scope *model.Scope, x []*graph.Node) []*graph.Node {
+		l, f := fn(scope, x[0])
+		return []*graph.Node{l, f}
+	}}
 }
 
 // Init is an architecture's random-initialisation policy, as its torchvision
@@ -43,6 +140,18 @@ type Init struct {
 	// LinearBias keeps torch's default bias U(±1/√in) of Linear layers
 	// (ResNet's fc); otherwise biases are 0.
 	LinearBias bool
+	// TorchDefault keeps torch's default initialisation of every layer
+	// (AlexNet, which sets none): weights and biases U(±1/√fan_in).
+	TorchDefault bool
+	// LinearUniformOut draws Linear weights U(±1/√out) with zero biases
+	// (EfficientNet).
+	LinearUniformOut bool
+	// ConvBiasDefault keeps torch's default U(±1/√fan_in) for convolution
+	// biases (RegNet initialises only the weights).
+	ConvBiasDefault bool
+	// ConvStd draws convolution weights N(0, ConvStd²) (ConvNeXt's
+	// truncated normal, truncated at ±2: never reached at std 0.02).
+	ConvStd float64
 }
 
 // Forward builds the network on x (N, 3, H, W): logits (N, 1000) and
@@ -51,7 +160,11 @@ func (a Arch) Forward(scope *model.Scope, x *graph.Node) (logits, features *grap
 	if x.Rank() != 4 || x.Shape().Dimensions[1] != 3 {
 		panic(fmt.Sprintf("cnn %s: want images (N, 3, H, W), got %s", a.Name, x.Shape()))
 	}
-	logits, features = a.forward(scope, x)
+	xs := []*graph.Node{x}
+	for _, s := range a.stages {
+		xs = s.fn(scope, xs)
+	}
+	logits, features = xs[0], xs[1]
 	logits.AssertDims(x.Shape().Dimensions[0], Classes)
 	features.AssertDims(x.Shape().Dimensions[0], a.Features)
 	return logits, features
@@ -68,7 +181,10 @@ func (a Arch) Seed(seed int64) int64 { return seed + int64(a.Order) }
 // Classes is the number of ImageNet classes the backbones predict.
 const Classes = 1000
 
-var archs = map[string]Arch{}
+var (
+	archsMu sync.Mutex
+	archs   = map[string]Arch{}
+)
 
 func init() {
 	for _, a := range registry {
@@ -91,18 +207,20 @@ func register(a Arch) {
 // Register adds an architecture (a user's own backbone, or a small one for
 // tests): forward must return the 1000 logits and features of width
 // features. weights names its checkpoint file for folder specs. It is
-// listed after the registry's own.
+// listed after the registry's own. The whole network is one stage, so
+// BatchNorm adaptation runs it once per BatchNorm layer.
 func Register(name string, features int, weights string, forward func(scope *model.Scope, x *graph.Node) (logits, features *graph.Node)) {
-	order := 0
-	for _, a := range archs {
-		order = max(order, a.Order+1)
-	}
-	register(Arch{Name: name, Family: "user", Features: features, Weights: weights, Order: order, forward: forward})
+	archsMu.Lock()
+	defer archsMu.Unlock()
+	register(Arch{Name: name, Family: "user", Features: features, Weights: weights, Order: nextOrder(), stages: []stage{head(forward)}})
 }
 
-// Get returns the architecture called name (a torchvision model name).
+// Get returns the architecture called name (a torchvision model name, or a
+// variant's label).
 func Get(name string) (Arch, error) {
+	archsMu.Lock()
 	a, ok := archs[name]
+	archsMu.Unlock()
 	if !ok {
 		return Arch{}, fmt.Errorf("unknown model %q, have %s", name, strings.Join(Names(), ", "))
 	}
@@ -111,6 +229,8 @@ func Get(name string) (Arch, error) {
 
 // All lists every registered architecture in order.
 func All() []Arch {
+	archsMu.Lock()
+	defer archsMu.Unlock()
 	out := make([]Arch, 0, len(archs))
 	for _, a := range archs {
 		out = append(out, a)
@@ -143,8 +263,10 @@ func StudyModels() []string {
 // Lookup resolves a comma-separated list of model selectors, each a
 // registry name, a glob over the names ("resnet*", "densenet1?1"), "all"
 // (every built-in architecture) or "study" (the original study's five);
-// each architecture once, in the order first selected. A selector that
-// selects nothing is an error.
+// or a variant LABEL=ARCH:WEIGHTS (an architecture with its own weights, a
+// checkpoint file or URL: Variant); each once, in the order first selected.
+// "all" and globs cover the registry's own entries. A selector that selects
+// nothing is an error.
 func Lookup(list string) ([]Arch, error) {
 	var out []Arch
 	seen := map[string]bool{}
@@ -157,19 +279,34 @@ func Lookup(list string) ([]Arch, error) {
 	for _, sel := range strings.Split(list, ",") {
 		sel = strings.TrimSpace(sel)
 		switch {
+		case strings.Contains(sel, "="):
+			label, rest, _ := strings.Cut(sel, "=")
+			base, source, ok := strings.Cut(rest, ":")
+			if !ok {
+				return nil, fmt.Errorf("model variant %q: want LABEL=ARCH:WEIGHTS (a checkpoint file or URL)", sel)
+			}
+			v, err := Variant(label, base, source)
+			if err != nil {
+				return nil, err
+			}
+			add(v)
 		case sel == "all":
 			for _, a := range All() {
-				if a.Family != "user" {
+				if a.Family != "user" && a.Base == "" {
 					add(a)
 				}
 			}
 		case sel == "study":
 			for _, n := range StudyModels() {
-				add(archs[n])
+				a, _ := Get(n)
+				add(a)
 			}
 		case strings.ContainsAny(sel, "*?["):
 			n := 0
 			for _, a := range All() {
+				if a.Base != "" {
+					continue
+				}
 				if ok, err := path.Match(sel, a.Name); err != nil {
 					return nil, fmt.Errorf("model pattern %q: %w", sel, err)
 				} else if ok {
@@ -190,3 +327,5 @@ func Lookup(list string) ([]Arch, error) {
 	}
 	return out, nil
 }
+
+func sprintf(format string, a ...any) string { return fmt.Sprintf(format, a...) }

@@ -28,8 +28,9 @@ func relDiff[A, B float32 | float64](a []A, b []B) float64 {
 
 // parityWeights is a deterministic state dict for the parity tests:
 // torchvision's random initialisation drawn in Go (seed 7), with BatchNorm's
-// statistics and affine parameters randomised so that eval mode is not the
-// identity.
+// statistics and affine parameters, LayerNorm's affine parameters and
+// ConvNeXt's layer scales randomised so that no layer is the identity (or,
+// for ConvNeXt's blocks at their 1e-6 scale, nearly nothing).
 func parityWeights(t *testing.T, a Arch) []npfile.Entry {
 	sd, err := a.RandomStateDict(7)
 	if err != nil {
@@ -51,6 +52,12 @@ func parityWeights(t *testing.T, a Arch) []npfile.Entry {
 			lo, hi = 0.5, 1.5
 		case isBatchNormParam(sd, e.Key) && name == "bias":
 			lo, hi = -0.2, 0.2
+		case name == "layer_scale": // ConvNeXt's blocks would vanish at 1e-6
+			lo, hi = 0.5, 1.5
+		case isLayerNormParam(sd, e.Key) && name == "weight":
+			lo, hi = 0.5, 1.5
+		case isLayerNormParam(sd, e.Key) && name == "bias":
+			lo, hi = -0.2, 0.2
 		default:
 			continue
 		}
@@ -60,6 +67,18 @@ func parityWeights(t *testing.T, a Arch) []npfile.Entry {
 		}
 	}
 	return sd
+}
+
+// isLayerNormParam reports whether key belongs to a LayerNorm: a module
+// with a 1-d weight and no running statistics.
+func isLayerNormParam(sd []npfile.Entry, key string) bool {
+	module := key[:strings.LastIndex(key, ".")]
+	for _, e := range sd {
+		if e.Key == module+".weight" {
+			return len(e.Array.Shape) == 1 && !isBatchNormParam(sd, key)
+		}
+	}
+	return false
 }
 
 // isBatchNormParam reports whether key belongs to a module with running
@@ -124,7 +143,8 @@ func TestParityWithTorchvision(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				m.Release()
+				m.Close()
+				b.Finalize()
 				for _, ref := range refs {
 					want := pyref.Floats(t, ref)
 					for key, got := range map[string][]float32{"logits": logits, "features": feats} {

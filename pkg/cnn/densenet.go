@@ -9,40 +9,42 @@ import (
 
 // densenet is torchvision's DenseNet for a growth rate, the layers of each
 // dense block and the initial features (bn_size 4, transitions halving the
-// channels): densenet121 is (32, [6 12 24 16], 64).
-func densenet(growth int, blocks []int, initial int) func(*model.Scope, *graph.Node) (*graph.Node, *graph.Node) {
-	return func(scope *model.Scope, x *graph.Node) (*graph.Node, *graph.Node) {
-		return denseNet(scope, x, growth, blocks, initial)
-	}
-}
-
-func denseNet(scope *model.Scope, x *graph.Node, growth int, blocks []int, initial int) (*graph.Node, *graph.Node) {
+// channels): densenet121 is (32, [6 12 24 16], 64). Stages: the stem (to
+// pool0), each dense layer (its block's features so far, concatenated, in
+// and out), each transition, the head (norm5 on).
+func densenet(growth int, blocks []int, initial int) []stage {
 	const bnSize = 4
-	f := scope.In("features")
-	x = nn.Conv2d(f.In("conv0"), x, nn.Conv{Out: initial, Kernel: 7, Stride: 2, Padding: 3})
-	x = nn.ReLU(nn.BatchNorm(f.In("norm0"), x))
-	x = nn.MaxPool2d(x, 3, 2, 1)
+	stages := []stage{single("features.pool0", func(scope *model.Scope, x *graph.Node) *graph.Node {
+		f := scope.At("features")
+		x = nn.Conv2d(f.In("conv0"), x, nn.Conv{Out: initial, Kernel: 7, Stride: 2, Padding: 3})
+		x = nn.ReLU(nn.BatchNorm(f.In("norm0"), x))
+		return nn.MaxPool2d(x, 3, 2, 1)
+	})}
 	channels := initial
 	for b, layers := range blocks {
-		block := f.In("denseblock%d", b+1)
-		feats := []*graph.Node{x}
 		for l := range layers {
-			s := block.In("denselayer%d", l+1)
-			in := graph.Concatenate(feats, 1)
-			y := nn.Conv2d(s.In("conv1"), nn.ReLU(nn.BatchNorm(s.In("norm1"), in)), nn.Conv{Out: bnSize * growth, Kernel: 1})
-			y = nn.Conv2d(s.In("conv2"), nn.ReLU(nn.BatchNorm(s.In("norm2"), y)), nn.Conv{Out: growth, Kernel: 3, Padding: 1})
-			feats = append(feats, y)
+			name := sprintf("features.denseblock%d.denselayer%d", b+1, l+1)
+			stages = append(stages, single(name, func(scope *model.Scope, in *graph.Node) *graph.Node {
+				s := scope.At("features").In("denseblock%d", b+1).In("denselayer%d", l+1)
+				y := nn.Conv2d(s.In("conv1"), nn.ReLU(nn.BatchNorm(s.In("norm1"), in)), nn.Conv{Out: bnSize * growth, Kernel: 1})
+				y = nn.Conv2d(s.In("conv2"), nn.ReLU(nn.BatchNorm(s.In("norm2"), y)), nn.Conv{Out: growth, Kernel: 3, Padding: 1})
+				return graph.Concatenate([]*graph.Node{in, y}, 1)
+			}))
 		}
-		x = graph.Concatenate(feats, 1)
 		channels += layers * growth
 		if b < len(blocks)-1 {
-			t := f.In("transition%d", b+1)
 			channels /= 2
-			x = nn.Conv2d(t.In("conv"), nn.ReLU(nn.BatchNorm(t.In("norm"), x)), nn.Conv{Out: channels, Kernel: 1})
-			x = nn.AvgPool2d(x, 2, 2)
+			out := channels
+			stages = append(stages, single(sprintf("features.transition%d", b+1), func(scope *model.Scope, x *graph.Node) *graph.Node {
+				t := scope.At("features").In("transition%d", b+1)
+				x = nn.Conv2d(t.In("conv"), nn.ReLU(nn.BatchNorm(t.In("norm"), x)), nn.Conv{Out: out, Kernel: 1})
+				return nn.AvgPool2d(x, 2, 2)
+			}))
 		}
 	}
-	x = nn.ReLU(nn.BatchNorm(f.In("norm5"), x))
-	feat := nn.Flatten(nn.AdaptiveAvgPool2d(x, 1, 1))
-	return nn.Linear(scope.In("classifier"), feat, Classes), feat
+	return append(stages, head(func(scope *model.Scope, x *graph.Node) (*graph.Node, *graph.Node) {
+		x = nn.ReLU(nn.BatchNorm(scope.At("features").In("norm5"), x))
+		feat := nn.Flatten(nn.AdaptiveAvgPool2d(x, 1, 1))
+		return nn.Linear(scope.In("classifier"), feat, Classes), feat
+	}))
 }

@@ -37,9 +37,11 @@ func (a Arch) RandomStateDict(seed int64) ([]npfile.Entry, error) {
 	}
 	// A Linear bias's default bound is 1/√in of its weight.
 	fanIn := map[string]int{}
+	conv := map[string]bool{}
 	for _, p := range params {
-		if m, ok := strings.CutSuffix(p.Key, ".weight"); ok && len(p.Shape) == 2 {
-			fanIn[m] = p.Shape[1]
+		if m, ok := strings.CutSuffix(p.Key, ".weight"); ok && len(p.Shape) >= 2 {
+			fanIn[m] = p.Size() / p.Shape[0]
+			conv[m] = len(p.Shape) == 4
 		}
 	}
 	out := make([]npfile.Entry, 0, len(params))
@@ -55,7 +57,7 @@ func (a Arch) RandomStateDict(seed int64) ([]npfile.Entry, error) {
 		rng := nn.KeyedRand(seed, p.Key)
 		data := make([]float32, n)
 		module := p.Key[:strings.LastIndex(p.Key, ".")]
-		fill := a.initRule(p, batchNorm[module], fanIn[module])
+		fill := a.initRule(p, batchNorm[module], conv[module], fanIn[module])
 		for i := range data {
 			data[i] = float32(fill(rng))
 		}
@@ -65,7 +67,7 @@ func (a Arch) RandomStateDict(seed int64) ([]npfile.Entry, error) {
 }
 
 // initRule returns the value generator of one parameter.
-func (a Arch) initRule(p Param, batchNorm bool, linearIn int) func(*rand.Rand) float64 {
+func (a Arch) initRule(p Param, batchNorm, conv bool, fanIn int) func(*rand.Rand) float64 {
 	constant := func(v float64) func(*rand.Rand) float64 { return func(*rand.Rand) float64 { return v } }
 	normal := func(std float64) func(*rand.Rand) float64 {
 		return func(r *rand.Rand) float64 { return r.NormFloat64() * std }
@@ -79,6 +81,12 @@ func (a Arch) initRule(p Param, batchNorm bool, linearIn int) func(*rand.Rand) f
 		return constant(0)
 	case name == "running_var":
 		return constant(1)
+	case a.Init.TorchDefault && len(p.Shape) >= 2: // weights of every layer
+		return uniform(1 / math.Sqrt(float64(p.Size()/p.Shape[0])))
+	case name == "layer_scale": // ConvNeXt's block scale
+		return constant(1e-6)
+	case len(p.Shape) == 4 && a.Init.ConvStd > 0:
+		return normal(a.Init.ConvStd)
 	case len(p.Shape) == 4: // convolution weight (out, in/groups, k, k)
 		fan := p.Shape[0] * p.Shape[2] * p.Shape[3]
 		if a.Init.ConvFanIn {
@@ -89,17 +97,23 @@ func (a Arch) initRule(p Param, batchNorm bool, linearIn int) func(*rand.Rand) f
 		if a.Init.LinearStd > 0 {
 			return normal(a.Init.LinearStd)
 		}
+		if a.Init.LinearUniformOut {
+			return uniform(1 / math.Sqrt(float64(p.Shape[0])))
+		}
 		return uniform(1 / math.Sqrt(float64(p.Shape[1])))
 	}
-	// A vector: a BatchNorm's weight or bias, or a bias.
-	if batchNorm {
+	// A vector: a BatchNorm's or LayerNorm's weight or bias, or a bias.
+	if batchNorm || name == "weight" {
 		if name == "weight" {
 			return constant(1)
 		}
 		return constant(0)
 	}
-	if a.Init.LinearBias && linearIn > 0 { // a Linear bias keeping torch's default
-		return uniform(1 / math.Sqrt(float64(linearIn)))
+	if a.Init.ConvBiasDefault && conv && fanIn > 0 {
+		return uniform(1 / math.Sqrt(float64(fanIn)))
+	}
+	if (a.Init.LinearBias || a.Init.TorchDefault) && fanIn > 0 { // a bias keeping torch's default
+		return uniform(1 / math.Sqrt(float64(fanIn)))
 	}
 	return constant(0)
 }

@@ -52,8 +52,13 @@ const mobileEps = 0.001
 // convBN is torchvision's Conv2dNormActivation: conv (no bias) at .0, BN at
 // .1, then the activation (nil: none).
 func convBN(scope *model.Scope, x *graph.Node, c nn.Conv, act func(*graph.Node) *graph.Node) *graph.Node {
+	return convBNEps(scope, x, c, act, mobileEps)
+}
+
+// convBNEps is convBN with BatchNorm's epsilon eps.
+func convBNEps(scope *model.Scope, x *graph.Node, c nn.Conv, act func(*graph.Node) *graph.Node, eps float64) *graph.Node {
 	c.Padding = (c.Kernel - 1) / 2
-	x = nn.BatchNormEps(scope.In("1"), nn.Conv2d(scope.In("0"), x, c), mobileEps)
+	x = nn.BatchNormEps(scope.In("1"), nn.Conv2d(scope.In("0"), x, c), eps)
 	if act != nil {
 		x = act(x)
 	}
@@ -61,9 +66,12 @@ func convBN(scope *model.Scope, x *graph.Node, c nn.Conv, act func(*graph.Node) 
 }
 
 // makeDivisible is torchvision's _make_divisible(v, 8).
-func makeDivisible(v int) int {
-	n := max(8, (v+4)/8*8)
-	if float64(n) < 0.9*float64(v) {
+func makeDivisible(v int) int { return makeDivisibleF(float64(v)) }
+
+// makeDivisibleF is _make_divisible(v, 8) of a real v (scaled widths).
+func makeDivisibleF(v float64) int {
+	n := max(8, int(v+4)/8*8)
+	if float64(n) < 0.9*v {
 		n += 8
 	}
 	return n
@@ -71,20 +79,27 @@ func makeDivisible(v int) int {
 
 // mobilenetV3 is torchvision's MobileNetV3 for its blocks and the width of
 // the classifier's hidden layer (the last convolution has 6x the last
-// block's channels): large is (blocks, 1280), small (blocks, 1024).
-func mobilenetV3(blocks []bneck, lastChannel int) func(*model.Scope, *graph.Node) (*graph.Node, *graph.Node) {
-	return func(scope *model.Scope, x *graph.Node) (*graph.Node, *graph.Node) {
-		f := scope.In("features")
-		x = convBN(f.In("0"), x, nn.Conv{Out: 16, Kernel: 3, Stride: 2}, nn.Hardswish)
-		for i, b := range blocks {
-			x = invertedResidual(f.In("%d", i+1).In("block"), x, b)
-		}
-		x = convBN(f.In("%d", len(blocks)+1), x, nn.Conv{Out: 6 * blocks[len(blocks)-1].out, Kernel: 1}, nn.Hardswish)
+// block's channels): large is (blocks, 1280), small (blocks, 1024). Stages:
+// each module of features, the head.
+func mobilenetV3(blocks []bneck, lastChannel int) []stage {
+	stages := []stage{single("features.0", func(scope *model.Scope, x *graph.Node) *graph.Node {
+		return convBN(scope.At("features").In("0"), x, nn.Conv{Out: 16, Kernel: 3, Stride: 2}, nn.Hardswish)
+	})}
+	for i, b := range blocks {
+		stages = append(stages, single(sprintf("features.%d", i+1), func(scope *model.Scope, x *graph.Node) *graph.Node {
+			return invertedResidual(scope.At("features").In("%d", i+1).In("block"), x, b)
+		}))
+	}
+	last := len(blocks) + 1
+	stages = append(stages, single(sprintf("features.%d", last), func(scope *model.Scope, x *graph.Node) *graph.Node {
+		return convBN(scope.At("features").In("%d", last), x, nn.Conv{Out: 6 * blocks[len(blocks)-1].out, Kernel: 1}, nn.Hardswish)
+	}))
+	return append(stages, head(func(scope *model.Scope, x *graph.Node) (*graph.Node, *graph.Node) {
 		x = nn.Flatten(nn.AdaptiveAvgPool2d(x, 1, 1))
 		cl := scope.In("classifier")
 		feat := nn.Hardswish(nn.Linear(cl.In("0"), x, lastChannel)) // Dropout(0.2): identity in evaluation
 		return nn.Linear(cl.In("3"), feat, Classes), feat
-	}
+	}))
 }
 
 func invertedResidual(scope *model.Scope, x *graph.Node, b bneck) *graph.Node {
@@ -110,11 +125,18 @@ func invertedResidual(scope *model.Scope, x *graph.Node, b bneck) *graph.Node {
 	return y
 }
 
-// squeezeExcitation is torchvision's SqueezeExcitation with a hard sigmoid.
+// squeezeExcitation is torchvision's SqueezeExcitation as MobileNetV3 uses
+// it: ReLU, then a hard sigmoid.
 func squeezeExcitation(scope *model.Scope, x *graph.Node, squeeze int) *graph.Node {
+	return squeezeExcite(scope, x, squeeze, nn.ReLU, nn.Hardsigmoid)
+}
+
+// squeezeExcite is torchvision's SqueezeExcitation: global average, fc1
+// (1x1 convolution), act, fc2, scale, times x.
+func squeezeExcite(scope *model.Scope, x *graph.Node, squeeze int, act, scale func(*graph.Node) *graph.Node) *graph.Node {
 	c := x.Shape().Dimensions[1]
 	s := nn.AdaptiveAvgPool2d(x, 1, 1)
-	s = nn.ReLU(nn.Conv2d(scope.In("fc1"), s, nn.Conv{Out: squeeze, Kernel: 1, Bias: true}))
-	s = nn.Hardsigmoid(nn.Conv2d(scope.In("fc2"), s, nn.Conv{Out: c, Kernel: 1, Bias: true}))
+	s = act(nn.Conv2d(scope.In("fc1"), s, nn.Conv{Out: squeeze, Kernel: 1, Bias: true}))
+	s = scale(nn.Conv2d(scope.In("fc2"), s, nn.Conv{Out: c, Kernel: 1, Bias: true}))
 	return graph.Mul(x, s)
 }

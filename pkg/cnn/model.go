@@ -40,6 +40,18 @@ type Model struct {
 	// Loading says how a training checkpoint's keys were brought to the
 	// network's names (weights.Unwrap), if they had to be.
 	Loading []string
+	// BatchNorm says which statistics the BatchNorm layers normalise with:
+	// BNFrozen (the checkpoint's), "adapt (N images)" after AdaptBatchNorm,
+	// or "none" for an architecture without BatchNorm.
+	BatchNorm string
+}
+
+// bnMode is a freshly loaded model's BatchNorm mode.
+func bnMode(a Arch) string {
+	if mods, err := a.BatchNormModules(); err == nil && len(mods) == 0 {
+		return "none"
+	}
+	return BNFrozen
 }
 
 // scopeName holds the backbone's variables.
@@ -56,7 +68,7 @@ func NewRandom(b compute.Backend, a Arch, seed int64) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &Model{Arch: a, Backend: b, Store: model.NewStore(), Weights: fmt.Sprintf("random (seed %d)", seed), random: true}
+	m := &Model{Arch: a, Backend: b, Store: model.NewStore(), Weights: fmt.Sprintf("random (seed %d)", seed), random: true, BatchNorm: bnMode(a)}
 	if err := nn.LoadStateDict(m.scope(), sd); err != nil {
 		return nil, err
 	}
@@ -77,7 +89,7 @@ func NewFromFile(b compute.Backend, a Arch, path string) (*Model, error) {
 	if err := checkFits(a, path, entries); err != nil {
 		return nil, err
 	}
-	m := &Model{Arch: a, Backend: b, Store: model.NewStore(), Weights: path, Loading: notes}
+	m := &Model{Arch: a, Backend: b, Store: model.NewStore(), Weights: path, Loading: notes, BatchNorm: bnMode(a)}
 	if err := nn.LoadStateDict(m.scope(), entries); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -89,8 +101,25 @@ func NewFromFile(b compute.Backend, a Arch, path string) (*Model, error) {
 // holding the torchvision file (a.Weights), "download" (fetch the official
 // V1 weights into weightsDir, verified), or "auto" (the official weights
 // when already in weightsDir, else random: the offline default; About says
-// which).
+// which). A variant (Variant) loads its own source for any spec but
+// "random", downloading an address into weightsDir/variants.
 func Open(ctx context.Context, b compute.Backend, a Arch, spec string, seed int64, weightsDir string, progressOut io.Writer) (*Model, error) {
+	if a.Source != "" && spec != "random" {
+		// A variant brings its own weights.
+		spec = a.Source
+		if weights.IsURL(spec) {
+			path, err := weights.DownloadURL(ctx, filepath.Join(weightsDir, "variants"), spec, progressOut)
+			if err != nil {
+				return nil, fmt.Errorf("model %s: %w", a.Name, err)
+			}
+			spec = path
+		}
+		m, err := NewFromFile(b, a, spec)
+		if err != nil {
+			return nil, fmt.Errorf("model %s (%s:%s): %w", a.Name, a.Base, a.Source, err)
+		}
+		return m, nil
+	}
 	if spec == "auto" {
 		spec = "random"
 		if p, ok := CachedWeights(a, weightsDir); ok {
@@ -193,7 +222,7 @@ func checkFits(a Arch, path string, entries []npfile.Entry) error {
 	sort.Strings(unused)
 	sort.Strings(wrong)
 	if len(missing)+len(unused)+len(wrong) > 0 {
-		return fmt.Errorf("%s does not fit %s: missing %v, unexpected %v, wrong shape %v", path, a.Name, head(missing), head(unused), head(wrong))
+		return fmt.Errorf("%s does not fit %s: missing %v, unexpected %v, wrong shape %v", path, a.Name, firstFew(missing), firstFew(unused), firstFew(wrong))
 	}
 	return nil
 }
@@ -211,7 +240,7 @@ type Param struct {
 
 // Params lists the architecture's state_dict entries in creation order,
 // found by building (not running) it on a fresh store with the pure-Go
-// backend.
+// backend, on a 64x64 image (AlexNet's smallest).
 func (a Arch) Params() ([]Param, error) {
 	keysMu.Lock()
 	defer keysMu.Unlock()
@@ -230,7 +259,7 @@ func (a Arch) Params() ([]Param, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := e.Compile(shapes.Make(dtypes.Float32, 1, 3, 32, 32)); err != nil {
+	if _, err := e.Compile(shapes.Make(dtypes.Float32, 1, 3, 64, 64)); err != nil {
 		return nil, fmt.Errorf("cnn %s: building the network: %w", a.Name, err)
 	}
 	var params []Param
@@ -245,7 +274,7 @@ func (a Arch) Params() ([]Param, error) {
 	return params, nil
 }
 
-func head(s []string) []string {
+func firstFew(s []string) []string {
 	if len(s) > 5 {
 		return append(s[:5:5], fmt.Sprintf("... %d more", len(s)-5))
 	}
@@ -302,7 +331,7 @@ func (m *Model) StateDict() ([]npfile.Entry, error) { return nn.StateDict(m.scop
 // About says where the weights came from, warning when they are random.
 func (m *Model) About() string {
 	if !m.random {
-		about := fmt.Sprintf("%s: weights %s", m.Arch.Name, m.Weights)
+		about := fmt.Sprintf("%s: weights %s, BatchNorm %s", m.Arch.Name, m.Weights, m.BatchNorm)
 		if len(m.Loading) > 0 {
 			about += " (" + strings.Join(m.Loading, "; ") + ")"
 		}
@@ -313,7 +342,7 @@ func (m *Model) About() string {
 		where = " in " + m.weightsDir
 	}
 	return fmt.Sprintf("%s: RANDOM weights, %s: the untrained-network control (no ImageNet weights%s; "+
-		"`decoding-thoughts weights` downloads them)", m.Arch.Name, m.Weights, where)
+		"`decoding-thoughts weights` downloads them); BatchNorm %s", m.Arch.Name, m.Weights, where, m.BatchNorm)
 }
 
 // Pretrained reports whether the weights came from a checkpoint.
@@ -344,6 +373,40 @@ func (m *Model) Release() {
 		m.exec.Finalize()
 		m.exec = nil
 	}
+}
+
+// MACs is the multiply-accumulates of one forward pass of an h x w image
+// (convolutions and Linear layers; torchvision's documentation reports the
+// same count at 224x224 as GFLOPS), found by building (not running) the
+// network on the pure-Go backend.
+func (a Arch) MACs(h, w int) (int64, error) {
+	b, err := compute.NewWithConfig("go")
+	if err != nil {
+		return 0, err
+	}
+	defer b.Finalize()
+	store := model.NewStore()
+	defer store.Finalize()
+	var c nn.MACCounter
+	e, err := model.NewExec(b, store, func(scope *model.Scope, x *graph.Node) (*graph.Node, *graph.Node) {
+		nn.CountMACs(x.Graph(), &c)
+		return a.Forward(scope.In(scopeName), x)
+	})
+	if err != nil {
+		return 0, err
+	}
+	defer e.Finalize()
+	if _, err := e.Compile(shapes.Make(dtypes.Float32, 1, 3, h, w)); err != nil {
+		return 0, fmt.Errorf("cnn %s: building the network at %dx%d: %w", a.Name, h, w, err)
+	}
+	return c.N, nil
+}
+
+// Close frees the compiled network and the weights' buffers on the
+// backend; the model is unusable afterwards.
+func (m *Model) Close() {
+	m.Release()
+	m.Store.Finalize()
 }
 
 // LearnedParams counts the architecture's learned parameters (every

@@ -1,6 +1,7 @@
 package cnn
 
 import (
+	"math"
 	"strings"
 	"testing"
 )
@@ -44,5 +45,44 @@ func TestLookupSelectors(t *testing.T) {
 		if got := names(bad); !strings.HasPrefix(got, "error: ") {
 			t.Errorf("Lookup(%q) = %s, want an error", bad, got)
 		}
+	}
+}
+
+// TestMACsMatchTorchvisionDocs: the multiply-accumulate count against the
+// GFLOPS torchvision's documentation lists for its ImageNet weights (two
+// decimals; within 1% or 0.006 G), at the weights' evaluation size (224x224;
+// EfficientNet B1-B3: 240, 288, 300), and it scales with the image's area.
+func TestMACsMatchTorchvisionDocs(t *testing.T) {
+	for name, want := range map[string]float64{
+		"alexnet": 0.71, "resnet18": 1.81, "resnet50": 4.09, "resnext50_32x4d": 4.23, "wide_resnet50_2": 11.40,
+		"vgg11_bn": 7.61, "densenet121": 2.83, "densenet161": 7.73, "mobilenet_v2": 0.30, "mobilenet_v3_large": 0.22,
+		"mobilenet_v3_small": 0.06, "efficientnet_b0": 0.39, "efficientnet_b1": 0.69, "efficientnet_b2": 1.09,
+		"efficientnet_b3": 1.83, "regnet_y_400mf": 0.40, "regnet_y_800mf": 0.83, "regnet_y_1_6gf": 1.61,
+		"convnext_tiny": 4.46, "convnext_small": 8.68,
+	} {
+		size := map[string]int{"efficientnet_b1": 240, "efficientnet_b2": 288, "efficientnet_b3": 300}[name]
+		if size == 0 {
+			size = 224
+		}
+		a, err := Get(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, err := a.MACs(size, size)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g := float64(n) / 1e9; math.Abs(g-want) > math.Max(0.01*want, 0.006) {
+			t.Errorf("%s: %.3f GMACs at %dx%d, torchvision's docs say %.2f", name, g, size, size, want)
+		}
+	}
+	a, _ := Get("resnet50")
+	n224, _ := a.MACs(224, 224)
+	n128, err := a.MACs(128, 128)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := float64(n128) / float64(n224); math.Abs(r-128.0*128/(224*224)) > 0.03 {
+		t.Errorf("resnet50: MACs at 128 / 224 = %.3f, want about the area ratio %.3f", r, 128.0*128/(224*224))
 	}
 }

@@ -11,36 +11,42 @@ import (
 // layer1..layer4: BasicBlock (two 3x3 convolutions, expansion 1: resnet18,
 // resnet34) or Bottleneck (1x1, grouped 3x3, 1x1, expansion 4; v1.5: the
 // stride sits on the 3x3 convolution) with a grouping: resnet50 is (1, 64),
-// resnext50_32x4d is (32, 4).
-func resnet(basic bool, blocks []int, groups, widthPerGroup int) func(*model.Scope, *graph.Node) (*graph.Node, *graph.Node) {
+// resnext50_32x4d is (32, 4). Stages: the stem (to maxpool), each block
+// (layerL.B), the head.
+func resnet(basic bool, blocks []int, groups, widthPerGroup int) []stage {
 	expansion := 4
 	if basic {
 		expansion = 1
 	}
-	return func(scope *model.Scope, x *graph.Node) (*graph.Node, *graph.Node) {
+	stages := []stage{single("maxpool", func(scope *model.Scope, x *graph.Node) *graph.Node {
 		x = nn.Conv2d(scope.In("conv1"), x, nn.Conv{Out: 64, Kernel: 7, Stride: 2, Padding: 3})
 		x = nn.ReLU(nn.BatchNorm(scope.In("bn1"), x))
-		x = nn.MaxPool2d(x, 3, 2, 1)
-		in := 64
-		for l, n := range blocks {
-			planes := 64 << l
-			layer := scope.In("layer%d", l+1)
-			for b := range n {
-				stride := 1
-				if b == 0 && l > 0 {
-					stride = 2
-				}
-				if basic {
-					x = basicBlock(layer.In("%d", b), x, in, planes, stride)
-				} else {
-					x = bottleneck(layer.In("%d", b), x, in, planes, stride, groups, widthPerGroup)
-				}
-				in = planes * expansion
+		return nn.MaxPool2d(x, 3, 2, 1)
+	})}
+	in := 64
+	for l, n := range blocks {
+		planes := 64 << l
+		for b := range n {
+			stride := 1
+			if b == 0 && l > 0 {
+				stride = 2
 			}
+			name := sprintf("layer%d.%d", l+1, b)
+			blockIn := in
+			stages = append(stages, single(name, func(scope *model.Scope, x *graph.Node) *graph.Node {
+				s := scope.At("layer%d", l+1).In("%d", b)
+				if basic {
+					return basicBlock(s, x, blockIn, planes, stride)
+				}
+				return bottleneck(s, x, blockIn, planes, stride, groups, widthPerGroup)
+			}))
+			in = planes * expansion
 		}
+	}
+	return append(stages, head(func(scope *model.Scope, x *graph.Node) (*graph.Node, *graph.Node) {
 		feat := nn.Flatten(nn.AdaptiveAvgPool2d(x, 1, 1))
 		return nn.Linear(scope.In("fc"), feat, Classes), feat
-	}
+	}))
 }
 
 // basicBlock is torchvision's BasicBlock.

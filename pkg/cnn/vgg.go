@@ -17,29 +17,43 @@ var (
 
 // vgg is torchvision's VGG for a configuration, with or without BatchNorm:
 // features.N indices count every module (conv, [bn,] relu, pool),
-// classifier.0/3/6 are the Linear layers.
-func vgg(config []int, bn bool) func(*model.Scope, *graph.Node) (*graph.Node, *graph.Node) {
-	return func(scope *model.Scope, x *graph.Node) (*graph.Node, *graph.Node) {
-		f := scope.In("features")
-		i := 0
-		for _, c := range config {
-			if c == 0 {
-				x = nn.MaxPool2d(x, 2, 2, 0)
-				i++
-				continue
-			}
-			x = nn.Conv2d(f.In("%d", i), x, nn.Conv{Out: c, Kernel: 3, Padding: 1, Bias: true})
+// classifier.0/3/6 are the Linear layers. Stages: each convolution unit
+// (with the max-pool that follows it), the head.
+func vgg(config []int, bn bool) []stage {
+	var stages []stage
+	i := 0
+	for k, c := range config {
+		if c == 0 {
+			continue
+		}
+		conv, end := i, i+2
+		if bn {
+			end++
+		}
+		pool := k+1 < len(config) && config[k+1] == 0
+		i = end
+		if pool {
+			i++
+		}
+		name := sprintf("features.%d", i-1)
+		stages = append(stages, single(name, func(scope *model.Scope, x *graph.Node) *graph.Node {
+			f := scope.At("features")
+			x = nn.Conv2d(f.In("%d", conv), x, nn.Conv{Out: c, Kernel: 3, Padding: 1, Bias: true})
 			if bn {
-				x = nn.BatchNorm(f.In("%d", i+1), x)
-				i++
+				x = nn.BatchNorm(f.In("%d", conv+1), x)
 			}
 			x = nn.ReLU(x)
-			i += 2
-		}
+			if pool {
+				x = nn.MaxPool2d(x, 2, 2, 0)
+			}
+			return x
+		}))
+	}
+	return append(stages, head(func(scope *model.Scope, x *graph.Node) (*graph.Node, *graph.Node) {
 		x = nn.Flatten(nn.AdaptiveAvgPool2d(x, 7, 7))
 		cl := scope.In("classifier")
 		x = nn.ReLU(nn.Linear(cl.In("0"), x, 4096)) // Dropout: identity in evaluation
 		feat := nn.ReLU(nn.Linear(cl.In("3"), x, 4096))
 		return nn.Linear(cl.In("6"), feat, Classes), feat
-	}
+	}))
 }

@@ -36,6 +36,7 @@ func Conv2d(scope *model.Scope, x *Node, c Conv) *Node {
 		b := param(scope, "bias", uniform(scope, "bias", bound), c.Out).ValueGraph(g)
 		y = Add(y, Reshape(b, 1, c.Out, 1, 1))
 	}
+	addMACs(g, int64(y.Shape().Size())*int64(fanIn))
 	return y
 }
 

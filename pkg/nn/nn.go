@@ -73,6 +73,7 @@ func Linear(scope *model.Scope, x *Node, out int) *Node {
 	w := param(scope, "weight", uniform(scope, "weight", bound), out, in).ValueGraph(g)
 	b := param(scope, "bias", uniform(scope, "bias", bound), out).ValueGraph(g)
 	y := DotGeneral(x, []int{1}, nil, w, []int{1}, nil)
+	addMACs(g, int64(x.Shape().Dimensions[0])*int64(in)*int64(out))
 	return Add(y, ExpandAxes(b, 0))
 }
 
@@ -129,10 +130,48 @@ func BatchNormEps(scope *model.Scope, x *Node, eps float64) *Node {
 		varVar.SetValueGraph(Add(Mul(OneMinus(m), StopGradient(varVar.ValueGraph(g))), Mul(m, StopGradient(unbiased))))
 		countVar.SetValueGraph(AddScalar(countVar.ValueGraph(g), 1))
 	} else {
-		mean, variance = meanVar.ValueGraph(g), varVar.ValueGraph(g)
+		if tap, ok := model.GetGraphParam(g, model.ScopeSeparator+batchNormTapParam); ok {
+			mean, variance = tap.(BatchNormTap)(scope.Scope(), x)
+		}
+		if mean == nil || variance == nil {
+			mean, variance = meanVar.ValueGraph(g), varVar.ValueGraph(g)
+		}
 	}
 	normalized := Div(Sub(x, bcast(mean)), Sqrt(AddScalar(bcast(variance), eps)))
 	return Add(Mul(normalized, bcast(weight)), bcast(bias))
+}
+
+// BatchNormTap sees the input of every BatchNorm of a graph in evaluation
+// mode as the graph is built, with the module's scope, and may return the
+// mean and variance (C) to normalise with instead of the running
+// statistics (nil, nil keeps them): BatchNorm adaptation
+// (cnn.Model.AdaptBatchNorm) reads each layer's input statistics and feeds
+// the adapted ones.
+type BatchNormTap func(scope string, x *Node) (mean, variance *Node)
+
+const batchNormTapParam = "nn_batchnorm_tap"
+
+// SetBatchNormTap installs tap on graph g (before the network is built on it).
+func SetBatchNormTap(g *Graph, tap BatchNormTap) {
+	model.SetGraphParam(g, model.ScopeSeparator+batchNormTapParam, tap)
+}
+
+// MACCounter, installed on a graph with CountMACs, adds up the
+// multiply-accumulates of the convolutions and Linear layers built on it
+// (the measure torchvision's documentation reports as GFLOPS).
+type MACCounter struct{ N int64 }
+
+const macsParam = "nn_mac_counter"
+
+// CountMACs installs c on graph g (before the network is built on it).
+func CountMACs(g *Graph, c *MACCounter) {
+	model.SetGraphParam(g, model.ScopeSeparator+macsParam, c)
+}
+
+func addMACs(g *Graph, n int64) {
+	if c, ok := model.GetGraphParam(g, model.ScopeSeparator+macsParam); ok {
+		c.(*MACCounter).N += n
+	}
 }
 
 // Dropout is torch.nn.Dropout: in training, zero each value with probability
@@ -144,3 +183,51 @@ func Dropout(scope *model.Scope, x *Node, p float64) *Node {
 
 // ReLU is torch.nn.ReLU.
 func ReLU(x *Node) *Node { return Max(x, ZerosLike(x)) }
+
+// GELU is torch.nn.GELU (exact): x·Φ(x) = x·(1 + erf(x/√2))/2.
+func GELU(x *Node) *Node {
+	return Mul(MulScalar(x, 0.5), OnePlus(Erf(MulScalar(x, 1/math.Sqrt2))))
+}
+
+// LayerNorm2d is torch's LayerNorm over the channels of an NCHW tensor at
+// each position (torchvision's LayerNorm2d, ConvNeXt's norm): weight (C)
+// initialised 1, bias (C) 0, biased variance, epsilon eps.
+func LayerNorm2d(scope *model.Scope, x *Node, eps float64) *Node {
+	g := x.Graph()
+	c := x.Shape().Dimensions[1]
+	weight := filled(scope, "weight", c, 1).ValueGraph(g)
+	bias := filled(scope, "bias", c, 0).ValueGraph(g)
+	mean := ReduceAndKeep(x, ReduceMean, 1)
+	d := Sub(x, mean)
+	variance := ReduceAndKeep(Square(d), ReduceMean, 1)
+	y := Div(d, Sqrt(AddScalar(variance, eps)))
+	return Add(Mul(y, Reshape(weight, 1, c, 1, 1)), Reshape(bias, 1, c, 1, 1))
+}
+
+// LinearChannels is torch.nn.Linear applied at every position of an NCHW
+// tensor's channels (ConvNeXt's pointwise layers between permutes): weight
+// (out, in) and bias (out), initialised as Linear.
+func LinearChannels(scope *model.Scope, x *Node, out int) *Node {
+	in := x.Shape().Dimensions[1]
+	bound := 1 / math.Sqrt(float64(in))
+	g := x.Graph()
+	w := param(scope, "weight", uniform(scope, "weight", bound), out, in).ValueGraph(g)
+	b := param(scope, "bias", uniform(scope, "bias", bound), out).ValueGraph(g)
+	y := Einsum("oc,nchw->nohw", w, x)
+	addMACs(g, int64(y.Shape().Size())*int64(in))
+	return Add(y, Reshape(b, 1, out, 1, 1))
+}
+
+// Learned is a learned tensor of the given shape used as it is (e.g.
+// ConvNeXt's layer_scale), initialised to value.
+func Learned(scope *model.Scope, g *Graph, name string, value float32, dims ...int) *Node {
+	n := 1
+	for _, d := range dims {
+		n *= d
+	}
+	data := make([]float32, n)
+	for i := range data {
+		data[i] = value
+	}
+	return scope.VariableWithValue(name, tensors.FromFlatDataAndDimensions(data, dims...)).ValueGraph(g)
+}

@@ -255,3 +255,21 @@ func entrySize(f *zip.File, fileSize int64) int64 {
 	}
 	return int64(min(f.UncompressedSize64, limit, math.MaxInt64))
 }
+
+// ReadNPZ reads every array of a .npz archive, in archive order.
+func ReadNPZ(path string) ([]Entry, error) {
+	z, err := OpenNPZ(path)
+	if err != nil {
+		return nil, err
+	}
+	defer z.Close()
+	var out []Entry
+	for _, k := range z.Keys() {
+		a, err := z.Read(k)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Entry{Key: k, Array: a})
+	}
+	return out, nil
+}

@@ -81,6 +81,13 @@ func Sweep(ctx context.Context, rs []*stimulus.Result, backbone *cnn.Model, d *k
 		return Curve{}, fmt.Errorf("robustness: no classifier to sweep")
 	}
 	r0 := rs[0]
+	if err := stimulus.AdaptBackbone(ctx, backbone, d, r0.Sel, opt); err != nil {
+		return Curve{}, err
+	}
+	if r0.Meta.BatchNorm != backbone.BatchNorm {
+		return Curve{}, fmt.Errorf("robustness %s: heads trained on features with BatchNorm %q, the backbone's is %q",
+			backbone.Arch.Name, r0.Meta.BatchNorm, backbone.BatchNorm)
+	}
 	c := Curve{Distortion: dist.Name, Levels: dist.Levels, Seeds: len(rs)}
 	var fs []stimulus.Distort
 	var names []string

@@ -46,13 +46,15 @@ type Options struct {
 // DefaultOptions: level-0 classes without the ignore list, Adam lr 0.001,
 // batch 128, 30 epochs, class-balanced sampling, the last epoch's weights;
 // 4 cached views of each training image (the original augmentation on views
-// 1..3), backbone batches of 32.
+// 1..3), backbone batches of 32, BatchNorm statistics adapted to the clean
+// training images (closest to the original, which trained its heads with
+// the backbone in training mode).
 func DefaultOptions() Options {
 	return Options{
 		Filter: kay.DefaultFilter(),
 		Train: train.Config{Epochs: 30, BatchSize: 128, LearningRate: 0.001, Balanced: true,
 			Keep: train.KeepLast},
-		Features: FeatureOptions{Views: 4, Augment: DefaultAugment(), Seed: 1, Batch: 32},
+		Features: FeatureOptions{Views: 4, Augment: DefaultAugment(), Seed: 1, Batch: 32, BatchNorm: cnn.BNAdapt},
 		Seed:     1,
 	}
 }
@@ -69,6 +71,9 @@ type Meta struct {
 	Seed     int64         `json:"seed"`
 	History  train.History `json:"history"`
 	Pretrain bool          `json:"pretrained"`
+	// BatchNorm is the backbone's BatchNorm mode the features were
+	// computed with (cnn.Model.BatchNorm).
+	BatchNorm string `json:"batchnorm"`
 }
 
 // Result is one CNN's trained classifier and its test evaluation.
@@ -92,6 +97,9 @@ func Run(ctx context.Context, hb compute.Backend, backbone *cnn.Model, d *kay.Da
 	fo := opt.Features
 	if fo.Progress == nil {
 		fo.Progress = opt.Progress
+	}
+	if err := AdaptBackbone(ctx, backbone, d, sel, fo); err != nil {
+		return nil, err
 	}
 	f, err := ComputeFeatures(ctx, backbone, d, sel, fo)
 	if err != nil {
@@ -122,7 +130,7 @@ func Run(ctx context.Context, hb compute.Backend, backbone *cnn.Model, d *kay.Da
 		return nil, err
 	}
 	meta := Meta{Model: backbone.Arch.Name, Weights: backbone.Weights, Head: head, Classes: sel.Classes, Filter: opt.Filter,
-		Norm: f.Norm, Views: f.Views, Seed: opt.Seed, History: h, Pretrain: backbone.Pretrained()}
+		Norm: f.Norm, Views: f.Views, Seed: opt.Seed, History: h, Pretrain: backbone.Pretrained(), BatchNorm: backbone.BatchNorm}
 	return &Result{Meta: meta, Sel: sel, Head: m, Features: f, Test: out, Report: rep}, nil
 }
 
@@ -174,6 +182,12 @@ func Open(ctx context.Context, hb compute.Backend, backbone *cnn.Model, dir stri
 	}
 	fo := opt.Features
 	fo.Views, fo.Progress = meta.Views, opt.Progress
+	if err := AdaptBackbone(ctx, backbone, d, sel, fo); err != nil {
+		return nil, err
+	}
+	if meta.BatchNorm != backbone.BatchNorm {
+		return nil, fmt.Errorf("%s: trained on features with BatchNorm %q, the backbone's is %q", dir, meta.BatchNorm, backbone.BatchNorm)
+	}
 	f, err := ComputeFeatures(ctx, backbone, d, sel, fo)
 	if err != nil {
 		return nil, err

@@ -5,12 +5,15 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/decodingthoughts/decoding-thoughts/pkg/cnn"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/kay"
@@ -30,12 +33,16 @@ type Features struct {
 
 // FeatureOptions set how features are computed and cached.
 type FeatureOptions struct {
-	Views    int     // versions of each training image; 1 means no augmentation
-	Augment  Augment // for views 1..Views-1
-	Seed     int64   // augmentation draws
-	Batch    int     // images per backbone call
-	CacheDir string  // "" disables the cache
-	Progress io.Writer
+	Views   int     // versions of each training image; 1 means no augmentation
+	Augment Augment // for views 1..Views-1
+	Seed    int64   // augmentation draws
+	Batch   int     // images per backbone call
+	// BatchNorm is the backbone's BatchNorm mode (AdaptBackbone):
+	// cnn.BNAdapt re-estimates the statistics on the clean training images,
+	// cnn.BNFrozen (or "") keeps the checkpoint's.
+	BatchNorm string
+	CacheDir  string // "" disables the cache
+	Progress  io.Writer
 }
 
 // Source is the selected split's images, preprocessed and normalised as the
@@ -87,6 +94,68 @@ func distinctViews(n, views int, aug Augment, seed int64) (distinct, source []in
 		distinct = append(distinct, r)
 	}
 	return distinct, source
+}
+
+// AdaptBackbone brings backbone m to the BatchNorm mode opt.BatchNorm.
+// cnn.BNAdapt re-estimates every BatchNorm's statistics on the selection's
+// clean training images (view 0, normalised as the backbone's input) with
+// cnn.Model.AdaptBatchNorm, once per model and images: the statistics are
+// cached beside the features, and a model already adapted on these images is
+// left alone. cnn.BNFrozen (or "") keeps the checkpoint's statistics and
+// refuses a model adapted before. Architectures without BatchNorm are left
+// alone in both modes.
+func AdaptBackbone(ctx context.Context, m *cnn.Model, d *kay.Dataset, sel *kay.Selection, opt FeatureOptions) error {
+	switch opt.BatchNorm {
+	case "", cnn.BNFrozen:
+		if strings.HasPrefix(m.BatchNorm, cnn.BNAdapt) {
+			return fmt.Errorf("cnn %s: BatchNorm mode frozen asked for a backbone already adapted (%s): open it again", m.Arch.Name, m.BatchNorm)
+		}
+		return nil
+	case cnn.BNAdapt:
+	default:
+		return fmt.Errorf("BatchNorm mode %q: want %s or %s", opt.BatchNorm, cnn.BNAdapt, cnn.BNFrozen)
+	}
+	if m.BatchNorm == "none" {
+		return nil
+	}
+	key := cacheKeyBN(m, d, sel, FeatureOptions{Views: 1}, "adapt-on-clean-training-images")
+	label := fmt.Sprintf("%d clean training images, %s", len(sel.Train.Index), key[:8])
+	if m.BatchNorm == cnn.BNAdapt+" ("+label+")" {
+		return nil
+	}
+	path := ""
+	if opt.CacheDir != "" {
+		path = filepath.Join(opt.CacheDir, fmt.Sprintf("%s-batchnorm-%s.npz", m.Arch.Name, key))
+		entries, err := npfile.ReadNPZ(path)
+		if err == nil {
+			err = m.SetBatchNormState(entries, label)
+		}
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			reportBadCache(opt.Progress, path, err)
+		}
+	}
+	z := FitNormalizer(d.Train.Stimuli, sel.Train.Index)
+	if err := z.Check(); err != nil {
+		return fmt.Errorf("%s: %w", d.Dir, err)
+	}
+	src := Source(d.Train.Stimuli, sel.Train.Index, 1, opt.Augment, opt.Seed, z)
+	if err := m.AdaptBatchNorm(ctx, src, max(opt.Batch, 1), label, opt.Progress); err != nil {
+		return err
+	}
+	if path == "" {
+		return nil
+	}
+	entries, err := m.BatchNormState()
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(opt.CacheDir, 0o755); err != nil {
+		return err
+	}
+	return npfile.WriteNPZ(path, entries...)
 }
 
 // ComputeFeatures runs the backbone over the selection's training views and
@@ -176,8 +245,13 @@ func (f *Features) read(path string) error {
 // weights (the file's name, size and time, or the random seed), the selected
 // images' pixels, and the view and augmentation options.
 func cacheKey(m *cnn.Model, d *kay.Dataset, sel *kay.Selection, opt FeatureOptions) string {
+	return cacheKeyBN(m, d, sel, opt, m.BatchNorm)
+}
+
+// cacheKeyBN is cacheKey with the backbone's BatchNorm mode given.
+func cacheKeyBN(m *cnn.Model, d *kay.Dataset, sel *kay.Selection, opt FeatureOptions, bn string) string {
 	h := sha256.New()
-	fmt.Fprintln(h, "v3", m.Arch.Name, m.Weights, opt.Views, opt.Augment, opt.Seed)
+	fmt.Fprintln(h, "v4", m.Arch.Name, m.Weights, bn, opt.Views, opt.Augment, opt.Seed)
 	if st, err := os.Stat(m.Weights); err == nil {
 		fmt.Fprintln(h, st.Size(), st.ModTime().UnixNano())
 	}

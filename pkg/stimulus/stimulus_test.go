@@ -29,6 +29,14 @@ func init() {
 		f := nn.Flatten(nn.AdaptiveAvgPool2d(x, 1, 1))
 		return nn.Linear(scope.In("fc"), f, cnn.Classes), f
 	})
+	// The same with a BatchNorm whose output, averaged over positions, is
+	// the feature: adapted statistics make the features' mean over the
+	// adaptation images the BatchNorm's bias (0).
+	cnn.Register("tinybn", 16, "tinybn.pth", func(scope *model.Scope, x *graph.Node) (*graph.Node, *graph.Node) {
+		x = nn.BatchNorm(scope.In("bn"), nn.Conv2d(scope.In("conv"), x, nn.Conv{Out: 16, Kernel: 5, Stride: 4, Padding: 2, Bias: true}))
+		f := nn.Flatten(nn.AdaptiveAvgPool2d(x, 1, 1))
+		return nn.Linear(scope.In("fc"), nn.ReLU(f), cnn.Classes), f
+	})
 }
 
 // TestPreprocessingMatchesTheOriginal compares quantisation, the 3-channel
@@ -252,5 +260,96 @@ func TestOnlyDistinctViewsRunTheBackbone(t *testing.T) {
 	t.Logf("%d of %d rows through the backbone; %.2f of augmented views skipped", len(distinct), 4*f.NTrain, skipped)
 	if skipped < 0.75 || skipped > 0.87 {
 		t.Errorf("%.2f of augmented views skipped, want about 0.81 (0.9 x 0.9)", skipped)
+	}
+}
+
+// TestAdaptBackbone: issue 14's BatchNorm modes in the pipeline. In adapt
+// mode the statistics come from the selection's clean training images: the
+// BatchNorm's output averaged over those images and positions is its bias
+// (0), which it is not with the checkpoint's statistics; the mode names the
+// images; the statistics are cached and a second model with the same
+// weights takes them from the cache without running; features are cached
+// under each mode separately; frozen mode refuses an adapted backbone, and
+// an unknown mode is an error.
+func TestAdaptBackbone(t *testing.T) {
+	cfg, _ := synth.Profile("quick", 2)
+	cfg.TrainCounts = map[string]int{"animal": 6, "artifact": 5}
+	cfg.TestCounts = map[string]int{"animal": 3, "artifact": 3}
+	d, _, err := synth.Generate(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sel, err := d.Select(kay.DefaultFilter())
+	if err != nil {
+		t.Fatal(err)
+	}
+	open := func() *cnn.Model {
+		b, _, err := backend.New("go", backend.Convolutions)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, _ := cnn.Get("tinybn")
+		m, err := cnn.NewRandom(b, a, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	cache := t.TempDir()
+	opt := FeatureOptions{Views: 1, Batch: 4, CacheDir: cache}
+	meanFeature := func(m *cnn.Model) float64 {
+		z := FitNormalizer(d.Train.Stimuli, sel.Train.Index)
+		out, err := m.Extract(context.Background(), Source(d.Train.Stimuli, sel.Train.Index, 1, opt.Augment, opt.Seed, z), 4, "", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		worst := 0.0
+		for c := range 16 {
+			s := 0.0
+			for i := range out.N {
+				s += float64(out.Features[i*16+c])
+			}
+			worst = math.Max(worst, math.Abs(s/float64(out.N)))
+		}
+		return worst
+	}
+	frozen := open()
+	if f := meanFeature(frozen); f < 1e-3 {
+		t.Fatalf("with the checkpoint's statistics the features' mean is already %g: the test cannot tell", f)
+	}
+	if _, err := ComputeFeatures(context.Background(), frozen, d, sel, opt); err != nil {
+		t.Fatal(err)
+	}
+	m := open()
+	opt.BatchNorm = cnn.BNAdapt
+	if err := AdaptBackbone(context.Background(), m, d, sel, opt); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(m.BatchNorm, "adapt (11 clean training images, ") {
+		t.Errorf("mode %q", m.BatchNorm)
+	}
+	if f := meanFeature(m); f > 1e-5 {
+		t.Errorf("after adaptation the BatchNorm's output averages %g over the adaptation images, want its bias 0", f)
+	}
+	if _, err := ComputeFeatures(context.Background(), m, d, sel, opt); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(cache, "tinybn-*.npz"))
+	stats, _ := filepath.Glob(filepath.Join(cache, "tinybn-batchnorm-*.npz"))
+	if len(stats) != 1 || len(files) != 3 {
+		t.Errorf("cache holds %v: want the statistics and one feature file per mode", files)
+	}
+	again := open()
+	again.Backend.Finalize() // running would fail: the statistics must come from the cache
+	if err := AdaptBackbone(context.Background(), again, d, sel, opt); err != nil || again.BatchNorm != m.BatchNorm {
+		t.Errorf("second model: %v, mode %q (want %q)", err, again.BatchNorm, m.BatchNorm)
+	}
+	opt.BatchNorm = cnn.BNFrozen
+	if err := AdaptBackbone(context.Background(), m, d, sel, opt); err == nil || !strings.Contains(err.Error(), "already adapted") {
+		t.Errorf("frozen mode on an adapted backbone: %v", err)
+	}
+	opt.BatchNorm = "train"
+	if err := AdaptBackbone(context.Background(), open(), d, sel, opt); err == nil || !strings.Contains(err.Error(), `"train"`) {
+		t.Errorf("unknown mode: %v", err)
 	}
 }

@@ -328,6 +328,27 @@ func (st *state) hypothesis(context.Context) error {
 		return err
 	}
 	h.Result = res
+	// Within each architecture with 3 or more tested variants.
+	groups := map[string][]hypothesis.Model{}
+	for _, mod := range in.Models {
+		arch := st.res.CNN[mod.Name].Architecture
+		groups[arch] = append(groups[arch], mod)
+	}
+	for arch, models := range groups {
+		if len(models) < 3 {
+			continue
+		}
+		sub := in
+		sub.Models = models
+		r, err := hypothesis.Run(sub)
+		if err != nil {
+			return fmt.Errorf("hypothesis within %s: %w", arch, err)
+		}
+		if h.ByArchitecture == nil {
+			h.ByArchitecture = map[string]hypothesis.Result{}
+		}
+		h.ByArchitecture[arch] = r
+	}
 	h.NModels = len(in.Models)
 	primary := st.cfg.Distortions[0]
 	h.Primary = fmt.Sprintf("%s vs %s under %s", hypothesis.WithinClass, hypothesis.NormalizedDrop, primary.Title())

@@ -164,17 +164,23 @@ pipeline works end to end, not what the brain does. Run with the real Kay data (
 then <code>--data-dir</code>) for scientific conclusions.</p>{{end}}
 {{if .Random}}<p class="warn">Some CNNs ran with <b>random weights</b> (the untrained-network control), because ImageNet
 weights were not available offline. Download them with <code>--weights download</code>.</p>{{end}}
+<p>BatchNorm: the backbones' BatchNorm layers normalise with statistics <b>adapted</b> to the clean training images (one
+training-mode pass, as torch would leave them with momentum 1) unless the table says <b>frozen</b> (the checkpoint's
+ImageNet statistics, <code>--bn frozen</code>). The original trained its heads with the backbone in training mode, so its
+BatchNorm statistics drifted to the Kay images over about 390 steps (momentum 0.1); <b>adapt</b> is the closest
+deterministic equivalent. Dropout inside the backbones' classifiers (VGG, MobileNet) is off in both modes: the heads
+here learn from cached features, while the original's dropout was active during head training.</p>
 
 <h2>Results</h2>
 <p>fMRI decoder ({{.R.Seeds}} training seeds): test accuracy <b>{{f3 .R.FMRI.TestAccuracy}}</b> (s.d. {{f3 .R.FMRI.TestAccuracySD}}),
 balanced accuracy {{ci .R.FMRI.BalancedAccuracy}}, macro F1 {{f3 .R.FMRI.MacroF1}}.</p>
 <table>
-<tr><th>model</th><th>weights</th><th>balanced accuracy [95% CI]</th><th>params</th>
+<tr><th>model</th><th>weights</th><th>BatchNorm</th><th>balanced accuracy [95% CI]</th><th>params</th>
 <th>within-class Spearman [95% CI]</th><th>p (stratified)</th><th>p Holm</th>
 <th>partial Spearman | category</th><th>p (stratified)</th>
 <th>raw Spearman* [95% CI]</th><th>p*</th><th>original's Pearson*</th><th>status</th></tr>
 {{range $m := .Models}}{{with index $.R.CNN $m}}
-<tr><td>{{$m}}</td><td>{{.Weights}}</td><td>{{ci .BalancedAccuracy}}</td><td>{{.Params}}</td>
+<tr><td>{{$m}}</td><td>{{.Weights}}</td><td>{{.BatchNorm}}</td><td>{{ci .BalancedAccuracy}}</td><td>{{.Params}}</td>
 {{with .RSMCorrFMRI.WithinClass}}<td>{{f3 .Value}} ± {{f3 .SeedSD}} [{{f3 .CILow}}, {{f3 .CIHigh}}]</td><td>{{f4 .PValue}}</td>{{end}}
 <td>{{f4 (.Holm "within_class_spearman")}}</td>
 {{with .RSMCorrFMRI.Get "partial_spearman_category"}}<td>{{f3 .Value}} [{{f3 .CILow}}, {{f3 .CIHigh}}]</td><td>{{f4 .PValue}}</td>{{end}}

@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/decodingthoughts/decoding-thoughts/internal/jsonnum"
@@ -94,6 +95,13 @@ type CNNResult struct {
 	RSMCorrFMRIDistorted []float64 `json:"rsm_corr_fmri_distorted"`
 	Weights              string    `json:"weights"`
 	Pretrained           bool      `json:"pretrained"`
+	// Architecture is the torchvision architecture (the model's name, or
+	// the base of a variant with its own weights).
+	Architecture string `json:"architecture"`
+	// BatchNorm is the backbone's BatchNorm mode: "adapt (...)" (statistics
+	// re-estimated on the clean training images), "frozen" (the
+	// checkpoint's) or "none".
+	BatchNorm string `json:"batchnorm"`
 	// Degenerate flags a model whose numbers are not evidence: its RSM is
 	// constant or its balanced accuracy's interval includes chance. It gets
 	// no p-values or intervals and is left out of the hypothesis test.
@@ -209,6 +217,10 @@ type Hypothesis struct {
 	Excluded    []Exclusion `json:"excluded"`
 	Verdict     string      `json:"verdict"`
 	Caveats     string      `json:"caveats"`
+	// ByArchitecture repeats the test within each architecture that has
+	// at least 3 tested variants in the run (the same architecture trained
+	// differently: the comparison that holds architecture fixed).
+	ByArchitecture map[string]hypothesis.Result `json:"by_architecture,omitempty"`
 }
 
 // MarshalJSON writes an undefined rho or p (too few models, or no variation
@@ -364,6 +376,20 @@ func (r *Results) HypothesisSummary() string {
 			verdict = "distinguishable"
 		}
 		fmt.Fprintf(&b, "  %-20s - %-20s %26s  %s\n", d.A, d.B, interval(d.Diff), verdict)
+	}
+	archs := make([]string, 0, len(h.ByArchitecture))
+	for a := range h.ByArchitecture {
+		archs = append(archs, a)
+	}
+	sort.Strings(archs)
+	for _, a := range archs {
+		fmt.Fprintf(&b, "\nwithin %s (%d variants, architecture held fixed):\n", a, len(h.ByArchitecture[a].Models))
+		for _, t := range h.ByArchitecture[a].Tests {
+			if t.Confounded {
+				continue
+			}
+			fmt.Fprintf(&b, "  %-10s %-24s %-16s %26s %8.3f\n", t.Distortion, t.Brain, t.Robustness, interval(t.Rho), t.P)
+		}
 	}
 	fmt.Fprintf(&b, "\ncaveats: %s\n", h.Caveats)
 	return b.String()

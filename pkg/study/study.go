@@ -397,7 +397,7 @@ func (st *state) trainCNNs(ctx context.Context) error {
 		st.cnnS = append(st.cnnS, runs)
 		st.res.Weights[name] = m.Weights
 		st.res.CNN[name] = CNNResult{TestAccuracy: stats.Mean(acc), TestAccuracySD: stats.SD(acc), MacroF1: runs[0].Report.Macro.F1,
-			Weights: m.Weights, Pretrained: m.Pretrained()}
+			Weights: m.Weights, Pretrained: m.Pretrained(), BatchNorm: m.BatchNorm, Architecture: a.TorchName()}
 		st.logf("%s (%s): test accuracy %.3f (s.d. %.3f over %d seeds)", name, m.Weights, stats.Mean(acc), stats.SD(acc), len(acc))
 	}
 	return nil

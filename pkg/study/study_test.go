@@ -3,6 +3,7 @@ package study
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -21,6 +22,7 @@ import (
 	"github.com/decodingthoughts/decoding-thoughts/pkg/rsa"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/similarity"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/synth"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/weights"
 )
 
 func init() {
@@ -191,5 +193,64 @@ func TestUndefinedHypothesisIsNull(t *testing.T) {
 	if err := json.Unmarshal(b, &back); err != nil || !math.IsNaN(back.Hypothesis.SpearmanRho) || back.Hypothesis.NModels != 0 ||
 		len(back.Hypothesis.Excluded) != 1 || back.Hypothesis.Excluded[0].Model != "tiny_a" {
 		t.Errorf("read back: %+v, %v", back.Hypothesis, err)
+	}
+}
+
+// TestVariantsByArchitecture: issue 14's architecture-controlled analysis.
+// Three models of one architecture with different weights (the registry
+// name with its random weights and two variants with their own files) are
+// compared like any others, each recorded with its architecture and
+// weights, and the hypothesis is also tested within that architecture.
+func TestVariantsByArchitecture(t *testing.T) {
+	cfg, _ := synth.Profile("quick", 2)
+	d, _, err := synth.Write(t.TempDir(), cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := cnn.Get("tiny_a")
+	dir := t.TempDir()
+	names := []string{"tiny_a"}
+	for _, seed := range []int64{11, 12} {
+		sd, err := a.RandomStateDict(seed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		file := filepath.Join(dir, fmt.Sprintf("v%d.safetensors", seed))
+		if err := weights.WriteSafetensors(file, sd); err != nil {
+			t.Fatal(err)
+		}
+		v, err := cnn.Variant(fmt.Sprintf("tiny_a_v%d", seed), "tiny_a", file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, v.Name)
+	}
+	conv, _, err := backend.New("", backend.Convolutions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dense, _, err := backend.New("", backend.Dense)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := Config{Data: d, Out: t.TempDir(), Models: names, Conv: conv, Dense: dense, Seed: 3, Cache: t.TempDir(), Seeds: 1,
+		Stages: []string{"fmri", "cnn", "embeddings", "rsa", "robustness", "hypothesis"},
+		Test:   rsa.TestConfig{Permutations: 100, Bootstraps: 50, Level: 0.95, Seed: 3}}
+	r, err := Run(context.Background(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, name := range names {
+		got := r.CNN[name]
+		if got.Architecture != "tiny_a" || got.Pretrained != (i > 0) || (i > 0 && !strings.HasSuffix(got.Weights, fmt.Sprintf("v%d.safetensors", 10+i))) {
+			t.Errorf("%s: architecture %q, weights %q, pretrained %v", name, got.Architecture, got.Weights, got.Pretrained)
+		}
+	}
+	if r.Hypothesis.NModels != 3 {
+		t.Fatalf("tested %d models (excluded %v): the test needs the 3 (seeded; none degenerate here)", r.Hypothesis.NModels, r.Hypothesis.Excluded)
+	}
+	within, ok := r.Hypothesis.ByArchitecture["tiny_a"]
+	if !ok || len(within.Models) != 3 || len(within.Tests) != len(r.Hypothesis.Tests) || !strings.Contains(r.HypothesisSummary(), "within tiny_a (3 variants") {
+		t.Errorf("within tiny_a: %v, %+v", ok, within)
 	}
 }

@@ -19,16 +19,18 @@ import (
 	"github.com/decodingthoughts/decoding-thoughts/pkg/npfile"
 )
 
-// Read loads a state dict from a .pth/.pt or .safetensors file, float32 and
+// Read loads a state dict from a .pth/.pt/.pth.tar/.ckpt (torch.save) or
+// .safetensors file, float32 and
 // int64 tensors as they are, in the file's order.
 func Read(path string) ([]npfile.Entry, error) {
 	switch {
 	case strings.HasSuffix(path, ".safetensors"):
 		return ReadSafetensors(path)
-	case strings.HasSuffix(path, ".pth"), strings.HasSuffix(path, ".pt"), strings.HasSuffix(path, ".pth.tar"), strings.HasSuffix(path, ".pt.tar"):
+	case strings.HasSuffix(path, ".pth"), strings.HasSuffix(path, ".pt"), strings.HasSuffix(path, ".pth.tar"), strings.HasSuffix(path, ".pt.tar"),
+		strings.HasSuffix(path, ".ckpt"):
 		return ReadPTH(path)
 	}
-	return nil, fmt.Errorf("%s: unknown checkpoint format (want .pth, .pt, .pth.tar or .safetensors)", path)
+	return nil, fmt.Errorf("%s: unknown checkpoint format (want .pth, .pt, .pth.tar, .ckpt (torch.save) or .safetensors)", path)
 }
 
 // ReadPTH reads a torch.save'd state_dict: an OrderedDict or a plain dict
