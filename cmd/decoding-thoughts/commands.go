@@ -81,6 +81,7 @@ func runSynth(_ context.Context, args []string) error {
 	profile := fs.String("profile", "quick", "quick (480/60 images, 1054 voxels) or full (1750/120 images, 8428 voxels)")
 	seed := fs.Uint64("seed", 1, "random seed; the same profile and seed give byte-identical files")
 	null := fs.Bool("null", false, "null dataset: no category component, labels independent of the data")
+	categoryOnly := fs.Bool("category-only", false, "category-only brain: no stimulus-driven component, every voxel driven by the labels alone (the inference calibration's shared-labels null)")
 	out := fs.String("out", "", "output folder (required)")
 	if err := parse(fs, args, &c); err != nil {
 		return err
@@ -95,7 +96,10 @@ func runSynth(_ context.Context, args []string) error {
 	if err := lockOut(*out); err != nil {
 		return err
 	}
-	cfg.Null = *null
+	cfg.Null, cfg.CategoryOnly = *null, *categoryOnly
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
 	d, _, err := synth.Write(*out, cfg, os.Stderr)
 	if err != nil {
 		return err

@@ -1,6 +1,6 @@
 // Command decoding-thoughts runs the study's stages from the command line:
 //
-//	decoding-thoughts synth    --profile quick|full --seed N [--null] --out DIR
+//	decoding-thoughts synth    --profile quick|full --seed N [--null|--category-only] --out DIR
 //	decoding-thoughts download --out DIR
 //	decoding-thoughts explore  [--data-dir DIR] --out DIR
 //	decoding-thoughts train-fmri [--data-dir DIR] --out DIR [--epochs N --lr X --seed N --keep last|best --rois V1,...]

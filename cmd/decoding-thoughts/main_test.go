@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/decodingthoughts/decoding-thoughts/pkg/npfile"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/synth"
 )
 
 // TestSynthThenExplore drives the CLI the way a user does: generate a dataset,
@@ -216,5 +217,35 @@ func TestSecondProcessOnOneOutIsRefused(t *testing.T) {
 	b, err := second.CombinedOutput()
 	if err == nil || !strings.Contains(string(b), "in use by another process") || !strings.Contains(string(b), fmt.Sprintf("pid %d", first.Process.Pid)) {
 		t.Errorf("second process: %v\n%s", err, b)
+	}
+}
+
+// TestSynthCategoryOnly: `synth --category-only` writes the inference
+// calibration's shared-labels null (every voxel driven by the labels alone:
+// no stimulus weight, recorded in the truth file's configuration), and
+// refuses to combine it with --null.
+func TestSynthCategoryOnly(t *testing.T) {
+	ctx := context.Background()
+	out := filepath.Join(t.TempDir(), "cat")
+	if err := runSynth(ctx, []string{"--profile", "quick", "--seed", "5", "--category-only", "--out", out}); err != nil {
+		t.Fatal(err)
+	}
+	z, err := npfile.OpenNPZ(filepath.Join(out, synth.TruthFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer z.Close()
+	cfg, _ := z.Read("config_json")
+	w, _ := z.Read("stimulus_weight")
+	if js := cfg.Data.([]string)[0]; !strings.Contains(js, `"CategoryOnly":true`) {
+		t.Errorf("config %s", js)
+	}
+	for i, v := range w.Data.([]float64) {
+		if v != 0 {
+			t.Fatalf("voxel %d has stimulus weight %v in a category-only brain", i, v)
+		}
+	}
+	if err := runSynth(ctx, []string{"--profile", "quick", "--null", "--category-only", "--out", t.TempDir()}); err == nil || !strings.Contains(err.Error(), "null and category-only") {
+		t.Errorf("--null with --category-only: %v", err)
 	}
 }

@@ -33,13 +33,7 @@ func alexnet() []stage {
 			return x
 		}))
 	}
-	return append(stages, head(func(scope *model.Scope, x *graph.Node) (*graph.Node, *graph.Node) {
-		x = nn.Flatten(nn.AdaptiveAvgPool2d(x, 6, 6))
-		cl := scope.In("classifier")
-		x = nn.ReLU(nn.Linear(cl.In("1"), x, 4096))
-		feat := nn.ReLU(nn.Linear(cl.In("4"), x, 4096))
-		return nn.Linear(cl.In("6"), feat, Classes), feat
-	}))
+	return append(stages, classifier4096(6, "1", "4", "6"))
 }
 
 // relu6 is torch.nn.ReLU6.

@@ -49,11 +49,19 @@ func vgg(config []int, bn bool) []stage {
 			return x
 		}))
 	}
-	return append(stages, head(func(scope *model.Scope, x *graph.Node) (*graph.Node, *graph.Node) {
-		x = nn.Flatten(nn.AdaptiveAvgPool2d(x, 7, 7))
+	return append(stages, classifier4096(7, "0", "3", "6"))
+}
+
+// classifier4096 is VGG's and AlexNet's head: adaptive average to pool x
+// pool, flatten, then classifier.<a> Linear(4096) and ReLU, classifier.<b>
+// Linear(4096) and ReLU (the penultimate features), classifier.<c> to the
+// logits; the dropouts between are the identity in evaluation.
+func classifier4096(pool int, a, b, c string) stage {
+	return head(func(scope *model.Scope, x *graph.Node) (*graph.Node, *graph.Node) {
+		x = nn.Flatten(nn.AdaptiveAvgPool2d(x, pool, pool))
 		cl := scope.In("classifier")
-		x = nn.ReLU(nn.Linear(cl.In("0"), x, 4096)) // Dropout: identity in evaluation
-		feat := nn.ReLU(nn.Linear(cl.In("3"), x, 4096))
-		return nn.Linear(cl.In("6"), feat, Classes), feat
-	}))
+		x = nn.ReLU(nn.Linear(cl.In("%s", a), x, 4096))
+		feat := nn.ReLU(nn.Linear(cl.In("%s", b), x, 4096))
+		return nn.Linear(cl.In("%s", c), feat, Classes), feat
+	})
 }

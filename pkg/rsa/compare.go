@@ -38,6 +38,13 @@ const (
 	// centring matrix. On cosine RSMs it is the linear CKA of the
 	// length-normalised patterns.
 	CKA Method = "cka"
+	// CKADebiased is CKA with the unbiased HSIC estimator (Song et al.
+	// 2012; Nguyen, Raghu & Kornblith 2021): the diagonals left out and the
+	// finite-sample bias of the plain estimator removed, so that unrelated
+	// representations of few stimuli score near 0 rather than well above
+	// it. Undefined (NaN) for fewer than 4 stimuli or when a matrix's
+	// unbiased HSIC with itself is not positive.
+	CKADebiased Method = "cka_debiased"
 	// PartialSpearmanCategory is the partial Spearman correlation over all
 	// pairs (i < j), controlling the category model (1 when the pair shares
 	// a class, else 0).
@@ -114,6 +121,46 @@ func cka(a, b, _ []float64) float64 {
 	return ab / math.Sqrt(aa*bb)
 }
 
+// ckaDebiased is the debiased centred kernel alignment of two n x n
+// matrices given row-major: HSIC_u(K,L) / √(HSIC_u(K,K) HSIC_u(L,L)).
+func ckaDebiased(a, b, _ []float64) float64 {
+	n := int(math.Round(math.Sqrt(float64(len(a)))))
+	if n*n != len(a) || len(b) != len(a) || n < 4 {
+		return math.NaN()
+	}
+	kl, kk, ll := hsicUnbiased(a, b, n), hsicUnbiased(a, a, n), hsicUnbiased(b, b, n)
+	if !(kk > 0) || !(ll > 0) {
+		return math.NaN()
+	}
+	return kl / math.Sqrt(kk*ll)
+}
+
+// hsicUnbiased is Song et al.'s unbiased HSIC estimator of kernels k and l
+// (n x n, n >= 4) with their diagonals set to 0 (K̃, L̃):
+// [tr(K̃L̃) + 1ᵀK̃1·1ᵀL̃1/((n-1)(n-2)) - 2/(n-2)·1ᵀK̃L̃1] / (n(n-3)).
+func hsicUnbiased(k, l []float64, n int) float64 {
+	var trace, sumK, sumL, cross float64
+	colK, rowL := make([]float64, n), make([]float64, n)
+	for i := range n {
+		for j := range n {
+			if i == j {
+				continue
+			}
+			kij, lij := k[i*n+j], l[i*n+j]
+			trace += kij * l[j*n+i]
+			sumK += kij
+			sumL += lij
+			colK[j] += kij
+			rowL[i] += lij
+		}
+	}
+	for j := range n {
+		cross += colK[j] * rowL[j]
+	}
+	fn := float64(n)
+	return (trace + sumK*sumL/((fn-1)*(fn-2)) - 2/(fn-2)*cross) / (fn * (fn - 3))
+}
+
 // doubleCentre returns H K H for the n x n row-major K (H = I - 11^T/n):
 // each entry minus its row and column means plus the grand mean.
 func doubleCentre(k []float64, n int) []float64 {
@@ -145,6 +192,7 @@ var methods = func() []MethodSpec {
 		{Method: KendallTauA, Title: "Kendall tau-a, upper triangle", Confounded: true,
 			Stat: func(a, b, _ []float64) float64 { return stats.KendallTauA(a, b) }},
 		{Method: CKA, Title: "centred kernel alignment, whole matrices", Full: true, Confounded: true, Stat: cka},
+		{Method: CKADebiased, Title: "centred kernel alignment, debiased (unbiased HSIC)", Full: true, Confounded: true, Stat: ckaDebiased},
 		{Method: WithinClassSpearman, Title: "Spearman, within-class pairs", Within: true, Ranked: true, Stratified: true, onRanks: pearson},
 		{Method: PartialSpearmanCategory, Title: "partial Spearman, controlling the category model", PartialCategory: true,
 			Ranked: true, Stratified: true, onRanks: partialPearson},

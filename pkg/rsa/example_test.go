@@ -34,9 +34,10 @@ func ExampleTest() {
 	// spearman                  0.924
 	// kendall_a                 0.781
 	// cka                       0.987
+	// cka_debiased              0.989
 	// within_class_spearman     0.543
 	// partial_spearman_category 0.725
 	// Spearman p = 0.002
-	// rsa: unknown comparison "procrustes" (want one of pearson_full, pearson, spearman, kendall_a, cka, within_class_spearman, partial_spearman_category)
+	// rsa: unknown comparison "procrustes" (want one of pearson_full, pearson, spearman, kendall_a, cka, cka_debiased, within_class_spearman, partial_spearman_category)
 	// rsa: within_class_spearman needs each stimulus's class (Matrix.Labels)
 }

@@ -199,13 +199,17 @@ func TestConstantImagesAreRefused(t *testing.T) {
 
 // tinyBackbone is the test architecture with random weights (seed 3) on the
 // backend spec ("" for auto).
-func tinyBackbone(t *testing.T, spec string) *cnn.Model {
+func tinyBackbone(t *testing.T, spec string) *cnn.Model { return testBackbone(t, "tiny", spec) }
+
+// testBackbone is a registered test architecture with random weights (seed
+// 3) on the backend spec.
+func testBackbone(t *testing.T, name, spec string) *cnn.Model {
 	t.Helper()
 	b, _, err := backend.New(spec, backend.Convolutions)
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, _ := cnn.Get("tiny")
+	a, _ := cnn.Get(name)
 	m, err := cnn.NewRandom(b, a, 3)
 	if err != nil {
 		t.Fatal(err)
@@ -283,18 +287,7 @@ func TestAdaptBackbone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	open := func() *cnn.Model {
-		b, _, err := backend.New("go", backend.Convolutions)
-		if err != nil {
-			t.Fatal(err)
-		}
-		a, _ := cnn.Get("tinybn")
-		m, err := cnn.NewRandom(b, a, 3)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return m
-	}
+	open := func() *cnn.Model { return testBackbone(t, "tinybn", "go") }
 	cache := t.TempDir()
 	opt := FeatureOptions{Views: 1, Batch: 4, CacheDir: cache}
 	meanFeature := func(m *cnn.Model) float64 {

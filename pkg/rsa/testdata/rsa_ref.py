@@ -11,7 +11,8 @@ MA's rows) and partial_spearman_category (controlling the same-class
 indicator; computed here from the inverse of the rank correlation matrix),
 and cka (centred kernel alignment of MA and MB as kernels, with the centring
 matrix H; for cosine matrices also the linear CKA of the normalised patterns,
-checked here against that feature-space formula).
+checked here against that feature-space formula), and cka_debiased (the same
+with Song et al.'s unbiased HSIC estimator, diagonals zeroed).
 """
 import sys
 
@@ -48,6 +49,17 @@ ua, ub = a / np.linalg.norm(a, axis=1, keepdims=True), b / np.linalg.norm(b, axi
 ua, ub = ua - ua.mean(0), ub - ub.mean(0)
 cka_features = np.linalg.norm(ub.T @ ua) ** 2 / (np.linalg.norm(ua.T @ ua) * np.linalg.norm(ub.T @ ub))
 assert abs(cka - cka_features) < 1e-6, (cka, cka_features)
+
+
+def hsic_unbiased(k, l):
+    n = len(k)
+    k, l = k - np.diag(np.diag(k)), l - np.diag(np.diag(l))
+    one = np.ones(n)
+    return (np.trace(k @ l) + (one @ k @ one) * (one @ l @ one) / ((n - 1) * (n - 2))
+            - 2.0 / (n - 2) * (one @ k @ l @ one)) / (n * (n - 3))
+
+
+cka_debiased = hsic_unbiased(ma, mb) / np.sqrt(hsic_unbiased(ma, ma) * hsic_unbiased(mb, mb))
 np.savez(sys.argv[7],
          cosine=ca,
          corrdist=1 - np.corrcoef(a),
@@ -59,4 +71,5 @@ np.savez(sys.argv[7],
          kendall_a=(sx * sy)[np.triu_indices(m, 1)].sum() / (m * (m - 1) / 2),
          within_class_spearman=stats.spearmanr(x[same], y[same])[0],
          partial_spearman_category=-prec[0, 1] / np.sqrt(prec[0, 0] * prec[1, 1]),
-         cka=cka)
+         cka=cka,
+         cka_debiased=cka_debiased)
