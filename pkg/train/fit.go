@@ -45,6 +45,9 @@ type Config struct {
 	Keep         Keep
 	Label        string    // names the run in progress output
 	Progress     io.Writer // nil: silent
+	// Verbose prints every epoch's line on any writer (by default only a
+	// terminal gets them; logs and notebooks get the last epoch's).
+	Verbose bool
 }
 
 // Validate reports settings training cannot run with: epochs below 1, a
@@ -210,8 +213,11 @@ func runEpoch(ctx context.Context, trainer *gomlxtrain.Trainer, rng *rand.Rand, 
 	return Epoch{Epoch: e, TrainLoss: lossSum / n, TrainAcc: correct / n, Seconds: time.Since(t0).Seconds()}, nil
 }
 
+// report prints an epoch's line: every epoch on a terminal or with
+// Verbose, else (logs, notebooks) only the last one; the whole history is
+// in the run's metrics and curves.
 func report(cfg Config, ep Epoch) {
-	if cfg.Progress == nil {
+	if cfg.Progress == nil || !(cfg.Verbose || ep.Epoch == cfg.Epochs || progress.IsTerminal(cfg.Progress)) {
 		return
 	}
 	fmt.Fprintf(cfg.Progress, "%s epoch %2d/%d  train loss %.4f acc %.3f  val loss %.4f acc %.3f  (%.2fs)\n",
