@@ -384,12 +384,23 @@ func (st *state) hypothesis(context.Context) error {
 		default:
 			direction = "not supported at the 5% level"
 		}
-		h.Verdict = fmt.Sprintf("%s (rho = %.2f, 95%% joint-bootstrap interval [%.2f, %.2f], exact p = %.3f; n = %d models, smallest attainable p %.3f; partial rho controlling clean balanced accuracy %.2f [%.2f, %.2f]; excluded: %s)",
-			direction, t.Rho.Value, t.Rho.Low, t.Rho.High, t.P, n, res.SmallestP, t.Partial.Value, t.Partial.Low, t.Partial.High, excluded)
+		// The exact permutation p exists up to 9 models; beyond, p comes
+		// from the t approximation and there is no attainable floor to quote.
+		pKind, floor := "exact p", fmt.Sprintf(", smallest attainable p %.3f", res.SmallestP)
+		if math.IsNaN(res.SmallestP) {
+			pKind, floor = "p (t approximation)", ""
+		}
+		h.Verdict = fmt.Sprintf("%s (rho = %.2f, 95%% joint-bootstrap interval [%.2f, %.2f], %s = %.3f; n = %d models%s; partial rho controlling clean balanced accuracy %.2f [%.2f, %.2f]; excluded: %s)",
+			direction, t.Rho.Value, t.Rho.Low, t.Rho.High, pKind, t.P, n, floor, t.Partial.Value, t.Partial.Low, t.Partial.High, excluded)
 	}
-	h.Caveats = fmt.Sprintf("Only %d models: an exact Spearman test cannot give p below %.3f, so only a perfect ordering can reach significance, "+
-		"and the interval says how much the ordering depends on the test images and training seeds (%d seeds). "+
-		"The models differ in more than robustness (size, architecture, ImageNet accuracy). ", n, res.SmallestP, st.cfg.Seeds)
+	if math.IsNaN(res.SmallestP) {
+		h.Caveats = fmt.Sprintf("%d models; the interval says how much the ordering depends on the test images and training seeds (%d seeds). "+
+			"The models differ in more than robustness (size, architecture, ImageNet accuracy): see the within-architecture tests where variants of one architecture ran. ", n, st.cfg.Seeds)
+	} else {
+		h.Caveats = fmt.Sprintf("Only %d models: an exact Spearman test cannot give p below %.3f, so only a perfect ordering can reach significance, "+
+			"and the interval says how much the ordering depends on the test images and training seeds (%d seeds). "+
+			"The models differ in more than robustness (size, architecture, ImageNet accuracy). ", n, res.SmallestP, st.cfg.Seeds)
+	}
 	if !st.res.Dataset.Synthetic {
 		h.Caveats += "One subject, 114 test images."
 	} else {
