@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/graph"
@@ -26,7 +25,13 @@ const (
 	BNFrozen = "frozen"
 	// BNAdapt re-estimates them on the study's images (AdaptBatchNorm).
 	BNAdapt = "adapt"
+	// BNNone is the mode of an architecture without BatchNorm.
+	BNNone = "none"
 )
+
+// AdaptedMode is the mode of a model adapted on the images label
+// describes: "adapt (label)".
+func AdaptedMode(label string) string { return BNAdapt + " (" + label + ")" }
 
 // BatchNormModules lists the architecture's BatchNorm modules (those with
 // running statistics) under torchvision's names, in creation order.
@@ -93,9 +98,8 @@ func (h hostState) size() int {
 // are accumulated in float64 over the chunks before the layers after it run,
 // so the result does not depend on chunk. A stage with k BatchNorms runs
 // k+1 times, each run only as far as it needs (the BatchNorm statistics are
-// graph inputs). The
-// model's mode becomes "adapt (label)", label saying which images; an
-// architecture without BatchNorm is left as it is.
+// graph inputs). The model's mode becomes "adapt (label)", label saying
+// which images; an architecture without BatchNorm is left as it is.
 func (m *Model) AdaptBatchNorm(ctx context.Context, im Images, chunk int, label string, progressOut io.Writer) error {
 	mods, err := m.Arch.BatchNormModules()
 	if err != nil {
@@ -133,7 +137,7 @@ func (m *Model) AdaptBatchNorm(ctx context.Context, im Images, chunk int, label 
 			return err
 		}
 	}
-	m.BatchNorm = fmt.Sprintf("%s (%s)", BNAdapt, label)
+	m.BatchNorm = AdaptedMode(label)
 	m.Release()
 	return nil
 }
@@ -142,29 +146,15 @@ func (m *Model) AdaptBatchNorm(ctx context.Context, im Images, chunk int, label 
 // their channels, by building the stage (not running it) on a fresh store
 // on the pure-Go backend for inputs of the given shapes.
 func (a Arch) stageBatchNorms(st stage, in []shapes.Shape) (order []string, channels []int, err error) {
-	b, err := compute.NewWithConfig("go")
-	if err != nil {
-		return nil, nil, err
-	}
-	defer b.Finalize()
-	store := model.NewStore()
-	defer store.Finalize()
-	e, err := model.NewExec(b, store, func(scope *model.Scope, x []*graph.Node) []*graph.Node {
+	err = dryBuild(func(scope *model.Scope, x []*graph.Node) []*graph.Node {
 		nn.SetBatchNormTap(x[0].Graph(), func(s string, x *graph.Node) (*graph.Node, *graph.Node) {
 			order = append(order, s)
 			channels = append(channels, x.Shape().Dimensions[1])
 			return nil, nil
 		})
 		return st.fn(scope.In(scopeName), x)
-	})
-	if err != nil {
-		return nil, nil, err
-	}
-	defer e.Finalize()
-	if _, err := e.Compile(in...); err != nil {
-		return nil, nil, err
-	}
-	return order, channels, nil
+	}, nil, in...)
+	return order, channels, err
 }
 
 // adaptStage adapts the BatchNorms of stage st and returns its outputs for
@@ -453,6 +443,6 @@ func (m *Model) SetBatchNormState(entries []npfile.Entry, label string) error {
 	if err := nn.LoadStateDict(m.scope(), entries); err != nil {
 		return err
 	}
-	m.BatchNorm = fmt.Sprintf("%s (%s)", BNAdapt, label)
+	m.BatchNorm = AdaptedMode(label)
 	return nil
 }

@@ -42,14 +42,14 @@ type Model struct {
 	Loading []string
 	// BatchNorm says which statistics the BatchNorm layers normalise with:
 	// BNFrozen (the checkpoint's), "adapt (N images)" after AdaptBatchNorm,
-	// or "none" for an architecture without BatchNorm.
+	// or BNNone for an architecture without BatchNorm.
 	BatchNorm string
 }
 
 // bnMode is a freshly loaded model's BatchNorm mode.
 func bnMode(a Arch) string {
 	if mods, err := a.BatchNormModules(); err == nil && len(mods) == 0 {
-		return "none"
+		return BNNone
 	}
 	return BNFrozen
 }
@@ -247,28 +247,21 @@ func (a Arch) Params() ([]Param, error) {
 	if k, ok := keysCache[a.Name]; ok {
 		return k, nil
 	}
-	b, err := compute.NewWithConfig("go")
-	if err != nil {
-		return nil, err
-	}
-	defer b.Finalize()
-	store := model.NewStore()
-	e, err := model.NewExec(b, store, func(scope *model.Scope, x *graph.Node) (*graph.Node, *graph.Node) {
-		return a.Forward(scope.In(scopeName), x)
-	})
-	if err != nil {
-		return nil, err
-	}
-	if _, err := e.Compile(shapes.Make(dtypes.Float32, 1, 3, 64, 64)); err != nil {
-		return nil, fmt.Errorf("cnn %s: building the network: %w", a.Name, err)
-	}
 	var params []Param
-	prefix := store.RootScope().In(scopeName).Scope() + model.ScopeSeparator
-	for v := range store.IterVariables() {
-		if strings.HasPrefix(v.Path(), prefix) {
-			key := strings.ReplaceAll(strings.TrimPrefix(v.Path(), prefix), model.ScopeSeparator, ".")
-			params = append(params, Param{Key: key, Shape: slices.Clone(v.Shape().Dimensions)})
+	err := dryBuild(func(scope *model.Scope, x []*graph.Node) []*graph.Node {
+		l, f := a.Forward(scope.In(scopeName), x[0])
+		return []*graph.Node{l, f}
+	}, func(store *model.Store) {
+		prefix := store.RootScope().In(scopeName).Scope() + model.ScopeSeparator
+		for v := range store.IterVariables() {
+			if strings.HasPrefix(v.Path(), prefix) {
+				key := strings.ReplaceAll(strings.TrimPrefix(v.Path(), prefix), model.ScopeSeparator, ".")
+				params = append(params, Param{Key: key, Shape: slices.Clone(v.Shape().Dimensions)})
+			}
 		}
+	}, shapes.Make(dtypes.Float32, 1, 3, 64, 64))
+	if err != nil {
+		return nil, fmt.Errorf("cnn %s: building the network: %w", a.Name, err)
 	}
 	keysCache[a.Name] = params
 	return params, nil
@@ -380,26 +373,42 @@ func (m *Model) Release() {
 // same count at 224x224 as GFLOPS), found by building (not running) the
 // network on the pure-Go backend.
 func (a Arch) MACs(h, w int) (int64, error) {
+	var c nn.MACCounter
+	err := dryBuild(func(scope *model.Scope, x []*graph.Node) []*graph.Node {
+		nn.CountMACs(x[0].Graph(), &c)
+		l, f := a.Forward(scope.In(scopeName), x[0])
+		return []*graph.Node{l, f}
+	}, nil, shapes.Make(dtypes.Float32, 1, 3, h, w))
+	if err != nil {
+		return 0, fmt.Errorf("cnn %s: building the network at %dx%d: %w", a.Name, h, w, err)
+	}
+	return c.N, nil
+}
+
+// dryBuild builds (does not run) fn for inputs of the given shapes on a
+// fresh store on the pure-Go backend, and calls inspect (if not nil) with
+// the store before everything is freed: how Params, MACs and
+// stageBatchNorms learn what a network holds.
+func dryBuild(fn func(scope *model.Scope, x []*graph.Node) []*graph.Node, inspect func(*model.Store), in ...shapes.Shape) error {
 	b, err := compute.NewWithConfig("go")
 	if err != nil {
-		return 0, err
+		return err
 	}
 	defer b.Finalize()
 	store := model.NewStore()
 	defer store.Finalize()
-	var c nn.MACCounter
-	e, err := model.NewExec(b, store, func(scope *model.Scope, x *graph.Node) (*graph.Node, *graph.Node) {
-		nn.CountMACs(x.Graph(), &c)
-		return a.Forward(scope.In(scopeName), x)
-	})
+	e, err := model.NewExec(b, store, fn)
 	if err != nil {
-		return 0, err
+		return err
 	}
 	defer e.Finalize()
-	if _, err := e.Compile(shapes.Make(dtypes.Float32, 1, 3, h, w)); err != nil {
-		return 0, fmt.Errorf("cnn %s: building the network at %dx%d: %w", a.Name, h, w, err)
+	if _, err := e.Compile(in...); err != nil {
+		return err
 	}
-	return c.N, nil
+	if inspect != nil {
+		inspect(store)
+	}
+	return nil
 }
 
 // Close frees the compiled network and the weights' buffers on the

@@ -115,12 +115,12 @@ func AdaptBackbone(ctx context.Context, m *cnn.Model, d *kay.Dataset, sel *kay.S
 	default:
 		return fmt.Errorf("BatchNorm mode %q: want %s or %s", opt.BatchNorm, cnn.BNAdapt, cnn.BNFrozen)
 	}
-	if m.BatchNorm == "none" {
+	if m.BatchNorm == cnn.BNNone {
 		return nil
 	}
 	key := cacheKeyBN(m, d, sel, FeatureOptions{Views: 1}, "adapt-on-clean-training-images")
 	label := fmt.Sprintf("%d clean training images, %s", len(sel.Train.Index), key[:8])
-	if m.BatchNorm == cnn.BNAdapt+" ("+label+")" {
+	if m.BatchNorm == cnn.AdaptedMode(label) {
 		return nil
 	}
 	path := ""
