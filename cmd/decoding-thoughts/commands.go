@@ -82,6 +82,7 @@ func runSynth(_ context.Context, args []string) error {
 	seed := fs.Uint64("seed", 1, "random seed; the same profile and seed give byte-identical files")
 	null := fs.Bool("null", false, "null dataset: no category component, labels independent of the data")
 	categoryOnly := fs.Bool("category-only", false, "category-only brain: no stimulus-driven component, every voxel driven by the labels alone (the inference calibration's shared-labels null)")
+	repeats := fs.Bool("repeats", false, "also write every trial ("+kay.RepeatsFile+": 2 per training image, 13 per test image) for noise ceilings; the quick profile always does")
 	out := fs.String("out", "", "output folder (required)")
 	if err := parse(fs, args, &c); err != nil {
 		return err
@@ -97,6 +98,7 @@ func runSynth(_ context.Context, args []string) error {
 		return err
 	}
 	cfg.Null, cfg.CategoryOnly = *null, *categoryOnly
+	cfg.SaveRepeats = cfg.SaveRepeats || *repeats
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
@@ -104,8 +106,12 @@ func runSynth(_ context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	extra := synth.TruthFile
+	if cfg.SaveRepeats {
+		extra += " and " + kay.RepeatsFile
+	}
 	fmt.Printf("wrote %s: %d train / %d test images of %dx%d, %d voxels, plus %s\n", *out,
-		d.Train.Stimuli.N, d.Test.Stimuli.N, d.Train.Stimuli.H, d.Train.Stimuli.W, d.Voxels(), synth.TruthFile)
+		d.Train.Stimuli.N, d.Test.Stimuli.N, d.Train.Stimuli.H, d.Train.Stimuli.W, d.Voxels(), extra)
 	return nil
 }
 

@@ -19,6 +19,9 @@ import (
 type Options struct {
 	Ridge RidgeOptions
 	// Voxels is the number of voxels, best by training cross-validation,
+	// whose patterns identify the test images; 0: AutoVoxels (500, Kay et
+	// al.'s number, for the real data's 8,428 voxels, the same share of a
+	// dataset with fewer).
 	// whose patterns identify the test images (Kay et al. used 500).
 	Voxels int
 	// Pool is the side of the grid the Gabor energy is averaged on (the
@@ -27,11 +30,14 @@ type Options struct {
 	Pool int
 	// Curve lists the voxel counts of the identification curve.
 	Curve []int
+	// Repeats are the per-trial responses for noise ceilings; nil: read
+	// kay.RepeatsFile from the dataset's folder where there is one.
+	Repeats *kay.Repeats `json:"-"`
 }
 
-// DefaultOptions: 5 folds, 500 voxels, an 8 x 8 grid.
+// DefaultOptions: 5 folds, AutoVoxels, an 8 x 8 grid.
 func DefaultOptions() Options {
-	return Options{Ridge: RidgeOptions{Folds: 5, Seed: 1}, Voxels: 500, Pool: 8, Curve: []int{25, 50, 100, 200, 500, 1000, 2000}}
+	return Options{Ridge: RidgeOptions{Folds: 5, Seed: 1}, Pool: 8, Curve: []int{25, 50, 100, 200, 500, 1000, 2000}}
 }
 
 // Features are the Gabor-wavelet-pyramid features of images (rows): the
@@ -63,6 +69,13 @@ func Features(im kay.Images, idx []int, pool int) (*mat.Dense, error) {
 		}
 	}
 	return out, nil
+}
+
+// AutoVoxels is the identification's default voxel count for a dataset of n
+// voxels: Kay et al.'s 500 for the real data's 8,428 and the same share
+// (5.9%) of smaller ones (63 of the quick simulator's 1,054), at least 10.
+func AutoVoxels(n int) int {
+	return max(10, min(500, int(math.Round(500*float64(n)/8428))))
 }
 
 // Proportion is an accuracy with its exact (Clopper-Pearson) 95% interval
@@ -125,6 +138,12 @@ type ROIAccuracy struct {
 	// Identification uses this area's voxels alone (its best by
 	// cross-validation, up to Options.Voxels).
 	Identification Proportion `json:"identification"`
+	// NoiseCeiling is the median over the area's voxels of the test
+	// responses' noise ceiling (NoiseCeilings; NaN, null in JSON, without
+	// repeated measurements) and FractionOfCeiling the median prediction r
+	// over that.
+	NoiseCeiling      float64 `json:"noise_ceiling"`
+	FractionOfCeiling float64 `json:"fraction_of_ceiling"`
 }
 
 // CurvePoint is the identification accuracy with the n best voxels.
@@ -146,17 +165,52 @@ type Result struct {
 	Folds          int           `json:"folds"`
 	Lambdas        []float64     `json:"lambdas"` // the relative penalties tried
 	// TestR and CVR are every voxel's test and cross-validated
-	// correlations (not in encoding.json; figures use them).
-	TestR, CVR []float64 `json:"-"`
+	// correlations, Ceiling its test noise ceiling (NaN without repeats;
+	// none of them in encoding.json: figures use them).
+	TestR, CVR, Ceiling []float64 `json:"-"`
+	// Model is the fitted ridge regression (not in encoding.json).
+	Model *Ridge `json:"-"`
 }
 
-// MarshalJSON writes an undefined median as null.
+// MarshalJSON writes undefined numbers as null.
 func (r ROIAccuracy) MarshalJSON() ([]byte, error) {
-	type plain ROIAccuracy
-	return json.Marshal(struct {
+	return json.Marshal(roiJSON{plainROI(r), jsonnum.Ptr(r.Median), jsonnum.Ptr(r.NoiseCeiling), jsonnum.Ptr(r.FractionOfCeiling)})
+}
+
+// roiJSON is ROIAccuracy as JSON: undefined numbers are null.
+type roiJSON struct {
+	plainROI
+	Median   *float64 `json:"median_r"`
+	Ceiling  *float64 `json:"noise_ceiling"`
+	Fraction *float64 `json:"fraction_of_ceiling"`
+}
+
+type plainROI ROIAccuracy
+
+// UnmarshalJSON reads null numbers as NaN.
+func (r *ROIAccuracy) UnmarshalJSON(b []byte) error {
+	var v roiJSON
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*r = ROIAccuracy(v.plainROI)
+	r.Median, r.NoiseCeiling, r.FractionOfCeiling = jsonnum.Value(v.Median), jsonnum.Value(v.Ceiling), jsonnum.Value(v.Fraction)
+	return nil
+}
+
+// UnmarshalJSON reads a null median as NaN.
+func (r *Result) UnmarshalJSON(b []byte) error {
+	type plain Result
+	var v struct {
 		plain
 		Median *float64 `json:"median_r"`
-	}{plain(r), jsonnum.Ptr(r.Median)})
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*r = Result(v.plain)
+	r.MedianR = jsonnum.Value(v.Median)
+	return nil
 }
 
 // MarshalJSON writes an undefined median as null.
@@ -175,8 +229,11 @@ func Run(d *kay.Dataset, opt Options, progress io.Writer) (*Result, error) {
 	if err := opt.Ridge.Validate(); err != nil {
 		return nil, err
 	}
-	if opt.Voxels < 1 {
-		return nil, fmt.Errorf("encoding: %d voxels for identification: want at least 1", opt.Voxels)
+	if opt.Voxels < 0 {
+		return nil, fmt.Errorf("encoding: %d voxels for identification: want at least 1 (0: automatic)", opt.Voxels)
+	}
+	if opt.Voxels == 0 {
+		opt.Voxels = AutoVoxels(d.Voxels())
 	}
 	logf := func(format string, args ...any) {
 		if progress != nil {
@@ -208,11 +265,25 @@ func Run(d *kay.Dataset, opt Options, progress io.Writer) (*Result, error) {
 	}
 	pred := fit.Predict(xte)
 	res := &Result{Features: nf, TrainImages: d.Train.Stimuli.N, TestImages: d.Test.Stimuli.N, Folds: max(opt.Ridge.Folds, 5),
-		Lambdas: opt.Ridge.lambdas(), CVR: fit.CV, TestR: columnCorrelations(pred, yte)}
+		Lambdas: opt.Ridge.lambdas(), CVR: fit.CV, TestR: columnCorrelations(pred, yte), Model: fit}
 	if opt.Ridge.Folds != 0 {
 		res.Folds = opt.Ridge.Folds
 	}
 	res.MedianR = median(res.TestR)
+	rep := opt.Repeats
+	if rep == nil && d.Dir != "" {
+		if rep, err = d.LoadRepeats(); err != nil {
+			return nil, err
+		}
+	}
+	res.Ceiling = make([]float64, d.Voxels())
+	if rep != nil {
+		res.Ceiling = NoiseCeilings(rep, 1, d.Test.Stimuli.N, d.Voxels())
+	} else {
+		for v := range res.Ceiling {
+			res.Ceiling[v] = math.NaN()
+		}
+	}
 	chance := 1 / float64(d.Test.Stimuli.N)
 	sel := best(fit.CV, opt.Voxels)
 	res.NVoxels = len(sel)
@@ -231,15 +302,20 @@ func Run(d *kay.Dataset, opt Options, progress io.Writer) (*Result, error) {
 		if err != nil || len(vox) == 0 {
 			continue
 		}
-		rs, cvs := make([]float64, len(vox)), make([]float64, len(fit.CV))
+		rs, nc, cvs := make([]float64, len(vox)), make([]float64, len(vox)), make([]float64, len(fit.CV))
 		for i := range cvs {
 			cvs[i] = math.NaN()
 		}
 		for k, v := range vox {
-			rs[k], cvs[v] = res.TestR[v], fit.CV[v]
+			rs[k], nc[k], cvs[v] = res.TestR[v], res.Ceiling[v], fit.CV[v]
 		}
-		res.ROIs = append(res.ROIs, ROIAccuracy{ROI: name, Voxels: len(vox), Median: median(rs),
-			Identification: NewProportion(Identify(yte, pred, best(cvs, opt.Voxels)), d.Test.Stimuli.N, chance)})
+		ra := ROIAccuracy{ROI: name, Voxels: len(vox), Median: median(rs), NoiseCeiling: median(nc),
+			Identification: NewProportion(Identify(yte, pred, best(cvs, opt.Voxels)), d.Test.Stimuli.N, chance)}
+		ra.FractionOfCeiling = math.NaN()
+		if ra.NoiseCeiling > 0 {
+			ra.FractionOfCeiling = ra.Median / ra.NoiseCeiling
+		}
+		res.ROIs = append(res.ROIs, ra)
 	}
 	logf("encoding: identification %d/%d = %.3f [%.3f, %.3f] with the %d best voxels (chance %.4f); median test r %.3f",
 		res.Identification.Correct, res.Identification.N, res.Identification.Value, res.Identification.Low, res.Identification.High,

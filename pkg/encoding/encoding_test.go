@@ -80,7 +80,7 @@ print(" ".join(repr(float(v)) for v in (xts @ w + y.mean(0)).ravel()))`, files[0
 // chance, inside the binomial interval.
 func TestIdentificationOnTheSimulator(t *testing.T) {
 	cfg, _ := synth.Profile("quick", 3)
-	d, _, err := synth.Generate(cfg, nil)
+	d, _, err := synth.Generate(cfg.Clean(0.3), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

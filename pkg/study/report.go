@@ -6,13 +6,16 @@ import (
 	"encoding/base64"
 	"fmt"
 	"html/template"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 
 	"github.com/decodingthoughts/decoding-thoughts/internal/atomicfile"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/encoding"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/hypothesis"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/kay"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/plots"
 )
 
@@ -118,7 +121,28 @@ func encodingText(r *Results) string {
 		"The %d test images were identified from the measured responses of the %d voxels best by cross-validation: "+
 		"%d of %d (%.3f, 95%% interval %.3f-%.3f; chance %.4f). Median test prediction correlation over all voxels: %.3f. "+
 		"Kay et al. (2008) report 92%% (subject S1) and 72%% (S2) of 120 images with 500 voxels.",
-		e.Features, e.TrainImages, e.Folds, e.TestImages, e.NVoxels, id.Correct, id.N, id.Value, id.Low, id.High, id.Chance, e.MedianR)
+		e.Features, e.TrainImages, e.Folds, e.TestImages, e.NVoxels, id.Correct, id.N, id.Value, id.Low, id.High, id.Chance, e.MedianR) +
+		ceilingText(e)
+}
+
+// ceilingText lists each area's median prediction r next to its noise
+// ceiling where the data have repeated measurements.
+func ceilingText(e *encoding.Result) string {
+	var parts []string
+	for _, a := range e.ROIs {
+		switch {
+		case math.IsNaN(a.NoiseCeiling):
+		case math.IsNaN(a.FractionOfCeiling):
+			parts = append(parts, fmt.Sprintf("%s %.3f of %.3f", a.ROI, a.Median, a.NoiseCeiling))
+		default:
+			parts = append(parts, fmt.Sprintf("%s %.3f of %.3f (%.0f%%)", a.ROI, a.Median, a.NoiseCeiling, 100*a.FractionOfCeiling))
+		}
+	}
+	if len(parts) == 0 {
+		return " Noise ceilings: none (the data have no repeated measurements, " + kay.RepeatsFile + ")."
+	}
+	return " Median prediction r against the median noise ceiling of the test responses (from their repeated trials), per area: " +
+		strings.Join(parts, ", ") + "."
 }
 
 func cnnImages(st *state) []image {

@@ -95,8 +95,9 @@ func TestStudyEndToEnd(t *testing.T) {
 			t.Errorf("%s: degenerate %v (%s), within-class %+v", name, c.Degenerate, c.DegenerateReason, wc)
 		}
 	}
-	if e := first.Encoding; e == nil || e.Identification.N != len(d.Test.Stimuli.Pix)/(d.Test.Stimuli.H*d.Test.Stimuli.W) || !(e.Identification.Value > 5*e.Identification.Chance) {
-		t.Errorf("encoding stage: %+v", first.Encoding)
+	if e := first.Encoding; e == nil || e.Identification.N != d.Test.Stimuli.N || !(e.Identification.Value > 5*e.Identification.Chance) ||
+		e.NVoxels != 63 || len(e.ROIs) != 7 || math.IsNaN(e.ROIs[0].NoiseCeiling) {
+		t.Errorf("encoding stage: identification %+v with %d voxels, areas %+v", e.Identification, e.NVoxels, e.ROIs)
 	}
 	if len(first.ROI.ROIs) != 7 || first.ROI.Test.Permutations != 100 || !first.ROI.Test.Stratify {
 		t.Errorf("roi table %+v", first.ROI)

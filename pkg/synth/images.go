@@ -9,9 +9,15 @@ import (
 type canvas struct {
 	n   int
 	pix []float64
+	// obj is the visible coverage of the class's painted content, while
+	// object is set (the painter's strokes), reduced by what covers it later.
+	obj    []float64
+	object bool
 }
 
-func newCanvas(n int) *canvas { return &canvas{n: n, pix: make([]float64, n*n)} }
+func newCanvas(n int) *canvas {
+	return &canvas{n: n, pix: make([]float64, n*n), obj: make([]float64, n*n)}
+}
 
 // paint blends value v into the canvas with coverage alpha(x, y) in [0, 1],
 // coordinates in image fractions.
@@ -27,6 +33,11 @@ func (c *canvas) paint(alpha func(x, y float64) float64, value func(x, y float64
 			}
 			i := py*c.n + px
 			c.pix[i] = (1-a)*c.pix[i] + a*value(x, y)
+			if c.object {
+				c.obj[i] = max(c.obj[i], a)
+			} else {
+				c.obj[i] *= 1 - a
+			}
 		}
 	}
 }
@@ -89,19 +100,47 @@ var painters = map[string]func(*canvas, [styleDims]float64, *rand.Rand){
 	"entity": entity, "fungus": fungus, "person": person, "plant": plant,
 }
 
-func picture(n int, class0 string, s [styleDims]float64, r *rand.Rand, f *fft2) []float32 {
+// picture also returns the visible coverage of the painted content: the
+// fraction of the image it covers after occlusion.
+func picture(n int, class0 string, s [styleDims]float64, r *rand.Rand, f *fft2) ([]float32, float64) {
 	c := pinkNoise(n, 1+0.3*r.Float64(), r, f)
 	bg := 0.35 + 0.15*s[5]
 	for i := range c.pix {
 		c.pix[i] *= bg
 	}
+	// Scenes share their low-level make-up across classes, as photographs
+	// do: a landscape behind a third of the objects, a small object of
+	// another class beside some, and objects of every size.
+	if class0 != "geological formation" && r.Float64() < 0.35 {
+		var ls [styleDims]float64
+		for i := range ls {
+			ls[i] = r.Float64()
+		}
+		landscape(c, ls, r, 0.6)
+	}
 	if paint, ok := painters[class0]; ok {
+		c.object = true
 		paint(c, s, r)
+		c.object = false
+	}
+	if r.Float64() < 0.4 {
+		var ds [styleDims]float64
+		for i := range ds {
+			ds[i] = 0.4 * r.Float64()
+		}
+		other := []string{"animal", "artifact"}[r.IntN(2)]
+		if other != class0 {
+			painters[other](c, ds, r)
+		}
 	}
 	if r.Float64() < 0.3 {
 		occlude(c, r)
 	}
-	return finish(c, r)
+	var cover float64
+	for _, a := range c.obj {
+		cover += a
+	}
+	return finish(c, r), cover / float64(len(c.obj))
 }
 
 // finish centres the picture and sets its contrast, roughly like the real
@@ -116,11 +155,17 @@ func finish(c *canvas, r *rand.Rand) []float32 {
 	return out
 }
 
-// animal: a compact, curved, textured figure (a lobed blob).
+// animal: a compact, curved, textured figure (a lobed blob) of any size.
 func animal(c *canvas, s [styleDims]float64, r *rand.Rand) {
-	cx, cy := 0.35+0.3*r.Float64(), 0.35+0.3*r.Float64()
-	rad := 0.14 + 0.12*s[0] + 0.03*r.NormFloat64()
-	lobes := 2 + int(s[1]*4)
+	animalLike(c, s, r, 0.4+0.8*r.Float64(), 2)
+}
+
+// animalLike paints a lobed textured blob scaled by size with at least
+// minLobes lobes.
+func animalLike(c *canvas, s [styleDims]float64, r *rand.Rand, size float64, minLobes int) {
+	cx, cy := 0.3+0.4*r.Float64(), 0.3+0.4*r.Float64()
+	rad := size * (0.14 + 0.12*s[0] + 0.03*r.NormFloat64())
+	lobes := minLobes + int(s[1]*4)
 	amp := 0.1 + 0.2*s[2]
 	ph := r.Float64() * 2 * math.Pi
 	tf := 8 + 24*s[3]                         // texture cycles per image
@@ -144,12 +189,13 @@ func animal(c *canvas, s [styleDims]float64, r *rand.Rand) {
 // grid of straight internal lines.
 func artifact(c *canvas, s [styleDims]float64, r *rand.Rand) {
 	k := 1 + int(s[0]*3)
+	size := 0.4 + 0.8*r.Float64()
 	for range k {
-		w := 0.15 + 0.3*s[1] + 0.05*r.NormFloat64()
-		h := 0.15 + 0.3*s[2] + 0.05*r.NormFloat64()
+		w := size * (0.15 + 0.3*s[1] + 0.05*r.NormFloat64())
+		h := size * (0.15 + 0.3*s[2] + 0.05*r.NormFloat64())
 		w, h = math.Max(0.08, w), math.Max(0.08, h)
 		cx, cy := 0.25+0.5*r.Float64(), 0.25+0.5*r.Float64()
-		rot := (s[4] - 0.5) * 0.6 * r.Float64()
+		rot := (s[4] - 0.5) * 1.6 * r.Float64()
 		level := (r.Float64()*2 - 1) * (1.5 + s[5])
 		lines := 2 + int(s[3]*6)
 		cr, sr := math.Cos(rot), math.Sin(rot)
@@ -168,8 +214,17 @@ func artifact(c *canvas, s [styleDims]float64, r *rand.Rand) {
 	}
 }
 
-// geological: large-scale horizon and layered structure.
+// geological: large-scale horizon and layered structure, with an irregular
+// formation (a rock, an outcrop) in front of half of them.
 func geological(c *canvas, s [styleDims]float64, r *rand.Rand) {
+	landscape(c, s, r, 0.85)
+	if r.Float64() < 0.5 {
+		animalLike(c, s, r, 0.6, 3)
+	}
+}
+
+// landscape paints a horizon over layered ground with the given opacity.
+func landscape(c *canvas, s [styleDims]float64, r *rand.Rand, opacity float64) {
 	hz := 0.3 + 0.4*s[0] + 0.05*r.NormFloat64()
 	amp := 0.02 + 0.12*s[1]
 	waves := 1 + 3*s[2]
@@ -177,7 +232,7 @@ func geological(c *canvas, s [styleDims]float64, r *rand.Rand) {
 	layers := 3 + 12*s[3]
 	tilt := (s[4] - 0.5) * 0.3
 	sky := 1 + s[5]
-	c.paint(func(x, y float64) float64 { return 0.85 }, func(x, y float64) float64 {
+	c.paint(func(x, y float64) float64 { return opacity }, func(x, y float64) float64 {
 		ridge := hz + amp*math.Sin(2*math.Pi*waves*x+ph)
 		if y < ridge {
 			return sky * (1 - y)

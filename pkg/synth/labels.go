@@ -7,17 +7,42 @@ import (
 	"slices"
 )
 
-// level1 are the planted level-1 subclasses of each level-0 class: 30 in all,
-// as in the real hierarchy.
-var level1 = map[string][]string{
-	"animal":               {"bird", "mammal", "reptile", "fish", "insect", "amphibian", "invertebrate", "vertebrate"},
-	"artifact":             {"instrumentality", "structure", "covering", "commodity", "container", "device", "conveyance", "furniture", "equipment", "decoration"},
-	"geological formation": {"mountain", "shore", "cliff", "valley"},
-	"fruit":                {"edible fruit", "berry"},
-	"entity":               {"round shape", "whole"},
-	"fungus":               {"mushroom", "bracket fungus"},
-	"person":               {"adult"},
-	"plant":                {"tree"},
+// level1Count is how many of the real dataset's 1750 training images carry a
+// level-1 label under a level-0 class.
+type level1Count struct {
+	Level0, Level1 string
+	N              int
+}
+
+// realLevel1 is the real training labels' level-0 x level-1 table, counted
+// from the NMA file kay_labels.npy (TestRealLabelCounts checks it against
+// the file where it is at hand). The real hierarchy is not a tree: a few
+// level-1 names sit under more than one level-0 class, as here.
+var realLevel1 = []level1Count{
+	{"animal", "vertebrate", 556}, {"animal", "invertebrate", 32}, {"animal", "substance", 1},
+	{"artifact", "instrumentality", 350}, {"artifact", "structure", 272}, {"artifact", "covering", 154},
+	{"artifact", "fabric", 10}, {"artifact", "surface", 6}, {"artifact", "commodity", 6},
+	{"artifact", "decoration", 4}, {"artifact", "creation", 2}, {"artifact", "substance", 2},
+	{"artifact", "vertebrate", 2}, {"artifact", "sheet", 1}, {"artifact", "round shape", 1},
+	{"artifact", "invertebrate", 1}, {"artifact", "natural elevation", 1},
+	{"entity", "solid", 44}, {"entity", "substance", 24}, {"entity", "visual signal", 3}, {"entity", "round shape", 1},
+	{"fruit", "edible fruit", 39}, {"fruit", "seed", 21}, {"fruit", "solid", 4}, {"fruit", "ear", 4},
+	{"fruit", "acorn", 4}, {"fruit", "hip", 3}, {"fruit", "structure", 2},
+	{"fungus", "hen-of-the-woods", 2}, {"fungus", "earthstar", 2}, {"fungus", "gyromitra", 1},
+	{"geological formation", "shore", 60}, {"geological formation", "natural elevation", 60},
+	{"geological formation", "natural depression", 51}, {"geological formation", "spring", 7},
+	{"geological formation", "cliff", 7}, {"geological formation", "structure", 3},
+	{"geological formation", "vertebrate", 2}, {"geological formation", "instrumentality", 2},
+	{"person", "explorer", 2}, {"plant", "vascular plant", 1},
+}
+
+// realLevel0 sums realLevel1 per level-0 class: the real training counts.
+func realLevel0() map[string]int {
+	out := map[string]int{}
+	for _, c := range realLevel1 {
+		out[c.Level0] += c.N
+	}
+	return out
 }
 
 // Levels 2 and 3 split each parent into this many children.
@@ -26,22 +51,35 @@ const (
 	level3Split = 2
 )
 
-// path is one image's label at every level, with the indices that drive its
-// style (which level-1, level-2 and level-3 child it is).
+// path is one image's label at every level.
 type path struct {
 	names [4]string
-	k1    int
-	k2    int
-	k3    int
 }
 
+// drawPath draws a label path for a level-0 class: the level-1 child with
+// the real training data's frequency, levels 2 and 3 uniformly.
 func drawPath(class0 string, r *rand.Rand) path {
-	subs := level1[class0]
-	p := path{k1: r.IntN(len(subs)), k2: r.IntN(level2Split), k3: r.IntN(level3Split)}
-	p.names[0] = class0
-	p.names[1] = subs[p.k1]
-	p.names[2] = fmt.Sprintf("%s, kind %c", p.names[1], 'a'+p.k2)
-	p.names[3] = fmt.Sprintf("%s, form %d", p.names[2], p.k3+1)
+	total := 0
+	for _, c := range realLevel1 {
+		if c.Level0 == class0 {
+			total += c.N
+		}
+	}
+	pick, sub := r.IntN(max(total, 1)), ""
+	for _, c := range realLevel1 {
+		if c.Level0 != class0 {
+			continue
+		}
+		if pick < c.N {
+			sub = c.Level1
+			break
+		}
+		pick -= c.N
+	}
+	var p path
+	p.names[0], p.names[1] = class0, sub
+	p.names[2] = fmt.Sprintf("%s, kind %c", sub, 'a'+r.IntN(level2Split))
+	p.names[3] = fmt.Sprintf("%s, form %d", p.names[2], r.IntN(level3Split)+1)
 	return p
 }
 

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/decodingthoughts/decoding-thoughts/internal/parallel"
 	"github.com/decodingthoughts/decoding-thoughts/internal/progress"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/kay"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/npfile"
@@ -34,8 +35,36 @@ type Truth struct {
 	Voxels       []Voxel
 	TrainContent []string // level-0 class that drew each training image
 	TestContent  []string
-	Frequencies  []float64
+	// Train and Test are each image's painted content: its style (shape and
+	// texture parameters) and visible coverage, from which the category
+	// component is computed.
+	Train, Test []Content
+	Frequencies []float64
+	// Repeats holds every trial of each split (repeats x images x voxels,
+	// on the scale of the z-scored responses, whose mean they are), when
+	// Config.SaveRepeats.
+	Repeats [2][]float32 `json:"-"`
 }
+
+// RepeatsData returns the trials as kay.Repeats (nil without SaveRepeats).
+func (t *Truth) RepeatsData() *kay.Repeats {
+	if t.Repeats[0] == nil {
+		return nil
+	}
+	return &kay.Repeats{Trials: t.Config.Repeats, Train: t.Repeats[0], Test: t.Repeats[1]}
+}
+
+// Content is what an image's painter drew: the level-0 class, the style
+// vector and the fraction of the image the content covers after occlusion.
+type Content struct {
+	Class    string
+	Style    [styleDims]float64
+	Coverage float64
+}
+
+// salience is how strongly an image's content drives category-selective
+// voxels: its square-root visible coverage, saturating at 15% of the image.
+func (c Content) salience() float64 { return math.Min(1, math.Sqrt(c.Coverage/0.15)) }
 
 // Generate simulates a dataset. progressOut receives a bar (nil: none).
 func Generate(cfg Config, progressOut io.Writer) (*kay.Dataset, *Truth, error) {
@@ -52,8 +81,8 @@ func Generate(cfg Config, progressOut io.Writer) (*kay.Dataset, *Truth, error) {
 	bar := progress.New(progressOut, "simulate "+cfg.Profile, int64(nTrain+nTest), "img")
 	defer bar.Done()
 	var splits [2]*kay.Split
-	var drives [2][]float64
-	var paths [2][]path
+	var drives, lums [2][]float64
+	var contents [2][]Content
 	for s, counts := range []map[string]int{cfg.TrainCounts, cfg.TestCounts} {
 		r := rand.New(rand.NewPCG(cfg.Seed, uint64(100+s)))
 		content := classList(counts, r)
@@ -63,17 +92,22 @@ func Generate(cfg Config, progressOut io.Writer) (*kay.Dataset, *Truth, error) {
 			labelled = slices.Clone(content)
 			r.Shuffle(len(labelled), func(i, j int) { labelled[i], labelled[j] = labelled[j], labelled[i] })
 		}
-		split, drive, ps := simulate(cfg, truth.Voxels, s, content, labelled, bar)
-		splits[s], drives[s], paths[s] = split, drive, ps
-		if s == 0 {
-			truth.TrainContent = content
-		} else {
-			truth.TestContent = content
-		}
+		split, drive, lum, cs := simulate(cfg, truth.Voxels, s, content, labelled, bar)
+		splits[s], drives[s], lums[s], contents[s] = split, drive, lum, cs
 	}
-	respond(cfg, truth.Voxels, splits, drives, paths)
+	truth.TrainContent, truth.TestContent = classesOf(contents[0]), classesOf(contents[1])
+	truth.Train, truth.Test = contents[0], contents[1]
+	truth.Repeats = respond(cfg, truth.Voxels, splits, drives, lums, contents)
 	d.Train, d.Test = *splits[0], *splits[1]
 	return d, truth, nil
+}
+
+func classesOf(cs []Content) []string {
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = c.Class
+	}
+	return out
 }
 
 func total(m map[string]int) int {
@@ -85,15 +119,15 @@ func total(m map[string]int) int {
 }
 
 // simulate draws the pictures and labels of one split and each voxel's
-// noise-free energy drive (images x voxels).
-func simulate(cfg Config, vox []Voxel, split int, content, labelled []string, bar *progress.Bar) (*kay.Split, []float64, []path) {
+// noise-free energy and luminance drives (images x voxels) and painted content.
+func simulate(cfg Config, vox []Voxel, split int, content, labelled []string, bar *progress.Bar) (*kay.Split, []float64, []float64, []Content) {
 	n, px := len(content), cfg.Size*cfg.Size
 	sp := &kay.Split{Stimuli: kay.Images{N: n, H: cfg.Size, W: cfg.Size, Pix: make([]float32, n*px)}}
 	for l := range kay.Levels {
 		sp.Labels.Level[l] = make([]string, n)
 	}
-	drive := make([]float64, n*len(vox))
-	paths := make([]path, n)
+	drive, lum := make([]float64, n*len(vox)), make([]float64, n*len(vox))
+	contents := make([]Content, n)
 	workers := cfg.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
@@ -108,6 +142,7 @@ func simulate(cfg Config, vox []Voxel, split int, content, labelled []string, ba
 			energy := make([]float64, pyr.channels()*Grid*Grid)
 			h := make([]float64, len(RFSizes)*Grid*Grid)
 			pooled := make([]float64, pyr.channels()*len(RFSizes)*Grid*Grid)
+			mean, pooledMean := make([]float64, Grid*Grid), make([]float64, len(RFSizes)*Grid*Grid)
 			f := newFFT2(cfg.Size)
 			for i := range next {
 				r := imageRNG(cfg.Seed, split, i)
@@ -116,17 +151,21 @@ func simulate(cfg Config, vox []Voxel, split int, content, labelled []string, ba
 				if content[i] != labelled[i] {
 					cp = drawPath(content[i], r)
 				}
-				img := picture(cfg.Size, content[i], style(cfg.Seed, cp, r), r, f)
+				st := style(cfg.Seed, cp, r)
+				img, cover := picture(cfg.Size, content[i], st, r, f)
 				copy(sp.Stimuli.Pix[i*px:], img)
 				for l := range kay.Levels {
 					sp.Labels.Level[l][i] = lp.names[l]
 				}
-				paths[i] = lp
+				contents[i] = Content{Class: content[i], Style: st, Coverage: cover}
 				pyr.energy(img, energy)
 				poolRF(energy, pyr.channels(), h, pooled)
-				row := drive[i*len(vox):]
+				blockMean(img, cfg.Size, mean)
+				poolRF(mean, 1, h, pooledMean)
+				row, lrow := drive[i*len(vox):], lum[i*len(vox):]
 				for v := range vox {
 					row[v] = vox[v].drive(pooled)
+					lrow[v] = vox[v].luminance(pooledMean)
 				}
 				bar.Add(1)
 			}
@@ -137,44 +176,152 @@ func simulate(cfg Config, vox []Voxel, split int, content, labelled []string, ba
 	}
 	close(next)
 	wg.Wait()
-	return sp, drive, paths
+	return sp, drive, lum, contents
 }
 
-// respond turns drives into z-scored BOLD responses: standardised energy
-// drive plus the category component, plus noise at each voxel's SNR.
-func respond(cfg Config, vox []Voxel, splits [2]*kay.Split, drives [2][]float64, paths [2][]path) {
+// blockMean averages an n x n image over Grid x Grid cells.
+func blockMean(img []float32, n int, out []float64) {
+	b := n / Grid
+	clear(out)
+	for y := range n {
+		for x := range n {
+			out[(y/b)*Grid+x/b] += float64(img[y*n+x]) / float64(b*b)
+		}
+	}
+}
+
+// respond turns drives into z-scored BOLD responses. Each trial is the
+// standardised energy drive plus the category component (computed from the
+// painted content), plus noise at the voxel's per-trial SNR made of an
+// independent part, a part shared by the whole brain and a part smooth over
+// each ROI's retinotopic map; a response is the mean of the split's trials,
+// z-scored over its images. It returns the trials when cfg.SaveRepeats.
+func respond(cfg Config, vox []Voxel, splits [2]*kay.Split, drives, lums [2][]float64, contents [2][]Content) [2][]float32 {
 	nv := len(vox)
 	n := [2]int{splits[0].Stimuli.N, splits[1].Stimuli.N}
-	// Energy drive standardised over training images, test with the same transform.
+	// Drives standardised over training images, test with the same transform.
 	mu, sd := columnStats(drives[0], n[0], nv)
+	lmu, lsd := columnStats(lums[0], n[0], nv)
 	cat := [2][]float64{}
 	for s := range 2 {
 		cat[s] = make([]float64, n[s]*nv)
-		for i := range n[s] {
-			c0 := indexOf(Level0Classes, paths[s][i].names[0])
-			c1 := indexOf(level1Names, paths[s][i].names[1])
+		for i, c := range contents[s] {
 			for v := range vox {
-				cat[s][i*nv+v] = vox[v].CatWeights[c0] + vox[v].SubWeights[c1]
+				cat[s][i*nv+v] = vox[v].categoryDrive(c, cfg.CategoryOnly)
 			}
 		}
 	}
 	cmu, csd := columnStats(cat[0], n[0], nv)
+	field := newSmoothField(vox, len(cfg.ROIs))
+	var trials [2][]float32
 	for s := range 2 {
+		reps := cfg.Repeats[s]
 		resp := make([]float64, n[s]*nv)
-		for i := range n[s] {
+		if cfg.SaveRepeats {
+			trials[s] = make([]float32, reps*n[s]*nv)
+		}
+		parallel.For(n[s], func(i int) {
 			r := rand.New(rand.NewPCG(cfg.Seed^0x5eed, uint64(s)<<32|uint64(i)))
+			sig := make([]float64, nv)
 			for v, vx := range vox {
 				k := i*nv + v
-				sig := vx.Stimulus * (drives[s][k] - mu[v]) / sd[v]
+				sig[v] = vx.Stimulus*(drives[s][k]-mu[v])/sd[v] + vx.Luminance*(lums[s][k]-lmu[v])/lsd[v]
 				if vx.Category != 0 {
-					sig += vx.Category * (cat[s][k] - cmu[v]) / csd[v]
+					sig[v] += vx.Category * (cat[s][k] - cmu[v]) / csd[v]
 				}
-				noise := math.Sqrt((vx.Stimulus*vx.Stimulus + vx.Category*vx.Category) / vx.SNR)
-				resp[k] = sig + noise*r.NormFloat64()
+			}
+			smooth := make([]float64, nv)
+			for t := range reps {
+				shared := r.NormFloat64()
+				field.draw(r, smooth)
+				for v, vx := range vox {
+					roi := cfg.ROIs[vx.ROI-1]
+					sdNoise := math.Sqrt((vx.Stimulus*vx.Stimulus + vx.Category*vx.Category) / vx.SNR)
+					e := math.Sqrt(1-roi.Shared-roi.Smooth)*r.NormFloat64() +
+						math.Sqrt(roi.Shared)*vx.Shared*shared + math.Sqrt(roi.Smooth)*smooth[v]
+					x := sig[v] + sdNoise*e
+					resp[i*nv+v] += x / float64(reps)
+					if trials[s] != nil {
+						trials[s][(t*n[s]+i)*nv+v] = float32(x)
+					}
+				}
+			}
+		})
+		mu, sd := columnStats(resp, n[s], nv)
+		zscoreWith(resp, n[s], nv, mu, sd)
+		if trials[s] != nil {
+			for t := range reps {
+				for i := range n[s] {
+					row := trials[s][(t*n[s]+i)*nv:][:nv]
+					for v := range row {
+						row[v] = float32((float64(row[v]) - mu[v]) / sd[v])
+					}
+				}
 			}
 		}
-		zscore(resp, n[s], nv)
 		splits[s].Responses = kay.Matrix{Rows: n[s], Cols: nv, Data: resp}
+	}
+	return trials
+}
+
+// categoryDrive is a voxel's noise-free category response to an image: its
+// weight for the painted level-0 class (times classShare) plus its weights
+// on the content's shape and texture parameters, scaled by the content's
+// salience; a category-only brain keeps the class weight alone.
+func (v *Voxel) categoryDrive(c Content, classOnly bool) float64 {
+	k := indexOf(Level0Classes, c.Class)
+	if classOnly {
+		return v.CatWeights[k]
+	}
+	acc := classShare * v.CatWeights[k]
+	for d, x := range c.Style {
+		acc += 2 * (x - 0.5) * v.StyleWeights[k*styleDims+d]
+	}
+	return c.salience() * acc
+}
+
+// classShare scales the class part of the category drive against its
+// graded part: the style part's variance (6 parameters, each 2(s-0.5) with
+// s about uniform) is about 2, the class part's classShare^2 = 0.25, so most
+// of a category-selective voxel's response varies within a class.
+const classShare = 0.5
+
+// smoothField draws, per trial and ROI, a random low-frequency field over
+// the voxels' receptive-field positions (the retinotopic map): a sum of
+// fieldTerms planar waves of at most 2 cycles per image, unit variance.
+type smoothField struct {
+	rois  int
+	basis [][fieldTerms]float64 // per voxel: the cosine and sine terms
+	roi   []int
+}
+
+const fieldTerms = 8
+
+func newSmoothField(vox []Voxel, rois int) *smoothField {
+	f := &smoothField{rois: rois, basis: make([][fieldTerms]float64, len(vox)), roi: make([]int, len(vox))}
+	waves := [fieldTerms / 2][2]float64{{1, 0}, {0, 1}, {1, 1}, {2, -1}}
+	for v, vx := range vox {
+		f.roi[v] = vx.ROI - 1
+		for k, w := range waves {
+			ph := 2 * math.Pi * (w[0]*vx.X + w[1]*vx.Y)
+			f.basis[v][2*k], f.basis[v][2*k+1] = math.Cos(ph), math.Sin(ph)
+		}
+	}
+	return f
+}
+
+func (f *smoothField) draw(r *rand.Rand, out []float64) {
+	coef := make([]float64, f.rois*fieldTerms)
+	for i := range coef {
+		coef[i] = r.NormFloat64() / math.Sqrt(fieldTerms/2)
+	}
+	for v, b := range f.basis {
+		c := coef[f.roi[v]*fieldTerms:][:fieldTerms]
+		var acc float64
+		for k := range b {
+			acc += c[k] * b[k]
+		}
+		out[v] = acc
 	}
 }
 
@@ -203,8 +350,7 @@ func columnStats(m []float64, rows, cols int) ([]float64, []float64) {
 	return mu, sd
 }
 
-func zscore(m []float64, rows, cols int) {
-	mu, sd := columnStats(m, rows, cols)
+func zscoreWith(m []float64, rows, cols int, mu, sd []float64) {
 	for i := range rows {
 		row := m[i*cols : (i+1)*cols]
 		for j := range row {
@@ -221,6 +367,12 @@ func Write(dir string, cfg Config, progressOut io.Writer) (*kay.Dataset, *Truth,
 	}
 	if err := kay.Save(dir, d); err != nil {
 		return nil, nil, err
+	}
+	if cfg.SaveRepeats {
+		err := kay.SaveRepeats(dir, t.Repeats[0], t.Repeats[1], cfg.Repeats, [2]int{d.Train.Stimuli.N, d.Test.Stimuli.N}, d.Voxels())
+		if err != nil {
+			return nil, nil, err
+		}
 	}
 	if err := t.save(filepath.Join(dir, TruthFile)); err != nil {
 		return nil, nil, err
@@ -263,12 +415,15 @@ func (t *Truth) save(path string) error {
 		e("ori_pref_rad", col(func(v Voxel) float64 { return v.OriPref })),
 		e("ori_kappa", col(func(v Voxel) float64 { return v.OriKappa })),
 		e("stimulus_weight", col(func(v Voxel) float64 { return v.Stimulus })),
+		e("luminance_weight", col(func(v Voxel) float64 { return v.Luminance })),
 		e("category_weight", col(func(v Voxel) float64 { return v.Category })),
-		e("snr", col(func(v Voxel) float64 { return v.SNR })),
+		e("snr_per_trial", col(func(v Voxel) float64 { return v.SNR })),
 		e("level0_weights", mat(func(v Voxel) []float64 { return v.CatWeights }, len(Level0Classes))),
-		e("level1_weights", mat(func(v Voxel) []float64 { return v.SubWeights }, len(level1Names))),
+		e("style_weights", mat(func(v Voxel) []float64 { return v.StyleWeights }, len(Level0Classes)*styleDims)),
+		e("shared_noise_loading", col(func(v Voxel) float64 { return v.Shared })),
 		e("level0_classes", npfile.Array{Shape: []int{len(Level0Classes)}, Data: Level0Classes}),
-		e("level1_classes", npfile.Array{Shape: []int{len(level1Names)}, Data: level1Names}),
+		e("train_style", styles(t.Train)), e("test_style", styles(t.Test)),
+		e("train_coverage", coverages(t.Train)), e("test_coverage", coverages(t.Test)),
 		e("train_content_class", npfile.Array{Shape: []int{len(t.TrainContent)}, Data: t.TrainContent}),
 		e("test_content_class", npfile.Array{Shape: []int{len(t.TestContent)}, Data: t.TestContent}),
 		e("frequencies_cpi", npfile.Array{Shape: []int{len(t.Frequencies)}, Data: t.Frequencies}),
@@ -276,9 +431,25 @@ func (t *Truth) save(path string) error {
 	)
 }
 
+func styles(cs []Content) npfile.Array {
+	out := make([]float64, 0, len(cs)*styleDims)
+	for _, c := range cs {
+		out = append(out, c.Style[:]...)
+	}
+	return npfile.Array{Shape: []int{len(cs), styleDims}, Data: out}
+}
+
+func coverages(cs []Content) npfile.Array {
+	out := make([]float64, len(cs))
+	for i, c := range cs {
+		out[i] = c.Coverage
+	}
+	return npfile.Array{Shape: []int{len(cs)}, Data: out}
+}
+
 // Version changes whenever the generator's output changes, so cached
 // datasets from older generators are not reused.
-const Version = "v1"
+const Version = "v2"
 
 // DataDirEnv names a dataset folder for the CLI and notebooks.
 const DataDirEnv = "DT_DATA_DIR"

@@ -22,11 +22,14 @@ var (
 	nullData   *kay.Dataset
 )
 
-// quick generates the quick profile and its null twin once for all tests.
+// quick generates the quick profile, made clean (per-trial SNR 1, every
+// voxel alike: the planted structure well above the noise), and its null
+// twin once for the tests of what the simulator plants.
 func quick(t *testing.T) (*kay.Dataset, *Truth, *kay.Dataset) {
 	t.Helper()
 	quickOnce.Do(func() {
 		cfg, _ := Profile("quick", 7)
+		cfg = cfg.Clean(1)
 		quickData, quickTruth, _ = Generate(cfg, nil)
 		cfg.Null = true
 		nullData, _, _ = Generate(cfg, nil)
@@ -41,7 +44,7 @@ func small() Config {
 	cfg, _ := Profile("quick", 3)
 	cfg.TrainCounts = scaleCounts(realTrain, 60)
 	cfg.TestCounts = scaleCounts(fullTest, 20)
-	cfg.ROIs = rois(0.02)
+	cfg.ROIs = rois(0.02, 1)
 	return cfg
 }
 
@@ -281,4 +284,103 @@ func BenchmarkGenerate(b *testing.B) {
 			}
 		})
 	}
+}
+
+// TestRepeatsFile: with SaveRepeats the trials are written beside the NMA
+// files, each image's mean over its trials is its NMA response (LoadRepeats
+// checks that), the NMA files are the same bytes as without repeats, and a
+// trial file that does not match the dataset is refused by name.
+func TestRepeatsFile(t *testing.T) {
+	with, without := t.TempDir(), t.TempDir()
+	cfg := small()
+	cfg.SaveRepeats = true
+	if _, _, err := Write(with, cfg, nil); err != nil {
+		t.Fatal(err)
+	}
+	cfg.SaveRepeats = false
+	if _, _, err := Write(without, cfg, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{kay.ImagesFile, kay.LabelsFile, kay.ValLabelsFile} {
+		a, _ := os.ReadFile(filepath.Join(with, f))
+		b, _ := os.ReadFile(filepath.Join(without, f))
+		if !bytes.Equal(a, b) {
+			t.Errorf("%s differs when the trials are saved", f)
+		}
+	}
+	d, err := kay.Load(with)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := d.LoadRepeats()
+	if err != nil || rep == nil {
+		t.Fatalf("repeats: %v, %v", rep, err)
+	}
+	if rep.Trials != [2]int{2, 13} || len(rep.Test) != 13*d.Test.Stimuli.N*d.Voxels() {
+		t.Errorf("trials %v, %d test values", rep.Trials, len(rep.Test))
+	}
+	d2, _ := kay.Load(without)
+	if r, err := d2.LoadRepeats(); r != nil || err != nil {
+		t.Errorf("no trial file: %v, %v; want nil, nil", r, err)
+	}
+	// trials of another dataset: refused, naming the file and key
+	other := small()
+	other.Seed = 9
+	other.SaveRepeats = true
+	od := t.TempDir()
+	if _, _, err := Write(od, other, nil); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(filepath.Join(od, kay.RepeatsFile))
+	if err := os.WriteFile(filepath.Join(with, kay.RepeatsFile), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.LoadRepeats(); err == nil || !strings.Contains(err.Error(), kay.RepeatsFile) || !strings.Contains(err.Error(), "responses_repeats") {
+		t.Errorf("mismatched trials: %v", err)
+	}
+}
+
+// TestRealLabelCounts checks the embedded level-0 x level-1 table against the
+// real NMA label file where it is at hand ($DT_KAY_LABELS, or
+// shared/data/kay/kay_labels.npy beside or above the repository).
+func TestRealLabelCounts(t *testing.T) {
+	path := os.Getenv("DT_KAY_LABELS")
+	if path == "" {
+		for dir, _ := os.Getwd(); dir != filepath.Dir(dir); dir = filepath.Dir(dir) {
+			if p := filepath.Join(dir, "shared", "data", "kay", "kay_labels.npy"); fileExists(p) {
+				path = p
+				break
+			}
+		}
+	}
+	if path == "" {
+		t.Skip("the real kay_labels.npy is not at hand (set DT_KAY_LABELS)")
+	}
+	l, err := kay.LoadLabels(path, 1750)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[[2]string]int{}
+	for i := range l.N() {
+		got[[2]string{l.Level[0][i], l.Level[1][i]}]++
+	}
+	if len(got) != len(realLevel1) {
+		t.Errorf("%d level-0 x level-1 pairs in %s, %d embedded", len(got), path, len(realLevel1))
+	}
+	for _, c := range realLevel1 {
+		if n := got[[2]string{c.Level0, c.Level1}]; n != c.N {
+			t.Errorf("%s / %s: %d in %s, %d embedded", c.Level0, c.Level1, n, path, c.N)
+		}
+	}
+	cfg, _ := Profile("full", 1)
+	for k, n := range cfg.TrainCounts {
+		if l.Counts(0)[k] != n {
+			t.Errorf("full profile: %d training images of %q, the real data %d", n, k, l.Counts(0)[k])
+		}
+	}
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
 }

@@ -7,30 +7,26 @@ import (
 
 // Voxel is one simulated voxel's planted parameters.
 type Voxel struct {
-	ROI        int     // roi value (1..7)
-	X, Y       float64 // receptive-field centre, fractions of the image (x right, y down)
-	GX, GY     int     // the Grid cell of the centre
-	SizeIdx    int     // index into RFSizes
-	SFPref     float64 // preferred log2 spatial frequency, cycles/image
-	SFBand     float64 // tuning s.d. in octaves
-	OriPref    float64 // preferred orientation, radians in [0, pi)
-	OriKappa   float64 // orientation selectivity
-	Stimulus   float64 // weight of the energy component
-	Category   float64 // weight of the category component
-	SNR        float64
+	ROI        int       // roi value (1..7)
+	X, Y       float64   // receptive-field centre, fractions of the image (x right, y down)
+	GX, GY     int       // the Grid cell of the centre
+	SizeIdx    int       // index into RFSizes
+	SFPref     float64   // preferred log2 spatial frequency, cycles/image
+	SFBand     float64   // tuning s.d. in octaves
+	OriPref    float64   // preferred orientation, radians in [0, pi)
+	OriKappa   float64   // orientation selectivity
+	Stimulus   float64   // weight of the energy component
+	Luminance  float64   // weight of the local mean luminance
+	Category   float64   // weight of the category component
+	SNR        float64   // signal variance / noise variance of one trial
 	CatWeights []float64 // one per level-0 class (Level0Classes order)
-	SubWeights []float64 // one per level-1 class (level1Names order)
-	tuning     []float64 // channel weights, summing to 1
+	// StyleWeights weigh the painted content's shape and texture parameters
+	// (styleDims per level-0 class): the category component's graded,
+	// within-class part.
+	StyleWeights []float64
+	Shared       float64   // loading on the noise component shared by all voxels
+	tuning       []float64 // channel weights, summing to 1
 }
-
-// level1Names lists every level-1 class in a fixed order.
-var level1Names = func() []string {
-	var out []string
-	for _, c := range Level0Classes {
-		out = append(out, level1[c]...)
-	}
-	return out
-}()
 
 // drawVoxels plants every voxel's parameters, ROI by ROI, then shuffles the
 // voxel order so that no ROI is a contiguous block (as in the real file).
@@ -39,7 +35,8 @@ func drawVoxels(cfg Config, freqs []float64) []Voxel {
 	var vox []Voxel
 	for k, roi := range cfg.ROIs {
 		for range roi.Voxels {
-			v := Voxel{ROI: k + 1, Stimulus: roi.Stimulus, Category: roi.Category, SNR: roi.SNR}
+			v := Voxel{ROI: k + 1, Stimulus: roi.Stimulus, Luminance: roi.Luminance, Category: roi.Category,
+				SNR: roi.SNR * math.Exp(cfg.ReliabilitySD*r.NormFloat64()-cfg.ReliabilitySD*cfg.ReliabilitySD/2)}
 			if cfg.Null {
 				v.Category = 0
 			}
@@ -51,11 +48,12 @@ func drawVoxels(cfg Config, freqs []float64) []Voxel {
 			v.OriPref = r.Float64() * math.Pi
 			v.OriKappa = 0.3 + 1.2*r.Float64()
 			v.CatWeights = normals(r, len(Level0Classes), 1)
-			v.SubWeights = normals(r, len(level1Names), 0.5)
+			v.StyleWeights = normals(r, len(Level0Classes)*styleDims, 1)
+			v.Shared = 1 + 0.3*r.NormFloat64()
 			if cfg.CategoryOnly {
-				v.Category = math.Hypot(v.Stimulus, v.Category)
-				v.Stimulus = 0
-				clear(v.SubWeights)
+				v.Category = math.Sqrt(v.Stimulus*v.Stimulus + v.Luminance*v.Luminance + v.Category*v.Category)
+				v.Stimulus, v.Luminance = 0, 0
+				clear(v.StyleWeights)
 			}
 			v.tuning = tuning(v, freqs)
 			vox = append(vox, v)
@@ -102,6 +100,12 @@ func tuning(v Voxel, freqs []float64) []float64 {
 		w[i] /= sum
 	}
 	return w
+}
+
+// luminance is the voxel's receptive-field-weighted mean luminance given an
+// image's pooled luminance (poolRF over one channel).
+func (v *Voxel) luminance(pooled []float64) float64 {
+	return pooled[v.SizeIdx*Grid*Grid+v.GY*Grid+v.GX]
 }
 
 // drive is the voxel's noise-free energy response given an image's pooled
