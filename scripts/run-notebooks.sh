@@ -15,7 +15,7 @@ fast=1
 if bin/decoding-thoughts backend 2>/dev/null | grep -q "ONNX Runtime library: not found"; then fast=0; fi
 for nb in notebooks/*.ipynb; do
 	name=$(basename "$nb")
-	if [ $fast = 0 ] && [ "${DT_SLOW_NOTEBOOKS:-}" != 1 ] && grep -q 'nb\.CNN(\|nb\.Study(' "$nb"; then
+	if [ $fast = 0 ] && [ "${DT_SLOW_NOTEBOOKS:-}" != 1 ] && grep -q 'nb\.CNN(\|nb\.Study(\|nb\.Layers(' "$nb"; then
 		echo "notebook: SKIPPING $name: it needs the ONNX Runtime library (make setup-ort, which needs npm); DT_SLOW_NOTEBOOKS=1 runs it on pure Go"
 		continue
 	fi

@@ -59,6 +59,8 @@ func runFeatures(ctx context.Context, args []string) error {
 	batch := fs.Int("batch", 32, "images per forward pass")
 	adaptBN := fs.String("adapt-bn", "", "(N,3,H,W) float32 .npy: re-estimate the BatchNorm statistics on these images first (one train-mode pass as a single batch, momentum 1), as the study's --bn adapt")
 	seed := fs.Int64("seed", 1, "run seed of random weights (each architecture offsets it, as in the study)")
+	layerList := fs.String("layers", "", "comma-separated layers (torchvision module paths such as layer1 or features.denseblock2, penultimate, logits), or default (the end of each block group, penultimate, logits); each pooled as --pool and saved under its name")
+	pool := fs.String("pool", cnn.PoolGAP, "pooling of intermediate layers: gap (mean over positions) or grid4 (4x4 average pooling, flattened channel-major)")
 	if err := parse(fs, args, &c); err != nil {
 		return err
 	}
@@ -74,6 +76,19 @@ func runFeatures(ctx context.Context, args []string) error {
 	a, err := cnn.Get(*name)
 	if err != nil {
 		return err
+	}
+	var layers []string
+	switch *layerList {
+	case "":
+	case "default":
+		layers = a.DefaultLayers()
+	default:
+		layers = strings.Split(*layerList, ",")
+	}
+	if layers != nil {
+		if err := a.CheckLayers(layers, *pool); err != nil {
+			return err
+		}
 	}
 	im, err := readImages(*images)
 	if err != nil {
@@ -96,6 +111,24 @@ func runFeatures(ctx context.Context, args []string) error {
 		fmt.Fprintf(os.Stderr, "%s: BatchNorm %s\n", a.Name, m.BatchNorm)
 	}
 	n := im.N
+	if layers != nil {
+		lo, err := m.ExtractLayers(ctx, im, *batch, layers, *pool, a.Name, os.Stderr)
+		if err != nil {
+			return err
+		}
+		var entries []npfile.Entry
+		for k, l := range lo.Layers {
+			entries = append(entries, npfile.Entry{Key: l, Array: npfile.Array{Shape: []int{n, lo.Widths[k]}, Data: lo.Data[k]}})
+		}
+		if err := npfile.WriteNPZ(*out, entries...); err != nil {
+			return err
+		}
+		fmt.Printf("features: %d images through %s (%s, BatchNorm %s): %d layers pooled %s in %s\n", n, a.Name, m.Weights, m.BatchNorm, len(layers), *pool, *out)
+		for k, l := range lo.Layers {
+			fmt.Printf("  %-28s (%d,%d)\n", l, n, lo.Widths[k])
+		}
+		return nil
+	}
 	o, err := m.Extract(ctx, im, *batch, a.Name, os.Stderr)
 	if err != nil {
 		return err

@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"syscall"
@@ -47,6 +48,7 @@ var commands = map[string]command{
 	"weights":    {"download the official ImageNet weights of the CNNs into the cache (verified)", runWeights},
 	"train-fmri": {"train the fMRI decoder (notebook 03): checkpoint, metrics, embeddings, figures", runTrainFMRI},
 	"encode":     {"Kay et al. 2008: Gabor encoding model per voxel and identification of the test images", runEncode},
+	"layers":     {"every layer of each CNN (and the Gabor and pixel references) against every visual area: RSA, CKA, encoding", runLayers},
 	"backend":    {"show which compute backend would run the models", runBackend},
 	"models":     {"list the model registry: parameters, feature width, cached weights (--models all|study|resnet*|...)", runModels},
 }
@@ -77,6 +79,11 @@ func main() {
 	}
 	ctx := interruptible(os.Args[1])
 	t0 := time.Now()
+	if path := os.Getenv("DT_CPUPROFILE"); path != "" { // for developers: a pprof CPU profile of the command
+		if f, err := os.Create(path); err == nil && pprof.StartCPUProfile(f) == nil {
+			defer pprof.StopCPUProfile()
+		}
+	}
 	if err := cmd.run(ctx, os.Args[2:]); err != nil {
 		if err == flag.ErrHelp {
 			os.Exit(0)

@@ -95,6 +95,24 @@ func TestTrainFMRIAndFeatures(t *testing.T) {
 	if l.Describe() != "f4 (2, 1000)" || f.Describe() != "f4 (2, 2048)" {
 		t.Errorf("features file: %s, %s", l.Describe(), f.Describe())
 	}
+	// intermediate layers, pooled on the 4 x 4 grid
+	lay := filepath.Join(out, "layers.npz")
+	if err := runFeatures(ctx, []string{"--model", "resnet50", "--weights", "random", "--images", in, "--out", lay, "--backend", "go", "--layers", "layer1,layer4,penultimate", "--pool", "grid4"}); err != nil {
+		t.Fatal(err)
+	}
+	zl, err := npfile.OpenNPZ(lay)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zl.Close()
+	for key, want := range map[string]string{"layer1": "f4 (2, 4096)", "layer4": "f4 (2, 32768)", "penultimate": "f4 (2, 2048)"} {
+		if a, err := zl.Read(key); err != nil || a.Describe() != want {
+			t.Errorf("layers file %s: %v %v, want %s", key, a.Describe(), err, want)
+		}
+	}
+	if err := runFeatures(ctx, []string{"--model", "resnet50", "--weights", "random", "--images", in, "--out", lay, "--layers", "layer7"}); err == nil || !strings.Contains(err.Error(), `no layer "layer7"`) {
+		t.Errorf("unknown layer: %v", err)
+	}
 	bad := filepath.Join(out, "bad.npy")
 	_ = npfile.WriteNPY(bad, npfile.Array{Shape: []int{2, 32, 32}, Data: x[:2048]})
 	if err := runFeatures(ctx, []string{"--model", "resnet50", "--weights", "random", "--images", bad, "--out", res}); err == nil || !strings.Contains(err.Error(), "want float32 (N,3,H,W)") {

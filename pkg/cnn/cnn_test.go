@@ -102,32 +102,13 @@ func isBatchNormParam(sd []npfile.Entry, key string) bool {
 func TestParityWithTorchvision(t *testing.T) {
 	dir := t.TempDir()
 	const n, h, w = 2, 128, 128
-	rng := rand.New(rand.NewPCG(1, 2))
-	x := make([]float32, n*3*h*w)
-	for i := range x {
-		x[i] = float32(rng.NormFloat64())
-	}
-	in := filepath.Join(dir, "x.npy")
-	if err := npfile.WriteNPY(in, npfile.Array{Shape: []int{n, 3, h, w}, Data: x}); err != nil {
-		t.Fatal(err)
-	}
+	x, in := parityInput(t, dir, n, h, w, 1, 2)
 	for _, a := range All() {
 		if a.Family == "user" {
 			continue
 		}
 		t.Run(a.Name, func(t *testing.T) {
-			sd := parityWeights(t, a)
-			state := filepath.Join(dir, a.Name+".npz")
-			if err := npfile.WriteNPZ(state, sd...); err != nil {
-				t.Fatal(err)
-			}
-			if a.Family == "densenet" {
-				sd = legacyDenseNet(sd)
-			}
-			st := filepath.Join(dir, a.Name+".safetensors")
-			if err := weights.WriteSafetensors(st, sd); err != nil {
-				t.Fatal(err)
-			}
+			state, st := parityFiles(t, a, dir)
 			refs := pyref.Golden(t, a.Name+".npz", []string{"torch", "torchvision", "numpy"},
 				pyref.File("testdata/torchvision_ref.py", a.Name, state, in, pyref.Out))
 			for _, spec := range backend.Local() {
@@ -158,6 +139,42 @@ func TestParityWithTorchvision(t *testing.T) {
 			}
 		})
 	}
+}
+
+// parityInput is n standard normal images of 3 x h x w (seeded), in
+// memory and as dir/x.npy for torchvision.
+func parityInput(t *testing.T, dir string, n, h, w int, s1, s2 uint64) ([]float32, string) {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(s1, s2))
+	x := make([]float32, n*3*h*w)
+	for i := range x {
+		x[i] = float32(rng.NormFloat64())
+	}
+	in := filepath.Join(dir, "x.npy")
+	if err := npfile.WriteNPY(in, npfile.Array{Shape: []int{n, 3, h, w}, Data: x}); err != nil {
+		t.Fatal(err)
+	}
+	return x, in
+}
+
+// parityFiles writes a's parity weights into dir: for torchvision (.npz)
+// and for the Go side (.safetensors, with the published checkpoint's legacy
+// DenseNet key names).
+func parityFiles(t *testing.T, a Arch, dir string) (state, st string) {
+	t.Helper()
+	sd := parityWeights(t, a)
+	state = filepath.Join(dir, a.Name+".npz")
+	if err := npfile.WriteNPZ(state, sd...); err != nil {
+		t.Fatal(err)
+	}
+	if a.Family == "densenet" {
+		sd = legacyDenseNet(sd)
+	}
+	st = filepath.Join(dir, a.Name+".safetensors")
+	if err := weights.WriteSafetensors(st, sd); err != nil {
+		t.Fatal(err)
+	}
+	return state, st
 }
 
 // legacyDenseNet renames DenseNet keys to the published checkpoint's old

@@ -34,7 +34,9 @@ type Model struct {
 	// Weights says where the weights came from: "random (seed N)" or a file.
 	Weights string
 	exec    *model.Exec
-	random  bool
+	// layerExecs are ForwardLayers' graphs, by pooling and layer list.
+	layerExecs map[string]*model.Exec
+	random     bool
 	// weightsDir is where Open looked for the official weights (for About).
 	weightsDir string
 	// Loading says how a training checkpoint's keys were brought to the
@@ -294,28 +296,40 @@ type Output struct {
 func (m *Model) Extract(ctx context.Context, im Images, batch int, label string, progressOut io.Writer) (Output, error) {
 	out := Output{N: im.N, FeatureWd: m.Arch.Features,
 		Logits: make([]float32, 0, im.N*Classes), Features: make([]float32, 0, im.N*m.Arch.Features)}
+	err := inBatches(ctx, im, batch, label, progressOut, func(buf []float32, n int) error {
+		l, f, err := m.Forward(buf, batch, im.H, im.W)
+		if err != nil {
+			return err
+		}
+		out.Logits = append(out.Logits, l[:n*Classes]...)
+		out.Features = append(out.Features, f[:n*m.Arch.Features]...)
+		return nil
+	})
+	return out, err
+}
+
+// inBatches feeds the images to run batch by batch, with a progress bar:
+// the last batch is padded with zeros to the full size, so one compiled
+// graph serves every batch (evaluation mode treats images independently);
+// run gets the batch and how many of its images are real, whose outputs it
+// keeps.
+func inBatches(ctx context.Context, im Images, batch int, label string, progressOut io.Writer, run func(buf []float32, n int) error) error {
 	bar := progress.New(progressOut, label, int64(im.N), "img")
+	defer bar.Done()
 	buf := make([]float32, batch*3*im.H*im.W)
 	for lo := 0; lo < im.N; lo += batch {
 		if err := ctx.Err(); err != nil {
-			return out, err
+			return err
 		}
 		hi := min(lo+batch, im.N)
-		// The last batch is padded with zeros to the full size, so one
-		// compiled graph serves every batch (evaluation mode treats images
-		// independently); the padding's outputs are dropped.
 		clear(buf)
 		im.Fill(buf[:(hi-lo)*3*im.H*im.W], lo, hi)
-		l, f, err := m.Forward(buf, batch, im.H, im.W)
-		if err != nil {
-			return out, err
+		if err := run(buf, hi-lo); err != nil {
+			return err
 		}
-		out.Logits = append(out.Logits, l[:(hi-lo)*Classes]...)
-		out.Features = append(out.Features, f[:(hi-lo)*m.Arch.Features]...)
 		bar.Add(int64(hi - lo))
 	}
-	bar.Done()
-	return out, nil
+	return nil
 }
 
 // StateDict is the model's weights under torchvision's names.
@@ -365,6 +379,10 @@ func (m *Model) Release() {
 	if m.exec != nil {
 		m.exec.Finalize()
 		m.exec = nil
+	}
+	for k, e := range m.layerExecs {
+		e.Finalize()
+		delete(m.layerExecs, k)
 	}
 }
 

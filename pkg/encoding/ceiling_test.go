@@ -5,7 +5,10 @@ import (
 	"math"
 	"math/rand/v2"
 	"strings"
+
 	"testing"
+
+	"gonum.org/v1/gonum/mat"
 
 	"github.com/decodingthoughts/decoding-thoughts/pkg/kay"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/stats"
@@ -86,5 +89,77 @@ func TestROIJSONRoundTrip(t *testing.T) {
 	a, c := out.ROIs[0], out.ROIs[1]
 	if !math.IsNaN(out.MedianR) || a.Median != 0.25 || !math.IsNaN(a.NoiseCeiling) || !math.IsNaN(a.FractionOfCeiling) || c.NoiseCeiling != 0.5 || c.FractionOfCeiling != 0.4 || a.ROI != "V1" {
 		t.Errorf("round trip: %+v", out)
+	}
+}
+
+// TestLeaveOneOutMatchesRefits: the leave-one-out penalty choice from the
+// hat matrix equals refitting without each image in turn (the features'
+// standardisation and the responses' centring fixed from all images, as
+// documented): same correlation per voxel and penalty, same choice.
+func TestLeaveOneOutMatchesRefits(t *testing.T) {
+	const n, p, voxels = 40, 15, 3
+	rng := rand.New(rand.NewPCG(7, 8))
+	x, y := mat.NewDense(n, p, nil), mat.NewDense(n, voxels, nil)
+	for i := range n {
+		for j := range p {
+			x.Set(i, j, rng.NormFloat64())
+		}
+		for v := range voxels {
+			y.Set(i, v, float64(v+1)*x.At(i, v)+rng.NormFloat64()*float64(v+1))
+		}
+	}
+	lams := []float64{0.01, 0.3, 3, 30}
+	fit, err := FitRidge(x, y, RidgeOptions{Lambdas: lams, LeaveOneOut: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mu, sd := columnStats(x)
+	xs := standardize(x, mu, sd)
+	gram := mat.NewSymDense(n, nil)
+	gram.SymOuterK(1, xs)
+	scale := mat.Trace(gram) / n
+	for v := range voxels {
+		yc := make([]float64, n)
+		var m float64
+		for i := range n {
+			m += y.At(i, v) / n
+		}
+		for i := range n {
+			yc[i] = y.At(i, v) - m
+		}
+		bestR, bestL := math.Inf(-1), 0.0
+		for _, lam := range lams {
+			pred := make([]float64, n)
+			for i := range n {
+				// primal ridge on the other images: (XᵀX + λI) w = Xᵀy
+				a, b := mat.NewDense(p, p, nil), mat.NewVecDense(p, nil)
+				for k := range n {
+					if k == i {
+						continue
+					}
+					row := xs.RawRowView(k)
+					for r := range p {
+						b.SetVec(r, b.AtVec(r)+row[r]*yc[k])
+						for c := range p {
+							a.Set(r, c, a.At(r, c)+row[r]*row[c])
+						}
+					}
+				}
+				for r := range p {
+					a.Set(r, r, a.At(r, r)+lam*scale)
+				}
+				var w mat.VecDense
+				if err := w.SolveVec(a, b); err != nil {
+					t.Fatal(err)
+				}
+				pred[i] = mat.Dot(mat.NewVecDense(p, xs.RawRowView(i)), &w)
+			}
+			if r := stats.Pearson(pred, yc); r > bestR {
+				bestR, bestL = r, lam*scale
+			}
+		}
+		if math.Abs(fit.CV[v]-bestR) > 1e-9 || math.Abs(fit.Lambda[v]-bestL) > 1e-9*bestL {
+			t.Errorf("voxel %d: leave-one-out r %.12f at penalty %g, refits %.12f at %g", v, fit.CV[v], fit.Lambda[v], bestR, bestL)
+		}
 	}
 }

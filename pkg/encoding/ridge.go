@@ -19,6 +19,14 @@ type RidgeOptions struct {
 	Lambdas []float64
 	Folds   int    // cross-validation folds over the training images (default 5)
 	Seed    uint64 // fold assignment
+	// LeaveOneOut chooses each voxel's penalty by exact leave-one-out
+	// cross-validation instead of folds, from the one eigendecomposition of
+	// the training Gram matrix the fit needs anyway (the hat matrix's
+	// diagonal gives every left-out prediction: (ŷ_i − H_ii y_i)/(1 − H_ii)),
+	// with the features' standardisation and the responses' centring taken
+	// from all training images, as generalized cross-validation does.
+	// Several times cheaper than 5 folds; the layer-wise analysis uses it.
+	LeaveOneOut bool
 }
 
 func (o RidgeOptions) lambdas() []float64 {
@@ -129,6 +137,38 @@ func (kr *kernelRidge) alpha(l float64, cols []int) *mat.Dense {
 	return out
 }
 
+// leaveOneOut is every voxel's correlation between its left-out
+// predictions and its (centred) responses y at penalty l: with the hat
+// matrix H = U diag(e/(e+l)) Uᵀ and ŷ = H y, image i's prediction without
+// it is (ŷ_i − H_ii y_i)/(1 − H_ii).
+func (kr *kernelRidge) leaveOneOut(l float64, y *mat.Dense) []float64 {
+	n, voxels := y.Dims()
+	shrink := make([]float64, n)
+	for k, e := range kr.e {
+		shrink[k] = e / (e + l)
+	}
+	scaled := mat.NewDense(n, voxels, nil)
+	for k := range n {
+		row, src := scaled.RawRowView(k), kr.uty.RawRowView(k)
+		for v := range row {
+			row[v] = src[v] * shrink[k]
+		}
+	}
+	yhat := &mat.Dense{}
+	yhat.Mul(kr.u, scaled)
+	for i := range n {
+		var h float64
+		for k, u := range kr.u.RawRowView(i) {
+			h += u * u * shrink[k]
+		}
+		row, yi := yhat.RawRowView(i), y.RawRowView(i)
+		for v := range row {
+			row[v] = (row[v] - h*yi[v]) / (1 - h)
+		}
+	}
+	return columnCorrelations(yhat, y)
+}
+
 // FitRidge fits every voxel (a column of y) on x (rows: training images),
 // choosing each voxel's penalty by k-fold cross-validation (the held-out
 // prediction correlation, averaged over folds).
@@ -170,11 +210,21 @@ func FitRidge(x, y *mat.Dense, opt RidgeOptions) (*Ridge, error) {
 		return nil, fmt.Errorf("encoding: the features do not vary across the training images")
 	}
 	lambdas := opt.lambdas()
+	kr, err := newKernelRidge(gram, yc)
+	if err != nil {
+		return nil, err
+	}
 	// k-fold cross-validation: mean held-out correlation per penalty and voxel
 	perm := rand.New(rand.NewPCG(opt.Seed, 0xf01d)).Perm(n)
 	cv := make([][]float64, len(lambdas))
 	for l := range cv {
 		cv[l] = make([]float64, voxels)
+	}
+	if opt.LeaveOneOut {
+		folds = 0
+		for l, lam := range lambdas {
+			cv[l] = kr.leaveOneOut(lam*scale, yc)
+		}
 	}
 	for f := range folds {
 		var tr, va []int
@@ -231,10 +281,6 @@ func FitRidge(x, y *mat.Dense, opt RidgeOptions) (*Ridge, error) {
 		}
 		r.Lambda[v], r.CV[v] = lambdas[best]*scale, cv[best][v]
 		byLambda[best] = append(byLambda[best], v)
-	}
-	kr, err := newKernelRidge(gram, yc)
-	if err != nil {
-		return nil, err
 	}
 	r.xs = xs
 	r.alpha = mat.NewDense(n, voxels, nil)

@@ -94,6 +94,15 @@ func (d *Dataset) VoxelsOf(rois []int) ([]int, error) {
 	return out, nil
 }
 
+// ROIVoxels returns the indices of a named region's voxels ("V1", ...).
+func (d *Dataset) ROIVoxels(name string) ([]int, error) {
+	r, err := d.ROIIndex(name)
+	if err != nil {
+		return nil, err
+	}
+	return d.VoxelsOf([]int{r})
+}
+
 // ROIIndex returns the roi value of a region name such as "V1".
 func (d *Dataset) ROIIndex(name string) (int, error) {
 	i := slices.Index(d.ROINames, name)

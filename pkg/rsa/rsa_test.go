@@ -409,3 +409,47 @@ func TestCKADebiasedRemovesTheBias(t *testing.T) {
 	}
 	t.Logf("unrelated representations of 20 stimuli: mean CKA %.3f, debiased %.3f", plain, debiased)
 }
+
+// TestLinearCKAAgainstNumpy: KernelCKA on linear kernels equals numpy's
+// feature-space linear CKA and its debiased form (unbiased HSIC) on the same
+// data; a representation has CKA 1 with itself and with an orthogonal
+// rotation and isotropic scaling of itself.
+func TestLinearCKAAgainstNumpy(t *testing.T) {
+	for _, path := range pyref.Golden(t, "linear_cka.npz", []string{"numpy"}, pyref.File("testdata/linear_cka_ref.py", pyref.Out)) {
+		arr := pyref.Arrays(t, path)
+		num := pyref.Floats(t, path)
+		px, py := arr("x"), arr("y")
+		x := Patterns{X: px.Data.([]float32), N: px.Shape[0], D: px.Shape[1]}
+		y := Patterns{X: py.Data.([]float32), N: py.Shape[0], D: py.Shape[1]}
+		kx, _ := LinearKernel(x)
+		ky, _ := LinearKernel(y)
+		for _, c := range []struct {
+			key      string
+			debiased bool
+		}{{"cka", false}, {"cka_debiased", true}} {
+			got, want := KernelCKA(kx, ky, c.debiased), num(c.key)[0]
+			if math.Abs(got-want) > 1e-5 {
+				t.Errorf("%s: %v, numpy %v (%s)", c.key, got, want, path)
+			}
+			if self := KernelCKA(kx, kx, c.debiased); math.Abs(self-1) > 1e-9 {
+				t.Errorf("%s of X with itself: %v", c.key, self)
+			}
+		}
+		// rotate the 12 features by a Givens rotation in every pair of
+		// axes and scale by 3: CKA with the original stays 1
+		r := make([]float32, len(x.X))
+		copy(r, x.X)
+		for a := 0; a+1 < x.D; a += 2 {
+			th := 0.3 + 0.1*float64(a)
+			cs, sn := float32(math.Cos(th)), float32(math.Sin(th))
+			for i := range x.N {
+				u, v := r[i*x.D+a], r[i*x.D+a+1]
+				r[i*x.D+a], r[i*x.D+a+1] = 3*(cs*u-sn*v), 3*(sn*u+cs*v)
+			}
+		}
+		kr, _ := LinearKernel(Patterns{X: r, N: x.N, D: x.D})
+		if c := KernelCKA(kx, kr, false); math.Abs(c-1) > 1e-6 {
+			t.Errorf("CKA with a rotated, scaled copy: %v, want 1", c)
+		}
+	}
+}

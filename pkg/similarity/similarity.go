@@ -199,11 +199,7 @@ func Collapsed(m Matrices) (bool, float64) {
 func ROIs(d *kay.Dataset, sel *kay.Selection, names []string) ([]Representation, error) {
 	var out []Representation
 	for _, name := range names {
-		r, err := d.ROIIndex(name)
-		if err != nil {
-			return nil, err
-		}
-		vox, err := d.VoxelsOf([]int{r})
+		vox, err := d.ROIVoxels(name)
 		if err != nil {
 			return nil, err
 		}

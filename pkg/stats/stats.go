@@ -1,6 +1,7 @@
 package stats
 
 import (
+	"cmp"
 	"math"
 	"slices"
 	"sort"
@@ -64,7 +65,10 @@ func Ranks(x []float64) []float64 {
 	for i := range idx {
 		idx[i] = i
 	}
-	sort.SliceStable(idx, func(a, b int) bool { return x[idx[a]] < x[idx[b]] })
+	// Ties get the same average rank whatever their order, so an unstable
+	// sort gives the same result (and is several times faster than
+	// sort.SliceStable's interface calls).
+	slices.SortFunc(idx, func(a, b int) int { return cmp.Compare(x[a], x[b]) })
 	r := make([]float64, len(x))
 	for lo := 0; lo < len(idx); {
 		hi := lo + 1

@@ -301,8 +301,7 @@ func DistortedLogitsSet(ctx context.Context, m *cnn.Model, d *kay.Dataset, sel *
 	var todo []int
 	for k, name := range names {
 		if opt.CacheDir != "" {
-			h := sha256.Sum256([]byte(cacheKey(m, d, sel, FeatureOptions{Views: 1}) + "|" + name))
-			paths[k] = filepath.Join(opt.CacheDir, fmt.Sprintf("%s-test-%s.npz", m.Arch.Name, hex.EncodeToString(h[:8])))
+			paths[k] = filepath.Join(opt.CacheDir, fmt.Sprintf("%s-test-%s.npz", m.Arch.Name, shortHash(cacheKey(m, d, sel, FeatureOptions{Views: 1})+"|"+name)))
 			x, err := readLogits(paths[k], n)
 			if err == nil {
 				out[k] = x

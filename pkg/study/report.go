@@ -97,6 +97,7 @@ func (st *state) html() ([]byte, error) {
 		{Title: "2 · Stimulus CNNs (notebook 02)", Text: "Training curves and test confusion matrices of each CNN head.", Images: cnnImages(st)},
 		{Title: "3 · fMRI decoder (notebook 03)", Images: pngs(st.dir("fmri"))},
 		{Title: "3b · Kay et al. 2008: Gabor encoding model and image identification", Text: encodingText(r), Images: pngs(st.dir("encoding"))},
+		{Title: "3c · Layer-wise comparison: every layer with every visual area", Text: layersText(r), Images: layerImages(st)},
 		{Title: "4 · Representational similarity (notebook 04)", Text: "Cosine similarity of the 100-d test embeddings, images grouped by class, and of the class means.",
 			Images: pngs(fig, append(rsm, "rsm_corr_fmri", "roi_rsa", "roi_rsa_within_class")...)},
 		{Title: "5 · Model characteristics", Images: pngs(fig, "model_params", "model_frobenius")},
@@ -123,6 +124,38 @@ func encodingText(r *Results) string {
 		"Kay et al. (2008) report 92%% (subject S1) and 72%% (S2) of 120 images with 500 voxels.",
 		e.Features, e.TrainImages, e.Folds, e.TestImages, e.NVoxels, id.Correct, id.N, id.Value, id.Low, id.High, id.Chance, e.MedianR) +
 		ceilingText(e)
+}
+
+// layersText summarises the layers stage for the report.
+func layersText(r *Results) string {
+	s := r.LayersSummary
+	if s == nil {
+		return "Not run."
+	}
+	var parts []string
+	for _, meas := range s.Measures {
+		var roi []string
+		for _, name := range s.ROIs {
+			roi = append(roi, fmt.Sprintf("%s %.2f", name, float64(s.Depth[meas][name].Mean)))
+		}
+		parts = append(parts, fmt.Sprintf("%s: %s (trend %.2f)", meas, strings.Join(roi, ", "), float64(s.DepthTrend[meas])))
+	}
+	return fmt.Sprintf("Each CNN's layers (the end of each block group, the penultimate features, the logits; intermediate layers "+
+		"averaged on a %s grid) and two reference models (the Gabor wavelet pyramid, raw pixels) against each visual area: "+
+		"the Spearman correlation of their test-image RSMs (rsa), linear CKA of the test patterns (cka, and debiased), and an "+
+		"encoding score (ridge regression from the layer to each voxel, fitted on the training images; median test r over the "+
+		"area's voxels), each with a 95%% bootstrap interval over test images in results.json (layers). Relative depth of the "+
+		"best layer per area, mean over the CNNs (0 first layer, 1 the logits), and its rank correlation with the areas' order "+
+		"V1 to LatOcc: %s.", "4 x 4", strings.Join(parts, "; "))
+}
+
+// layerImages are the depth summaries and each model's encoding heatmap.
+func layerImages(st *state) []image {
+	names := []string{"depth_encoding", "depth_rsa", "depth_cka", "gabor_encoding", "pixels_encoding"}
+	for _, m := range st.cfg.Models {
+		names = append(names, m+"_encoding", m+"_rsa")
+	}
+	return pngs(st.dir("layers"), names...)
 }
 
 // ceilingText lists each area's median prediction r next to its noise

@@ -13,6 +13,7 @@ import (
 	"github.com/decodingthoughts/decoding-thoughts/pkg/decoder"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/encoding"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/hypothesis"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/layers"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/npfile"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/robustness"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/rsa"
@@ -31,12 +32,18 @@ type Results struct {
 	Hypothesis Hypothesis           `json:"hypothesis"`
 	// Encoding is Kay et al.'s analysis: the Gabor encoding model and the
 	// identification of the test images (encoding/encoding.json).
-	Encoding *encoding.Result   `json:"encoding,omitempty"`
-	Seeds    int                `json:"seeds"` // training seeds of the decoder and of each head
-	Timings  map[string]float64 `json:"timings"`
-	Versions map[string]string  `json:"versions"`
-	Seed     int64              `json:"seed"`
-	Weights  map[string]string  `json:"weights"`
+	Encoding *encoding.Result `json:"encoding,omitempty"`
+	// Layers is the layer-wise comparison: layers.<model>.<layer>.<roi>
+	// .{rsa,cka,cka_debiased,encoding,encoding_fraction_of_ceiling}, each
+	// CNN's layers and the reference models (gabor, pixels); LayersSummary
+	// the best layer per model, measure and ROI and its depth across CNNs.
+	Layers        layers.Table       `json:"layers,omitempty"`
+	LayersSummary *layers.Summary    `json:"layers_summary,omitempty"`
+	Seeds         int                `json:"seeds"` // training seeds of the decoder and of each head
+	Timings       map[string]float64 `json:"timings"`
+	Versions      map[string]string  `json:"versions"`
+	Seed          int64              `json:"seed"`
+	Weights       map[string]string  `json:"weights"`
 }
 
 // Measure describes one comparison method of rsm_corr_fmri.image.

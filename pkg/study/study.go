@@ -23,6 +23,7 @@ import (
 	"github.com/decodingthoughts/decoding-thoughts/pkg/explore"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/hypothesis"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/kay"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/layers"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/rsa"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/similarity"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/stats"
@@ -170,12 +171,13 @@ var stages = []stage{
 	{"encoding", nil, (*state).encoding},
 	{"fmri", nil, (*state).trainFMRI},
 	{"cnn", nil, (*state).trainCNNs},
+	{"layers", []string{"cnn"}, (*state).layers},
 	{"embeddings", []string{"fmri", "cnn"}, (*state).embeddings},
 	{"rsa", []string{"fmri", "cnn"}, (*state).rsa},
 	{"roi_rsa", []string{"rsa"}, (*state).roiRSA},
 	{"robustness", []string{"rsa"}, (*state).robustness},
 	{"hypothesis", []string{"rsa", "robustness"}, (*state).hypothesis},
-	{"report", []string{"explore", "encoding", "roi_rsa", "hypothesis"}, (*state).report},
+	{"report", []string{"explore", "encoding", "layers", "roi_rsa", "hypothesis"}, (*state).report},
 }
 
 // StageNames lists the study's stages in running order.
@@ -284,6 +286,29 @@ func (st *state) encoding(context.Context) error {
 	}
 	st.res.Encoding = r
 	return r.Write(st.dir("encoding"))
+}
+
+// layers compares every layer of each CNN (its default layers, pooled on a
+// 4 x 4 grid) and the reference models (the Gabor pyramid, raw pixels) with
+// every visual area (pkg/layers), into layers/.
+func (st *state) layers(ctx context.Context) error {
+	var archs []cnn.Arch
+	for _, m := range st.models {
+		archs = append(archs, m.Arch)
+	}
+	open := func(a cnn.Arch) (*cnn.Model, func(), error) {
+		m := st.models[slices.IndexFunc(st.models, func(m *cnn.Model) bool { return m.Arch.Name == a.Name })]
+		return m, m.Release, nil
+	}
+	fopt := st.cnnOpt.Features
+	fopt.Progress = st.cfg.Progress
+	opt := layers.Options{Bootstraps: min(100, max(st.cfg.Test.Bootstraps, 20)), Seed: uint64(st.cfg.Seed)}
+	tab, sum, err := layers.Run(ctx, st.cfg.Data, archs, open, cnn.PoolGrid4, fopt, opt, st.cfg.Progress)
+	if err != nil {
+		return err
+	}
+	st.res.Layers, st.res.LayersSummary = tab, sum
+	return layers.Write(st.dir("layers"), tab, sum)
 }
 
 func (st *state) explore(context.Context) error {

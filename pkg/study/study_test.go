@@ -99,6 +99,15 @@ func TestStudyEndToEnd(t *testing.T) {
 		e.NVoxels != 63 || len(e.ROIs) != 7 || math.IsNaN(e.ROIs[0].NoiseCeiling) {
 		t.Errorf("encoding stage: identification %+v with %d voxels, areas %+v", e.Identification, e.NVoxels, e.ROIs)
 	}
+	if ls := first.LayersSummary; ls == nil || len(first.Layers) != 4 || len(first.Layers["tiny_a"]) != 2 || len(ls.ROIs) != 7 ||
+		first.Layers["gabor"]["gwp"]["V1"].Encoding.Value == 0 || ls.Best["pixels"]["rsa"]["V1"].Layer != "pixels" {
+		t.Errorf("layers stage: %d models, summary %+v", len(first.Layers), first.LayersSummary)
+	}
+	for _, f := range []string{"depth_encoding.png", "gabor_encoding.png", "tiny_a_cka.png"} {
+		if _, err := os.Stat(filepath.Join(out, "layers", f)); err != nil {
+			t.Errorf("layers figure: %v", err)
+		}
+	}
 	if len(first.ROI.ROIs) != 7 || first.ROI.Test.Permutations != 100 || !first.ROI.Test.Stratify {
 		t.Errorf("roi table %+v", first.ROI)
 	}

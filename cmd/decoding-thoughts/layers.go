@@ -1,0 +1,73 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/decodingthoughts/decoding-thoughts/internal/cachedir"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/backend"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/cnn"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/layers"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/study"
+)
+
+// runLayers compares every layer of each CNN, and the Gabor and pixel
+// reference models, with every visual area (pkg/layers).
+func runLayers(ctx context.Context, args []string) error {
+	models, weights, pool := strings.Join(cnn.StudyModels(), ","), "auto", cnn.PoolGrid4
+	bn, batch, boots, seed := cnn.BNAdapt, 32, 200, int64(1)
+	d, out, b, err := dataCommand("layers", args, func(fs *flag.FlagSet) func() error {
+		fs.StringVar(&models, "models", models, "comma-separated architectures, of: "+strings.Join(cnn.Names(), ", "))
+		fs.StringVar(&weights, "weights", weights, weightsHelp)
+		fs.StringVar(&pool, "pool", pool, "pooling of intermediate layers: grid4 (4x4 average pooling, keeps coarse retinotopy) or gap (mean over positions)")
+		fs.StringVar(&bn, "bn", bn, bnHelp)
+		fs.IntVar(&batch, "batch", batch, "images per backbone forward pass")
+		fs.IntVar(&boots, "bootstraps", boots, "resamples of the test images for the intervals")
+		fs.Int64Var(&seed, "seed", seed, "seed of the random weights and the bootstrap")
+		return func() error {
+			if _, err := cnn.Lookup(models); err != nil {
+				return fmt.Errorf("--models: %w", err)
+			}
+			if pool != cnn.PoolGAP && pool != cnn.PoolGrid4 {
+				return fmt.Errorf("--pool %q: want gap or grid4", pool)
+			}
+			if batch < 1 || boots < 1 {
+				return errors.New("--batch and --bootstraps: want at least 1")
+			}
+			return checkBN(bn)
+		}
+	}, true, backend.Convolutions)
+	if err != nil {
+		return err
+	}
+	archs, _ := cnn.Lookup(models)
+	fopt := study.CNNOptions(d, seed, cachedir.Root(), os.Stderr).Features
+	fopt.Batch, fopt.BatchNorm = batch, bn
+	open := func(a cnn.Arch) (*cnn.Model, func(), error) {
+		m, err := openBackbone(ctx, b, a, weights, seed)
+		if err != nil {
+			return nil, nil, err
+		}
+		return m, m.Close, nil
+	}
+	tab, sum, err := layers.Run(ctx, d, archs, open, pool, fopt, layers.Options{Bootstraps: boots, Seed: uint64(seed)}, os.Stderr)
+	if err != nil {
+		return err
+	}
+	if err := layers.Write(out, tab, sum); err != nil {
+		return err
+	}
+	for _, meas := range layers.Measures {
+		var parts []string
+		for _, roi := range sum.ROIs {
+			parts = append(parts, fmt.Sprintf("%s %.2f", roi, float64(sum.Depth[meas][roi].Mean)))
+		}
+		fmt.Printf("layers: %-12s best-layer depth per area (mean over %d CNNs): %s; trend %.2f\n", meas, len(archs), strings.Join(parts, ", "), float64(sum.DepthTrend[meas]))
+	}
+	fmt.Printf("layers: %s and figures in %s\n", layers.ResultFile, out)
+	return nil
+}

@@ -1,0 +1,84 @@
+package layers
+
+import (
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+
+	"gonum.org/v1/plot"
+
+	"github.com/decodingthoughts/decoding-thoughts/internal/atomicfile"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/plots"
+)
+
+// Figures are the stage's plots: per model and measure a layer x ROI
+// heatmap (<model>_<measure>.png), and per measure the best layer's mean
+// relative depth per ROI across the CNNs (depth_<measure>.png).
+func Figures(tab Table, sum *Summary) []plots.Spec {
+	var specs []plots.Spec
+	for name, order := range sum.Order {
+		for _, meas := range Measures {
+			data := make([]float64, 0, len(order)*len(sum.ROIs))
+			for _, l := range order {
+				for _, roi := range sum.ROIs {
+					data = append(data, float64(tab[name][l][roi].Get(meas).Value))
+				}
+			}
+			lo, hi := -1.0, 1.0
+			if top := maxAbs(data); top > 0 && top < 1 {
+				lo, hi = -top, top
+			}
+			specs = append(specs, plots.Spec{Name: name + "_" + meas, Draw: func() (*plot.Plot, error) {
+				return plots.Matrix(name+": "+meas+" per layer and area", "visual area", "layer", order, sum.ROIs, data, lo, hi, "%.2f")
+			}})
+		}
+	}
+	for _, meas := range Measures {
+		var mean []float64
+		for _, roi := range sum.ROIs {
+			mean = append(mean, float64(sum.Depth[meas][roi].Mean))
+		}
+		specs = append(specs, plots.Spec{Name: "depth_" + meas, Draw: func() (*plot.Plot, error) {
+			return plots.Bars("relative depth of the best layer ("+meas+"), mean over models", "depth (0 first layer, 1 last)", sum.ROIs,
+				plots.Series{Label: meas, Values: mean})
+		}})
+	}
+	return specs
+}
+
+func maxAbs(x []float64) float64 {
+	m := 0.0
+	for _, v := range x {
+		if !math.IsNaN(v) {
+			m = math.Max(m, math.Abs(v))
+		}
+	}
+	return m
+}
+
+// ResultFile is what Write writes: the summary and every comparison.
+const ResultFile = "layers.json"
+
+// Write saves the comparisons and summary (ResultFile) and the figures
+// into dir.
+func Write(dir string, tab Table, sum *Summary) error {
+	figs, err := plots.RenderAll(Figures(tab, sum)...)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	js, err := json.MarshalIndent(struct {
+		Summary *Summary `json:"summary"`
+		Layers  Table    `json:"layers"`
+	}{sum, tab}, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := atomicfile.WriteBytes(filepath.Join(dir, ResultFile), append(js, '\n')); err != nil {
+		return err
+	}
+	return plots.SaveAll(dir, figs)
+}

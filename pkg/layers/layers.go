@@ -1,0 +1,334 @@
+// Package layers compares every layer of a model with every visual area, as
+// Net2Brain, THINGSvision and Brain-Score do: for each (layer, ROI) the RSA
+// of their test-image similarity matrices, the linear CKA of their test
+// patterns (plain and debiased) and an encoding score (a voxel-wise ridge
+// regression from the layer's features to the ROI's voxels, fitted on the
+// training images, its median prediction correlation on the test images,
+// also as a fraction of the ROI's noise ceiling where there are repeated
+// measurements), each with a bootstrap interval over test images; then the
+// best layer per ROI and its relative depth.
+package layers
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/decodingthoughts/decoding-thoughts/internal/jsonnum"
+	"github.com/decodingthoughts/decoding-thoughts/internal/parallel"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/encoding"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/kay"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/rsa"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/stats"
+)
+
+// The measures, as they appear in results.json.
+const (
+	RSA         = "rsa"          // Spearman correlation of the cosine RSMs' upper triangles
+	CKA         = "cka"          // linear CKA of the test patterns
+	CKADebiased = "cka_debiased" // the same with the unbiased HSIC
+	Encoding    = "encoding"     // median over the ROI's voxels of the test prediction r
+)
+
+// Measures lists them in report order.
+var Measures = []string{RSA, CKA, CKADebiased, Encoding}
+
+// Model is one model's layers: each image's feature vector per layer, for
+// the selected training images (Train[k]: NTrain x Widths[k]) and test
+// images (Test[k]), layers in depth order.
+type Model struct {
+	Name          string
+	Layers        []string
+	Widths        []int
+	Train, Test   [][]float32
+	NTrain, NTest int
+	// Reference marks a reference model (the Gabor pyramid, raw pixels):
+	// reported beside the CNNs, left out of the depth summary.
+	Reference bool
+}
+
+// Options set the analysis.
+type Options struct {
+	Bootstraps int // resamples of the test images for the intervals (0: 200)
+	Seed       uint64
+	// Ridge sets the encoding score's regression; without folds or
+	// penalties given, each voxel's penalty is chosen by exact
+	// leave-one-out (encoding.RidgeOptions.LeaveOneOut).
+	Ridge encoding.RidgeOptions
+}
+
+// Brain is the selected data the layers are compared with: per ROI its
+// voxels' training and test responses and, where the data have repeats,
+// their noise ceilings.
+type Brain struct {
+	ROIs    []string
+	voxels  [][]int      // dataset voxel indices per ROI
+	train   *mat.Dense   // selected training images x all ROI voxels
+	test    *mat.Dense   // selected test images x all ROI voxels
+	cols    [][]int      // per ROI: its columns in train/test
+	rsms    []rsa.Matrix // cosine RSM of each ROI's test patterns
+	kernels []rsa.Matrix // linear kernel of each ROI's test patterns
+	ceiling []float64    // per column (NaN without repeats)
+}
+
+// NewBrain gathers the ROIs' responses for the selection (V1..LatOcc when
+// rois is empty) and their test noise ceilings from rep (nil: none).
+func NewBrain(d *kay.Dataset, sel *kay.Selection, rois []string, rep *kay.Repeats) (*Brain, error) {
+	if len(rois) == 0 {
+		rois = d.ROINames[1:]
+	}
+	b := &Brain{ROIs: slices.Clone(rois)}
+	var all []int
+	for _, name := range rois {
+		vox, err := d.ROIVoxels(name)
+		if err != nil {
+			return nil, err
+		}
+		cols := make([]int, len(vox))
+		for k, v := range vox {
+			cols[k] = len(all)
+			all = append(all, v)
+		}
+		b.voxels, b.cols = append(b.voxels, vox), append(b.cols, cols)
+	}
+	gather := func(m kay.Matrix, idx []int) *mat.Dense {
+		out := mat.NewDense(len(idx), len(all), nil)
+		for a, i := range idx {
+			row := m.Row(i)
+			for c, v := range all {
+				out.Set(a, c, row[v])
+			}
+		}
+		return out
+	}
+	b.train, b.test = gather(d.Train.Responses, sel.Train.Index), gather(d.Test.Responses, sel.Test.Index)
+	b.ceiling = make([]float64, len(all))
+	var nc []float64
+	if rep != nil {
+		nc = encoding.NoiseCeilings(rep, 1, d.Test.Stimuli.N, d.Voxels())
+	}
+	for c, v := range all {
+		b.ceiling[c] = math.NaN()
+		if nc != nil {
+			b.ceiling[c] = nc[v]
+		}
+	}
+	for k := range rois {
+		p := b.patterns(k)
+		rsm, err := rsa.Cosine(p)
+		if err != nil {
+			return nil, fmt.Errorf("layers: ROI %s: %w", rois[k], err)
+		}
+		kern, err := rsa.LinearKernel(p)
+		if err != nil {
+			return nil, fmt.Errorf("layers: ROI %s: %w", rois[k], err)
+		}
+		b.rsms, b.kernels = append(b.rsms, rsm), append(b.kernels, kern)
+	}
+	return b, nil
+}
+
+// patterns are ROI k's test patterns.
+func (b *Brain) patterns(k int) rsa.Patterns {
+	n, _ := b.test.Dims()
+	p := rsa.Patterns{N: n, D: len(b.cols[k]), X: make([]float32, 0, n*len(b.cols[k]))}
+	for i := range n {
+		for _, c := range b.cols[k] {
+			p.X = append(p.X, float32(b.test.At(i, c)))
+		}
+	}
+	return p
+}
+
+// Score is an estimate with its 95% percentile bootstrap interval over test
+// images (NaN where undefined).
+type Score struct {
+	Value jsonnum.Float `json:"value"`
+	Low   jsonnum.Float `json:"ci_low"`
+	High  jsonnum.Float `json:"ci_high"`
+}
+
+// Cell is one (layer, ROI) comparison.
+type Cell struct {
+	RSA         Score `json:"rsa"`
+	CKA         Score `json:"cka"`
+	CKADebiased Score `json:"cka_debiased"`
+	Encoding    Score `json:"encoding"`
+	// FractionOfCeiling is the encoding score over the ROI's median noise
+	// ceiling (NaN without repeated measurements).
+	FractionOfCeiling jsonnum.Float `json:"encoding_fraction_of_ceiling"`
+}
+
+// Get returns the measure's score.
+func (c Cell) Get(measure string) Score {
+	switch measure {
+	case RSA:
+		return c.RSA
+	case CKA:
+		return c.CKA
+	case CKADebiased:
+		return c.CKADebiased
+	case Encoding:
+		return c.Encoding
+	}
+	nan := jsonnum.Float(math.NaN())
+	return Score{nan, nan, nan}
+}
+
+// Compare computes every (layer, ROI) cell of model m: cells[layer][roi].
+func (b *Brain) Compare(m Model, opt Options) ([][]Cell, error) {
+	ntr, _ := b.train.Dims()
+	nte, _ := b.test.Dims()
+	if m.NTrain != ntr || m.NTest != nte {
+		return nil, fmt.Errorf("layers: model %s has %d/%d images, the brain %d/%d", m.Name, m.NTrain, m.NTest, ntr, nte)
+	}
+	boots := opt.Bootstraps
+	if boots == 0 {
+		boots = 200
+	}
+	if opt.Ridge.Folds == 0 && len(opt.Ridge.Lambdas) == 0 {
+		opt.Ridge.LeaveOneOut = true
+	}
+	draws := make([][]int, boots)
+	rng := rand.New(rand.NewPCG(opt.Seed, 0xb007))
+	for k := range draws {
+		draws[k] = make([]int, nte)
+		for i := range draws[k] {
+			draws[k][i] = rng.IntN(nte)
+		}
+	}
+	// Each layer's matrices and encoding fit, two layers at a time (the
+	// Gram eigendecomposition is serial).
+	rsms, kerns := make([]rsa.Matrix, len(m.Layers)), make([]rsa.Matrix, len(m.Layers))
+	preds, errs := make([]prediction, len(m.Layers)), make([]error, len(m.Layers))
+	parallel.For(len(m.Layers), func(l int) {
+		test := rsa.Patterns{N: nte, D: m.Widths[l], X: m.Test[l]}
+		var err error
+		if rsms[l], err = rsa.Cosine(test); err == nil {
+			if kerns[l], err = rsa.LinearKernel(test); err == nil {
+				preds[l], err = b.encode(m.Train[l], m.Test[l], m.Widths[l], opt.Ridge)
+			}
+		}
+		if err != nil {
+			errs[l] = fmt.Errorf("layers: %s %s: %w", m.Name, m.Layers[l], err)
+		}
+	})
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	cells := make([][]Cell, len(m.Layers))
+	for l := range m.Layers {
+		rsm, kern, r := rsms[l], kerns[l], preds[l]
+		cells[l] = make([]Cell, len(b.ROIs))
+		parallel.For(len(b.ROIs), func(k int) {
+			c := &cells[l][k]
+			c.RSA = bootstrap(draws, func(idx []int) float64 { return rsmSpearman(rsm, b.rsms[k], idx) })
+			c.CKA = bootstrap(draws, func(idx []int) float64 { return rsa.KernelCKA(sub(kern, idx), sub(b.kernels[k], idx), false) })
+			c.CKADebiased = bootstrap(draws, func(idx []int) float64 { return rsa.KernelCKA(sub(kern, idx), sub(b.kernels[k], idx), true) })
+			c.Encoding = bootstrap(draws, func(idx []int) float64 { return b.medianR(r, k, idx) })
+			var nc []float64
+			for _, col := range b.cols[k] {
+				nc = append(nc, b.ceiling[col])
+			}
+			c.FractionOfCeiling = jsonnum.Float(math.NaN())
+			if ceil := stats.Percentile(nc, 50); ceil > 0 {
+				c.FractionOfCeiling = c.Encoding.Value / jsonnum.Float(ceil)
+			}
+		})
+	}
+	return cells, nil
+}
+
+// prediction is a layer's predicted test responses for every ROI voxel.
+type prediction struct {
+	pred, meas *mat.Dense
+}
+
+// encode fits the voxel-wise ridge regression (penalty per voxel by
+// cross-validation on the training images) and predicts the test images.
+func (b *Brain) encode(train, test []float32, width int, ropt encoding.RidgeOptions) (prediction, error) {
+	ntr, _ := b.train.Dims()
+	nte, _ := b.test.Dims()
+	x := mat.NewDense(ntr, width, f64(train))
+	fit, err := encoding.FitRidge(x, b.train, ropt)
+	if err != nil {
+		return prediction{}, err
+	}
+	return prediction{pred: fit.Predict(mat.NewDense(nte, width, f64(test))), meas: b.test}, nil
+}
+
+// medianR is the median over ROI k's voxels of the correlation between
+// predicted and measured responses over the images idx (nil: all).
+func (b *Brain) medianR(p prediction, k int, idx []int) float64 {
+	n, _ := p.meas.Dims()
+	if idx == nil {
+		idx = identity(n)
+	}
+	x, y := make([]float64, len(idx)), make([]float64, len(idx))
+	rs := make([]float64, 0, len(b.cols[k]))
+	for _, c := range b.cols[k] {
+		for a, i := range idx {
+			x[a], y[a] = p.pred.At(i, c), p.meas.At(i, c)
+		}
+		rs = append(rs, stats.Pearson(x, y))
+	}
+	return stats.Percentile(rs, 50)
+}
+
+// bootstrap is f over all images with the 2.5 and 97.5 percentiles of f over
+// the resamples.
+func bootstrap(draws [][]int, f func(idx []int) float64) Score {
+	n := len(draws[0])
+	vals := make([]float64, len(draws))
+	for k, d := range draws {
+		vals[k] = f(d)
+	}
+	return Score{Value: jsonnum.Float(f(identity(n))), Low: jsonnum.Float(stats.Percentile(vals, 2.5)), High: jsonnum.Float(stats.Percentile(vals, 97.5))}
+}
+
+func identity(n int) []int {
+	idx := make([]int, n)
+	for i := range idx {
+		idx[i] = i
+	}
+	return idx
+}
+
+// rsmSpearman is the Spearman correlation of two RSMs over the pairs of
+// distinct images among idx (a resample's repeated image gives no pair).
+func rsmSpearman(a, b rsa.Matrix, idx []int) float64 {
+	var x, y []float64
+	for p := range idx {
+		for q := p + 1; q < len(idx); q++ {
+			i, j := idx[p], idx[q]
+			if i == j {
+				continue
+			}
+			x, y = append(x, a.At(i, j)), append(y, b.At(i, j))
+		}
+	}
+	return stats.Pearson(stats.Ranks(x), stats.Ranks(y))
+}
+
+// sub is the kernel over the images idx (repeats repeated).
+func sub(m rsa.Matrix, idx []int) rsa.Matrix {
+	out := rsa.Matrix{N: len(idx), Data: make([]float64, len(idx)*len(idx)), Kind: m.Kind}
+	for a, i := range idx {
+		for c, j := range idx {
+			out.Data[a*len(idx)+c] = m.At(i, j)
+		}
+	}
+	return out
+}
+
+func f64(x []float32) []float64 {
+	out := make([]float64, len(x))
+	for i, v := range x {
+		out[i] = float64(v)
+	}
+	return out
+}

@@ -1,0 +1,142 @@
+package layers
+
+import (
+	"context"
+	"math"
+	"testing"
+
+	"github.com/decodingthoughts/decoding-thoughts/pkg/backend"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/cnn"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/kay"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/stimulus"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/synth"
+)
+
+// planted is a model whose layers are the simulator's own ROI-specific
+// responses without noise (the same brain at an enormous SNR), one layer per
+// ROI in hierarchy order, for the selection of d.
+func planted(t *testing.T, clean *kay.Dataset, sel *kay.Selection) Model {
+	t.Helper()
+	m := Model{Name: "planted", NTrain: len(sel.Train.Index), NTest: len(sel.Test.Index)}
+	for _, roi := range clean.ROINames[1:] {
+		vox, _ := clean.ROIVoxels(roi)
+		pick := func(resp kay.Matrix, idx []int) []float32 {
+			var out []float32
+			for _, i := range idx {
+				for _, v := range vox {
+					out = append(out, float32(resp.Row(i)[v]))
+				}
+			}
+			return out
+		}
+		m.Layers = append(m.Layers, roi)
+		m.Widths = append(m.Widths, len(vox))
+		m.Train = append(m.Train, pick(clean.Train.Responses, sel.Train.Index))
+		m.Test = append(m.Test, pick(clean.Test.Responses, sel.Test.Index))
+	}
+	return m
+}
+
+// TestPlantedMappingRecovered is the known answer: a "model" whose layers
+// are the simulator's noise-free ROI responses is compared with the noisy
+// brain (per-trial SNR 0.3). Each ROI's own layer must be its best layer
+// (or its twin's: V3A and V3B are planted alike) under every measure; and the
+// best layer's depth must grow from V1 to LatOcc. A layer equal to an ROI's
+// measured patterns has RSA and CKA 1 with it.
+func TestPlantedMappingRecovered(t *testing.T) {
+	cfg, _ := synth.Profile("quick", 4)
+	noisy, _, err := synth.Generate(cfg.Clean(0.3), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clean, _, err := synth.Generate(cfg.Clean(1e6), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sel, err := noisy.Select(kay.DefaultFilter())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := NewBrain(noisy, sel, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := planted(t, clean, sel)
+	self := planted(t, noisy, sel)
+	self.Name = "self"
+	tab, sum, err := Analyze(b, []Model{m, self}, "none", Options{Bootstraps: 50, Seed: 1}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	level := map[string]int{"V1": 0, "V2": 1, "V3": 2, "V3A": 3, "V3B": 3, "V4": 4, "LatOcc": 5}
+	for _, meas := range []string{RSA, CKA, Encoding} {
+		for _, roi := range b.ROIs {
+			best := sum.Best["planted"][meas][roi]
+			t.Logf("%-9s %-7s best layer %-7s (%.3f; own layer %.3f)", meas, roi, best.Layer, float64(best.Value), float64(tab["planted"][roi][roi].Get(meas).Value))
+			if level[best.Layer] != level[roi] {
+				t.Errorf("%s: %s's best layer is %s, not its own (or its twin's)", meas, roi, best.Layer)
+			}
+		}
+		if tr := float64(sum.DepthTrend[meas]); !(tr > 0.7) {
+			t.Errorf("%s: depth trend %.3f, want the best layers deeper for later areas (> 0.7)", meas, tr)
+		}
+	}
+	for _, roi := range b.ROIs {
+		c := tab["self"][roi][roi]
+		if math.Abs(float64(c.RSA.Value)-1) > 1e-9 || math.Abs(float64(c.CKA.Value)-1) > 1e-9 {
+			t.Errorf("%s with itself: RSA %v, CKA %v, want 1", roi, c.RSA.Value, c.CKA.Value)
+		}
+	}
+}
+
+// TestGaborBeatsRandomCNNOnV1 is the known answer for the reference model:
+// the simulator's V1 voxels pool Gabor energy, so the Gabor pyramid predicts
+// them better than every layer of a random-weight ResNet-18 (encoding
+// score, per-trial SNR 0.3).
+func TestGaborBeatsRandomCNNOnV1(t *testing.T) {
+	cfg, _ := synth.Profile("quick", 6)
+	d, _, err := synth.Generate(cfg.Clean(0.3), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sel, err := d.Select(kay.DefaultFilter())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := NewBrain(d, sel, []string{"V1", "LatOcc"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bk, _, err := backend.New("", backend.Convolutions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bk.Finalize()
+	a, _ := cnn.Get("resnet18")
+	net, err := cnn.NewRandom(bk, a, a.Seed(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer net.Close()
+	m, err := FromBackbone(context.Background(), net, d, sel, nil, cnn.PoolGrid4, stimulus.FeatureOptions{Batch: 32})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := GaborModel(d, sel, 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tab, _, err := Analyze(b, []Model{g, PixelModel(d, sel), m}, cnn.PoolGrid4, Options{Bootstraps: 20, Seed: 2}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gv := tab["gabor"]["gwp"]["V1"].Encoding
+	t.Logf("V1 encoding score: gabor %.3f [%.3f, %.3f], pixels %.3f", float64(gv.Value), float64(gv.Low), float64(gv.High), float64(tab["pixels"]["pixels"]["V1"].Encoding.Value))
+	for _, l := range m.Layers {
+		v := tab["resnet18"][l]["V1"].Encoding.Value
+		t.Logf("  resnet18 %-12s %.3f", l, float64(v))
+		if !(gv.Value > v) {
+			t.Errorf("resnet18 %s predicts V1 at %.3f, not below the Gabor model's %.3f", l, float64(v), float64(gv.Value))
+		}
+	}
+}

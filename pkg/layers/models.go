@@ -1,0 +1,119 @@
+package layers
+
+import (
+	"context"
+	"io"
+
+	"github.com/decodingthoughts/decoding-thoughts/pkg/cnn"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/encoding"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/kay"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/stimulus"
+)
+
+// FromBackbone is a CNN's layers (its default set unless layers is given)
+// pooled as pool, for the selected images, through stimulus's cached layer
+// features (the backbone in its current BatchNorm mode).
+func FromBackbone(ctx context.Context, m *cnn.Model, d *kay.Dataset, sel *kay.Selection, layers []string, pool string, fopt stimulus.FeatureOptions) (Model, error) {
+	if len(layers) == 0 {
+		layers = m.Arch.DefaultLayers()
+	}
+	lf, err := stimulus.ComputeLayerFeatures(ctx, m, d, sel, layers, pool, fopt)
+	if err != nil {
+		return Model{}, err
+	}
+	return Model{Name: m.Arch.Name, Layers: lf.Layers, Widths: lf.Train.Widths, Train: lf.Train.Data, Test: lf.Test.Data,
+		NTrain: lf.Train.N, NTest: lf.Test.N}, nil
+}
+
+// GaborModel is the reference model of Kay et al.'s encoding analysis: the
+// Gabor-wavelet-pyramid features (encoding.Features on a pool x pool grid)
+// as a one-layer model, "gabor".
+func GaborModel(d *kay.Dataset, sel *kay.Selection, pool int) (Model, error) {
+	tr, err := encoding.Features(d.Train.Stimuli, sel.Train.Index, pool)
+	if err != nil {
+		return Model{}, err
+	}
+	te, err := encoding.Features(d.Test.Stimuli, sel.Test.Index, pool)
+	if err != nil {
+		return Model{}, err
+	}
+	_, w := tr.Dims()
+	return Model{Name: "gabor", Layers: []string{"gwp"}, Widths: []int{w}, Train: [][]float32{f32(tr.RawMatrix().Data)},
+		Test: [][]float32{f32(te.RawMatrix().Data)}, NTrain: len(sel.Train.Index), NTest: len(sel.Test.Index), Reference: true}, nil
+}
+
+// PixelModel is the raw pixels as a one-layer reference model, "pixels".
+func PixelModel(d *kay.Dataset, sel *kay.Selection) Model {
+	rows := func(im kay.Images, idx []int) []float32 {
+		out := make([]float32, 0, len(idx)*im.H*im.W)
+		for _, i := range idx {
+			out = append(out, im.At(i)...)
+		}
+		return out
+	}
+	w := d.Train.Stimuli.H * d.Train.Stimuli.W
+	return Model{Name: "pixels", Layers: []string{"pixels"}, Widths: []int{w}, Train: [][]float32{rows(d.Train.Stimuli, sel.Train.Index)},
+		Test: [][]float32{rows(d.Test.Stimuli, sel.Test.Index)}, NTrain: len(sel.Train.Index), NTest: len(sel.Test.Index), Reference: true}
+}
+
+func f32(x []float64) []float32 {
+	out := make([]float32, len(x))
+	for i, v := range x {
+		out[i] = float32(v)
+	}
+	return out
+}
+
+// Run compares the reference models (the Gabor pyramid, raw pixels) and
+// each architecture's default layers, pooled as pool, with every visual
+// area of d: each backbone is opened by open, its BatchNorm statistics set
+// as fopt.BatchNorm says (stimulus.AdaptBackbone; nothing to do for one
+// already so), run over the selected images and released (open's second
+// result) before the next.
+func Run(ctx context.Context, d *kay.Dataset, archs []cnn.Arch, open func(cnn.Arch) (*cnn.Model, func(), error), pool string,
+	fopt stimulus.FeatureOptions, opt Options, progress io.Writer) (Table, *Summary, error) {
+	sel, err := d.Select(kay.DefaultFilter())
+	if err != nil {
+		return nil, nil, err
+	}
+	var rep *kay.Repeats
+	if d.Dir != "" {
+		if rep, err = d.LoadRepeats(); err != nil {
+			return nil, nil, err
+		}
+	}
+	brain, err := NewBrain(d, sel, nil, rep)
+	if err != nil {
+		return nil, nil, err
+	}
+	a := NewAnalysis(brain, pool, opt)
+	g, err := GaborModel(d, sel, encoding.DefaultOptions().Pool)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, m := range []Model{g, PixelModel(d, sel)} {
+		if err := a.Add(m, progress); err != nil {
+			return nil, nil, err
+		}
+	}
+	for _, arch := range archs {
+		net, release, err := open(arch)
+		if err != nil {
+			return nil, nil, err
+		}
+		err = stimulus.AdaptBackbone(ctx, net, d, sel, fopt)
+		var m Model
+		if err == nil {
+			m, err = FromBackbone(ctx, net, d, sel, nil, pool, fopt)
+		}
+		release()
+		if err != nil {
+			return nil, nil, err
+		}
+		if err := a.Add(m, progress); err != nil {
+			return nil, nil, err
+		}
+	}
+	tab, sum := a.Finish()
+	return tab, sum, nil
+}

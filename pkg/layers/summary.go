@@ -1,0 +1,157 @@
+package layers
+
+import (
+	"fmt"
+	"io"
+	"math"
+
+	"github.com/decodingthoughts/decoding-thoughts/internal/jsonnum"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/stats"
+)
+
+// Table is every comparison: Table[model][layer][roi], as results.json's
+// layers.<model>.<layer>.<roi>.{rsa,cka,cka_debiased,encoding}.
+type Table map[string]map[string]map[string]Cell
+
+// Best is a model's best layer for an ROI under one measure, with its
+// relative depth (0 for the first layer compared, 1 for the last).
+type Best struct {
+	Layer string        `json:"layer"`
+	Depth jsonnum.Float `json:"depth"`
+	Value jsonnum.Float `json:"value"`
+}
+
+// Depth summarises, for one measure and ROI, the relative depth of the best
+// layer across the (non-reference) models: mean and s.d.
+type Depth struct {
+	Mean   jsonnum.Float `json:"mean"`
+	SD     jsonnum.Float `json:"sd"`
+	Models int           `json:"models"`
+}
+
+// Summary is the layer-wise stage's overview (results.json layers_summary).
+type Summary struct {
+	Pool     string                                `json:"pool"`
+	ROIs     []string                              `json:"rois"`
+	Measures []string                              `json:"measures"`
+	Order    map[string][]string                   `json:"layer_order"` // each model's layers, shallow to deep
+	Best     map[string]map[string]map[string]Best `json:"best"`        // model -> measure -> roi
+	Depth    map[string]map[string]Depth           `json:"depth"`       // measure -> roi, across the CNNs
+	// DepthTrend is, per measure, the Spearman correlation between the
+	// ROIs' order in the visual hierarchy (V1 first) and the mean depth of
+	// their best layers: positive when later areas follow deeper layers.
+	DepthTrend map[string]jsonnum.Float `json:"depth_trend"`
+	References []string                 `json:"references"` // models outside the depth summary
+}
+
+// Analysis accumulates models' comparisons with a brain, one model at a
+// time (so only one model's features need be in memory).
+type Analysis struct {
+	b      *Brain
+	opt    Options
+	tab    Table
+	sum    *Summary
+	refs   map[string]bool
+	models []string
+}
+
+// NewAnalysis starts comparing models with b.
+func NewAnalysis(b *Brain, pool string, opt Options) *Analysis {
+	return &Analysis{b: b, opt: opt, tab: Table{}, refs: map[string]bool{},
+		sum: &Summary{Pool: pool, ROIs: b.ROIs, Measures: Measures, Order: map[string][]string{},
+			Best: map[string]map[string]map[string]Best{}, Depth: map[string]map[string]Depth{}, DepthTrend: map[string]jsonnum.Float{}}}
+}
+
+// Add compares every layer of m with every ROI, logging one line on
+// progress (nil: none).
+func (a *Analysis) Add(m Model, progress io.Writer) error {
+	b, sum := a.b, a.sum
+	cells, err := b.Compare(m, a.opt)
+	if err != nil {
+		return err
+	}
+	a.tab[m.Name] = map[string]map[string]Cell{}
+	for l, layer := range m.Layers {
+		a.tab[m.Name][layer] = map[string]Cell{}
+		for k, roi := range b.ROIs {
+			a.tab[m.Name][layer][roi] = cells[l][k]
+		}
+	}
+	a.models = append(a.models, m.Name)
+	sum.Order[m.Name] = m.Layers
+	if m.Reference {
+		a.refs[m.Name] = true
+		sum.References = append(sum.References, m.Name)
+	}
+	sum.Best[m.Name] = map[string]map[string]Best{}
+	for _, meas := range Measures {
+		sum.Best[m.Name][meas] = map[string]Best{}
+		for k, roi := range b.ROIs {
+			best := -1
+			for l := range m.Layers {
+				v := float64(cells[l][k].Get(meas).Value)
+				if !math.IsNaN(v) && (best < 0 || v > float64(cells[best][k].Get(meas).Value)) {
+					best = l
+				}
+			}
+			if best < 0 {
+				continue
+			}
+			depth := 0.0
+			if len(m.Layers) > 1 {
+				depth = float64(best) / float64(len(m.Layers)-1)
+			}
+			sum.Best[m.Name][meas][roi] = Best{Layer: m.Layers[best], Depth: jsonnum.Float(depth), Value: cells[best][k].Get(meas).Value}
+		}
+	}
+	if progress != nil {
+		e := sum.Best[m.Name][Encoding]
+		fmt.Fprintf(progress, "layers: %s (%d layers): best layer by encoding score: V1 %s (r %.3f), LatOcc %s (r %.3f)\n", m.Name, len(m.Layers),
+			e["V1"].Layer, float64(e["V1"].Value), e["LatOcc"].Layer, float64(e["LatOcc"].Value))
+	}
+	return nil
+}
+
+// Finish summarises the best layers' depths across the non-reference
+// models and returns every comparison and the summary.
+func (a *Analysis) Finish() (Table, *Summary) {
+	sum := a.sum
+	for _, meas := range Measures {
+		sum.Depth[meas] = map[string]Depth{}
+		var means, order []float64
+		for k, roi := range a.b.ROIs {
+			var ds []float64
+			for _, name := range a.models {
+				if bst, ok := sum.Best[name][meas][roi]; ok && !a.refs[name] {
+					ds = append(ds, float64(bst.Depth))
+				}
+			}
+			d := Depth{Mean: jsonnum.Float(math.NaN()), SD: jsonnum.Float(math.NaN()), Models: len(ds)}
+			if len(ds) > 0 {
+				d.Mean = jsonnum.Float(stats.Mean(ds))
+				means, order = append(means, stats.Mean(ds)), append(order, float64(k))
+			}
+			if len(ds) > 1 {
+				d.SD = jsonnum.Float(stats.SD(ds))
+			}
+			sum.Depth[meas][roi] = d
+		}
+		sum.DepthTrend[meas] = jsonnum.Float(math.NaN())
+		if len(means) > 2 {
+			sum.DepthTrend[meas] = jsonnum.Float(stats.Pearson(stats.Ranks(order), stats.Ranks(means)))
+		}
+	}
+	return a.tab, sum
+}
+
+// Analyze compares every model with b (NewAnalysis, Add, Finish).
+func Analyze(b *Brain, models []Model, pool string, opt Options, progress io.Writer) (Table, *Summary, error) {
+	a := NewAnalysis(b, pool, opt)
+	for _, m := range models {
+		if err := a.Add(m, progress); err != nil {
+			return nil, nil, err
+		}
+	}
+	tab, sum := a.Finish()
+	return tab, sum, nil
+}

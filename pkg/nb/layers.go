@@ -1,0 +1,63 @@
+package nb
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+
+	"github.com/janpfeifer/must"
+
+	"github.com/decodingthoughts/decoding-thoughts/internal/cachedir"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/backend"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/cnn"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/kay"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/layers"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/study"
+)
+
+// Layers is the layer-wise comparison of the named CNNs (and the Gabor and
+// pixel references) with every visual area of d (the CLI's `layers` with
+// its defaults: 4 x 4 pooling, BatchNorm adapted, 200 bootstraps): the first
+// call computes and saves it (layers.json and figures) in the cache, later
+// cells read it back. It returns the folder too, for the figures.
+func Layers(d *kay.Dataset, names ...string) (layers.Table, *layers.Summary, string) {
+	var archs []cnn.Arch
+	for _, n := range names {
+		archs = append(archs, must.M1(cnn.Get(n)))
+	}
+	fopt := study.CNNOptions(d, Seed, cachedir.Root(), os.Stdout).Features
+	dir := cachedir.Path("runs", "layers-"+runKey(d, struct {
+		Names []string
+		Pool  string
+		BN    string
+	}{names, cnn.PoolGrid4, fopt.BatchNorm}))
+	var saved struct {
+		Summary *layers.Summary `json:"summary"`
+		Layers  layers.Table    `json:"layers"`
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, layers.ResultFile)); err == nil && json.Unmarshal(b, &saved) == nil && saved.Summary != nil {
+		return saved.Layers, saved.Summary, dir
+	}
+	b, _, err := backend.New("", backend.Convolutions)
+	must.M(err)
+	open := func(a cnn.Arch) (*cnn.Model, func(), error) {
+		m, _ := backboneOn(b, a.Name)
+		return m, m.Close, nil
+	}
+	tab, sum := must.M2(layers.Run(context.Background(), d, archs, open, cnn.PoolGrid4, fopt, layers.Options{Bootstraps: 200, Seed: Seed}, os.Stdout))
+	must.M(layers.Write(dir, tab, sum))
+	return tab, sum, dir
+}
+
+// LayerFigure displays one of the layer-wise figures (layers.Figures): a
+// model's heatmap "<model>_<measure>" or "depth_<measure>".
+func LayerFigure(tab layers.Table, sum *layers.Summary, name string) {
+	for _, s := range layers.Figures(tab, sum) {
+		if s.Name == name {
+			Show(s.Draw())
+			return
+		}
+	}
+	panic("no layer-wise figure " + name)
+}

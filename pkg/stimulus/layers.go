@@ -1,0 +1,112 @@
+package stimulus
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/decodingthoughts/decoding-thoughts/pkg/cnn"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/kay"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/npfile"
+)
+
+// LayerFeatures are a backbone's pooled intermediate activations
+// (cnn.Model.ExtractLayers) for the selected images, each image once, as it
+// is (no augmentation), normalised as the heads' input is.
+type LayerFeatures struct {
+	Layers      []string
+	Pool        string
+	Train, Test cnn.LayerOutput
+}
+
+// ComputeLayerFeatures runs the backbone (in its current BatchNorm mode) over
+// the selected training and test images and returns layers pooled as pool,
+// cached in opt.CacheDir under a key that adds the layers and pooling to the
+// features' (weights, BatchNorm mode, pixels).
+func ComputeLayerFeatures(ctx context.Context, m *cnn.Model, d *kay.Dataset, sel *kay.Selection, layers []string, pool string, opt FeatureOptions) (*LayerFeatures, error) {
+	if err := m.Arch.CheckLayers(layers, pool); err != nil {
+		return nil, err
+	}
+	z := FitNormalizer(d.Train.Stimuli, sel.Train.Index)
+	if err := z.Check(); err != nil {
+		return nil, fmt.Errorf("%s: %w", d.Dir, err)
+	}
+	lf := &LayerFeatures{Layers: layers, Pool: pool}
+	path := ""
+	if opt.CacheDir != "" {
+		o := opt
+		o.Views = 1
+		key := cacheKey(m, d, sel, o) + "-" + shortHash(pool+"|"+strings.Join(layers, ","))
+		path = filepath.Join(opt.CacheDir, fmt.Sprintf("%s-layers-%s.npz", m.Arch.Name, key))
+		err := lf.read(path, len(sel.Train.Index), len(sel.Test.Index))
+		if err == nil {
+			return lf, nil
+		}
+		reportBadCache(opt.Progress, path, err)
+	}
+	batch := max(opt.Batch, 1)
+	var err error
+	lf.Train, err = m.ExtractLayers(ctx, Source(d.Train.Stimuli, sel.Train.Index, 1, opt.Augment, opt.Seed, z), batch, layers, pool,
+		m.Arch.Name+" layers, train", opt.Progress)
+	if err != nil {
+		return nil, err
+	}
+	lf.Test, err = m.ExtractLayers(ctx, Source(d.Test.Stimuli, sel.Test.Index, 1, opt.Augment, opt.Seed, z), batch, layers, pool,
+		m.Arch.Name+" layers, test", opt.Progress)
+	if err != nil {
+		return nil, err
+	}
+	if err := finite(m, append(lf.Train.Data, lf.Test.Data...)...); err != nil {
+		return nil, err
+	}
+	if path != "" {
+		if err := os.MkdirAll(opt.CacheDir, 0o755); err != nil {
+			return nil, err
+		}
+		var entries []npfile.Entry
+		for k, l := range layers {
+			entries = append(entries,
+				npfile.Entry{Key: "train/" + l, Array: npfile.Array{Shape: []int{lf.Train.N, lf.Train.Widths[k]}, Data: lf.Train.Data[k]}},
+				npfile.Entry{Key: "test/" + l, Array: npfile.Array{Shape: []int{lf.Test.N, lf.Test.Widths[k]}, Data: lf.Test.Data[k]}})
+		}
+		if err := npfile.WriteNPZ(path, entries...); err != nil {
+			return nil, err
+		}
+	}
+	return lf, nil
+}
+
+// read loads cached layer features, checking every layer's shape.
+func (lf *LayerFeatures) read(path string, nTrain, nTest int) error {
+	z, err := npfile.OpenNPZ(path)
+	if err != nil {
+		return err
+	}
+	defer z.Close()
+	for s, out := range []*cnn.LayerOutput{&lf.Train, &lf.Test} {
+		split, n := []string{"train", "test"}[s], []int{nTrain, nTest}[s]
+		*out = cnn.LayerOutput{N: n, Layers: lf.Layers, Pool: lf.Pool}
+		for _, l := range lf.Layers {
+			a, err := z.Read(split + "/" + l)
+			if err != nil {
+				return err
+			}
+			data, ok := a.Data.([]float32)
+			if !ok || len(a.Shape) != 2 || a.Shape[0] != n {
+				return fmt.Errorf("%s: key %q is %s, want float32 (%d, width)", path, split+"/"+l, a.Describe(), n)
+			}
+			out.Data, out.Widths = append(out.Data, data), append(out.Widths, a.Shape[1])
+		}
+	}
+	return nil
+}
+
+// shortHash is 16 hex digits of s's SHA-256.
+func shortHash(s string) string {
+	h := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(h[:8])
+}
