@@ -44,6 +44,18 @@ func Figures(tab Table, sum *Summary) []plots.Spec {
 				plots.Series{Label: meas, Values: mean})
 		}})
 	}
+	if sum.Robustness != nil {
+		var data []float64
+		for _, meas := range Measures {
+			for _, roi := range sum.ROIs {
+				data = append(data, float64(sum.Robustness[meas][roi].Rho))
+			}
+		}
+		specs = append(specs, plots.Spec{Name: "robustness_by_area", Draw: func() (*plot.Plot, error) {
+			return plots.Matrix("best-layer brain-likeness vs "+sum.RobustnessMeasure+": Spearman rho across CNNs", "visual area", "measure",
+				Measures, sum.ROIs, data, -1, 1, "%.2f")
+		}})
+	}
 	return specs
 }
 

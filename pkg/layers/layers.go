@@ -28,14 +28,17 @@ import (
 
 // The measures, as they appear in results.json.
 const (
-	RSA         = "rsa"          // Spearman correlation of the cosine RSMs' upper triangles
-	CKA         = "cka"          // linear CKA of the test patterns
-	CKADebiased = "cka_debiased" // the same with the unbiased HSIC
-	Encoding    = "encoding"     // median over the ROI's voxels of the test prediction r
+	RSA = "rsa" // Spearman correlation of the cosine RSMs' upper triangles
+	// RSAWithinClass is the same over the pairs of images of one class only:
+	// what the two share beyond the class structure.
+	RSAWithinClass = "rsa_within_class"
+	CKA            = "cka"          // linear CKA of the test patterns
+	CKADebiased    = "cka_debiased" // the same with the unbiased HSIC
+	Encoding       = "encoding"     // median over the ROI's voxels of the test prediction r
 )
 
 // Measures lists them in report order.
-var Measures = []string{RSA, CKA, CKADebiased, Encoding}
+var Measures = []string{RSA, RSAWithinClass, CKA, CKADebiased, Encoding}
 
 // Model is one model's layers: each image's feature vector per layer, for
 // the selected training images (Train[k]: NTrain x Widths[k]) and test
@@ -73,6 +76,7 @@ type Brain struct {
 	rsms    []rsa.Matrix // cosine RSM of each ROI's test patterns
 	kernels []rsa.Matrix // linear kernel of each ROI's test patterns
 	ceiling []float64    // per column (NaN without repeats)
+	labels  []int        // each selected test image's class
 }
 
 // NewBrain gathers the ROIs' responses for the selection (V1..LatOcc when
@@ -81,7 +85,7 @@ func NewBrain(d *kay.Dataset, sel *kay.Selection, rois []string, rep *kay.Repeat
 	if len(rois) == 0 {
 		rois = d.ROINames[1:]
 	}
-	b := &Brain{ROIs: slices.Clone(rois)}
+	b := &Brain{ROIs: slices.Clone(rois), labels: sel.Test.Y}
 	var all []int
 	for _, name := range rois {
 		vox, err := d.ROIVoxels(name)
@@ -154,10 +158,11 @@ type Score struct {
 
 // Cell is one (layer, ROI) comparison.
 type Cell struct {
-	RSA         Score `json:"rsa"`
-	CKA         Score `json:"cka"`
-	CKADebiased Score `json:"cka_debiased"`
-	Encoding    Score `json:"encoding"`
+	RSA            Score `json:"rsa"`
+	RSAWithinClass Score `json:"rsa_within_class"`
+	CKA            Score `json:"cka"`
+	CKADebiased    Score `json:"cka_debiased"`
+	Encoding       Score `json:"encoding"`
 	// FractionOfCeiling is the encoding score over the ROI's median noise
 	// ceiling (NaN without repeated measurements).
 	FractionOfCeiling jsonnum.Float `json:"encoding_fraction_of_ceiling"`
@@ -168,6 +173,8 @@ func (c Cell) Get(measure string) Score {
 	switch measure {
 	case RSA:
 		return c.RSA
+	case RSAWithinClass:
+		return c.RSAWithinClass
 	case CKA:
 		return c.CKA
 	case CKADebiased:
@@ -226,7 +233,8 @@ func (b *Brain) Compare(m Model, opt Options) ([][]Cell, error) {
 		cells[l] = make([]Cell, len(b.ROIs))
 		parallel.For(len(b.ROIs), func(k int) {
 			c := &cells[l][k]
-			c.RSA = bootstrap(draws, func(idx []int) float64 { return rsmSpearman(rsm, b.rsms[k], idx) })
+			c.RSA = bootstrap(draws, func(idx []int) float64 { return rsmSpearman(rsm, b.rsms[k], idx, nil) })
+			c.RSAWithinClass = bootstrap(draws, func(idx []int) float64 { return rsmSpearman(rsm, b.rsms[k], idx, b.labels) })
 			c.CKA = bootstrap(draws, func(idx []int) float64 { return rsa.KernelCKA(sub(kern, idx), sub(b.kernels[k], idx), false) })
 			c.CKADebiased = bootstrap(draws, func(idx []int) float64 { return rsa.KernelCKA(sub(kern, idx), sub(b.kernels[k], idx), true) })
 			c.Encoding = bootstrap(draws, func(idx []int) float64 { return b.medianR(r, k, idx) })
@@ -299,13 +307,14 @@ func identity(n int) []int {
 }
 
 // rsmSpearman is the Spearman correlation of two RSMs over the pairs of
-// distinct images among idx (a resample's repeated image gives no pair).
-func rsmSpearman(a, b rsa.Matrix, idx []int) float64 {
+// distinct images among idx (a resample's repeated image gives no pair),
+// only pairs of one class when labels are given.
+func rsmSpearman(a, b rsa.Matrix, idx []int, labels []int) float64 {
 	var x, y []float64
 	for p := range idx {
 		for q := p + 1; q < len(idx); q++ {
 			i, j := idx[p], idx[q]
-			if i == j {
+			if i == j || (labels != nil && labels[i] != labels[j]) {
 				continue
 			}
 			x, y = append(x, a.At(i, j)), append(y, b.At(i, j))

@@ -40,7 +40,8 @@ func planted(t *testing.T, clean *kay.Dataset, sel *kay.Selection) Model {
 // TestPlantedMappingRecovered is the known answer: a "model" whose layers
 // are the simulator's noise-free ROI responses is compared with the noisy
 // brain (per-trial SNR 0.3). Each ROI's own layer must be its best layer
-// (or its twin's: V3A and V3B are planted alike) under every measure; and the
+// (or its twin's: V3A and V3B are planted alike) under every measure (RSA
+// over all pairs and within classes, CKA, encoding); and the
 // best layer's depth must grow from V1 to LatOcc. A layer equal to an ROI's
 // measured patterns has RSA and CKA 1 with it.
 func TestPlantedMappingRecovered(t *testing.T) {
@@ -69,7 +70,7 @@ func TestPlantedMappingRecovered(t *testing.T) {
 		t.Fatal(err)
 	}
 	level := map[string]int{"V1": 0, "V2": 1, "V3": 2, "V3A": 3, "V3B": 3, "V4": 4, "LatOcc": 5}
-	for _, meas := range []string{RSA, CKA, Encoding} {
+	for _, meas := range []string{RSA, RSAWithinClass, CKA, Encoding} {
 		for _, roi := range b.ROIs {
 			best := sum.Best["planted"][meas][roi]
 			t.Logf("%-9s %-7s best layer %-7s (%.3f; own layer %.3f)", meas, roi, best.Layer, float64(best.Value), float64(tab["planted"][roi][roi].Get(meas).Value))
@@ -83,8 +84,8 @@ func TestPlantedMappingRecovered(t *testing.T) {
 	}
 	for _, roi := range b.ROIs {
 		c := tab["self"][roi][roi]
-		if math.Abs(float64(c.RSA.Value)-1) > 1e-9 || math.Abs(float64(c.CKA.Value)-1) > 1e-9 {
-			t.Errorf("%s with itself: RSA %v, CKA %v, want 1", roi, c.RSA.Value, c.CKA.Value)
+		if math.Abs(float64(c.RSA.Value)-1) > 1e-9 || math.Abs(float64(c.RSAWithinClass.Value)-1) > 1e-9 || math.Abs(float64(c.CKA.Value)-1) > 1e-9 {
+			t.Errorf("%s with itself: RSA %v, within-class %v, CKA %v, want 1", roi, c.RSA.Value, c.RSAWithinClass.Value, c.CKA.Value)
 		}
 	}
 }

@@ -42,6 +42,10 @@ type Summary struct {
 	// their best layers: positive when later areas follow deeper layers.
 	DepthTrend map[string]jsonnum.Float `json:"depth_trend"`
 	References []string                 `json:"references"` // models outside the depth summary
+	// Robustness relates each area's brain-likeness to robustness across
+	// the CNNs (LinkRobustness), under RobustnessMeasure.
+	Robustness        map[string]map[string]Link `json:"robustness,omitempty"`
+	RobustnessMeasure string                     `json:"robustness_measure,omitempty"`
 }
 
 // Analysis accumulates models' comparisons with a brain, one model at a
@@ -154,4 +158,38 @@ func Analyze(b *Brain, models []Model, pool string, opt Options, progress io.Wri
 	}
 	tab, sum := a.Finish()
 	return tab, sum, nil
+}
+
+// Link is the rank correlation across models between brain-likeness in one
+// area (each model's best-layer value under one measure) and a robustness
+// measure.
+type Link struct {
+	Rho    jsonnum.Float `json:"spearman_rho"`
+	Models int           `json:"models"`
+}
+
+// LinkRobustness relates, per measure and ROI, the CNNs' best-layer values
+// to their robustness (robust: model -> value, e.g. the normalised accuracy
+// drop under blur): Spearman rho over the models present in both (NaN with
+// fewer than 3). It is stored in the summary (robustness, robustness_measure)
+// as the hypothesis asked per area.
+func (s *Summary) LinkRobustness(name string, robust map[string]float64) {
+	s.RobustnessMeasure = name
+	s.Robustness = map[string]map[string]Link{}
+	for _, meas := range s.Measures {
+		s.Robustness[meas] = map[string]Link{}
+		for _, roi := range s.ROIs {
+			var x, y []float64
+			for model, r := range robust {
+				if b, ok := s.Best[model][meas][roi]; ok && !math.IsNaN(r) && !math.IsNaN(float64(b.Value)) {
+					x, y = append(x, float64(b.Value)), append(y, r)
+				}
+			}
+			l := Link{Rho: jsonnum.Float(math.NaN()), Models: len(x)}
+			if len(x) >= 3 {
+				l.Rho = jsonnum.Float(stats.Pearson(stats.Ranks(x), stats.Ranks(y)))
+			}
+			s.Robustness[meas][roi] = l
+		}
+	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/decodingthoughts/decoding-thoughts/pkg/encoding"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/hypothesis"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/kay"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/layers"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/plots"
 )
 
@@ -26,6 +27,9 @@ const (
 )
 
 func (st *state) report(context.Context) error {
+	if err := st.linkLayers(); err != nil {
+		return err
+	}
 	figs, err := plots.RenderAll(st.figureSpecs()...)
 	if err != nil {
 		return err
@@ -126,6 +130,28 @@ func encodingText(r *Results) string {
 		ceilingText(e)
 }
 
+// linkLayers revisits the hypothesis per area: each CNN's best-layer value
+// per measure and area against its normalised accuracy drop under the
+// primary distortion (layers_summary.robustness and its figure in layers/).
+func (st *state) linkLayers() error {
+	s := st.res.LayersSummary
+	if s == nil || len(st.cfg.Distortions) == 0 {
+		return nil
+	}
+	primary := st.cfg.Distortions[0].Name
+	robust := map[string]float64{}
+	for _, m := range st.res.Hypothesis.Models {
+		if r, ok := m.Robustness[primary][hypothesis.NormalizedDrop]; ok {
+			robust[m.Name] = r.Value
+		}
+	}
+	if len(robust) == 0 {
+		return nil
+	}
+	s.LinkRobustness(hypothesis.NormalizedDrop+" under "+primary, robust)
+	return layers.Write(st.dir("layers"), st.res.Layers, s)
+}
+
 // layersText summarises the layers stage for the report.
 func layersText(r *Results) string {
 	s := r.LayersSummary
@@ -146,12 +172,27 @@ func layersText(r *Results) string {
 		"encoding score (ridge regression from the layer to each voxel, fitted on the training images; median test r over the "+
 		"area's voxels), each with a 95%% bootstrap interval over test images in results.json (layers). Relative depth of the "+
 		"best layer per area, mean over the CNNs (0 first layer, 1 the logits), and its rank correlation with the areas' order "+
-		"V1 to LatOcc: %s.", "4 x 4", strings.Join(parts, "; "))
+		"V1 to LatOcc: %s.%s", "4 x 4", strings.Join(parts, "; "), robustnessText(s))
+}
+
+// robustnessText is the per-area hypothesis in words.
+func robustnessText(s *layers.Summary) string {
+	if s.Robustness == nil {
+		return ""
+	}
+	var parts []string
+	for _, roi := range s.ROIs {
+		l := s.Robustness[layers.Encoding][roi]
+		parts = append(parts, fmt.Sprintf("%s %.2f", roi, float64(l.Rho)))
+	}
+	return fmt.Sprintf(" The hypothesis per area: Spearman rho across the CNNs between the best layer's encoding score and the %s "+
+		"(negative: more brain-like, more robust), %s (descriptive: with %d models; every measure in results.json, layers_summary.robustness).",
+		s.RobustnessMeasure, strings.Join(parts, ", "), s.Robustness[layers.Encoding][s.ROIs[0]].Models)
 }
 
 // layerImages are the depth summaries and each model's encoding heatmap.
 func layerImages(st *state) []image {
-	names := []string{"depth_encoding", "depth_rsa", "depth_cka", "gabor_encoding", "pixels_encoding"}
+	names := []string{"depth_encoding", "depth_rsa", "depth_rsa_within_class", "depth_cka", "robustness_by_area", "gabor_encoding", "pixels_encoding"}
 	for _, m := range st.cfg.Models {
 		names = append(names, m+"_encoding", m+"_rsa")
 	}

@@ -103,7 +103,10 @@ func TestStudyEndToEnd(t *testing.T) {
 		first.Layers["gabor"]["gwp"]["V1"].Encoding.Value == 0 || ls.Best["pixels"]["rsa"]["V1"].Layer != "pixels" {
 		t.Errorf("layers stage: %d models, summary %+v", len(first.Layers), first.LayersSummary)
 	}
-	for _, f := range []string{"depth_encoding.png", "gabor_encoding.png", "tiny_a_cka.png"} {
+	if l := first.LayersSummary.Robustness; l == nil || l["encoding"]["V1"].Models != 2 {
+		t.Errorf("layers vs robustness: %+v", l)
+	}
+	for _, f := range []string{"depth_encoding.png", "gabor_encoding.png", "tiny_a_cka.png", "robustness_by_area.png"} {
 		if _, err := os.Stat(filepath.Join(out, "layers", f)); err != nil {
 			t.Errorf("layers figure: %v", err)
 		}
