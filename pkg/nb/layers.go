@@ -28,10 +28,11 @@ func Layers(d *kay.Dataset, names ...string) (layers.Table, *layers.Summary, str
 	}
 	fopt := study.CNNOptions(d, Seed, cachedir.Root(), os.Stdout).Features
 	dir := cachedir.Path("runs", "layers-"+runKey(d, struct {
-		Names []string
-		Pool  string
-		BN    string
-	}{names, cnn.PoolGrid4, fopt.BatchNorm}))
+		Names    []string
+		Pool     string
+		BN       string
+		Measures []string // a saved run from before a measure was added is redone
+	}{names, cnn.PoolGrid4, fopt.BatchNorm, layers.Measures}))
 	var saved struct {
 		Summary *layers.Summary `json:"summary"`
 		Layers  layers.Table    `json:"layers"`
