@@ -105,9 +105,9 @@ func runEncode(_ context.Context, args []string) error {
 		id.Correct, id.N, id.Value, id.Low, id.High, id.Chance, r.NVoxels, r.MedianR)
 	for _, a := range r.ROIs {
 		ceiling := ""
-		if !math.IsNaN(a.NoiseCeiling) {
+		if !math.IsNaN(float64(a.NoiseCeiling)) {
 			ceiling = fmt.Sprintf("  noise ceiling %.3f", a.NoiseCeiling)
-			if !math.IsNaN(a.FractionOfCeiling) {
+			if !math.IsNaN(float64(a.FractionOfCeiling)) {
 				ceiling += fmt.Sprintf(" (%.0f%%)", 100*a.FractionOfCeiling)
 			}
 		}

@@ -139,8 +139,10 @@ func (a Arch) forwardLayers(scope *model.Scope, x *graph.Node, layers []string, 
 				out[k] = xs[0]
 			case s.name == "head" && l == Penultimate:
 				out[k] = xs[1]
-			case s.name != "head" && ends[l] == i && out[k] == nil:
-				out[k] = poolNode(xs[0], pool)
+			default:
+				if e, ok := ends[l]; ok && e == i {
+					out[k] = poolNode(xs[0], pool)
+				}
 			}
 		}
 	}

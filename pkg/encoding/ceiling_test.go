@@ -10,6 +10,7 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/decodingthoughts/decoding-thoughts/internal/jsonnum"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/kay"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/stats"
 )
@@ -73,7 +74,9 @@ func TestNoiseCeilingKnownAnswer(t *testing.T) {
 // TestROIJSONRoundTrip: undefined ceilings and medians are null in JSON and
 // read back as NaN; defined ones survive unchanged.
 func TestROIJSONRoundTrip(t *testing.T) {
-	in := Result{MedianR: math.NaN(), ROIs: []ROIAccuracy{{ROI: "V1", Median: 0.25, NoiseCeiling: math.NaN(), FractionOfCeiling: math.NaN()},
+	nan := jsonnum.Float(math.NaN())
+	isNaN := func(x jsonnum.Float) bool { return math.IsNaN(float64(x)) }
+	in := Result{MedianR: nan, ROIs: []ROIAccuracy{{ROI: "V1", Median: 0.25, NoiseCeiling: nan, FractionOfCeiling: nan},
 		{ROI: "V2", Median: 0.2, NoiseCeiling: 0.5, FractionOfCeiling: 0.4}}}
 	b, err := json.Marshal(in)
 	if err != nil {
@@ -87,7 +90,7 @@ func TestROIJSONRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	a, c := out.ROIs[0], out.ROIs[1]
-	if !math.IsNaN(out.MedianR) || a.Median != 0.25 || !math.IsNaN(a.NoiseCeiling) || !math.IsNaN(a.FractionOfCeiling) || c.NoiseCeiling != 0.5 || c.FractionOfCeiling != 0.4 || a.ROI != "V1" {
+	if !isNaN(out.MedianR) || a.Median != 0.25 || !isNaN(a.NoiseCeiling) || !isNaN(a.FractionOfCeiling) || c.NoiseCeiling != 0.5 || c.FractionOfCeiling != 0.4 || a.ROI != "V1" {
 		t.Errorf("round trip: %+v", out)
 	}
 }

@@ -1,7 +1,6 @@
 package encoding
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -132,9 +131,9 @@ func Identify(measured, predicted *mat.Dense, voxels []int) int {
 
 // ROIAccuracy is the prediction accuracy of one area's voxels.
 type ROIAccuracy struct {
-	ROI    string  `json:"roi"`
-	Voxels int     `json:"voxels"`
-	Median float64 `json:"median_r"` // median over voxels of the test prediction correlation
+	ROI    string        `json:"roi"`
+	Voxels int           `json:"voxels"`
+	Median jsonnum.Float `json:"median_r"` // median over voxels of the test prediction correlation (null: undefined)
 	// Identification uses this area's voxels alone (its best by
 	// cross-validation, up to Options.Voxels).
 	Identification Proportion `json:"identification"`
@@ -142,8 +141,8 @@ type ROIAccuracy struct {
 	// responses' noise ceiling (NoiseCeilings; NaN, null in JSON, without
 	// repeated measurements) and FractionOfCeiling the median prediction r
 	// over that.
-	NoiseCeiling      float64 `json:"noise_ceiling"`
-	FractionOfCeiling float64 `json:"fraction_of_ceiling"`
+	NoiseCeiling      jsonnum.Float `json:"noise_ceiling"`
+	FractionOfCeiling jsonnum.Float `json:"fraction_of_ceiling"`
 }
 
 // CurvePoint is the identification accuracy with the n best voxels.
@@ -161,7 +160,7 @@ type Result struct {
 	Identification Proportion    `json:"identification"`
 	Curve          []CurvePoint  `json:"identification_curve"`
 	ROIs           []ROIAccuracy `json:"rois"`
-	MedianR        float64       `json:"median_r"` // over every voxel
+	MedianR        jsonnum.Float `json:"median_r"` // over every voxel (null: undefined)
 	Folds          int           `json:"folds"`
 	Lambdas        []float64     `json:"lambdas"` // the relative penalties tried
 	// TestR and CVR are every voxel's test and cross-validated
@@ -170,56 +169,6 @@ type Result struct {
 	TestR, CVR, Ceiling []float64 `json:"-"`
 	// Model is the fitted ridge regression (not in encoding.json).
 	Model *Ridge `json:"-"`
-}
-
-// MarshalJSON writes undefined numbers as null.
-func (r ROIAccuracy) MarshalJSON() ([]byte, error) {
-	return json.Marshal(roiJSON{plainROI(r), jsonnum.Ptr(r.Median), jsonnum.Ptr(r.NoiseCeiling), jsonnum.Ptr(r.FractionOfCeiling)})
-}
-
-// roiJSON is ROIAccuracy as JSON: undefined numbers are null.
-type roiJSON struct {
-	plainROI
-	Median   *float64 `json:"median_r"`
-	Ceiling  *float64 `json:"noise_ceiling"`
-	Fraction *float64 `json:"fraction_of_ceiling"`
-}
-
-type plainROI ROIAccuracy
-
-// UnmarshalJSON reads null numbers as NaN.
-func (r *ROIAccuracy) UnmarshalJSON(b []byte) error {
-	var v roiJSON
-	if err := json.Unmarshal(b, &v); err != nil {
-		return err
-	}
-	*r = ROIAccuracy(v.plainROI)
-	r.Median, r.NoiseCeiling, r.FractionOfCeiling = jsonnum.Value(v.Median), jsonnum.Value(v.Ceiling), jsonnum.Value(v.Fraction)
-	return nil
-}
-
-// UnmarshalJSON reads a null median as NaN.
-func (r *Result) UnmarshalJSON(b []byte) error {
-	type plain Result
-	var v struct {
-		plain
-		Median *float64 `json:"median_r"`
-	}
-	if err := json.Unmarshal(b, &v); err != nil {
-		return err
-	}
-	*r = Result(v.plain)
-	r.MedianR = jsonnum.Value(v.Median)
-	return nil
-}
-
-// MarshalJSON writes an undefined median as null.
-func (r Result) MarshalJSON() ([]byte, error) {
-	type plain Result
-	return json.Marshal(struct {
-		plain
-		Median *float64 `json:"median_r"`
-	}{plain(r), jsonnum.Ptr(r.MedianR)})
 }
 
 // Run fits the GWP encoding model on the training images and evaluates it on
@@ -269,7 +218,7 @@ func Run(d *kay.Dataset, opt Options, progress io.Writer) (*Result, error) {
 	if opt.Ridge.Folds != 0 {
 		res.Folds = opt.Ridge.Folds
 	}
-	res.MedianR = median(res.TestR)
+	res.MedianR = jsonnum.Float(median(res.TestR))
 	rep := opt.Repeats
 	if rep == nil && d.Dir != "" {
 		if rep, err = d.LoadRepeats(); err != nil {
@@ -309,9 +258,9 @@ func Run(d *kay.Dataset, opt Options, progress io.Writer) (*Result, error) {
 		for k, v := range vox {
 			rs[k], nc[k], cvs[v] = res.TestR[v], res.Ceiling[v], fit.CV[v]
 		}
-		ra := ROIAccuracy{ROI: name, Voxels: len(vox), Median: median(rs), NoiseCeiling: median(nc),
+		ra := ROIAccuracy{ROI: name, Voxels: len(vox), Median: jsonnum.Float(median(rs)), NoiseCeiling: jsonnum.Float(median(nc)),
 			Identification: NewProportion(Identify(yte, pred, best(cvs, opt.Voxels)), d.Test.Stimuli.N, chance)}
-		ra.FractionOfCeiling = math.NaN()
+		ra.FractionOfCeiling = jsonnum.Float(math.NaN())
 		if ra.NoiseCeiling > 0 {
 			ra.FractionOfCeiling = ra.Median / ra.NoiseCeiling
 		}

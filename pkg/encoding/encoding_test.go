@@ -10,6 +10,7 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/decodingthoughts/decoding-thoughts/internal/jsonnum"
 	"github.com/decodingthoughts/decoding-thoughts/internal/pyref"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/npfile"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/synth"
@@ -95,7 +96,7 @@ func TestIdentificationOnTheSimulator(t *testing.T) {
 	if id.Low <= 5*id.Chance || id.Value < 0.5 {
 		t.Errorf("identification %.3f [%.3f, %.3f]: want far above chance %.3f", id.Value, id.Low, id.High, id.Chance)
 	}
-	var v1, lat float64
+	var v1, lat jsonnum.Float
 	for _, r := range res.ROIs {
 		t.Logf("%-7s %4d voxels, median r %.3f, identification %.3f", r.ROI, r.Voxels, r.Median, r.Identification.Value)
 		switch r.ROI {

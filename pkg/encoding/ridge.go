@@ -214,18 +214,20 @@ func FitRidge(x, y *mat.Dense, opt RidgeOptions) (*Ridge, error) {
 	if err != nil {
 		return nil, err
 	}
-	// k-fold cross-validation: mean held-out correlation per penalty and voxel
-	perm := rand.New(rand.NewPCG(opt.Seed, 0xf01d)).Perm(n)
+	// held-out correlation per penalty and voxel: leave-one-out, or the
+	// mean over k folds
 	cv := make([][]float64, len(lambdas))
-	for l := range cv {
-		cv[l] = make([]float64, voxels)
+	for l, lam := range lambdas {
+		if opt.LeaveOneOut {
+			cv[l] = kr.leaveOneOut(lam*scale, yc)
+		} else {
+			cv[l] = make([]float64, voxels)
+		}
 	}
 	if opt.LeaveOneOut {
 		folds = 0
-		for l, lam := range lambdas {
-			cv[l] = kr.leaveOneOut(lam*scale, yc)
-		}
 	}
+	perm := rand.New(rand.NewPCG(opt.Seed, 0xf01d)).Perm(n)
 	for f := range folds {
 		var tr, va []int
 		for k, i := range perm {

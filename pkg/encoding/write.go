@@ -51,7 +51,7 @@ func (r *Result) ROIPlot() (*plot.Plot, error) {
 	var med, id []float64
 	for _, a := range r.ROIs {
 		names = append(names, a.ROI)
-		m := a.Median
+		m := float64(a.Median)
 		if math.IsNaN(m) {
 			m = 0
 		}

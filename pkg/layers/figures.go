@@ -45,18 +45,25 @@ func Figures(tab Table, sum *Summary) []plots.Spec {
 		}})
 	}
 	if sum.Robustness != nil {
-		var data []float64
-		for _, meas := range Measures {
-			for _, roi := range sum.ROIs {
-				data = append(data, float64(sum.Robustness[meas][roi].Rho))
-			}
-		}
-		specs = append(specs, plots.Spec{Name: "robustness_by_area", Draw: func() (*plot.Plot, error) {
-			return plots.Matrix("best-layer brain-likeness vs "+sum.RobustnessMeasure+": Spearman rho across CNNs", "visual area", "measure",
-				Measures, sum.ROIs, data, -1, 1, "%.2f")
-		}})
+		specs = append(specs, RobustnessFigure(sum))
 	}
 	return specs
+}
+
+// RobustnessFigure is robustness_by_area.png: per measure and area, the
+// Spearman rho across CNNs of best-layer brain-likeness with robustness
+// (Summary.LinkRobustness).
+func RobustnessFigure(sum *Summary) plots.Spec {
+	var data []float64
+	for _, meas := range Measures {
+		for _, roi := range sum.ROIs {
+			data = append(data, float64(sum.Robustness[meas][roi].Rho))
+		}
+	}
+	return plots.Spec{Name: "robustness_by_area", Draw: func() (*plot.Plot, error) {
+		return plots.Matrix("best-layer brain-likeness vs "+sum.RobustnessMeasure+": Spearman rho across CNNs", "visual area", "measure",
+			Measures, sum.ROIs, data, -1, 1, "%.2f")
+	}}
 }
 
 func maxAbs(x []float64) float64 {
@@ -75,7 +82,13 @@ const ResultFile = "layers.json"
 // Write saves the comparisons and summary (ResultFile) and the figures
 // into dir.
 func Write(dir string, tab Table, sum *Summary) error {
-	figs, err := plots.RenderAll(Figures(tab, sum)...)
+	return WriteWith(dir, tab, sum, Figures(tab, sum)...)
+}
+
+// WriteWith saves the comparisons and summary (ResultFile) and the given
+// figures into dir.
+func WriteWith(dir string, tab Table, sum *Summary, specs ...plots.Spec) error {
+	figs, err := plots.RenderAll(specs...)
 	if err != nil {
 		return err
 	}

@@ -69,13 +69,12 @@ type Options struct {
 // their noise ceilings.
 type Brain struct {
 	ROIs    []string
-	voxels  [][]int      // dataset voxel indices per ROI
 	train   *mat.Dense   // selected training images x all ROI voxels
 	test    *mat.Dense   // selected test images x all ROI voxels
 	cols    [][]int      // per ROI: its columns in train/test
 	rsms    []rsa.Matrix // cosine RSM of each ROI's test patterns
 	kernels []rsa.Matrix // linear kernel of each ROI's test patterns
-	ceiling []float64    // per column (NaN without repeats)
+	ceiling []float64    // per ROI: its voxels' median noise ceiling (NaN without repeats)
 	labels  []int        // each selected test image's class
 }
 
@@ -97,7 +96,7 @@ func NewBrain(d *kay.Dataset, sel *kay.Selection, rois []string, rep *kay.Repeat
 			cols[k] = len(all)
 			all = append(all, v)
 		}
-		b.voxels, b.cols = append(b.voxels, vox), append(b.cols, cols)
+		b.cols = append(b.cols, cols)
 	}
 	gather := func(m kay.Matrix, idx []int) *mat.Dense {
 		out := mat.NewDense(len(idx), len(all), nil)
@@ -110,16 +109,20 @@ func NewBrain(d *kay.Dataset, sel *kay.Selection, rois []string, rep *kay.Repeat
 		return out
 	}
 	b.train, b.test = gather(d.Train.Responses, sel.Train.Index), gather(d.Test.Responses, sel.Test.Index)
-	b.ceiling = make([]float64, len(all))
 	var nc []float64
 	if rep != nil {
 		nc = encoding.NoiseCeilings(rep, 1, d.Test.Stimuli.N, d.Voxels())
 	}
-	for c, v := range all {
-		b.ceiling[c] = math.NaN()
+	for _, cols := range b.cols {
+		ceil := math.NaN()
 		if nc != nil {
-			b.ceiling[c] = nc[v]
+			var vals []float64
+			for _, c := range cols {
+				vals = append(vals, nc[all[c]])
+			}
+			ceil = stats.Percentile(vals, 50)
 		}
+		b.ceiling = append(b.ceiling, ceil)
 	}
 	for k := range rois {
 		p := b.patterns(k)
@@ -211,7 +214,7 @@ func (b *Brain) Compare(m Model, opt Options) ([][]Cell, error) {
 	// Each layer's matrices and encoding fit, two layers at a time (the
 	// Gram eigendecomposition is serial).
 	rsms, kerns := make([]rsa.Matrix, len(m.Layers)), make([]rsa.Matrix, len(m.Layers))
-	preds, errs := make([]prediction, len(m.Layers)), make([]error, len(m.Layers))
+	preds, errs := make([]*mat.Dense, len(m.Layers)), make([]error, len(m.Layers))
 	parallel.For(len(m.Layers), func(l int) {
 		test := rsa.Patterns{N: nte, D: m.Widths[l], X: m.Test[l]}
 		var err error
@@ -233,54 +236,61 @@ func (b *Brain) Compare(m Model, opt Options) ([][]Cell, error) {
 		cells[l] = make([]Cell, len(b.ROIs))
 		parallel.For(len(b.ROIs), func(k int) {
 			c := &cells[l][k]
-			c.RSA = bootstrap(draws, func(idx []int) float64 { return rsmSpearman(rsm, b.rsms[k], idx, nil) })
-			c.RSAWithinClass = bootstrap(draws, func(idx []int) float64 { return rsmSpearman(rsm, b.rsms[k], idx, b.labels) })
-			c.CKA = bootstrap(draws, func(idx []int) float64 { return rsa.KernelCKA(sub(kern, idx), sub(b.kernels[k], idx), false) })
-			c.CKADebiased = bootstrap(draws, func(idx []int) float64 { return rsa.KernelCKA(sub(kern, idx), sub(b.kernels[k], idx), true) })
+			c.RSA = bootstrap(draws, func(idx []int) float64 { return b.compare(rsm, b.rsms[k], rsa.Spearman, idx) })
+			c.RSAWithinClass = bootstrap(draws, func(idx []int) float64 { return b.compare(rsm, b.rsms[k], rsa.WithinClassSpearman, idx) })
+			c.CKA = bootstrap(draws, func(idx []int) float64 { return b.compare(kern, b.kernels[k], rsa.CKA, idx) })
+			c.CKADebiased = bootstrap(draws, func(idx []int) float64 { return b.compare(kern, b.kernels[k], rsa.CKADebiased, idx) })
 			c.Encoding = bootstrap(draws, func(idx []int) float64 { return b.medianR(r, k, idx) })
-			var nc []float64
-			for _, col := range b.cols[k] {
-				nc = append(nc, b.ceiling[col])
-			}
 			c.FractionOfCeiling = jsonnum.Float(math.NaN())
-			if ceil := stats.Percentile(nc, 50); ceil > 0 {
-				c.FractionOfCeiling = c.Encoding.Value / jsonnum.Float(ceil)
+			if b.ceiling[k] > 0 {
+				c.FractionOfCeiling = c.Encoding.Value / jsonnum.Float(b.ceiling[k])
 			}
 		})
 	}
 	return cells, nil
 }
 
-// prediction is a layer's predicted test responses for every ROI voxel.
-type prediction struct {
-	pred, meas *mat.Dense
-}
-
 // encode fits the voxel-wise ridge regression (penalty per voxel by
-// cross-validation on the training images) and predicts the test images.
-func (b *Brain) encode(train, test []float32, width int, ropt encoding.RidgeOptions) (prediction, error) {
+// cross-validation on the training images) and predicts the test images'
+// responses of every ROI voxel.
+func (b *Brain) encode(train, test []float32, width int, ropt encoding.RidgeOptions) (*mat.Dense, error) {
 	ntr, _ := b.train.Dims()
 	nte, _ := b.test.Dims()
 	x := mat.NewDense(ntr, width, f64(train))
 	fit, err := encoding.FitRidge(x, b.train, ropt)
 	if err != nil {
-		return prediction{}, err
+		return nil, err
 	}
-	return prediction{pred: fit.Predict(mat.NewDense(nte, width, f64(test))), meas: b.test}, nil
+	return fit.Predict(mat.NewDense(nte, width, f64(test))), nil
+}
+
+// compare is rsa's method of two matrices over the test images, stimuli
+// renamed by the resample idx (rsa.CompareResampled): a repeated image gives
+// no pair; the within-class method compares the pairs whose drawn images
+// share a class. NaN where the statistic is undefined.
+func (b *Brain) compare(x, y rsa.Matrix, m rsa.Method, idx []int) float64 {
+	if m == rsa.WithinClassSpearman {
+		drawn := make([]int, len(idx))
+		for p, i := range idx {
+			drawn[p] = b.labels[i]
+		}
+		x.Labels, y.Labels = drawn, drawn
+	}
+	v, err := rsa.CompareResampled(x, y, m, idx)
+	if err != nil {
+		return math.NaN()
+	}
+	return v
 }
 
 // medianR is the median over ROI k's voxels of the correlation between
-// predicted and measured responses over the images idx (nil: all).
-func (b *Brain) medianR(p prediction, k int, idx []int) float64 {
-	n, _ := p.meas.Dims()
-	if idx == nil {
-		idx = identity(n)
-	}
+// predicted and measured responses over the images idx.
+func (b *Brain) medianR(pred *mat.Dense, k int, idx []int) float64 {
 	x, y := make([]float64, len(idx)), make([]float64, len(idx))
 	rs := make([]float64, 0, len(b.cols[k]))
 	for _, c := range b.cols[k] {
 		for a, i := range idx {
-			x[a], y[a] = p.pred.At(i, c), p.meas.At(i, c)
+			x[a], y[a] = pred.At(i, c), b.test.At(i, c)
 		}
 		rs = append(rs, stats.Pearson(x, y))
 	}
@@ -304,34 +314,6 @@ func identity(n int) []int {
 		idx[i] = i
 	}
 	return idx
-}
-
-// rsmSpearman is the Spearman correlation of two RSMs over the pairs of
-// distinct images among idx (a resample's repeated image gives no pair),
-// only pairs of one class when labels are given.
-func rsmSpearman(a, b rsa.Matrix, idx []int, labels []int) float64 {
-	var x, y []float64
-	for p := range idx {
-		for q := p + 1; q < len(idx); q++ {
-			i, j := idx[p], idx[q]
-			if i == j || (labels != nil && labels[i] != labels[j]) {
-				continue
-			}
-			x, y = append(x, a.At(i, j)), append(y, b.At(i, j))
-		}
-	}
-	return stats.Pearson(stats.Ranks(x), stats.Ranks(y))
-}
-
-// sub is the kernel over the images idx (repeats repeated).
-func sub(m rsa.Matrix, idx []int) rsa.Matrix {
-	out := rsa.Matrix{N: len(idx), Data: make([]float64, len(idx)*len(idx)), Kind: m.Kind}
-	for a, i := range idx {
-		for c, j := range idx {
-			out.Data[a*len(idx)+c] = m.At(i, j)
-		}
-	}
-	return out
 }
 
 func f64(x []float32) []float64 {

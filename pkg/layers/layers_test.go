@@ -12,6 +12,22 @@ import (
 	"github.com/decodingthoughts/decoding-thoughts/pkg/synth"
 )
 
+// cleanQuick is the quick profile with seed made clean at a per-trial SNR
+// (every voxel alike), and its default selection.
+func cleanQuick(t *testing.T, seed uint64, snr float64) (*kay.Dataset, *kay.Selection) {
+	t.Helper()
+	cfg, _ := synth.Profile("quick", seed)
+	d, _, err := synth.Generate(cfg.Clean(snr), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sel, err := d.Select(kay.DefaultFilter())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d, sel
+}
+
 // planted is a model whose layers are the simulator's own ROI-specific
 // responses without noise (the same brain at an enormous SNR), one layer per
 // ROI in hierarchy order, for the selection of d.
@@ -45,19 +61,8 @@ func planted(t *testing.T, clean *kay.Dataset, sel *kay.Selection) Model {
 // best layer's depth must grow from V1 to LatOcc. A layer equal to an ROI's
 // measured patterns has RSA and CKA 1 with it.
 func TestPlantedMappingRecovered(t *testing.T) {
-	cfg, _ := synth.Profile("quick", 4)
-	noisy, _, err := synth.Generate(cfg.Clean(0.3), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	clean, _, err := synth.Generate(cfg.Clean(1e6), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sel, err := noisy.Select(kay.DefaultFilter())
-	if err != nil {
-		t.Fatal(err)
-	}
+	noisy, sel := cleanQuick(t, 4, 0.3)
+	clean, _ := cleanQuick(t, 4, 1e6)
 	b, err := NewBrain(noisy, sel, nil, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -95,15 +100,7 @@ func TestPlantedMappingRecovered(t *testing.T) {
 // them better than every layer of a random-weight ResNet-18 (encoding
 // score, per-trial SNR 0.3).
 func TestGaborBeatsRandomCNNOnV1(t *testing.T) {
-	cfg, _ := synth.Profile("quick", 6)
-	d, _, err := synth.Generate(cfg.Clean(0.3), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sel, err := d.Select(kay.DefaultFilter())
-	if err != nil {
-		t.Fatal(err)
-	}
+	d, sel := cleanQuick(t, 6, 0.3)
 	b, err := NewBrain(d, sel, []string{"V1", "LatOcc"}, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 
 	"github.com/decodingthoughts/decoding-thoughts/internal/jsonnum"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/stats"
@@ -55,13 +56,12 @@ type Analysis struct {
 	opt    Options
 	tab    Table
 	sum    *Summary
-	refs   map[string]bool
 	models []string
 }
 
 // NewAnalysis starts comparing models with b.
 func NewAnalysis(b *Brain, pool string, opt Options) *Analysis {
-	return &Analysis{b: b, opt: opt, tab: Table{}, refs: map[string]bool{},
+	return &Analysis{b: b, opt: opt, tab: Table{},
 		sum: &Summary{Pool: pool, ROIs: b.ROIs, Measures: Measures, Order: map[string][]string{},
 			Best: map[string]map[string]map[string]Best{}, Depth: map[string]map[string]Depth{}, DepthTrend: map[string]jsonnum.Float{}}}
 }
@@ -84,7 +84,6 @@ func (a *Analysis) Add(m Model, progress io.Writer) error {
 	a.models = append(a.models, m.Name)
 	sum.Order[m.Name] = m.Layers
 	if m.Reference {
-		a.refs[m.Name] = true
 		sum.References = append(sum.References, m.Name)
 	}
 	sum.Best[m.Name] = map[string]map[string]Best{}
@@ -126,7 +125,7 @@ func (a *Analysis) Finish() (Table, *Summary) {
 		for k, roi := range a.b.ROIs {
 			var ds []float64
 			for _, name := range a.models {
-				if bst, ok := sum.Best[name][meas][roi]; ok && !a.refs[name] {
+				if bst, ok := sum.Best[name][meas][roi]; ok && !slices.Contains(sum.References, name) {
 					ds = append(ds, float64(bst.Depth))
 				}
 			}

@@ -189,7 +189,9 @@ func (m Matrix) UpperTriangle() []float64 {
 }
 
 // LinearKernel is the Gram matrix of the patterns, x_i·x_j in float64: the
-// kernel whose centred alignment is linear CKA (KernelCKA).
+// kernel whose centred alignment (Compare with CKA or CKADebiased) is the
+// linear CKA of the patterns, ‖YᵀX‖²_F / (‖XᵀX‖_F ‖YᵀY‖_F) with centred
+// columns (Kornblith et al. 2019).
 func LinearKernel(p Patterns) (Matrix, error) {
 	return pairwise(p, "linear kernel", func(a, b []float32) float64 {
 		var ab float64
@@ -198,21 +200,4 @@ func LinearKernel(p Patterns) (Matrix, error) {
 		}
 		return ab
 	})
-}
-
-// KernelCKA is the centred kernel alignment of two kernels over the same
-// stimuli (Kornblith et al. 2019): on linear kernels (LinearKernel) the
-// linear CKA of the patterns, ‖YᵀX‖²_F / (‖XᵀX‖_F ‖YᵀY‖_F) with centred
-// columns; invariant to orthogonal transforms and isotropic scaling of
-// either. debiased uses the unbiased HSIC estimator (Song et al. 2012; n >=
-// 4), whose expected value for unrelated representations is 0. NaN for a
-// kernel without variance.
-func KernelCKA(k, l Matrix, debiased bool) float64 {
-	if k.N != l.N {
-		return math.NaN()
-	}
-	if debiased {
-		return ckaDebiased(k.Data, l.Data, nil)
-	}
-	return cka(k.Data, l.Data, nil)
 }

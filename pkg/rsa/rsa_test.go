@@ -410,7 +410,7 @@ func TestCKADebiasedRemovesTheBias(t *testing.T) {
 	t.Logf("unrelated representations of 20 stimuli: mean CKA %.3f, debiased %.3f", plain, debiased)
 }
 
-// TestLinearCKAAgainstNumpy: KernelCKA on linear kernels equals numpy's
+// TestLinearCKAAgainstNumpy: CKA of linear kernels equals numpy's
 // feature-space linear CKA and its debiased form (unbiased HSIC) on the same
 // data; a representation has CKA 1 with itself and with an orthogonal
 // rotation and isotropic scaling of itself.
@@ -423,16 +423,13 @@ func TestLinearCKAAgainstNumpy(t *testing.T) {
 		y := Patterns{X: py.Data.([]float32), N: py.Shape[0], D: py.Shape[1]}
 		kx, _ := LinearKernel(x)
 		ky, _ := LinearKernel(y)
-		for _, c := range []struct {
-			key      string
-			debiased bool
-		}{{"cka", false}, {"cka_debiased", true}} {
-			got, want := KernelCKA(kx, ky, c.debiased), num(c.key)[0]
-			if math.Abs(got-want) > 1e-5 {
-				t.Errorf("%s: %v, numpy %v (%s)", c.key, got, want, path)
+		for _, m := range []Method{CKA, CKADebiased} {
+			got, _ := Compare(kx, ky, m)
+			if want := num(string(m))[0]; math.Abs(got-want) > 1e-5 {
+				t.Errorf("%s: %v, numpy %v (%s)", m, got, want, path)
 			}
-			if self := KernelCKA(kx, kx, c.debiased); math.Abs(self-1) > 1e-9 {
-				t.Errorf("%s of X with itself: %v", c.key, self)
+			if self, _ := Compare(kx, kx, m); math.Abs(self-1) > 1e-9 {
+				t.Errorf("%s of X with itself: %v", m, self)
 			}
 		}
 		// rotate the 12 features by a Givens rotation in every pair of
@@ -448,7 +445,7 @@ func TestLinearCKAAgainstNumpy(t *testing.T) {
 			}
 		}
 		kr, _ := LinearKernel(Patterns{X: r, N: x.N, D: x.D})
-		if c := KernelCKA(kx, kr, false); math.Abs(c-1) > 1e-6 {
+		if c, _ := Compare(kx, kr, CKA); math.Abs(c-1) > 1e-6 {
 			t.Errorf("CKA with a rotated, scaled copy: %v, want 1", c)
 		}
 	}

@@ -149,7 +149,9 @@ func (st *state) linkLayers() error {
 		return nil
 	}
 	s.LinkRobustness(hypothesis.NormalizedDrop+" under "+primary, robust)
-	return layers.Write(st.dir("layers"), st.res.Layers, s)
+	// the layers stage wrote the other figures: only the new one, and the
+	// summary that now holds the link
+	return layers.WriteWith(st.dir("layers"), st.res.Layers, s, layers.RobustnessFigure(s))
 }
 
 // layersText summarises the layers stage for the report.
@@ -205,8 +207,8 @@ func ceilingText(e *encoding.Result) string {
 	var parts []string
 	for _, a := range e.ROIs {
 		switch {
-		case math.IsNaN(a.NoiseCeiling):
-		case math.IsNaN(a.FractionOfCeiling):
+		case math.IsNaN(float64(a.NoiseCeiling)):
+		case math.IsNaN(float64(a.FractionOfCeiling)):
 			parts = append(parts, fmt.Sprintf("%s %.3f of %.3f", a.ROI, a.Median, a.NoiseCeiling))
 		default:
 			parts = append(parts, fmt.Sprintf("%s %.3f of %.3f (%.0f%%)", a.ROI, a.Median, a.NoiseCeiling, 100*a.FractionOfCeiling))

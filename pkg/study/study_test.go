@@ -96,7 +96,7 @@ func TestStudyEndToEnd(t *testing.T) {
 		}
 	}
 	if e := first.Encoding; e == nil || e.Identification.N != d.Test.Stimuli.N || !(e.Identification.Value > 5*e.Identification.Chance) ||
-		e.NVoxels != 63 || len(e.ROIs) != 7 || math.IsNaN(e.ROIs[0].NoiseCeiling) {
+		e.NVoxels != 63 || len(e.ROIs) != 7 || math.IsNaN(float64(e.ROIs[0].NoiseCeiling)) {
 		t.Errorf("encoding stage: identification %+v with %d voxels, areas %+v", e.Identification, e.NVoxels, e.ROIs)
 	}
 	if ls := first.LayersSummary; ls == nil || len(first.Layers) != 4 || len(first.Layers["tiny_a"]) != 2 || len(ls.ROIs) != 7 ||

@@ -3,7 +3,6 @@ package synth
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/decodingthoughts/decoding-thoughts/internal/atomicfile"
 	"io"
 	"math"
 	"math/rand/v2"
@@ -12,6 +11,8 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+
+	"github.com/decodingthoughts/decoding-thoughts/internal/atomicfile"
 
 	"github.com/decodingthoughts/decoding-thoughts/internal/parallel"
 	"github.com/decodingthoughts/decoding-thoughts/internal/progress"
@@ -31,10 +32,8 @@ func IsSynthetic(dir string) bool {
 
 // Truth is everything the simulator planted.
 type Truth struct {
-	Config       Config
-	Voxels       []Voxel
-	TrainContent []string // level-0 class that drew each training image
-	TestContent  []string
+	Config Config
+	Voxels []Voxel
 	// Train and Test are each image's painted content: its style (shape and
 	// texture parameters) and visible coverage, from which the category
 	// component is computed.
@@ -44,14 +43,6 @@ type Truth struct {
 	// on the scale of the z-scored responses, whose mean they are), when
 	// Config.SaveRepeats.
 	Repeats [2][]float32 `json:"-"`
-}
-
-// RepeatsData returns the trials as kay.Repeats (nil without SaveRepeats).
-func (t *Truth) RepeatsData() *kay.Repeats {
-	if t.Repeats[0] == nil {
-		return nil
-	}
-	return &kay.Repeats{Trials: t.Config.Repeats, Train: t.Repeats[0], Test: t.Repeats[1]}
 }
 
 // Content is what an image's painter drew: the level-0 class, the style
@@ -95,7 +86,6 @@ func Generate(cfg Config, progressOut io.Writer) (*kay.Dataset, *Truth, error) {
 		split, drive, lum, cs := simulate(cfg, truth.Voxels, s, content, labelled, bar)
 		splits[s], drives[s], lums[s], contents[s] = split, drive, lum, cs
 	}
-	truth.TrainContent, truth.TestContent = classesOf(contents[0]), classesOf(contents[1])
 	truth.Train, truth.Test = contents[0], contents[1]
 	truth.Repeats = respond(cfg, truth.Voxels, splits, drives, lums, contents)
 	d.Train, d.Test = *splits[0], *splits[1]
@@ -213,6 +203,15 @@ func respond(cfg Config, vox []Voxel, splits [2]*kay.Split, drives, lums [2][]fl
 	}
 	cmu, csd := columnStats(cat[0], n[0], nv)
 	field := newSmoothField(vox, len(cfg.ROIs))
+	// each voxel's noise: its s.d. and the weights of the independent,
+	// brain-wide and smooth parts
+	type noiseMix struct{ sd, own, shared, smooth float64 }
+	mix := make([]noiseMix, nv)
+	for v, vx := range vox {
+		roi := cfg.ROIs[vx.ROI-1]
+		mix[v] = noiseMix{sd: math.Sqrt((vx.Stimulus*vx.Stimulus + vx.Category*vx.Category) / vx.SNR),
+			own: math.Sqrt(1 - roi.Shared - roi.Smooth), shared: math.Sqrt(roi.Shared) * vx.Shared, smooth: math.Sqrt(roi.Smooth)}
+	}
 	var trials [2][]float32
 	for s := range 2 {
 		reps := cfg.Repeats[s]
@@ -234,12 +233,9 @@ func respond(cfg Config, vox []Voxel, splits [2]*kay.Split, drives, lums [2][]fl
 			for t := range reps {
 				shared := r.NormFloat64()
 				field.draw(r, smooth)
-				for v, vx := range vox {
-					roi := cfg.ROIs[vx.ROI-1]
-					sdNoise := math.Sqrt((vx.Stimulus*vx.Stimulus + vx.Category*vx.Category) / vx.SNR)
-					e := math.Sqrt(1-roi.Shared-roi.Smooth)*r.NormFloat64() +
-						math.Sqrt(roi.Shared)*vx.Shared*shared + math.Sqrt(roi.Smooth)*smooth[v]
-					x := sig[v] + sdNoise*e
+				for v, m := range mix {
+					e := m.own*r.NormFloat64() + m.shared*shared + m.smooth*smooth[v]
+					x := sig[v] + m.sd*e
 					resp[i*nv+v] += x / float64(reps)
 					if trials[s] != nil {
 						trials[s][(t*n[s]+i)*nv+v] = float32(x)
@@ -424,8 +420,8 @@ func (t *Truth) save(path string) error {
 		e("level0_classes", npfile.Array{Shape: []int{len(Level0Classes)}, Data: Level0Classes}),
 		e("train_style", styles(t.Train)), e("test_style", styles(t.Test)),
 		e("train_coverage", coverages(t.Train)), e("test_coverage", coverages(t.Test)),
-		e("train_content_class", npfile.Array{Shape: []int{len(t.TrainContent)}, Data: t.TrainContent}),
-		e("test_content_class", npfile.Array{Shape: []int{len(t.TestContent)}, Data: t.TestContent}),
+		e("train_content_class", npfile.Array{Shape: []int{len(t.Train)}, Data: classesOf(t.Train)}),
+		e("test_content_class", npfile.Array{Shape: []int{len(t.Test)}, Data: classesOf(t.Test)}),
 		e("frequencies_cpi", npfile.Array{Shape: []int{len(t.Frequencies)}, Data: t.Frequencies}),
 		e("config_json", npfile.Array{Shape: []int{1}, Data: []string{string(cfg)}}),
 	)
