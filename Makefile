@@ -64,7 +64,7 @@ vet:
 	@test -z "$$(gofmt -l cmd pkg internal bench)" || { echo "gofmt needed:"; gofmt -l cmd pkg internal bench; exit 1; }
 
 test: setup vet ## go vet, go test, the race detector, short fuzz runs and headless execution of every notebook
-	$(GO) test -count=1 -timeout 30m ./...
+	$(GO) test -count=1 -timeout 60m ./...
 	$(MAKE) --no-print-directory race
 	$(MAKE) --no-print-directory fuzz FUZZTIME=10000x
 	scripts/run-notebooks.sh $(OUT)/notebooks

@@ -49,7 +49,12 @@ func run(dataDir string, models []string, perms, boots int) error {
 	}
 	// The peer first: ONNX Runtime's threads spin after use and would slow it.
 	fmt.Fprintln(os.Stderr, "bench: PyTorch peer (bench/peer.py) ...")
-	out, err := exec.Command("/usr/bin/python3", "bench/peer.py", dir, strings.Join(models, ","), strconv.Itoa(perms), strconv.Itoa(boots)).Output()
+	// $DT_PYTHON picks another interpreter (a CUDA torch: with
+	// DT_PEER_DEVICE=cuda, scripts/bench-xla-cuda.sh).
+	python := cmp.Or(os.Getenv("DT_PYTHON"), "/usr/bin/python3")
+	peerCmd := exec.Command(python, "bench/peer.py", dir, strings.Join(models, ","), strconv.Itoa(perms), strconv.Itoa(boots))
+	peerCmd.Stderr = os.Stderr
+	out, err := peerCmd.Output()
 	if err != nil {
 		return fmt.Errorf("peer: %w", err)
 	}
@@ -70,11 +75,13 @@ func run(dataDir string, models []string, perms, boots int) error {
 	if err != nil {
 		return err
 	}
-	dense, dc, err := backend.New("", backend.Dense)
+	dense, dc, err := backend.New(backend.DenseSpec(conv), backend.Dense)
 	if err != nil {
 		return err
 	}
-	cfg := study.Config{Data: d, Out: tmp + "/out", Models: models, Conv: conv, Dense: dense, Seed: 1,
+	opt := study.CNNOptions(d, 1, tmp, nil)
+	opt.Features.Batch = backend.DefaultBatch(conv)
+	cfg := study.Config{Data: d, Out: tmp + "/out", Models: models, Conv: conv, Dense: dense, Seed: 1, CNN: &opt,
 		Test:   rsa.TestConfig{Permutations: perms, Bootstraps: boots, Level: 0.95, Seed: 1},
 		Stages: []string{"fmri", "cnn", "embeddings", "rsa", "robustness"},
 		Cache:  tmp} // empty: every backbone pass is timed, and the weights are random
@@ -83,10 +90,20 @@ func run(dataDir string, models []string, perms, boots int) error {
 		return err
 	}
 	fmt.Printf("data: %s (%d train / %d test images, %d voxels); models %v, random weights\n", dir, res.Dataset.NTrain, res.Dataset.NTest, res.Dataset.Voxels, models)
-	fmt.Printf("ours: %s (CNNs), %s (dense); peer: PyTorch %s, 2 threads\n", cc.Config, dc.Config, "1.13")
+	peerOn := "CPU, 2 threads"
+	if dev := os.Getenv("DT_PEER_DEVICE"); dev != "" && dev != "cpu" {
+		peerOn = dev + ", batch " + cmp.Or(os.Getenv("DT_PEER_BATCH"), "32")
+	}
+	fmt.Printf("ours: %s (CNNs, batch %d), %s (dense); peer: PyTorch (%s), %s\n", cc.Config, opt.Features.Batch, dc.Config, python, peerOn)
 	fmt.Printf("%-12s %10s %10s %8s\n", "stage", "ours (s)", "peer (s)", "speedup")
 	for _, s := range []string{"fmri", "cnn", "rsa", "robustness"} {
 		fmt.Printf("%-12s %10.1f %10.1f %7.2fx\n", s, res.Timings[s], peer[s], peer[s]/res.Timings[s])
 	}
+	fmt.Printf("graph compilations (backbones, over the run):")
+	for _, m := range models {
+		c := res.Compilations[m]
+		fmt.Printf(" %s %d (%.1f s)", m, c.Count, c.Seconds)
+	}
+	fmt.Println()
 	return nil
 }

@@ -3,7 +3,9 @@
 usage: peer.py DATA_DIR MODELS PERMUTATIONS BOOTSTRAPS
 Runs the original study's computations with Debian's torch, torchvision, numpy
 and scipy (2 threads) on the same Kay-format data the Go study ran on, and
-prints one JSON object of seconds per stage, named as the Go study's stages:
+prints one JSON object of seconds per stage, named as the Go study's stages.
+DT_PEER_DEVICE=cuda runs the networks on the GPU instead (backbone batches of
+DT_PEER_BATCH images, default 32; scripts/bench-xla-cuda.sh sets 128):
   fmri        the decoder: 10 epochs, batch 128, Adam 0.01, balanced sampling
   cnn         per model: backbone outputs for the training and test images
               (batch 32, eval mode), then the head: 30 epochs, Adam 0.001
@@ -28,6 +30,14 @@ from torch_decoder import Decoder  # noqa: E402
 import torchvision  # noqa: E402
 
 IGNORE = {"person", "fungus", "fruit", "plant", "entity"}
+DEVICE = torch.device(os.environ.get("DT_PEER_DEVICE", "cpu"))
+BATCH = int(os.environ.get("DT_PEER_BATCH", "32"))
+
+
+def sync():
+    """Waits for the GPU's queued work, so that a stage's time is its own."""
+    if DEVICE.type == "cuda":
+        torch.cuda.synchronize()
 
 
 def load(data):
@@ -48,7 +58,7 @@ def balanced_loader(x, y, batch):
     counts = np.bincount(y)
     w = torch.as_tensor(1.0 / counts[y], dtype=torch.double)
     sampler = torch.utils.data.WeightedRandomSampler(w, len(y), replacement=True)
-    ds = torch.utils.data.TensorDataset(torch.as_tensor(x), torch.as_tensor(y))
+    ds = torch.utils.data.TensorDataset(torch.as_tensor(x).to(DEVICE), torch.as_tensor(y).to(DEVICE))
     return torch.utils.data.DataLoader(ds, batch_size=batch, sampler=sampler)
 
 
@@ -74,9 +84,9 @@ def quantize(img):
 def backbone_outputs(net, q, mean, std):
     out = []
     with torch.no_grad():
-        for i in range(0, len(q), 32):
-            b = torch.as_tensor((q[i:i + 32] - mean) / std)[:, None].repeat(1, 3, 1, 1)
-            out.append(net(b).numpy())
+        for i in range(0, len(q), BATCH):
+            b = torch.as_tensor((q[i:i + BATCH] - mean) / std)[:, None].repeat(1, 3, 1, 1).to(DEVICE)
+            out.append(net(b).cpu().numpy())
     return np.concatenate(out)
 
 
@@ -107,16 +117,19 @@ def rsa_test(a, b, perms, boots, rng):
 
 def main():
     data, models, perms, boots = sys.argv[1], sys.argv[2].split(","), int(sys.argv[3]), int(sys.argv[4])
-    torch.set_num_threads(2)
+    if DEVICE.type == "cpu":
+        torch.set_num_threads(2)
     torch.manual_seed(1)
     rng = np.random.default_rng(1)
     d = load(data)
     t = {}
     t0 = time.perf_counter()
-    dec = Decoder({"voxels": d["x"].shape[1], "hidden": [512, 512], "embedding": 100, "classes": len(d["classes"]), "dropout": 0.6})
+    dec = Decoder({"voxels": d["x"].shape[1], "hidden": [512, 512], "embedding": 100, "classes": len(d["classes"]), "dropout": 0.6}).to(DEVICE)
     fit(dec, d["x"], d["y"], 10, 0.01)
     with torch.no_grad():
-        _, fmri_emb = dec(torch.as_tensor(d["x_val"]))
+        _, fmri_emb = dec(torch.as_tensor(d["x_val"]).to(DEVICE))
+    fmri_emb = fmri_emb.cpu()
+    sync()
     t["fmri"] = time.perf_counter() - t0
 
     q, q_val = quantize(d["img"]), quantize(d["img_val"])
@@ -124,13 +137,14 @@ def main():
     t0 = time.perf_counter()
     nets, heads, embs = {}, {}, {}
     for name in models:
-        net = getattr(torchvision.models, name)(weights=None).eval()
+        net = getattr(torchvision.models, name)(weights=None).eval().to(DEVICE)
         f, f_val = backbone_outputs(net, q, mean, std), backbone_outputs(net, q_val, mean, std)
-        head = nn.Sequential(nn.Linear(1000, 100), nn.Linear(100, len(d["classes"])))
+        head = nn.Sequential(nn.Linear(1000, 100), nn.Linear(100, len(d["classes"]))).to(DEVICE)
         fit(head, f, d["y"], 30, 0.001, forward=lambda n, xb: n(xb))
         with torch.no_grad():
-            embs[name] = head[0](torch.as_tensor(f_val)).numpy()
+            embs[name] = head[0](torch.as_tensor(f_val).to(DEVICE)).cpu().numpy()
         nets[name], heads[name] = net, head
+    sync()
     t["cnn"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -147,12 +161,13 @@ def main():
         for sigma in [0, 1, 2, 4, 8]:
             blurred = np.stack([ndimage.gaussian_filter(im, sigma) if sigma else im for im in q_val])
             with torch.no_grad():
-                heads[name](torch.as_tensor(backbone_outputs(nets[name], blurred, mean, std)))
+                heads[name](torch.as_tensor(backbone_outputs(nets[name], blurred, mean, std)).to(DEVICE)).cpu()
         for limit in [1, 4, 8, 12, 16]:
             ks = [k for k in range(min(3, limit), max(3, limit) + 1) if k % 2]
             blurred = np.stack([ndimage.uniform_filter(im, rng.choice(ks), mode="mirror") for im in q_val])
             with torch.no_grad():
-                heads[name](torch.as_tensor(backbone_outputs(nets[name], blurred, mean, std)))
+                heads[name](torch.as_tensor(backbone_outputs(nets[name], blurred, mean, std)).to(DEVICE)).cpu()
+    sync()
     t["robustness"] = time.perf_counter() - t0
     print(json.dumps(t))
 

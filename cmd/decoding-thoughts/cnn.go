@@ -56,7 +56,7 @@ func runFeatures(ctx context.Context, args []string) error {
 	spec := fs.String("weights", "download", weightsHelp)
 	images := fs.String("images", "", "(N,3,H,W) float32 .npy, fed to the network as it is (required)")
 	out := fs.String("out", "", "output .npz with logits (N,1000) and features (N,F) (required)")
-	batch := fs.Int("batch", 32, "images per forward pass")
+	batch := fs.Int("batch", 0, "images per forward pass (0: 128 on a GPU, else 32)")
 	adaptBN := fs.String("adapt-bn", "", "(N,3,H,W) float32 .npy: re-estimate the BatchNorm statistics on these images first (one train-mode pass as a single batch, momentum 1), as the study's --bn adapt")
 	seed := fs.Int64("seed", 1, "run seed of random weights (each architecture offsets it, as in the study)")
 	layerList := fs.String("layers", "", "comma-separated layers (torchvision module paths such as layer1 or features.denseblock2, penultimate, logits), or default (the end of each block group, penultimate, logits); each pooled as --pool and saved under its name")
@@ -67,8 +67,11 @@ func runFeatures(ctx context.Context, args []string) error {
 	if *images == "" || *out == "" {
 		return errors.New("--images and --out are required")
 	}
-	if *batch < 1 {
-		return fmt.Errorf("--batch %d: want at least 1", *batch)
+	if *batch < 0 {
+		return fmt.Errorf("--batch %d: want 0 (automatic) or more", *batch)
+	}
+	if *batch == 0 {
+		*batch = backend.DefaultBatch(c.b)
 	}
 	if err := writableFor(*out); err != nil {
 		return err
@@ -159,11 +162,15 @@ type cnnFlags struct {
 	opt             stimulus.Options // the flags' values; options() completes them
 }
 
-// options is the study's recipe for d with the flags applied.
-func (f *cnnFlags) options(d *kay.Dataset) stimulus.Options {
+// options is the study's recipe for d with the flags applied; an automatic
+// batch size is conv's default (backend.DefaultBatch).
+func (f *cnnFlags) options(d *kay.Dataset, conv compute.Backend) stimulus.Options {
 	opt := study.CNNOptions(d, f.opt.Seed, cachedir.Root(), os.Stderr)
 	opt.Train.Epochs = f.opt.Train.Epochs
 	opt.Features.Batch = f.opt.Features.Batch
+	if opt.Features.Batch == 0 {
+		opt.Features.Batch = backend.DefaultBatch(conv)
+	}
 	opt.Features.BatchNorm = f.opt.Features.BatchNorm
 	if f.opt.Features.Views != 0 {
 		opt.Features.Views = f.opt.Features.Views
@@ -178,15 +185,15 @@ func (f *cnnFlags) register(fs *flag.FlagSet) (validate func() error) {
 	fs.IntVar(&f.opt.Train.Epochs, "epochs", f.opt.Train.Epochs, "head training epochs")
 	f.opt.Features.Views = 0
 	fs.IntVar(&f.opt.Features.Views, "views", 0, "cached versions of each training image (1: no augmentation; 0: 4, or 1 on datasets under 1000 training images)")
-	fs.IntVar(&f.opt.Features.Batch, "batch", f.opt.Features.Batch, "images per backbone forward pass")
+	fs.IntVar(&f.opt.Features.Batch, "batch", 0, "images per backbone forward pass (0: 128 on a GPU, else 32)")
 	fs.Int64Var(&f.opt.Seed, "seed", f.opt.Seed, "seed of the head, sampling, augmentation and random weights")
 	fs.StringVar(&f.opt.Features.BatchNorm, "bn", cnn.BNAdapt, bnHelp)
 	return func() error {
 		if err := checkBN(f.opt.Features.BatchNorm); err != nil {
 			return err
 		}
-		if f.opt.Features.Batch < 1 {
-			return fmt.Errorf("--batch %d: want at least 1", f.opt.Features.Batch)
+		if f.opt.Features.Batch < 0 {
+			return fmt.Errorf("--batch %d: want 0 (automatic) or more", f.opt.Features.Batch)
 		}
 		if f.opt.Features.Views < 0 {
 			return fmt.Errorf("--views %d: want 0 (the default) or more", f.opt.Features.Views)
@@ -229,12 +236,12 @@ func runTrainCNN(ctx context.Context, args []string) error {
 
 // trainCNNs trains every architecture's head, writing out/<model>/.
 func trainCNNs(ctx context.Context, b compute.Backend, d *kay.Dataset, archs []cnn.Arch, f cnnFlags, out string) ([]*stimulus.Result, error) {
-	hb, hc, err := backend.New("", backend.Dense)
+	hb, hc, err := backend.New(backend.DenseSpec(b), backend.Dense)
 	if err != nil {
 		return nil, err
 	}
 	fmt.Fprintln(os.Stderr, "heads: "+backend.Describe(hb, hc))
-	opt := f.options(d)
+	opt := f.options(d, b)
 	var results []*stimulus.Result
 	for _, a := range archs {
 		m, err := openBackbone(ctx, b, a, f.weights, opt.Seed)

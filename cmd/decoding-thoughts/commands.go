@@ -247,7 +247,7 @@ func studyCommand(ctx context.Context, name string, args []string, stages []stri
 	if err != nil {
 		return err
 	}
-	hb, hc, err := backend.New("", backend.Dense)
+	hb, hc, err := backend.New(backend.DenseSpec(b), backend.Dense)
 	if err != nil {
 		return err
 	}
@@ -256,7 +256,7 @@ func studyCommand(ctx context.Context, name string, args []string, stages []stri
 	for _, a := range archs {
 		names = append(names, a.Name)
 	}
-	opt := f.options(d)
+	opt := f.options(d, b)
 	if seeds == 0 {
 		seeds = study.DefaultSeeds(d)
 	}

@@ -19,15 +19,16 @@ import (
 // reference models, with every visual area (pkg/layers).
 func runLayers(ctx context.Context, args []string) error {
 	models, weights, pool := strings.Join(cnn.StudyModels(), ","), "auto", cnn.PoolGrid4
-	bn, batch, boots, seed := cnn.BNAdapt, 32, 200, int64(1)
+	bn, batch, boots, perms, seed := cnn.BNAdapt, 0, 200, 10000, int64(1)
 	d, out, b, err := dataCommand("layers", args, func(fs *flag.FlagSet) func() error {
 		fs.StringVar(&models, "models", models, "comma-separated architectures, of: "+strings.Join(cnn.Names(), ", "))
 		fs.StringVar(&weights, "weights", weights, weightsHelp)
 		fs.StringVar(&pool, "pool", pool, "pooling of intermediate layers: grid4 (4x4 average pooling, keeps coarse retinotopy) or gap (mean over positions)")
 		fs.StringVar(&bn, "bn", bn, bnHelp)
-		fs.IntVar(&batch, "batch", batch, "images per backbone forward pass")
+		fs.IntVar(&batch, "batch", batch, "images per backbone forward pass (0: 128 on a GPU, else 32)")
 		fs.IntVar(&boots, "bootstraps", boots, "resamples of the test images for the intervals")
-		fs.Int64Var(&seed, "seed", seed, "seed of the random weights and the bootstrap")
+		fs.IntVar(&perms, "permutations", perms, "stratified permutations of the test images for the RSA p-values (0: none)")
+		fs.Int64Var(&seed, "seed", seed, "seed of the random weights, the bootstrap and the permutations")
 		return func() error {
 			if _, err := cnn.Lookup(models); err != nil {
 				return fmt.Errorf("--models: %w", err)
@@ -35,8 +36,11 @@ func runLayers(ctx context.Context, args []string) error {
 			if pool != cnn.PoolGAP && pool != cnn.PoolGrid4 {
 				return fmt.Errorf("--pool %q: want gap or grid4", pool)
 			}
-			if batch < 1 || boots < 1 {
-				return errors.New("--batch and --bootstraps: want at least 1")
+			if batch < 0 || boots < 1 {
+				return errors.New("--batch: want 0 (automatic) or more; --bootstraps: want at least 1")
+			}
+			if perms < 0 {
+				return fmt.Errorf("--permutations %d: want 0 (no p-values) or more", perms)
 			}
 			return checkBN(bn)
 		}
@@ -46,6 +50,9 @@ func runLayers(ctx context.Context, args []string) error {
 	}
 	archs, _ := cnn.Lookup(models)
 	fopt := study.CNNOptions(d, seed, cachedir.Root(), os.Stderr).Features
+	if batch == 0 {
+		batch = backend.DefaultBatch(b)
+	}
 	fopt.Batch, fopt.BatchNorm = batch, bn
 	open := func(a cnn.Arch) (*cnn.Model, func(), error) {
 		m, err := openBackbone(ctx, b, a, weights, seed)
@@ -54,7 +61,10 @@ func runLayers(ctx context.Context, args []string) error {
 		}
 		return m, m.Close, nil
 	}
-	tab, sum, err := layers.Run(ctx, d, archs, open, pool, fopt, layers.Options{Bootstraps: boots, Seed: uint64(seed)}, os.Stderr)
+	if perms == 0 {
+		perms = -1 // layers.Options: negative is none
+	}
+	tab, sum, err := layers.Run(ctx, d, archs, open, pool, fopt, layers.Options{Bootstraps: boots, Permutations: perms, Seed: uint64(seed)}, os.Stderr)
 	if err != nil {
 		return err
 	}

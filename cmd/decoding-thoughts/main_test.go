@@ -144,13 +144,13 @@ func TestBadNumbersAreRefusedEarly(t *testing.T) {
 	if err := npfile.WriteNPY(images, npfile.Array{Shape: []int{1, 3, 8, 8}, Data: make([]float32, 3*64)}); err != nil {
 		t.Fatal(err)
 	}
-	for _, b := range []string{"0", "-1"} {
+	for _, b := range []string{"-1", "-32"} { // 0 is automatic (128 on a GPU, else 32)
 		err := runFeatures(ctx, []string{"--model", "resnet18", "--weights", "random", "--images", images, "--batch", b, "--out", filepath.Join(t.TempDir(), "f.npz")})
 		if err == nil || !strings.Contains(err.Error(), "--batch "+b) {
 			t.Errorf("--batch %s: %v", b, err)
 		}
 	}
-	for _, args := range [][]string{{"--permutations", "-5"}, {"--bootstraps", "-1"}, {"--batch", "0"}, {"--models", "resnet50,nope"},
+	for _, args := range [][]string{{"--permutations", "-5"}, {"--bootstraps", "-1"}, {"--batch", "-1"}, {"--models", "resnet50,nope"},
 		{"--seeds", "-1"}, {"--synthetic", "quick"}} { // --synthetic with --data-dir: one or the other
 		err := runStudy(ctx, append([]string{"--data-dir", data, "--out", t.TempDir()}, args...))
 		if err == nil {

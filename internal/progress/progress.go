@@ -21,11 +21,18 @@ type Bar struct {
 	start    time.Time
 	lastDraw time.Time
 	lastStep int64
+	lastLine time.Time
 	done     bool
+	now      func() time.Time // the clock (tests replace it)
 }
 
-// Steps is how many lines a non-terminal writer gets over a whole task.
+// Steps is how many lines a non-terminal writer gets at most over a whole
+// task: one per tenth of it, and never two within Interval of each other
+// (a task shorter than that gets its final line only).
 const Steps = 10
+
+// Interval is the least time between two progress lines off a terminal.
+const Interval = 10 * time.Second
 
 // New starts a bar for total units of work labelled label. unit names the
 // units ("img", "B", "epoch"); bytes ("B") are shown in MB. A nil w discards.
@@ -33,7 +40,8 @@ func New(w io.Writer, label string, total int64, unit string) *Bar {
 	if w == nil {
 		w = io.Discard
 	}
-	return &Bar{w: w, label: label, unit: unit, total: total, tty: IsTerminal(w), start: time.Now()}
+	now := time.Now()
+	return &Bar{w: w, label: label, unit: unit, total: total, tty: IsTerminal(w), start: now, lastLine: now, now: time.Now}
 }
 
 // IsTerminal reports whether w is a character device (an interactive terminal).
@@ -77,7 +85,7 @@ func (b *Bar) Done() {
 }
 
 func (b *Bar) draw(final bool) {
-	now := time.Now()
+	now := b.now()
 	if b.tty {
 		if !final && now.Sub(b.lastDraw) < 100*time.Millisecond {
 			return
@@ -94,13 +102,13 @@ func (b *Bar) draw(final bool) {
 	if b.total > 0 {
 		step = b.cur * Steps / b.total
 	}
-	if step == b.lastStep && !final {
+	if !final && (step == b.lastStep || now.Sub(b.lastLine) < Interval) {
 		return
 	}
-	if final && step == b.lastStep && b.lastStep == Steps {
-		return
+	if final && b.lastStep == Steps {
+		return // the last line already said 100%
 	}
-	b.lastStep = step
+	b.lastStep, b.lastLine = step, now
 	fmt.Fprintln(b.w, b.line(now))
 }
 

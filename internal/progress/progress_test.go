@@ -4,12 +4,18 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+	"time"
 )
 
+// TestLinesOffTerminal: off a terminal a long task gets one line per tenth
+// (at most one per Interval), a short one its final line only.
 func TestLinesOffTerminal(t *testing.T) {
 	var buf bytes.Buffer
 	b := New(&buf, "train", 100, "img")
+	clock := b.start
+	b.now = func() time.Time { return clock }
 	for i := 0; i < 100; i++ {
+		clock = clock.Add(2 * time.Second) // 200 s in all: 10% every 20 s
 		b.Add(1)
 	}
 	b.Done()
@@ -33,5 +39,24 @@ func TestBytesShownInMB(t *testing.T) {
 	b.Done()
 	if !strings.Contains(buf.String(), "2/2 MB") {
 		t.Fatalf("got %q", buf.String())
+	}
+}
+
+func TestShortTaskGetsOneLine(t *testing.T) {
+	for _, tick := range []time.Duration{0, time.Second / 2} {
+		var buf bytes.Buffer
+		b := New(&buf, "test", 100, "img")
+		clock := b.start
+		b.now = func() time.Time { return clock }
+		for i := 0; i < 100; i++ {
+			clock = clock.Add(tick) // at most 50 s in all: a line per 10 s at most
+			b.Add(1)
+		}
+		b.Done()
+		lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+		most := 1 + int(tick*100/Interval) // one per 10 s, and the final one
+		if len(lines) > most || !strings.Contains(lines[len(lines)-1], "100% 100/100 img") {
+			t.Fatalf("tick %v: want at most %d lines ending at 100%%, got %d:\n%s", tick, most, len(lines), buf.String())
+		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/gomlx/compute"
 	_ "github.com/gomlx/compute/gobackend" // the zero-install fallback
@@ -130,6 +131,7 @@ func New(spec string, w Workload) (compute.Backend, Choice, error) {
 	if err != nil {
 		return nil, c, fmt.Errorf("starting backend %q: %w", c.Config, err)
 	}
+	started.Store(b, c)
 	return b, c, nil
 }
 
@@ -146,6 +148,50 @@ func prepareORT() error {
 		return err
 	}
 	return os.Setenv(ORTLibraryEnv, abs)
+}
+
+// GPU says whether the choice runs on a GPU (XLA's CUDA or ROCm plugins).
+func (c Choice) GPU() bool {
+	name, plugin, _ := strings.Cut(c.Config, ":")
+	if name != "xla" {
+		return false
+	}
+	p := strings.ToLower(plugin)
+	return strings.Contains(p, "cuda") || strings.Contains(p, "rocm") || strings.Contains(p, "gpu")
+}
+
+// started remembers each backend New started with its choice (ChoiceOf).
+var started sync.Map // compute.Backend -> Choice
+
+// ChoiceOf returns the choice backend b was started with by New.
+func ChoiceOf(b compute.Backend) (Choice, bool) {
+	c, ok := started.Load(b)
+	if !ok {
+		return Choice{}, false
+	}
+	return c.(Choice), true
+}
+
+// DenseSpec is the spec for the fully connected networks next to the
+// convolution backend conv: the same GPU when conv runs on one (the heads
+// and the decoder then train where the features are), else "" (auto: pure
+// Go, the fastest CPU backend for them, unless $DT_BACKEND says otherwise).
+func DenseSpec(conv compute.Backend) string {
+	if c, ok := ChoiceOf(conv); ok && c.GPU() {
+		return c.Config
+	}
+	return ""
+}
+
+// DefaultBatch is the backbone batch size for conv: 128 images on a GPU,
+// where small batches leave it idle, 32 on a CPU. Results do not depend on
+// it (evaluation treats images independently; BatchNorm adaptation is exact
+// in chunks).
+func DefaultBatch(conv compute.Backend) int {
+	if c, ok := ChoiceOf(conv); ok && c.GPU() {
+		return 128
+	}
+	return 32
 }
 
 // Describe is the one line every command prints about the backend in use.

@@ -63,3 +63,26 @@ func TestBackendsCompute(t *testing.T) {
 		}
 	}
 }
+
+// TestGPUDefaults: a GPU choice (XLA with a CUDA or ROCm plugin) puts the
+// dense networks on the same GPU and raises the backbone batch to 128; a
+// CPU backend keeps auto's dense choice and batches of 32.
+func TestGPUDefaults(t *testing.T) {
+	for cfg, gpu := range map[string]bool{"xla:cuda": true, "xla:/opt/pjrt/pjrt_c_api_cuda_plugin.so": true, "xla:rocm": true,
+		"xla:cpu": false, "xla": false, "onnx:cpu": false, "go": false} {
+		if got := (Choice{Config: cfg}).GPU(); got != gpu {
+			t.Errorf("%s: GPU() = %v, want %v", cfg, got, gpu)
+		}
+	}
+	b, _, err := New("go", Dense)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Finalize()
+	if c, ok := ChoiceOf(b); !ok || c.Config != "go" {
+		t.Errorf("ChoiceOf: %+v %v", c, ok)
+	}
+	if DenseSpec(b) != "" || DefaultBatch(b) != 32 {
+		t.Errorf("CPU backend: dense spec %q, batch %d; want auto and 32", DenseSpec(b), DefaultBatch(b))
+	}
+}

@@ -305,3 +305,46 @@ func TestNonFiniteWeightsAreRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestOneCompilationPerGraph: a pass over any number of images compiles
+// its graph once (the last partial batch is padded to the batch size), a
+// second pass and another image count compile nothing, the layer graph is
+// one more; Compilations counts them with their time.
+func TestOneCompilationPerGraph(t *testing.T) {
+	b, _, err := backend.New("go", backend.Convolutions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := Get("resnet18")
+	m, err := NewRandom(b, a, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	images := func(n int) Images {
+		return Images{N: n, H: 32, W: 32, Fill: func(dst []float32, lo, hi int) {
+			for i := range dst {
+				dst[i] = float32((lo*31+i)%13) / 13
+			}
+		}}
+	}
+	ctx := context.Background()
+	if _, err := m.Extract(ctx, images(10), 4, "", nil); err != nil {
+		t.Fatal(err)
+	}
+	if c := m.Compilations(); c.Count != 1 || !(c.Seconds > 0) {
+		t.Fatalf("after one pass of 10 images in batches of 4: %+v, want 1 compilation with its time", c)
+	}
+	if _, err := m.Extract(ctx, images(7), 4, "", nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.ExtractLayers(ctx, images(5), 4, []string{"layer1", LogitsLayer}, PoolGAP, "", nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.ExtractLayers(ctx, images(9), 4, []string{"layer1", LogitsLayer}, PoolGAP, "", nil); err != nil {
+		t.Fatal(err)
+	}
+	if c := m.Compilations(); c.Count != 2 {
+		t.Fatalf("after two more passes and two layer passes: %d compilations, want 2", c.Count)
+	}
+}

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
@@ -202,6 +204,9 @@ func (m *Model) ForwardLayers(x []float32, n, h, w int, layers []string, pool st
 			m.layerExecs = map[string]*model.Exec{}
 		}
 		m.layerExecs[key] = e
+	}
+	if err := m.compile(e, "layers "+key, shapes.Make(dtypes.Float32, n, 3, h, w)); err != nil {
+		return nil, nil, err
 	}
 	outs, err := e.Exec(tensors.FromFlatDataAndDimensions(x, n, 3, h, w))
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
@@ -46,6 +47,47 @@ type Model struct {
 	// BNFrozen (the checkpoint's), "adapt (N images)" after AdaptBatchNorm,
 	// or BNNone for an architecture without BatchNorm.
 	BatchNorm string
+
+	compileMu sync.Mutex
+	compiled  map[string]bool // graph and input shapes compiled so far
+	compiles  Compilations
+}
+
+// Compilations counts the graphs a model compiled on its backend (each
+// graph once per distinct input shape: partial batches are padded, so a
+// pass compiles once) and the wall time the compilations took.
+type Compilations struct {
+	Count   int     `json:"count"`
+	Seconds float64 `json:"seconds"`
+}
+
+// Compilations reports the model's graph compilations so far.
+func (m *Model) Compilations() Compilations {
+	m.compileMu.Lock()
+	defer m.compileMu.Unlock()
+	return m.compiles
+}
+
+// compile compiles e for the input shapes ahead of its first run, once per
+// key and shapes, timing it (Compilations); key names the graph.
+func (m *Model) compile(e *model.Exec, key string, in ...shapes.Shape) error {
+	k := key + fmt.Sprint(in)
+	m.compileMu.Lock()
+	defer m.compileMu.Unlock()
+	if m.compiled[k] {
+		return nil
+	}
+	t0 := time.Now()
+	if _, err := e.Compile(in...); err != nil {
+		return fmt.Errorf("cnn %s: compiling %s: %w", m.Arch.Name, key, err)
+	}
+	m.compiles.Count++
+	m.compiles.Seconds += time.Since(t0).Seconds()
+	if m.compiled == nil {
+		m.compiled = map[string]bool{}
+	}
+	m.compiled[k] = true
+	return nil
 }
 
 // bnMode is a freshly loaded model's BatchNorm mode.
@@ -172,6 +214,9 @@ func (m *Model) Forward(x []float32, n, h, w int) (logits, features []float32, e
 		}); err != nil {
 			return nil, nil, err
 		}
+	}
+	if err := m.compile(m.exec, "forward", shapes.Make(dtypes.Float32, n, 3, h, w)); err != nil {
+		return nil, nil, err
 	}
 	lt, ft, err := m.exec.Call2(tensors.FromFlatDataAndDimensions(x, n, 3, h, w))
 	if err != nil {

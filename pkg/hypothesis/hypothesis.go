@@ -194,7 +194,8 @@ func Run(in Input) (Result, error) {
 		return Result{}, err
 	}
 	n := len(in.Models)
-	obs := in.measure(nil, nil)
+	rs := in.resamplers()
+	obs := in.measure(rs, nil, nil)
 	var boots []measures
 	if in.Bootstraps > 0 {
 		boots = make([]measures, in.Bootstraps)
@@ -207,7 +208,7 @@ func Run(in Input) (Result, error) {
 			for s := range seedDraw {
 				seedDraw[s] = rng.IntN(seeds)
 			}
-			boots[b] = in.measure(draw, seedDraw)
+			boots[b] = in.measure(rs, draw, seedDraw)
 		})
 	}
 	ci := func(v float64, f func(m measures) float64) Interval {
@@ -282,11 +283,19 @@ func Run(in Input) (Result, error) {
 	return res, nil
 }
 
-// compare is the method's statistic on the images renamed by draw (nil: as
-// they are); the inputs were checked, so an error cannot occur.
-func compare(a, b rsa.Matrix, m rsa.Method, draw []int) float64 {
-	v, _ := rsa.CompareResampled(a, b, m, draw)
-	return v
+// resamplers prepares each model's comparisons with the reference, per
+// seed: [model][seed] within-class and raw Spearman. The inputs were
+// checked, so an error cannot occur.
+func (in Input) resamplers() [][][2]*rsa.Resampler {
+	out := make([][][2]*rsa.Resampler, len(in.Models))
+	for k, mod := range in.Models {
+		out[k] = make([][2]*rsa.Resampler, len(in.Reference))
+		for s := range in.Reference {
+			out[k][s][0], _ = rsa.NewResampler(in.Reference[s], mod.RSM[s], rsa.WithinClassSpearman)
+			out[k][s][1], _ = rsa.NewResampler(in.Reference[s], mod.RSM[s], rsa.Spearman)
+		}
+	}
+	return out
 }
 
 func spearman(x, y []float64) float64 {
@@ -342,8 +351,9 @@ func (in Input) check() error {
 }
 
 // measure computes every model's coordinates on the images renamed by draw
-// (nil: as they are) and the seeds in seedDraw (nil: all).
-func (in Input) measure(draw, seedDraw []int) measures {
+// (nil: as they are) and the seeds in seedDraw (nil: all), comparing the
+// matrices through rs (resamplers).
+func (in Input) measure(rs [][][2]*rsa.Resampler, draw, seedDraw []int) measures {
 	if seedDraw == nil {
 		for s := range in.Reference {
 			seedDraw = append(seedDraw, s)
@@ -358,11 +368,11 @@ func (in Input) measure(draw, seedDraw []int) measures {
 	}
 	chance := 1 / float64(classes(in.Labels))
 	m := measures{}
-	for _, mod := range in.Models {
+	for k := range in.Models {
 		var w, r float64
 		for _, s := range seedDraw {
-			w += compare(in.Reference[s], mod.RSM[s], rsa.WithinClassSpearman, draw)
-			r += compare(in.Reference[s], mod.RSM[s], rsa.Spearman, draw)
+			w += rs[k][s][0].Compare(draw)
+			r += rs[k][s][1].Compare(draw)
 		}
 		m.within = append(m.within, w/float64(len(seedDraw)))
 		m.raw = append(m.raw, r/float64(len(seedDraw)))

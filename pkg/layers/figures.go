@@ -2,6 +2,7 @@ package layers
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -13,24 +14,43 @@ import (
 )
 
 // Figures are the stage's plots: per model and measure a layer x ROI
-// heatmap (<model>_<measure>.png), and per measure the best layer's mean
-// relative depth per ROI across the CNNs (depth_<measure>.png).
+// heatmap (<model>_<measure>.png; an RSA cell whose adjusted p-value is
+// below 0.05 is marked *), and per measure the best layer's mean relative
+// depth per ROI across the CNNs (depth_<measure>.png).
 func Figures(tab Table, sum *Summary) []plots.Spec {
 	var specs []plots.Spec
 	for name, order := range sum.Order {
 		for _, meas := range Measures {
 			data := make([]float64, 0, len(order)*len(sum.ROIs))
+			text := make([]string, 0, len(order)*len(sum.ROIs))
+			marked := false
 			for _, l := range order {
 				for _, roi := range sum.ROIs {
-					data = append(data, float64(tab[name][l][roi].Get(meas).Value))
+					c := tab[name][l][roi]
+					data = append(data, float64(c.Get(meas).Value))
+					text = append(text, fmt.Sprintf("%.2f", float64(c.Get(meas).Value)))
+					if t, ok := c.Tested(meas); ok && !math.IsNaN(float64(t.PBH)) {
+						marked = true
+						if t.PBH < 0.05 {
+							text[len(text)-1] += "*"
+						}
+					}
 				}
 			}
 			lo, hi := -1.0, 1.0
 			if top := maxAbs(data); top > 0 && top < 1 {
 				lo, hi = -top, top
 			}
+			title := name + ": " + meas + " per layer and area"
+			if marked {
+				title += " (* p_BH < 0.05)"
+			}
 			specs = append(specs, plots.Spec{Name: name + "_" + meas, Draw: func() (*plot.Plot, error) {
-				return plots.Matrix(name+": "+meas+" per layer and area", "visual area", "layer", order, sum.ROIs, data, lo, hi, "%.2f")
+				p, err := plots.Matrix(title, "visual area", "layer", order, sum.ROIs, data, lo, hi, "")
+				if err != nil {
+					return nil, err
+				}
+				return plots.Label(p, len(order), len(sum.ROIs), text)
 			}})
 		}
 	}

@@ -5,8 +5,10 @@
 // regression from the layer's features to the ROI's voxels, fitted on the
 // training images, its median prediction correlation on the test images,
 // also as a fraction of the ROI's noise ceiling where there are repeated
-// measurements), each with a bootstrap interval over test images; then the
-// best layer per ROI and its relative depth.
+// measurements), each with an interval over test images (bootstrap; jackknife for CKA), and for
+// the two RSA measures a stratified permutation p-value adjusted across the
+// model's layer x ROI table; then the best layer per ROI and its relative
+// depth.
 package layers
 
 import (
@@ -57,7 +59,10 @@ type Model struct {
 // Options set the analysis.
 type Options struct {
 	Bootstraps int // resamples of the test images for the intervals (0: 200)
-	Seed       uint64
+	// Permutations of the test images (within classes) for the RSA
+	// measures' p-values (0: 10,000; negative: no p-values).
+	Permutations int
+	Seed         uint64
 	// Ridge sets the encoding score's regression; without folds or
 	// penalties given, each voxel's penalty is chosen by exact
 	// leave-one-out (encoding.RidgeOptions.LeaveOneOut).
@@ -134,6 +139,7 @@ func NewBrain(d *kay.Dataset, sel *kay.Selection, rois []string, rep *kay.Repeat
 		if err != nil {
 			return nil, fmt.Errorf("layers: ROI %s: %w", rois[k], err)
 		}
+		rsm.Labels, kern.Labels = b.labels, b.labels
 		b.rsms, b.kernels = append(b.rsms, rsm), append(b.kernels, kern)
 	}
 	return b, nil
@@ -151,21 +157,36 @@ func (b *Brain) patterns(k int) rsa.Patterns {
 	return p
 }
 
-// Score is an estimate with its 95% percentile bootstrap interval over test
-// images (NaN where undefined).
+// Score is an estimate with its 95% interval over test images (NaN where
+// undefined): the percentile bootstrap (images resampled within classes)
+// for the RSA and encoding measures, the leave-one-image-out jackknife for
+// the CKA measures (rsa.JackknifeInterval says why).
 type Score struct {
 	Value jsonnum.Float `json:"value"`
 	Low   jsonnum.Float `json:"ci_low"`
 	High  jsonnum.Float `json:"ci_high"`
 }
 
+// Tested is a score with its permutation test: H0, the layer's and the
+// ROI's dissimilarities of images of one class are unrelated beyond the
+// class structure (the test images' labels permuted within classes, so the
+// class blocks both sides may share stay in the null); one-sided, H1 a
+// positive relation. P is (1 + #{permuted >= observed}) / (1 + permutations);
+// PBH is P adjusted by Benjamini-Hochberg across the model's layer x ROI
+// table of the measure. NaN where not computed.
+type Tested struct {
+	Score
+	P   jsonnum.Float `json:"p"`
+	PBH jsonnum.Float `json:"p_bh"`
+}
+
 // Cell is one (layer, ROI) comparison.
 type Cell struct {
-	RSA            Score `json:"rsa"`
-	RSAWithinClass Score `json:"rsa_within_class"`
-	CKA            Score `json:"cka"`
-	CKADebiased    Score `json:"cka_debiased"`
-	Encoding       Score `json:"encoding"`
+	RSA            Tested `json:"rsa"`
+	RSAWithinClass Tested `json:"rsa_within_class"`
+	CKA            Score  `json:"cka"`
+	CKADebiased    Score  `json:"cka_debiased"`
+	Encoding       Score  `json:"encoding"`
 	// FractionOfCeiling is the encoding score over the ROI's median noise
 	// ceiling (NaN without repeated measurements).
 	FractionOfCeiling jsonnum.Float `json:"encoding_fraction_of_ceiling"`
@@ -175,9 +196,9 @@ type Cell struct {
 func (c Cell) Get(measure string) Score {
 	switch measure {
 	case RSA:
-		return c.RSA
+		return c.RSA.Score
 	case RSAWithinClass:
-		return c.RSAWithinClass
+		return c.RSAWithinClass.Score
 	case CKA:
 		return c.CKA
 	case CKADebiased:
@@ -187,6 +208,18 @@ func (c Cell) Get(measure string) Score {
 	}
 	nan := jsonnum.Float(math.NaN())
 	return Score{nan, nan, nan}
+}
+
+// Tested returns the measure's score with its permutation test, for the
+// measures that have one (RSA, RSAWithinClass).
+func (c Cell) Tested(measure string) (Tested, bool) {
+	switch measure {
+	case RSA:
+		return c.RSA, true
+	case RSAWithinClass:
+		return c.RSAWithinClass, true
+	}
+	return Tested{}, false
 }
 
 // Compare computes every (layer, ROI) cell of model m: cells[layer][roi].
@@ -203,13 +236,13 @@ func (b *Brain) Compare(m Model, opt Options) ([][]Cell, error) {
 	if opt.Ridge.Folds == 0 && len(opt.Ridge.Lambdas) == 0 {
 		opt.Ridge.LeaveOneOut = true
 	}
+	// Test images resampled within classes (keeping the class sizes, as
+	// rsa.Test does), the same draws for every measure, layer and ROI.
 	draws := make([][]int, boots)
 	rng := rand.New(rand.NewPCG(opt.Seed, 0xb007))
+	strata := rsa.Strata(b.labels, nte)
 	for k := range draws {
-		draws[k] = make([]int, nte)
-		for i := range draws[k] {
-			draws[k][i] = rng.IntN(nte)
-		}
+		draws[k] = rsa.Draw(strata, nte, rng)
 	}
 	// Each layer's matrices and encoding fit, two layers at a time (the
 	// Gram eigendecomposition is serial).
@@ -223,6 +256,7 @@ func (b *Brain) Compare(m Model, opt Options) ([][]Cell, error) {
 				preds[l], err = b.encode(m.Train[l], m.Test[l], m.Widths[l], opt.Ridge)
 			}
 		}
+		rsms[l].Labels, kerns[l].Labels = b.labels, b.labels
 		if err != nil {
 			errs[l] = fmt.Errorf("layers: %s %s: %w", m.Name, m.Layers[l], err)
 		}
@@ -236,10 +270,10 @@ func (b *Brain) Compare(m Model, opt Options) ([][]Cell, error) {
 		cells[l] = make([]Cell, len(b.ROIs))
 		parallel.For(len(b.ROIs), func(k int) {
 			c := &cells[l][k]
-			c.RSA = bootstrap(draws, func(idx []int) float64 { return b.compare(rsm, b.rsms[k], rsa.Spearman, idx) })
-			c.RSAWithinClass = bootstrap(draws, func(idx []int) float64 { return b.compare(rsm, b.rsms[k], rsa.WithinClassSpearman, idx) })
-			c.CKA = bootstrap(draws, func(idx []int) float64 { return b.compare(kern, b.kernels[k], rsa.CKA, idx) })
-			c.CKADebiased = bootstrap(draws, func(idx []int) float64 { return b.compare(kern, b.kernels[k], rsa.CKADebiased, idx) })
+			c.RSA.Score = bootstrap(draws, resampler(rsm, b.rsms[k], rsa.Spearman))
+			c.RSAWithinClass.Score = bootstrap(draws, resampler(rsm, b.rsms[k], rsa.WithinClassSpearman))
+			c.CKA = jackknife(kern, b.kernels[k], rsa.CKA)
+			c.CKADebiased = jackknife(kern, b.kernels[k], rsa.CKADebiased)
 			c.Encoding = bootstrap(draws, func(idx []int) float64 { return b.medianR(r, k, idx) })
 			c.FractionOfCeiling = jsonnum.Float(math.NaN())
 			if b.ceiling[k] > 0 {
@@ -247,7 +281,43 @@ func (b *Brain) Compare(m Model, opt Options) ([][]Cell, error) {
 			}
 		})
 	}
+	if err := b.permutationTests(cells, rsms, opt); err != nil {
+		return nil, fmt.Errorf("layers: %s: %w", m.Name, err)
+	}
 	return cells, nil
+}
+
+// permutationTests fills the RSA measures' p-values: every layer against
+// every ROI under the same stratified permutations of the test images
+// (rsa.PermutationPValues: each equals rsa.Test's for its pair), adjusted by
+// Benjamini-Hochberg across the layer x ROI table.
+func (b *Brain) permutationTests(cells [][]Cell, rsms []rsa.Matrix, opt Options) error {
+	perms := opt.Permutations
+	if perms == 0 {
+		perms = 10000
+	}
+	cfg := rsa.TestConfig{Permutations: max(perms, 0), Seed: opt.Seed, Stratify: true}
+	for _, measure := range []struct {
+		method rsa.Method
+		get    func(c *Cell) *Tested
+	}{{rsa.Spearman, func(c *Cell) *Tested { return &c.RSA }}, {rsa.WithinClassSpearman, func(c *Cell) *Tested { return &c.RSAWithinClass }}} {
+		p, err := rsa.PermutationPValues(rsms, b.rsms, measure.method, cfg)
+		if err != nil {
+			return err
+		}
+		var flat []float64
+		for l := range cells {
+			flat = append(flat, p[l]...)
+		}
+		adj := stats.BenjaminiHochberg(flat)
+		for l := range cells {
+			for k := range cells[l] {
+				t := measure.get(&cells[l][k])
+				t.P, t.PBH = jsonnum.Float(p[l][k]), jsonnum.Float(adj[l*len(cells[l])+k])
+			}
+		}
+	}
+	return nil
 }
 
 // encode fits the voxel-wise ridge regression (penalty per voxel by
@@ -264,23 +334,15 @@ func (b *Brain) encode(train, test []float32, width int, ropt encoding.RidgeOpti
 	return fit.Predict(mat.NewDense(nte, width, f64(test))), nil
 }
 
-// compare is rsa's method of two matrices over the test images, stimuli
-// renamed by the resample idx (rsa.CompareResampled): a repeated image gives
-// no pair; the within-class method compares the pairs whose drawn images
-// share a class. NaN where the statistic is undefined.
-func (b *Brain) compare(x, y rsa.Matrix, m rsa.Method, idx []int) float64 {
-	if m == rsa.WithinClassSpearman {
-		drawn := make([]int, len(idx))
-		for p, i := range idx {
-			drawn[p] = b.labels[i]
-		}
-		x.Labels, y.Labels = drawn, drawn
-	}
-	v, err := rsa.CompareResampled(x, y, m, idx)
+// resampler is rsa's method of two matrices over the test images, stimuli
+// renamed by a resample within classes (rsa.Resampler): a repeated image
+// gives no pair. NaN where the statistic is undefined.
+func resampler(x, y rsa.Matrix, m rsa.Method) func(idx []int) float64 {
+	r, err := rsa.NewResampler(x, y, m)
 	if err != nil {
-		return math.NaN()
+		return func([]int) float64 { return math.NaN() }
 	}
-	return v
+	return r.Compare
 }
 
 // medianR is the median over ROI k's voxels of the correlation between
@@ -295,6 +357,23 @@ func (b *Brain) medianR(pred *mat.Dense, k int, idx []int) float64 {
 		rs = append(rs, stats.Pearson(x, y))
 	}
 	return stats.Percentile(rs, 50)
+}
+
+// jackknife is the kernel method's value with its leave-one-image-out
+// jackknife interval (rsa.JackknifeInterval): a bootstrap resample's
+// repeated images inflate CKA, so that its percentile interval can miss the
+// estimate (seen on the demo: 0.22 with [0.25, 0.48]).
+func jackknife(x, y rsa.Matrix, m rsa.Method) Score {
+	nan := jsonnum.Float(math.NaN())
+	v, err := rsa.Compare(x, y, m)
+	if err != nil {
+		return Score{nan, nan, nan}
+	}
+	lo, hi, err := rsa.JackknifeInterval(x, y, m, 0.95)
+	if err != nil {
+		return Score{jsonnum.Float(v), nan, nan}
+	}
+	return Score{jsonnum.Float(v), jsonnum.Float(lo), jsonnum.Float(hi)}
 }
 
 // bootstrap is f over all images with the 2.5 and 97.5 percentiles of f over

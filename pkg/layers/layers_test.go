@@ -3,11 +3,13 @@ package layers
 import (
 	"context"
 	"math"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/decodingthoughts/decoding-thoughts/pkg/backend"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/cnn"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/kay"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/rsa"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/stimulus"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/synth"
 )
@@ -87,6 +89,15 @@ func TestPlantedMappingRecovered(t *testing.T) {
 			t.Errorf("%s: depth trend %.3f, want the best layers deeper for later areas (> 0.7)", meas, tr)
 		}
 	}
+	// The planted relation is found by the permutation tests: every ROI's
+	// own layer rejects the stratified null after adjustment across the
+	// table, over all pairs and within classes.
+	for _, roi := range b.ROIs {
+		c := tab["planted"][roi][roi]
+		if !(c.RSA.PBH < 0.05) || !(c.RSAWithinClass.PBH < 0.05) {
+			t.Errorf("%s: own layer's adjusted p %v (all pairs), %v (within classes), want < 0.05", roi, c.RSA.PBH, c.RSAWithinClass.PBH)
+		}
+	}
 	for _, roi := range b.ROIs {
 		c := tab["self"][roi][roi]
 		if math.Abs(float64(c.RSA.Value)-1) > 1e-9 || math.Abs(float64(c.RSAWithinClass.Value)-1) > 1e-9 || math.Abs(float64(c.CKA.Value)-1) > 1e-9 {
@@ -135,6 +146,99 @@ func TestGaborBeatsRandomCNNOnV1(t *testing.T) {
 		t.Logf("  resnet18 %-12s %.3f", l, float64(v))
 		if !(gv.Value > v) {
 			t.Errorf("resnet18 %s predicts V1 at %.3f, not below the Gabor model's %.3f", l, float64(v), float64(gv.Value))
+		}
+	}
+}
+
+// TestPermutationNullCalibrated states the layer tests' null and checks its
+// rate on the simulator: 200 random "layers" that carry the test images'
+// class structure (a class prototype plus independent noise per image) but
+// nothing else of the brain are compared with every ROI of a simulated brain
+// whose areas carry class signal too. Under the stratified permutations the
+// p-values must be uniform: about 5% below 0.05 and 20% below 0.2 for RSA
+// over all pairs (which free permutations reject far above the nominal rate,
+// as both sides share the class blocks: checked) and within classes;
+// Benjamini-Hochberg across the table rejects almost never.
+func TestPermutationNullCalibrated(t *testing.T) {
+	d, sel := cleanQuick(t, 8, 0.5)
+	b, err := NewBrain(d, sel, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, dim, classes := len(sel.Test.Y), 16, len(sel.Classes)
+	rng := rand.New(rand.NewPCG(3, 4))
+	const layers = 200
+	var rsms []rsa.Matrix
+	for range layers {
+		proto := make([]float64, classes*dim)
+		for i := range proto {
+			proto[i] = 2 * rng.NormFloat64()
+		}
+		p := rsa.Patterns{N: n, D: dim, X: make([]float32, n*dim)}
+		for i, y := range sel.Test.Y {
+			for k := range dim {
+				p.X[i*dim+k] = float32(proto[y*dim+k] + rng.NormFloat64())
+			}
+		}
+		m, err := rsa.Cosine(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.Labels = b.labels
+		rsms = append(rsms, m)
+	}
+	cells := make([][]Cell, layers)
+	for l := range cells {
+		cells[l] = make([]Cell, len(b.ROIs))
+	}
+	if err := b.permutationTests(cells, rsms, Options{Permutations: 999, Seed: 5}); err != nil {
+		t.Fatal(err)
+	}
+	free, err := rsa.PermutationPValues(rsms, b.rsms, rsa.Spearman, rsa.TestConfig{Permutations: 999, Seed: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rejected := 0
+	for l := range free {
+		for _, p := range free[l] {
+			if p < 0.05 {
+				rejected++
+			}
+		}
+	}
+	t.Logf("rsa, free permutations: %d of %d below 0.05", rejected, layers*len(b.ROIs))
+	if rejected < layers*len(b.ROIs)/5 {
+		t.Errorf("free permutations reject %d of %d: the shared class structure should make them reject far above 5%%", rejected, layers*len(b.ROIs))
+	}
+	for _, meas := range []string{RSA, RSAWithinClass} {
+		var below05, below20, adjusted, total float64
+		for l := range cells {
+			for k := range cells[l] {
+				tt := cells[l][k].RSA
+				if meas == RSAWithinClass {
+					tt = cells[l][k].RSAWithinClass
+				}
+				total++
+				if tt.P < 0.05 {
+					below05++
+				}
+				if tt.P < 0.2 {
+					below20++
+				}
+				if tt.PBH < 0.05 {
+					adjusted++
+				}
+			}
+		}
+		t.Logf("%s: %d tests, %.3f below 0.05, %.3f below 0.2, %.3f adjusted below 0.05", meas, int(total), below05/total, below20/total, adjusted/total)
+		if r := below05 / total; r < 0.02 || r > 0.09 {
+			t.Errorf("%s: %.3f of null p-values below 0.05, want about 0.05", meas, r)
+		}
+		if r := below20 / total; r < 0.13 || r > 0.27 {
+			t.Errorf("%s: %.3f of null p-values below 0.2, want about 0.2", meas, r)
+		}
+		if r := adjusted / total; r > 0.02 {
+			t.Errorf("%s: %.3f of adjusted null p-values below 0.05, want almost none", meas, r)
 		}
 	}
 }

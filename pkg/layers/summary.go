@@ -30,6 +30,13 @@ type Depth struct {
 	Models int           `json:"models"`
 }
 
+// Significance counts a model's tested (layer, ROI) cells under one measure
+// and those whose Benjamini-Hochberg adjusted p-value is below 0.05.
+type Significance struct {
+	Cells    int `json:"cells"`
+	Rejected int `json:"rejected_bh_05"`
+}
+
 // Summary is the layer-wise stage's overview (results.json layers_summary).
 type Summary struct {
 	Pool     string                                `json:"pool"`
@@ -43,6 +50,9 @@ type Summary struct {
 	// their best layers: positive when later areas follow deeper layers.
 	DepthTrend map[string]jsonnum.Float `json:"depth_trend"`
 	References []string                 `json:"references"` // models outside the depth summary
+	// Significant counts, per model and RSA measure, the cells that reject
+	// the stratified permutation null after adjustment across the table.
+	Significant map[string]map[string]Significance `json:"significant"`
 	// Robustness relates each area's brain-likeness to robustness across
 	// the CNNs (LinkRobustness), under RobustnessMeasure.
 	Robustness        map[string]map[string]Link `json:"robustness,omitempty"`
@@ -63,7 +73,8 @@ type Analysis struct {
 func NewAnalysis(b *Brain, pool string, opt Options) *Analysis {
 	return &Analysis{b: b, opt: opt, tab: Table{},
 		sum: &Summary{Pool: pool, ROIs: b.ROIs, Measures: Measures, Order: map[string][]string{},
-			Best: map[string]map[string]map[string]Best{}, Depth: map[string]map[string]Depth{}, DepthTrend: map[string]jsonnum.Float{}}}
+			Best: map[string]map[string]map[string]Best{}, Depth: map[string]map[string]Depth{}, DepthTrend: map[string]jsonnum.Float{},
+			Significant: map[string]map[string]Significance{}}}
 }
 
 // Add compares every layer of m with every ROI, logging one line on
@@ -85,6 +96,21 @@ func (a *Analysis) Add(m Model, progress io.Writer) error {
 	sum.Order[m.Name] = m.Layers
 	if m.Reference {
 		sum.References = append(sum.References, m.Name)
+	}
+	sum.Significant[m.Name] = map[string]Significance{}
+	for _, meas := range []string{RSA, RSAWithinClass} {
+		var sig Significance
+		for l := range cells {
+			for _, c := range cells[l] {
+				if t, _ := c.Tested(meas); !math.IsNaN(float64(t.PBH)) {
+					sig.Cells++
+					if t.PBH < 0.05 {
+						sig.Rejected++
+					}
+				}
+			}
+		}
+		sum.Significant[m.Name][meas] = sig
 	}
 	sum.Best[m.Name] = map[string]map[string]Best{}
 	for _, meas := range Measures {

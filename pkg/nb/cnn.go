@@ -51,7 +51,9 @@ func CNN(name string, d *kay.Dataset) *stimulus.Result {
 	m, about := Backbone(name)
 	hb, _, err := backend.New("", backend.Dense)
 	must.M(err)
-	opt := study.CNNOptions(d, Seed, cachedir.Root(), os.Stdout)
+	log := newLog(name + " classifier")
+	defer log.Done()
+	opt := study.CNNOptions(d, Seed, cachedir.Root(), log)
 	dir := cachedir.Path("runs", name+"-"+runKey(d, m.Weights))
 	if _, err := os.Stat(filepath.Join(dir, train.CheckpointFile)); err != nil {
 		fmt.Println(about)

@@ -24,7 +24,9 @@ func Encoding(d *kay.Dataset) *encoding.Result {
 			return &r
 		}
 	}
-	r := must.M1(encoding.Run(d, opt, os.Stdout))
+	log := newLog("encoding model")
+	defer log.Done()
+	r := must.M1(encoding.Run(d, opt, log))
 	must.M(r.Write(dir))
 	return r
 }

@@ -35,7 +35,9 @@ func Backend(verbose bool) compute.Backend {
 // later cells reopen it in well under a second.
 func FMRI(d *kay.Dataset) *decoder.Result {
 	opt := decoder.DefaultOptions()
-	opt.Progress = os.Stdout
+	log := newLog("fMRI decoder")
+	defer log.Done()
+	opt.Progress = log
 	dir := cachedir.Path("runs", "fmri-"+runKey(d, "decoder"))
 	verbose := true
 	if _, err := os.Stat(filepath.Join(dir, train.CheckpointFile)); err == nil {

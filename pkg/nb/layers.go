@@ -18,7 +18,8 @@ import (
 
 // Layers is the layer-wise comparison of the named CNNs (and the Gabor and
 // pixel references) with every visual area of d (the CLI's `layers` with
-// its defaults: 4 x 4 pooling, BatchNorm adapted, 200 bootstraps): the first
+// its defaults: 4 x 4 pooling, BatchNorm adapted, 200 bootstraps, 10,000
+// permutations): the first
 // call computes and saves it (layers.json and figures) in the cache, later
 // cells read it back. It returns the folder too, for the figures.
 func Layers(d *kay.Dataset, names ...string) (layers.Table, *layers.Summary, string) {
@@ -26,13 +27,16 @@ func Layers(d *kay.Dataset, names ...string) (layers.Table, *layers.Summary, str
 	for _, n := range names {
 		archs = append(archs, must.M1(cnn.Get(n)))
 	}
-	fopt := study.CNNOptions(d, Seed, cachedir.Root(), os.Stdout).Features
+	log := newLog("layer-wise comparison")
+	defer log.Done()
+	fopt := study.CNNOptions(d, Seed, cachedir.Root(), log).Features
 	dir := cachedir.Path("runs", "layers-"+runKey(d, struct {
 		Names    []string
 		Pool     string
 		BN       string
 		Measures []string // a saved run from before a measure was added is redone
-	}{names, cnn.PoolGrid4, fopt.BatchNorm, layers.Measures}))
+		Tests    string
+	}{names, cnn.PoolGrid4, fopt.BatchNorm, layers.Measures, "stratified permutations, BH across the table"}))
 	var saved struct {
 		Summary *layers.Summary `json:"summary"`
 		Layers  layers.Table    `json:"layers"`
@@ -46,7 +50,7 @@ func Layers(d *kay.Dataset, names ...string) (layers.Table, *layers.Summary, str
 		m, _ := backboneOn(b, a.Name)
 		return m, m.Close, nil
 	}
-	tab, sum := must.M2(layers.Run(context.Background(), d, archs, open, cnn.PoolGrid4, fopt, layers.Options{Bootstraps: 200, Seed: Seed}, os.Stdout))
+	tab, sum := must.M2(layers.Run(context.Background(), d, archs, open, cnn.PoolGrid4, fopt, layers.Options{Bootstraps: 200, Seed: Seed}, log))
 	must.M(layers.Write(dir, tab, sum))
 	return tab, sum, dir
 }

@@ -3,7 +3,6 @@ package nb
 import (
 	"context"
 	"fmt"
-	"os"
 
 	"github.com/janpfeifer/must"
 
@@ -24,8 +23,9 @@ func Study(d *kay.Dataset) (string, *study.Results) {
 		_, ok := cnn.CachedWeights(must.M1(cnn.Get(name)), cachedir.Path("weights"))
 		weights = append(weights, fmt.Sprint(name, ok))
 	}
-	// "v2": results.json of issue 13 (seeds, category-controlled measures)
-	dir := cachedir.Path("runs", "study-"+runKey(d, append(weights, "v2")))
+	// "v3": results.json of issue 13 (seeds, category-controlled measures)
+	// and 16 (layers, with their permutation tests)
+	dir := cachedir.Path("runs", "study-"+runKey(d, append(weights, "v3")))
 	if r, err := study.Load(dir); err == nil {
 		return dir, r
 	}
@@ -34,7 +34,9 @@ func Study(d *kay.Dataset) (string, *study.Results) {
 	dense, dc, err := backend.New("", backend.Dense)
 	must.M(err)
 	fmt.Println(backend.Describe(conv, c))
-	cfg := study.Config{Data: d, Out: dir, Conv: conv, Dense: dense, Seed: Seed, Seeds: study.DefaultSeeds(d), Cache: cachedir.Root(), Progress: os.Stdout,
+	log := newLog("study")
+	defer log.Done()
+	cfg := study.Config{Data: d, Out: dir, Conv: conv, Dense: dense, Seed: Seed, Seeds: study.DefaultSeeds(d), Cache: cachedir.Root(), Progress: log,
 		BackendNote: conv.Description() + " (CNNs); " + dense.Description() + " (dense)"}
 	fmt.Println(backend.Describe(dense, dc))
 	r := must.M1(study.Run(context.Background(), cfg))

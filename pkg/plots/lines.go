@@ -72,11 +72,24 @@ func Matrix(title, xlabel, ylabel string, rowNames, colNames []string, data []fl
 // Annotate writes each value of a rows x cols matrix drawn by Matrix at the
 // centre of its cell, formatted with format.
 func Annotate(p *plot.Plot, rows, cols int, data []float64, format string) (*plot.Plot, error) {
+	text := make([]string, len(data))
+	for i, v := range data {
+		text[i] = fmt.Sprintf(format, v)
+	}
+	return Label(p, rows, cols, text)
+}
+
+// Label writes text[r*cols+c] at the centre of cell (r, c) of a rows x cols
+// matrix drawn by Matrix.
+func Label(p *plot.Plot, rows, cols int, text []string) (*plot.Plot, error) {
+	if len(text) != rows*cols {
+		return nil, fmt.Errorf("%s: %d labels for %d x %d cells", p.Title.Text, len(text), rows, cols)
+	}
 	var xys plotter.XYLabels
 	for r := range rows {
 		for c := range cols {
 			xys.XYs = append(xys.XYs, plotter.XY{X: float64(c) + 0.5, Y: float64(rows-r) - 0.5})
-			xys.Labels = append(xys.Labels, fmt.Sprintf(format, data[r*cols+c]))
+			xys.Labels = append(xys.Labels, text[r*cols+c])
 		}
 	}
 	labels, err := plotter.NewLabels(xys)

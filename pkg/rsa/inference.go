@@ -7,6 +7,8 @@ import (
 	"math/rand/v2"
 	"slices"
 
+	"gonum.org/v1/gonum/stat/distuv"
+
 	"github.com/decodingthoughts/decoding-thoughts/internal/jsonnum"
 	"github.com/decodingthoughts/decoding-thoughts/internal/parallel"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/stats"
@@ -166,10 +168,13 @@ func TestPaired(as, bs []Matrix, m Method, cfg TestConfig) (Inference, error) {
 		inf.PValue = float64(1+exceed) / float64(1+len(perm))
 	}
 	if cfg.Bootstraps > 0 {
-		ps := s.pairs(as[0].N, labels)
+		rs := make([]*Resampler, len(as))
+		for k := range as {
+			rs[k] = newResampler(as[k], bs[k], labels, s)
+		}
 		strata := Strata(labels, as[0].N) // within classes whenever they are known
 		boot := parallel.Map(cfg.Bootstraps, func(k int) float64 {
-			return bootstrapStat(as, bs, labels, ps, strata, s, rand.New(rand.NewPCG(cfg.Seed, uint64(k)|1<<62)))
+			return bootstrapStat(rs, strata, rand.New(rand.NewPCG(cfg.Seed, uint64(k)|1<<62)))
 		})
 		inf.CILow, inf.CIHigh = Interval(boot, cfg.Level)
 	}
@@ -282,13 +287,13 @@ func rankAt(b Matrix, ps []pair) Matrix {
 // bootstrapStat is the mean statistic over the pairs on one resample of
 // the stimuli: each stratum's stimuli drawn with replacement from that
 // stratum.
-func bootstrapStat(as, bs []Matrix, labels []int, ps []pair, strata [][]int, s MethodSpec, rng *rand.Rand) float64 {
-	draw := Draw(strata, as[0].N, rng)
+func bootstrapStat(rs []*Resampler, strata [][]int, rng *rand.Rand) float64 {
+	draw := Draw(strata, rs[0].a.N, rng)
 	sum := 0.0
-	for k := range as {
-		sum += resampled(as[k], bs[k], labels, ps, s, draw)
+	for _, r := range rs {
+		sum += r.Compare(draw)
 	}
-	return sum / float64(len(as))
+	return sum / float64(len(rs))
 }
 
 // Draw resamples n stimuli with replacement within each stratum: stimulus i
@@ -310,40 +315,57 @@ func Strata(labels []int, n int) [][]int { return classIndex(labels, n, true) }
 // CompareResampled is Compare on a resample of the stimuli (see Draw, whose
 // draws within classes keep the labels valid): stimulus i is replaced by
 // draw[i], and the pairs of a stimulus drawn twice are dropped (kept for a
-// full method). A nil draw is the stimuli as they are: Compare.
+// full method). A nil draw is the stimuli as they are: Compare. Many
+// resamples of the same two matrices: NewResampler.
 func CompareResampled(a, b Matrix, m Method, draw []int) (float64, error) {
-	if a.N != b.N {
-		return 0, fmt.Errorf("rsa: comparing matrices over %d and %d stimuli", a.N, b.N)
-	}
 	if draw != nil && len(draw) != a.N {
 		return 0, fmt.Errorf("rsa: resampling %d stimuli with %d draws", a.N, len(draw))
 	}
-	s, err := Spec(m)
+	r, err := NewResampler(a, b, m)
 	if err != nil {
 		return 0, err
 	}
-	labels, err := labelsOf(s, a, b)
-	if err != nil {
-		return 0, err
-	}
-	return resampled(a, b, labels, s.pairs(a.N, labels), s, draw), nil
+	return r.Compare(draw), nil
 }
 
-// resampled is the statistic over the pairs with stimuli renamed by draw
-// (nil: as they are).
-func resampled(a, b Matrix, labels []int, ps []pair, s MethodSpec, draw []int) float64 {
-	kept := ps
-	if draw != nil && !s.Full {
-		kept = make([]pair, 0, len(ps))
-		for _, p := range ps {
-			if draw[p.i] != draw[p.j] {
-				kept = append(kept, p)
+// JackknifeInterval is the normal interval at level for m's statistic of a
+// and b from its leave-one-stimulus-out jackknife: value ± z·SE with
+// SE² = (n−1)/n · Σ(θ₋ᵢ − θ̄)². A jackknife sample repeats no stimulus,
+// which the kernel methods (CKA) need: in a bootstrap resample a stimulus
+// drawn twice is a perfectly similar pair that inflates them, so that
+// their percentile bootstrap interval can lie wholly above the estimate.
+// NaN when the statistic or a leave-one-out value is undefined.
+func JackknifeInterval(a, b Matrix, m Method, level float64) (lo, hi float64, err error) {
+	if !(level > 0 && level < 1) {
+		return 0, 0, fmt.Errorf("rsa: confidence level %v outside (0, 1)", level)
+	}
+	v, err := Compare(a, b, m)
+	if err != nil {
+		return 0, 0, err
+	}
+	n := a.N
+	keep := make([]int, 0, n-1)
+	loo := make([]float64, n)
+	for i := range n {
+		keep = keep[:0]
+		for j := range n {
+			if j != i {
+				keep = append(keep, j)
 			}
 		}
+		if loo[i], err = Compare(a.Reorder(keep), b.Reorder(keep), m); err != nil {
+			return 0, 0, err
+		}
 	}
-	var cat []float64
-	if s.PartialCategory {
-		cat = category(kept, labels)
+	mean := stats.Mean(loo)
+	ss := 0.0
+	for _, x := range loo {
+		ss += (x - mean) * (x - mean)
 	}
-	return s.Stat(gather(a, kept, draw), gather(b, kept, draw), cat)
+	se := math.Sqrt(float64(n-1) / float64(n) * ss)
+	if math.IsNaN(v) || math.IsNaN(se) || n < 3 {
+		return math.NaN(), math.NaN(), nil
+	}
+	z := distuv.UnitNormal.Quantile(1 - (1-level)/2)
+	return v - z*se, v + z*se, nil
 }

@@ -43,6 +43,13 @@ type FeatureOptions struct {
 	BatchNorm string
 	CacheDir  string // "" disables the cache
 	Progress  io.Writer
+	// LayersPool, when set (cnn.PoolGAP or cnn.PoolGrid4) with a cache,
+	// makes ComputeFeatures also extract the architecture's default layers
+	// (cnn.Arch.DefaultLayers) pooled so, from the same backbone pass over
+	// the clean training images (view 0) and the test images, into the
+	// cache ComputeLayerFeatures reads: the layer-wise analysis then needs
+	// no second pass.
+	LayersPool string
 }
 
 // Source is the selected split's images, preprocessed and normalised as the
@@ -182,10 +189,42 @@ func ComputeFeatures(ctx context.Context, m *cnn.Model, d *kay.Dataset, sel *kay
 	// the distinct views go through the backbone (about 1.6 per image at the
 	// default 4 views), the others copy view 0's output.
 	distinct, source := distinctViews(f.NTrain, views, opt.Augment, opt.Seed)
-	dv, err := m.Extract(ctx, sourceRows(d.Train.Stimuli, sel.Train.Index, distinct, opt.Augment, opt.Seed, z), batch,
-		fmt.Sprintf("%s train (%d views, %d distinct images)", m.Arch.Name, views, len(distinct)), opt.Progress)
-	if err != nil {
-		return nil, err
+	lf, lpath := fusedLayers(m, d, sel, opt)
+	var dv, te []float32
+	if lf == nil {
+		out, err := m.Extract(ctx, sourceRows(d.Train.Stimuli, sel.Train.Index, distinct, opt.Augment, opt.Seed, z), batch,
+			fmt.Sprintf("%s train (%d views, %d distinct images)", m.Arch.Name, views, len(distinct)), opt.Progress)
+		if err != nil {
+			return nil, err
+		}
+		dv = out.Logits
+		if out, err = m.Extract(ctx, Source(d.Test.Stimuli, sel.Test.Index, 1, opt.Augment, opt.Seed, z), batch,
+			m.Arch.Name+" test", opt.Progress); err != nil {
+			return nil, err
+		}
+		te = out.Logits
+	} else {
+		// The distinct rows start with every view 0 (rows 0..NTrain-1): those
+		// and the test images go through the layer-extracting pass, whose
+		// logits layer is the features; the augmented views through the plain
+		// one.
+		var err error
+		if dv, err = lf.extract(ctx, m, &lf.Train, sourceRows(d.Train.Stimuli, sel.Train.Index, distinct[:f.NTrain], opt.Augment, opt.Seed, z),
+			batch, m.Arch.Name+" train, view 0 and layers", opt.Progress); err != nil {
+			return nil, err
+		}
+		if len(distinct) > f.NTrain {
+			aug, err := m.Extract(ctx, sourceRows(d.Train.Stimuli, sel.Train.Index, distinct[f.NTrain:], opt.Augment, opt.Seed, z), batch,
+				fmt.Sprintf("%s train (%d augmented views)", m.Arch.Name, len(distinct)-f.NTrain), opt.Progress)
+			if err != nil {
+				return nil, err
+			}
+			dv = append(dv, aug.Logits...)
+		}
+		if te, err = lf.extract(ctx, m, &lf.Test, Source(d.Test.Stimuli, sel.Test.Index, 1, opt.Augment, opt.Seed, z),
+			batch, m.Arch.Name+" test and layers", opt.Progress); err != nil {
+			return nil, err
+		}
 	}
 	trLogits := make([]float32, len(source)*cnn.Classes)
 	at := make(map[int]int, len(distinct)) // row -> its position among the distinct ones
@@ -194,16 +233,16 @@ func ComputeFeatures(ctx context.Context, m *cnn.Model, d *kay.Dataset, sel *kay
 	}
 	for r, src := range source {
 		k := at[src]
-		copy(trLogits[r*cnn.Classes:(r+1)*cnn.Classes], dv.Logits[k*cnn.Classes:(k+1)*cnn.Classes])
+		copy(trLogits[r*cnn.Classes:(r+1)*cnn.Classes], dv[k*cnn.Classes:(k+1)*cnn.Classes])
 	}
-	te, err := m.Extract(ctx, Source(d.Test.Stimuli, sel.Test.Index, 1, opt.Augment, opt.Seed, z), batch,
-		m.Arch.Name+" test", opt.Progress)
-	if err != nil {
-		return nil, err
-	}
-	f.Train, f.Test = trLogits, te.Logits
+	f.Train, f.Test = trLogits, te
 	if err := finite(m, f.Train, f.Test); err != nil {
 		return nil, err
+	}
+	if lf != nil {
+		if err := lf.write(lpath, m); err != nil {
+			return nil, err
+		}
 	}
 	if path != "" {
 		if err := os.MkdirAll(opt.CacheDir, 0o755); err != nil {

@@ -5,8 +5,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/decodingthoughts/decoding-thoughts/pkg/cnn"
@@ -36,12 +38,8 @@ func ComputeLayerFeatures(ctx context.Context, m *cnn.Model, d *kay.Dataset, sel
 		return nil, fmt.Errorf("%s: %w", d.Dir, err)
 	}
 	lf := &LayerFeatures{Layers: layers, Pool: pool}
-	path := ""
-	if opt.CacheDir != "" {
-		o := opt
-		o.Views = 1
-		key := cacheKey(m, d, sel, o) + "-" + shortHash(pool+"|"+strings.Join(layers, ","))
-		path = filepath.Join(opt.CacheDir, fmt.Sprintf("%s-layers-%s.npz", m.Arch.Name, key))
+	path := layerCachePath(m, d, sel, layers, pool, opt)
+	if path != "" {
 		err := lf.read(path, len(sel.Train.Index), len(sel.Test.Index))
 		if err == nil {
 			return lf, nil
@@ -60,24 +58,81 @@ func ComputeLayerFeatures(ctx context.Context, m *cnn.Model, d *kay.Dataset, sel
 	if err != nil {
 		return nil, err
 	}
-	if err := finite(m, append(lf.Train.Data, lf.Test.Data...)...); err != nil {
+	if err := lf.write(path, m); err != nil {
 		return nil, err
 	}
-	if path != "" {
-		if err := os.MkdirAll(opt.CacheDir, 0o755); err != nil {
-			return nil, err
-		}
-		var entries []npfile.Entry
-		for k, l := range layers {
-			entries = append(entries,
-				npfile.Entry{Key: "train/" + l, Array: npfile.Array{Shape: []int{lf.Train.N, lf.Train.Widths[k]}, Data: lf.Train.Data[k]}},
-				npfile.Entry{Key: "test/" + l, Array: npfile.Array{Shape: []int{lf.Test.N, lf.Test.Widths[k]}, Data: lf.Test.Data[k]}})
-		}
-		if err := npfile.WriteNPZ(path, entries...); err != nil {
-			return nil, err
-		}
-	}
 	return lf, nil
+}
+
+// layerCachePath is where ComputeLayerFeatures caches the layers pooled as
+// pool: the features' key (weights, BatchNorm mode, pixels) with the layers
+// and pooling; "" without a cache.
+func layerCachePath(m *cnn.Model, d *kay.Dataset, sel *kay.Selection, layers []string, pool string, opt FeatureOptions) string {
+	if opt.CacheDir == "" {
+		return ""
+	}
+	o := opt
+	o.Views = 1
+	key := cacheKey(m, d, sel, o) + "-" + shortHash(pool+"|"+strings.Join(layers, ","))
+	return filepath.Join(opt.CacheDir, fmt.Sprintf("%s-layers-%s.npz", m.Arch.Name, key))
+}
+
+// fusedLayers is the layer features ComputeFeatures extracts in its own
+// pass (FeatureOptions.LayersPool) and their cache path; nil when not asked
+// for, without a cache, or already cached.
+func fusedLayers(m *cnn.Model, d *kay.Dataset, sel *kay.Selection, opt FeatureOptions) (*LayerFeatures, string) {
+	if opt.LayersPool == "" {
+		return nil, ""
+	}
+	layers := m.Arch.DefaultLayers()
+	path := layerCachePath(m, d, sel, layers, opt.LayersPool, opt)
+	if path == "" {
+		return nil, ""
+	}
+	if _, err := os.Stat(path); err == nil {
+		return nil, ""
+	}
+	return &LayerFeatures{Layers: layers, Pool: opt.LayersPool}, path
+}
+
+// extract runs the images through the backbone once, keeping lf's layers
+// in out and returning the logits (the features) too.
+func (lf *LayerFeatures) extract(ctx context.Context, m *cnn.Model, out *cnn.LayerOutput, im cnn.Images, batch int, label string, progress io.Writer) ([]float32, error) {
+	want := lf.Layers
+	at := slices.Index(want, cnn.LogitsLayer)
+	if at < 0 {
+		want, at = append(slices.Clone(want), cnn.LogitsLayer), len(want)
+	}
+	o, err := m.ExtractLayers(ctx, im, batch, want, lf.Pool, label, progress)
+	if err != nil {
+		return nil, err
+	}
+	logits := o.Data[at]
+	if len(want) > len(lf.Layers) {
+		o.Layers, o.Widths, o.Data = o.Layers[:at], o.Widths[:at], o.Data[:at]
+	}
+	*out = o
+	return logits, nil
+}
+
+// write checks the layers are finite and caches them at path ("": no cache).
+func (lf *LayerFeatures) write(path string, m *cnn.Model) error {
+	if err := finite(m, append(lf.Train.Data, lf.Test.Data...)...); err != nil {
+		return err
+	}
+	if path == "" {
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	var entries []npfile.Entry
+	for k, l := range lf.Layers {
+		entries = append(entries,
+			npfile.Entry{Key: "train/" + l, Array: npfile.Array{Shape: []int{lf.Train.N, lf.Train.Widths[k]}, Data: lf.Train.Data[k]}},
+			npfile.Entry{Key: "test/" + l, Array: npfile.Array{Shape: []int{lf.Test.N, lf.Test.Widths[k]}, Data: lf.Test.Data[k]}})
+	}
+	return npfile.WriteNPZ(path, entries...)
 }
 
 // read loads cached layer features, checking every layer's shape.

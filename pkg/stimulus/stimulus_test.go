@@ -199,6 +199,21 @@ func TestConstantImagesAreRefused(t *testing.T) {
 
 // tinyBackbone is the test architecture with random weights (seed 3) on the
 // backend spec ("" for auto).
+// quickData is the quick profile (seed 2) and its default selection.
+func quickData(t *testing.T) (*kay.Dataset, *kay.Selection) {
+	t.Helper()
+	cfg, _ := synth.Profile("quick", 2)
+	d, _, err := synth.Generate(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sel, err := d.Select(kay.DefaultFilter())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d, sel
+}
+
 func tinyBackbone(t *testing.T, spec string) *cnn.Model { return testBackbone(t, "tiny", spec) }
 
 // testBackbone is a registered test architecture with random weights (seed
@@ -234,15 +249,7 @@ func TestDefaultAugmentIsTheOriginals(t *testing.T) {
 // bit for bit on the pure-Go backend; and about 81% of augmented views are
 // skipped at the default probabilities.
 func TestOnlyDistinctViewsRunTheBackbone(t *testing.T) {
-	cfg, _ := synth.Profile("quick", 2)
-	d, _, err := synth.Generate(cfg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sel, err := d.Select(kay.DefaultFilter())
-	if err != nil {
-		t.Fatal(err)
-	}
+	d, sel := quickData(t)
 	m := tinyBackbone(t, "")
 	opt := FeatureOptions{Views: 4, Augment: DefaultAugment(), Seed: 3, Batch: 16}
 	f, err := ComputeFeatures(context.Background(), m, d, sel, opt)
@@ -345,4 +352,60 @@ func TestAdaptBackbone(t *testing.T) {
 	if err := AdaptBackbone(context.Background(), open(), d, sel, opt); err == nil || !strings.Contains(err.Error(), `"train"`) {
 		t.Errorf("unknown mode: %v", err)
 	}
+}
+
+// TestLayersFromTheFeaturesPass: with FeatureOptions.LayersPool the
+// features' own pass also caches the default layers; the features equal
+// those of the plain passes (the view-0 logits come from the layer pass),
+// and ComputeLayerFeatures then reads layers equal to those its own pass
+// computes, without running the backbone (checked with a cancelled
+// context).
+func TestLayersFromTheFeaturesPass(t *testing.T) {
+	d, sel := quickData(t)
+	m := testBackbone(t, "resnet18", "")
+	defer m.Close()
+	ctx := context.Background()
+	plain := FeatureOptions{Views: 2, Augment: DefaultAugment(), Seed: 3, Batch: 32, CacheDir: t.TempDir()}
+	want, err := ComputeFeatures(ctx, m, d, sel, plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fused := plain
+	fused.CacheDir, fused.LayersPool = t.TempDir(), cnn.PoolGrid4
+	got, err := ComputeFeatures(ctx, m, d, sel, fused)
+	if err != nil {
+		t.Fatal(err)
+	}
+	near := func(what string, a, b []float32) {
+		t.Helper()
+		if len(a) != len(b) {
+			t.Fatalf("%s: %d and %d values", what, len(a), len(b))
+		}
+		scale, worst := 0.0, 0.0
+		for i := range a {
+			scale = math.Max(scale, math.Abs(float64(b[i])))
+			worst = math.Max(worst, math.Abs(float64(a[i]-b[i])))
+		}
+		if worst > 1e-5*scale {
+			t.Errorf("%s: differ by %.3g (scale %.3g)", what, worst, scale)
+		}
+	}
+	near("training features", got.Train, want.Train)
+	near("test features", got.Test, want.Test)
+	layers := m.Arch.DefaultLayers()
+	fresh, err := ComputeLayerFeatures(ctx, m, d, sel, layers, cnn.PoolGrid4, plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	cached, err := ComputeLayerFeatures(cancelled, m, d, sel, layers, cnn.PoolGrid4, fused)
+	if err != nil {
+		t.Fatalf("the fused pass left no layer cache: %v", err)
+	}
+	for k, l := range layers {
+		near("train "+l, cached.Train.Data[k], fresh.Train.Data[k])
+		near("test "+l, cached.Test.Data[k], fresh.Test.Data[k])
+	}
+	t.Logf("%d layers cached by the features' pass: %v", len(layers), layers)
 }

@@ -6,9 +6,11 @@ import (
 	"encoding/base64"
 	"fmt"
 	"html/template"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -174,7 +176,25 @@ func layersText(r *Results) string {
 		"encoding score (ridge regression from the layer to each voxel, fitted on the training images; median test r over the "+
 		"area's voxels), each with a 95%% bootstrap interval over test images in results.json (layers). Relative depth of the "+
 		"best layer per area, mean over the CNNs (0 first layer, 1 the logits), and its rank correlation with the areas' order "+
-		"V1 to LatOcc: %s.%s", "4 x 4", strings.Join(parts, "; "), robustnessText(s))
+		"V1 to LatOcc: %s.%s%s", "4 x 4", strings.Join(parts, "; "), significanceText(s), robustnessText(s))
+}
+
+// significanceText counts, per model, the layer x area cells whose RSA
+// rejects the stratified permutation null after adjustment.
+func significanceText(s *layers.Summary) string {
+	var parts []string
+	for _, name := range slices.Sorted(maps.Keys(s.Significant)) {
+		raw, within := s.Significant[name][layers.RSA], s.Significant[name][layers.RSAWithinClass]
+		if raw.Cells == 0 && within.Cells == 0 {
+			continue
+		}
+		parts = append(parts, fmt.Sprintf("%s %d/%d (within classes %d/%d)", name, raw.Rejected, raw.Cells, within.Rejected, within.Cells))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " RSA cells rejecting the null of no relation beyond the class structure (test images permuted within classes; " +
+		"Benjamini-Hochberg across each model's layer x area table, 0.05; starred in the heatmaps): " + strings.Join(parts, ", ") + "."
 }
 
 // robustnessText is the per-area hypothesis in words.

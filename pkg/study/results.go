@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/decodingthoughts/decoding-thoughts/internal/jsonnum"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/cnn"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/decoder"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/encoding"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/hypothesis"
@@ -41,9 +42,12 @@ type Results struct {
 	LayersSummary *layers.Summary    `json:"layers_summary,omitempty"`
 	Seeds         int                `json:"seeds"` // training seeds of the decoder and of each head
 	Timings       map[string]float64 `json:"timings"`
-	Versions      map[string]string  `json:"versions"`
-	Seed          int64              `json:"seed"`
-	Weights       map[string]string  `json:"weights"`
+	// Compilations counts each backbone's graph compilations over the run
+	// (features, adaptation, layers, distortions) and their time.
+	Compilations map[string]cnn.Compilations `json:"compilations,omitempty"`
+	Versions     map[string]string           `json:"versions"`
+	Seed         int64                       `json:"seed"`
+	Weights      map[string]string           `json:"weights"`
 }
 
 // Measure describes one comparison method of rsm_corr_fmri.image.

@@ -141,6 +141,7 @@ type state struct {
 	cnnS   [][]*stimulus.Result // model -> seed
 	models []*cnn.Model
 	cnnOpt stimulus.Options      // the recipe the cnn stage used; robustness computes features the same way
+	plan   []string              // the stages this run executes
 	fmriM  similarity.Matrices   // the first seed's
 	fmriMS []similarity.Matrices // seed -> decoder matrices
 	cnnM   []similarity.Matrices
@@ -251,6 +252,7 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 	if err := st.describe(); err != nil {
 		return nil, err
 	}
+	st.plan = plan
 	for i, name := range plan {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -263,6 +265,16 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 		}
 		st.res.Timings[name] = time.Since(t0).Seconds()
 		st.logf("stage %s: done in %.1f s", name, st.res.Timings[name])
+	}
+	if len(st.models) > 0 {
+		st.res.Compilations = map[string]cnn.Compilations{}
+		var parts []string
+		for _, m := range st.models {
+			c := m.Compilations()
+			st.res.Compilations[m.Arch.Name] = c
+			parts = append(parts, fmt.Sprintf("%s %d (%.1f s)", m.Arch.Name, c.Count, c.Seconds))
+		}
+		st.logf("graph compilations per backbone: %s", strings.Join(parts, ", "))
 	}
 	return st.res, writeJSON(st.dir(ResultsFile), st.res)
 }
@@ -288,6 +300,9 @@ func (st *state) encoding(context.Context) error {
 	return r.Write(st.dir("encoding"))
 }
 
+// layersPool is the layers stage's pooling of intermediate layers.
+const layersPool = cnn.PoolGrid4
+
 // layers compares every layer of each CNN (its default layers, pooled on a
 // 4 x 4 grid) and the reference models (the Gabor pyramid, raw pixels) with
 // every visual area (pkg/layers), into layers/.
@@ -302,8 +317,11 @@ func (st *state) layers(ctx context.Context) error {
 	}
 	fopt := st.cnnOpt.Features
 	fopt.Progress = st.cfg.Progress
-	opt := layers.Options{Bootstraps: min(100, max(st.cfg.Test.Bootstraps, 20)), Seed: uint64(st.cfg.Seed)}
-	tab, sum, err := layers.Run(ctx, st.cfg.Data, archs, open, cnn.PoolGrid4, fopt, opt, st.cfg.Progress)
+	opt := layers.Options{Bootstraps: min(100, max(st.cfg.Test.Bootstraps, 20)), Permutations: st.cfg.Test.Permutations, Seed: uint64(st.cfg.Seed)}
+	if opt.Permutations == 0 {
+		opt.Permutations = -1 // none asked for
+	}
+	tab, sum, err := layers.Run(ctx, st.cfg.Data, archs, open, layersPool, fopt, opt, st.cfg.Progress)
 	if err != nil {
 		return err
 	}
@@ -393,6 +411,10 @@ func (st *state) trainCNNs(ctx context.Context) error {
 		opt = *st.cfg.CNN
 	}
 	st.cnnOpt = opt
+	if slices.Contains(st.plan, "layers") {
+		// The layers stage's layers come from the features' own pass.
+		opt.Features.LayersPool = layersPool
+	}
 	for _, name := range st.cfg.Models {
 		a, err := cnn.Get(name)
 		if err != nil {
