@@ -254,7 +254,7 @@ func (m *Model) adaptStage(ctx context.Context, st stage, state []hostState, n, 
 		if err != nil {
 			return nil, err
 		}
-		if err := m.compile(e, fmt.Sprintf("adaptation pass %p", e), passShapes...); err != nil {
+		if err := m.compile(e, m.uniqueKey("adaptation pass"), passShapes...); err != nil {
 			e.Finalize()
 			return nil, err
 		}

@@ -309,7 +309,8 @@ func TestNonFiniteWeightsAreRefused(t *testing.T) {
 // TestOneCompilationPerGraph: a pass over any number of images compiles
 // its graph once (the last partial batch is padded to the batch size), a
 // second pass and another image count compile nothing, the layer graph is
-// one more; Compilations counts them with their time.
+// one more, a pass after Release compiles again; Compilations counts them
+// with their time.
 func TestOneCompilationPerGraph(t *testing.T) {
 	b, _, err := backend.New("go", backend.Convolutions)
 	if err != nil {
@@ -346,5 +347,12 @@ func TestOneCompilationPerGraph(t *testing.T) {
 	}
 	if c := m.Compilations(); c.Count != 2 {
 		t.Fatalf("after two more passes and two layer passes: %d compilations, want 2", c.Count)
+	}
+	m.Release() // frees the compiled graphs: the next pass compiles again
+	if _, err := m.Extract(ctx, images(3), 4, "", nil); err != nil {
+		t.Fatal(err)
+	}
+	if c := m.Compilations(); c.Count != 3 {
+		t.Fatalf("a pass after Release: %d compilations, want 3", c.Count)
 	}
 }

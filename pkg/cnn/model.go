@@ -51,6 +51,7 @@ type Model struct {
 	compileMu sync.Mutex
 	compiled  map[string]bool // graph and input shapes compiled so far
 	compiles  Compilations
+	graphs    int // graphs named so far (uniqueKey)
 }
 
 // Compilations counts the graphs a model compiled on its backend (each
@@ -66,6 +67,15 @@ func (m *Model) Compilations() Compilations {
 	m.compileMu.Lock()
 	defer m.compileMu.Unlock()
 	return m.compiles
+}
+
+// uniqueKey names a graph built once (an adaptation pass) for compile: an
+// exec's address may be reused after it is finalised, a counter is not.
+func (m *Model) uniqueKey(prefix string) string {
+	m.compileMu.Lock()
+	defer m.compileMu.Unlock()
+	m.graphs++
+	return fmt.Sprintf("%s %d", prefix, m.graphs)
 }
 
 // compile compiles e for the input shapes ahead of its first run, once per
@@ -429,6 +439,9 @@ func (m *Model) Release() {
 		e.Finalize()
 		delete(m.layerExecs, k)
 	}
+	m.compileMu.Lock()
+	clear(m.compiled) // the next pass compiles its graph again, and counts it
+	m.compileMu.Unlock()
 }
 
 // MACs is the multiply-accumulates of one forward pass of an h x w image
