@@ -364,14 +364,10 @@ func (b *Brain) medianR(pred *mat.Dense, k int, idx []int) float64 {
 // repeated images inflate CKA, so that its percentile interval can miss the
 // estimate (seen on the demo: 0.22 with [0.25, 0.48]).
 func jackknife(x, y rsa.Matrix, m rsa.Method) Score {
-	nan := jsonnum.Float(math.NaN())
-	v, err := rsa.Compare(x, y, m)
+	v, lo, hi, err := rsa.JackknifeInterval(x, y, m, 0.95)
 	if err != nil {
+		nan := jsonnum.Float(math.NaN())
 		return Score{nan, nan, nan}
-	}
-	lo, hi, err := rsa.JackknifeInterval(x, y, m, 0.95)
-	if err != nil {
-		return Score{jsonnum.Float(v), nan, nan}
 	}
 	return Score{jsonnum.Float(v), jsonnum.Float(lo), jsonnum.Float(hi)}
 }

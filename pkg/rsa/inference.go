@@ -275,11 +275,14 @@ func permutationStats(as, bs []Matrix, labels []int, s MethodSpec, cfg TestConfi
 
 // rankAt replaces b's entries at the pairs (and their mirror images) by
 // their ranks among them.
-func rankAt(b Matrix, ps []pair) Matrix {
-	r := stats.Ranks(gather(b, ps, nil))
-	out := Matrix{N: b.N, Data: make([]float64, len(b.Data))}
+func rankAt(b Matrix, ps []pair) Matrix { return atPairs(b.N, ps, stats.Ranks(gather(b, ps, nil))) }
+
+// atPairs is an n x n matrix holding values[k] at pair k and its mirror
+// image, 0 elsewhere.
+func atPairs(n int, ps []pair, values []float64) Matrix {
+	out := Matrix{N: n, Data: make([]float64, n*n)}
 	for k, p := range ps {
-		out.Data[int(p.i)*b.N+int(p.j)], out.Data[int(p.j)*b.N+int(p.i)] = r[k], r[k]
+		out.Data[int(p.i)*n+int(p.j)], out.Data[int(p.j)*n+int(p.i)] = values[k], values[k]
 	}
 	return out
 }
@@ -334,14 +337,14 @@ func CompareResampled(a, b Matrix, m Method, draw []int) (float64, error) {
 // which the kernel methods (CKA) need: in a bootstrap resample a stimulus
 // drawn twice is a perfectly similar pair that inflates them, so that
 // their percentile bootstrap interval can lie wholly above the estimate.
-// NaN when the statistic or a leave-one-out value is undefined.
-func JackknifeInterval(a, b Matrix, m Method, level float64) (lo, hi float64, err error) {
+// It returns the statistic v too; the interval is NaN when the statistic
+// or a leave-one-out value is undefined.
+func JackknifeInterval(a, b Matrix, m Method, level float64) (v, lo, hi float64, err error) {
 	if !(level > 0 && level < 1) {
-		return 0, 0, fmt.Errorf("rsa: confidence level %v outside (0, 1)", level)
+		return 0, 0, 0, fmt.Errorf("rsa: confidence level %v outside (0, 1)", level)
 	}
-	v, err := Compare(a, b, m)
-	if err != nil {
-		return 0, 0, err
+	if v, err = Compare(a, b, m); err != nil {
+		return 0, 0, 0, err
 	}
 	n := a.N
 	keep := make([]int, 0, n-1)
@@ -354,7 +357,7 @@ func JackknifeInterval(a, b Matrix, m Method, level float64) (lo, hi float64, er
 			}
 		}
 		if loo[i], err = Compare(a.Reorder(keep), b.Reorder(keep), m); err != nil {
-			return 0, 0, err
+			return 0, 0, 0, err
 		}
 	}
 	mean := stats.Mean(loo)
@@ -364,8 +367,8 @@ func JackknifeInterval(a, b Matrix, m Method, level float64) (lo, hi float64, er
 	}
 	se := math.Sqrt(float64(n-1) / float64(n) * ss)
 	if math.IsNaN(v) || math.IsNaN(se) || n < 3 {
-		return math.NaN(), math.NaN(), nil
+		return v, math.NaN(), math.NaN(), nil
 	}
 	z := distuv.UnitNormal.Quantile(1 - (1-level)/2)
-	return v - z*se, v + z*se, nil
+	return v, v - z*se, v + z*se, nil
 }

@@ -216,12 +216,7 @@ func PermutationPValues(as, bs []Matrix, m Method, cfg TestConfig) ([][]float64,
 	}
 	zb := make([]Matrix, len(bs))
 	for j := range bs {
-		r := rankAt(bs[j], ps)
-		z := standardise(gather(r, ps, nil))
-		zb[j] = Matrix{N: n, Data: make([]float64, n*n)}
-		for k, p := range ps {
-			zb[j].Data[int(p.i)*n+int(p.j)], zb[j].Data[int(p.j)*n+int(p.i)] = z[k], z[k]
-		}
+		zb[j] = atPairs(n, ps, standardise(stats.Ranks(gather(bs[j], ps, nil))))
 	}
 	strata := classIndex(labels, n, s.Stratified)
 	chunks := min(cfg.Permutations, 4*runtime.GOMAXPROCS(0))

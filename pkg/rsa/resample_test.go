@@ -149,8 +149,7 @@ func TestJackknifeIntervalCoversCKA(t *testing.T) {
 		var mean float64
 		for range reps {
 			a, b := draw()
-			v, _ := Compare(a, b, m)
-			lo, hi, err := JackknifeInterval(a, b, m, 0.95)
+			v, lo, hi, err := JackknifeInterval(a, b, m, 0.95)
 			if err != nil {
 				t.Fatal(err)
 			}
