@@ -141,3 +141,74 @@ func TestAdaptParityWithTorchvision(t *testing.T) {
 		})
 	}
 }
+
+// TestAdaptKeptInputsChangeNothing: resuming adaptation runs from kept
+// BatchNorm inputs (AdaptKeepBytes) is an optimisation only: with nothing
+// kept (every run recomputes the stage from its inputs), with a budget that
+// keeps some inputs and drops others, and with room for all, every
+// BatchNorm's adapted statistics and the adapted network's outputs agree
+// to float32 rounding, on architectures with residual (resnet), concatenated
+// (densenet) and squeeze-excitation (mobilenet v3) blocks, on every local
+// backend.
+func TestAdaptKeptInputsChangeNothing(t *testing.T) {
+	const na, n, h, w = 6, 2, 64, 64
+	xa, x := noise(21, na, h, w), noise(22, n, h, w)
+	images := Images{N: na, H: h, W: w, Fill: func(dst []float32, lo, hi int) { copy(dst, xa[lo*3*h*w:hi*3*h*w]) }}
+	defer func(v int64) { AdaptKeepBytes = v }(AdaptKeepBytes)
+	for _, spec := range backend.Local() {
+		b, _, err := backend.New(spec, backend.Convolutions)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range []string{"resnet18", "densenet121", "mobilenet_v3_small"} {
+			a, err := Get(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			mods, err := a.BatchNormModules()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ref [][]float32
+			for k, budget := range []int64{0, na * 64 * 16 * 16 * 4, 1 << 40} {
+				AdaptKeepBytes = budget
+				m, err := NewRandom(b, a, 3)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := m.AdaptBatchNorm(context.Background(), images, 4, "noise", nil); err != nil {
+					t.Fatal(err)
+				}
+				logits, _, err := m.Forward(x, n, h, w)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got := [][]float32{logits}
+				for _, mod := range mods {
+					for _, stat := range []string{"running_mean", "running_var"} {
+						v := m.Store.GetVariable(model.JoinPath(m.scope().Scope(), strings.ReplaceAll(mod, ".", "/"), stat))
+						val, err := v.Value()
+						if err != nil {
+							t.Fatal(err)
+						}
+						got = append(got, tensors.MustCopyFlatData[float32](val))
+					}
+				}
+				m.Close()
+				if k == 0 {
+					ref = got
+					continue
+				}
+				for i := range got {
+					if d := relDiff(got[i], ref[i]); d > 1e-5 {
+						what := "logits"
+						if i > 0 {
+							what = mods[(i-1)/2] + " statistics"
+						}
+						t.Errorf("%s on %s, keeping %d bytes: %s differ from the recomputed run's by %.3g", name, spec, budget, what, d)
+					}
+				}
+			}
+		}
+	}
+}

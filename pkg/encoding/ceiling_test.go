@@ -166,3 +166,97 @@ func TestLeaveOneOutMatchesRefits(t *testing.T) {
 		}
 	}
 }
+
+// TestRidgeAtSizeMatchesDirectSolve: at a size whose products run on the
+// GoMLX backend (internal/linalg), one penalty's leave-one-out correlations
+// equal the closed form from gonum's inverse of G = K + λI (left-out
+// prediction y_i − (G⁻¹y)_i/(G⁻¹)_ii), and the test predictions equal the
+// primal ridge solved directly.
+func TestRidgeAtSizeMatchesDirectSolve(t *testing.T) {
+	const n, p, voxels, nt = 300, 50, 200, 20
+	rng := rand.New(rand.NewPCG(9, 10))
+	x, xt, y := mat.NewDense(n, p, nil), mat.NewDense(nt, p, nil), mat.NewDense(n, voxels, nil)
+	for _, m := range []*mat.Dense{x, xt} {
+		r, _ := m.Dims()
+		for i := range r {
+			for j := range p {
+				m.Set(i, j, rng.NormFloat64()+0.1*float64(j))
+			}
+		}
+	}
+	for i := range n {
+		for v := range voxels {
+			y.Set(i, v, x.At(i, v%p)*float64(v%3)+rng.NormFloat64())
+		}
+	}
+	const lam = 0.05
+	fit, err := FitRidge(x, y, RidgeOptions{Lambdas: []float64{lam}, LeaveOneOut: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mu, sd := columnStats(x)
+	xs := standardize(x, mu, sd)
+	k := mat.NewSymDense(n, nil)
+	k.SymOuterK(1, xs)
+	l := lam * mat.Trace(k) / n
+	for i := range n {
+		k.SetSym(i, i, k.At(i, i)+l)
+	}
+	var ch mat.Cholesky
+	if !ch.Factorize(k) {
+		t.Fatal("Cholesky failed")
+	}
+	var ginv mat.SymDense
+	if err := ch.InverseTo(&ginv); err != nil {
+		t.Fatal(err)
+	}
+	for v := range voxels {
+		yc := make([]float64, n)
+		var m float64
+		for i := range n {
+			m += y.At(i, v) / n
+		}
+		for i := range n {
+			yc[i] = y.At(i, v) - m
+		}
+		var alpha mat.VecDense
+		alpha.MulVec(&ginv, mat.NewVecDense(n, yc))
+		loo := make([]float64, n)
+		for i := range n {
+			loo[i] = yc[i] - alpha.AtVec(i)/ginv.At(i, i)
+		}
+		if want := stats.Pearson(loo, yc); math.Abs(fit.CV[v]-want) > 1e-9 {
+			t.Errorf("voxel %d: leave-one-out r %.12f, closed form %.12f", v, fit.CV[v], want)
+		}
+	}
+	// primal: w = (XsᵀXs + lI)⁻¹ Xsᵀ yc
+	a := mat.NewDense(p, p, nil)
+	a.Mul(xs.T(), xs)
+	for j := range p {
+		a.Set(j, j, a.At(j, j)+l)
+	}
+	yc := mat.DenseCopyOf(y)
+	for v := range voxels {
+		var m float64
+		for i := range n {
+			m += y.At(i, v) / n
+		}
+		for i := range n {
+			yc.Set(i, v, y.At(i, v)-m)
+		}
+	}
+	var rhs, w, want mat.Dense
+	rhs.Mul(xs.T(), yc)
+	if err := w.Solve(a, &rhs); err != nil {
+		t.Fatal(err)
+	}
+	want.Mul(standardize(xt, mu, sd), &w)
+	got := fit.Predict(xt)
+	for i := range nt {
+		for v := range voxels {
+			if d := math.Abs(got.At(i, v) - fit.ymu[v] - want.At(i, v)); d > 1e-8 {
+				t.Fatalf("prediction (%d, %d) differs from the primal solve by %g", i, v, d)
+			}
+		}
+	}
+}

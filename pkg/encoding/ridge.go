@@ -8,7 +8,7 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
-	"github.com/decodingthoughts/decoding-thoughts/pkg/stats"
+	"github.com/decodingthoughts/decoding-thoughts/internal/linalg"
 )
 
 // RidgeOptions set the voxel-wise ridge regression.
@@ -55,24 +55,28 @@ func (o RidgeOptions) Validate() error {
 
 // Ridge is a voxel-wise ridge regression from standardised features to
 // centred responses, each voxel with the penalty its cross-validation
-// chose.
+// chose. It is solved in the dual: with the training Gram matrix
+// K = Xs Xsᵀ = Q T Qᵀ (T tridiagonal, Q orthogonal), a voxel's dual
+// coefficients at penalty λ are α = (K + λI)⁻¹ y = Q (T + λI)⁻¹ Qᵀ y.
 type Ridge struct {
 	Lambda []float64 // per voxel, absolute (the Gram eigenvalue scale included)
-	CV     []float64 // per voxel: mean over folds of the held-out prediction correlation at its penalty
+	CV     []float64 // per voxel: the held-out prediction correlation at its penalty (mean over folds, or leave-one-out)
 	mu, sd []float64 // feature standardisation (training)
 	ymu    []float64 // response means (training)
 	xs     *mat.Dense
-	alpha  *mat.Dense // dual coefficients: n_train x voxels; prediction = Xs_new Xs^T alpha
+	q      *mat.Dense // Q
+	w      *mat.Dense // per voxel (T + λ_v I)⁻¹ Qᵀ y_v: n_train x voxels; α = Q w
 }
 
 // standardize returns X with each column centred and scaled by the
 // training statistics (columns without variance are left at 0).
 func standardize(x *mat.Dense, mu, sd []float64) *mat.Dense {
-	r, c := x.Dims()
-	out := mat.NewDense(r, c, nil)
+	out := mat.DenseCopyOf(x)
+	r, _ := out.Dims()
 	for i := range r {
-		for j := range c {
-			out.Set(i, j, (x.At(i, j)-mu[j])/sd[j])
+		row := out.RawRowView(i)
+		for j := range row {
+			row[j] = (row[j] - mu[j]) / sd[j]
 		}
 	}
 	return out
@@ -81,15 +85,16 @@ func standardize(x *mat.Dense, mu, sd []float64) *mat.Dense {
 func columnStats(x *mat.Dense) (mu, sd []float64) {
 	r, c := x.Dims()
 	mu, sd = make([]float64, c), make([]float64, c)
-	for j := range c {
-		var s, ss float64
-		for i := range r {
-			v := x.At(i, j)
-			s += v
-			ss += v * v
+	ss := make([]float64, c)
+	for i := range r {
+		for j, v := range x.RawRowView(i) {
+			mu[j] += v
+			ss[j] += v * v
 		}
-		mu[j] = s / float64(r)
-		sd[j] = math.Sqrt(math.Max(ss/float64(r)-mu[j]*mu[j], 0))
+	}
+	for j := range c {
+		mu[j] /= float64(r)
+		sd[j] = math.Sqrt(math.Max(ss[j]/float64(r)-mu[j]*mu[j], 0))
 		if sd[j] == 0 {
 			sd[j] = math.Inf(1) // a constant feature contributes 0
 		}
@@ -97,76 +102,59 @@ func columnStats(x *mat.Dense) (mu, sd []float64) {
 	return mu, sd
 }
 
-// kernelRidge solves the dual ridge problem through one eigendecomposition
-// of the Gram matrix K = X X^T = U diag(e) U^T (X's SVD: U and e = s^2):
-// for a penalty l, alpha = U diag(1/(e+l)) U^T Y and predictions on new
-// rows are (Xnew X^T) alpha. It returns the pieces to evaluate any penalty.
-type kernelRidge struct {
-	u   *mat.Dense // n x n eigenvectors
-	e   []float64  // eigenvalues (>= 0)
-	uty *mat.Dense // U^T Y: n x voxels
+// dual is the pieces every penalty's fit is computed from: the Gram
+// matrix's tridiagonal reduction K = Q T Qᵀ (one O(n³) reduction; each
+// penalty then costs a tridiagonal solve and one product with Q) and Qᵀ Y.
+type dual struct {
+	tri *linalg.Tridiagonal
+	z   *mat.Dense // Qᵀ Y: n x voxels
 }
 
-func newKernelRidge(k *mat.SymDense, y *mat.Dense) (*kernelRidge, error) {
-	var eig mat.EigenSym
-	if !eig.Factorize(k, true) {
-		return nil, fmt.Errorf("encoding: the Gram matrix's eigendecomposition did not converge")
-	}
-	kr := &kernelRidge{u: &mat.Dense{}, e: eig.Values(nil)}
-	eig.VectorsTo(kr.u)
-	for i, v := range kr.e {
-		kr.e[i] = math.Max(v, 0)
-	}
-	kr.uty = &mat.Dense{}
-	kr.uty.Mul(kr.u.T(), y)
-	return kr, nil
+func newDual(k *mat.SymDense, y *mat.Dense) *dual {
+	tri := linalg.Reduce(k)
+	return &dual{tri: tri, z: linalg.Mul(tri.Q, true, y, false)}
 }
 
-// alpha is U diag(1/(e+l)) U^T Y restricted to the given voxel columns.
-func (kr *kernelRidge) alpha(l float64, cols []int) *mat.Dense {
-	n := len(kr.e)
-	scaled := mat.NewDense(n, len(cols), nil)
-	for i := range n {
-		f := 1 / (kr.e[i] + l)
-		for k, v := range cols {
-			scaled.Set(i, k, kr.uty.At(i, v)*f)
+// coef is (T + λI)⁻¹ Qᵀ Y for the voxel columns cols (all when nil).
+func (d *dual) coef(s *linalg.Shifted, cols []int) *mat.Dense {
+	var w *mat.Dense
+	if cols == nil {
+		w = mat.DenseCopyOf(d.z)
+	} else {
+		n, _ := d.z.Dims()
+		w = mat.NewDense(n, len(cols), nil)
+		for i := range n {
+			row, src := w.RawRowView(i), d.z.RawRowView(i)
+			for k, v := range cols {
+				row[k] = src[v]
+			}
 		}
 	}
-	out := &mat.Dense{}
-	out.Mul(kr.u, scaled)
-	return out
+	s.Solve(w)
+	return w
 }
 
 // leaveOneOut is every voxel's correlation between its left-out
-// predictions and its (centred) responses y at penalty l: with the hat
-// matrix H = U diag(e/(e+l)) Uᵀ and ŷ = H y, image i's prediction without
-// it is (ŷ_i − H_ii y_i)/(1 − H_ii).
-func (kr *kernelRidge) leaveOneOut(l float64, y *mat.Dense) []float64 {
-	n, voxels := y.Dims()
-	shrink := make([]float64, n)
-	for k, e := range kr.e {
-		shrink[k] = e / (e + l)
+// predictions and its (centred) responses y at penalty l: with
+// G = K + λI and α = G⁻¹ y, image i's prediction from the others is
+// y_i − α_i / (G⁻¹)_ii (the hat matrix H = K G⁻¹ = I − λG⁻¹ turns the
+// usual (ŷ_i − H_ii y_i)/(1 − H_ii) into this).
+func (d *dual) leaveOneOut(l float64, y *mat.Dense) ([]float64, error) {
+	s, err := d.tri.Shift(l)
+	if err != nil {
+		return nil, err
 	}
-	scaled := mat.NewDense(n, voxels, nil)
-	for k := range n {
-		row, src := scaled.RawRowView(k), kr.uty.RawRowView(k)
-		for v := range row {
-			row[v] = src[v] * shrink[k]
-		}
-	}
-	yhat := &mat.Dense{}
-	yhat.Mul(kr.u, scaled)
+	alpha := linalg.Mul(d.tri.Q, false, d.coef(s, nil), false)
+	ginv := d.tri.InverseDiagonal(s)
+	n, _ := y.Dims()
 	for i := range n {
-		var h float64
-		for k, u := range kr.u.RawRowView(i) {
-			h += u * u * shrink[k]
-		}
-		row, yi := yhat.RawRowView(i), y.RawRowView(i)
+		row, yi := alpha.RawRowView(i), y.RawRowView(i)
+		f := 1 / ginv[i]
 		for v := range row {
-			row[v] = (row[v] - h*yi[v]) / (1 - h)
+			row[v] = yi[v] - row[v]*f
 		}
 	}
-	return columnCorrelations(yhat, y)
+	return columnCorrelations(alpha, y), nil
 }
 
 // FitRidge fits every voxel (a column of y) on x (rows: training images),
@@ -192,34 +180,38 @@ func FitRidge(x, y *mat.Dense, opt RidgeOptions) (*Ridge, error) {
 	r.mu, r.sd = columnStats(x)
 	xs := standardize(x, r.mu, r.sd)
 	r.ymu = make([]float64, voxels)
-	yc := mat.NewDense(n, voxels, nil)
-	for v := range voxels {
-		s := 0.0
-		for i := range n {
-			s += y.At(i, v)
-		}
-		r.ymu[v] = s / float64(n)
-		for i := range n {
-			yc.Set(i, v, y.At(i, v)-r.ymu[v])
+	yc := mat.DenseCopyOf(y)
+	for i := range n {
+		for v, x := range yc.RawRowView(i) {
+			r.ymu[v] += x
 		}
 	}
-	gram := mat.NewSymDense(n, nil)
-	gram.SymOuterK(1, xs)
+	for v := range r.ymu {
+		r.ymu[v] /= float64(n)
+	}
+	for i := range n {
+		row := yc.RawRowView(i)
+		for v := range row {
+			row[v] -= r.ymu[v]
+		}
+	}
+	g := linalg.Mul(xs, false, xs, true)
+	gram := mat.NewSymDense(n, g.RawMatrix().Data)
 	scale := mat.Trace(gram) / float64(n) // mean eigenvalue
 	if !(scale > 0) {
 		return nil, fmt.Errorf("encoding: the features do not vary across the training images")
 	}
 	lambdas := opt.lambdas()
-	kr, err := newKernelRidge(gram, yc)
-	if err != nil {
-		return nil, err
-	}
+	full := newDual(gram, yc)
+	var err error
 	// held-out correlation per penalty and voxel: leave-one-out, or the
 	// mean over k folds
 	cv := make([][]float64, len(lambdas))
 	for l, lam := range lambdas {
 		if opt.LeaveOneOut {
-			cv[l] = kr.leaveOneOut(lam*scale, yc)
+			if cv[l], err = full.leaveOneOut(lam*scale, yc); err != nil {
+				return nil, fmt.Errorf("encoding: %w", err)
+			}
 		} else {
 			cv[l] = make([]float64, voxels)
 		}
@@ -249,24 +241,17 @@ func FitRidge(x, y *mat.Dense, opt RidgeOptions) (*Ridge, error) {
 				kva.Set(a, b, gram.At(i, j))
 			}
 		}
-		kr, err := newKernelRidge(ktr, rows(yc, tr))
-		if err != nil {
-			return nil, err
-		}
+		d := newDual(ktr, rows(yc, tr))
 		yva := rows(yc, va)
-		// held-out predictions Kva U diag(1/(e+l)) U^T Y: Kva U once, then
-		// one product per penalty
-		kvaU := &mat.Dense{}
-		kvaU.Mul(kva, kr.u)
-		scaled := mat.NewDense(len(va), len(tr), nil)
+		// held-out predictions Kva Q (T + λI)⁻¹ Qᵀ Y: Kva Q once, then
+		// one solve and one product per penalty
+		kvaQ := linalg.Mul(kva, false, d.tri.Q, false)
 		for l, lam := range lambdas {
-			for a := range len(va) {
-				for b := range len(tr) {
-					scaled.Set(a, b, kvaU.At(a, b)/(kr.e[b]+lam*scale))
-				}
+			s, err := d.tri.Shift(lam * scale)
+			if err != nil {
+				return nil, fmt.Errorf("encoding: fold %d: %w", f+1, err)
 			}
-			pred := &mat.Dense{}
-			pred.Mul(scaled, kr.uty)
+			pred := linalg.Mul(kvaQ, false, d.coef(s, nil), false)
 			for v, c := range columnCorrelations(pred, yva) {
 				cv[l][v] += c / float64(folds)
 			}
@@ -284,41 +269,43 @@ func FitRidge(x, y *mat.Dense, opt RidgeOptions) (*Ridge, error) {
 		r.Lambda[v], r.CV[v] = lambdas[best]*scale, cv[best][v]
 		byLambda[best] = append(byLambda[best], v)
 	}
-	r.xs = xs
-	r.alpha = mat.NewDense(n, voxels, nil)
+	r.xs, r.q = xs, full.tri.Q
+	r.w = mat.NewDense(n, voxels, nil)
 	for l, vs := range byLambda {
-		a := kr.alpha(lambdas[l]*scale, vs)
-		for k, v := range vs {
-			for i := range n {
-				r.alpha.Set(i, v, a.At(i, k))
+		s, err := full.tri.Shift(lambdas[l] * scale)
+		if err != nil {
+			return nil, fmt.Errorf("encoding: %w", err)
+		}
+		w := full.coef(s, vs)
+		for i := range n {
+			dst, src := r.w.RawRowView(i), w.RawRowView(i)
+			for k, v := range vs {
+				dst[v] = src[k]
 			}
 		}
 	}
 	return r, nil
 }
 
-// Predict returns the predicted responses (rows: images) for new features.
+// Predict returns the predicted responses (rows: images) for new features:
+// Xs_new Xsᵀ Q w plus the training means.
 func (r *Ridge) Predict(x *mat.Dense) *mat.Dense {
-	xs := standardize(x, r.mu, r.sd)
-	k := &mat.Dense{}
-	k.Mul(xs, r.xs.T())
-	out := &mat.Dense{}
-	out.Mul(k, r.alpha)
+	k := linalg.Mul(standardize(x, r.mu, r.sd), false, r.xs, true)
+	out := linalg.Mul(linalg.Mul(k, false, r.q, false), false, r.w, false)
 	rr, c := out.Dims()
 	for i := range rr {
+		row := out.RawRowView(i)
 		for v := range c {
-			out.Set(i, v, out.At(i, v)+r.ymu[v])
+			row[v] += r.ymu[v]
 		}
 	}
 	return out
 }
 
 // Weights returns the primal weights on the standardised features
-// (features x voxels): Xs^T alpha.
+// (features x voxels): Xsᵀ Q w.
 func (r *Ridge) Weights() *mat.Dense {
-	w := &mat.Dense{}
-	w.Mul(r.xs.T(), r.alpha)
-	return w
+	return linalg.Mul(r.xs, true, linalg.Mul(r.q, false, r.w, false), false)
 }
 
 func rows(m *mat.Dense, idx []int) *mat.Dense {
@@ -331,16 +318,45 @@ func rows(m *mat.Dense, idx []int) *mat.Dense {
 }
 
 // columnCorrelations is the Pearson correlation of each column of a with
-// the same column of b (NaN where either is constant).
+// the same column of b (NaN where either is constant), as stats.Pearson
+// computes it, row by row.
 func columnCorrelations(a, b *mat.Dense) []float64 {
 	n, c := a.Dims()
-	out := make([]float64, c)
-	x, y := make([]float64, n), make([]float64, n)
-	for v := range c {
-		for i := range n {
-			x[i], y[i] = a.At(i, v), b.At(i, v)
+	if n < 2 {
+		out := make([]float64, c)
+		for v := range out {
+			out[v] = math.NaN()
 		}
-		out[v] = stats.Pearson(x, y)
+		return out
+	}
+	ma, mb := make([]float64, c), make([]float64, c)
+	for i := range n {
+		ra, rb := a.RawRowView(i), b.RawRowView(i)
+		for v := range c {
+			ma[v] += ra[v]
+			mb[v] += rb[v]
+		}
+	}
+	for v := range c {
+		ma[v] /= float64(n)
+		mb[v] /= float64(n)
+	}
+	sab, saa, sbb := make([]float64, c), make([]float64, c), make([]float64, c)
+	for i := range n {
+		ra, rb := a.RawRowView(i), b.RawRowView(i)
+		for v := range c {
+			da, db := ra[v]-ma[v], rb[v]-mb[v]
+			sab[v] += da * db
+			saa[v] += da * da
+			sbb[v] += db * db
+		}
+	}
+	out := make([]float64, c)
+	for v := range c {
+		out[v] = math.NaN()
+		if saa[v] != 0 && sbb[v] != 0 {
+			out[v] = sab[v] / math.Sqrt(saa[v]*sbb[v])
+		}
 	}
 	return out
 }

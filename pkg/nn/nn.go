@@ -131,7 +131,11 @@ func BatchNormEps(scope *model.Scope, x *Node, eps float64) *Node {
 		countVar.SetValueGraph(AddScalar(countVar.ValueGraph(g), 1))
 	} else {
 		if tap, ok := model.GetGraphParam(g, model.ScopeSeparator+batchNormTapParam); ok {
-			mean, variance = tap.(BatchNormTap)(scope.Scope(), x)
+			var in *Node
+			in, mean, variance = tap.(BatchNormTap)(scope.Scope(), x)
+			if in != nil {
+				x = in
+			}
 		}
 		if mean == nil || variance == nil {
 			mean, variance = meanVar.ValueGraph(g), varVar.ValueGraph(g)
@@ -141,13 +145,15 @@ func BatchNormEps(scope *model.Scope, x *Node, eps float64) *Node {
 	return Add(Mul(normalized, bcast(weight)), bcast(bias))
 }
 
-// BatchNormTap sees the input of every BatchNorm of a graph in evaluation
-// mode as the graph is built, with the module's scope, and may return the
-// mean and variance (C) to normalise with instead of the running
-// statistics (nil, nil keeps them): BatchNorm adaptation
-// (cnn.Model.AdaptBatchNorm) reads each layer's input statistics and feeds
-// the adapted ones.
-type BatchNormTap func(scope string, x *Node) (mean, variance *Node)
+// BatchNormTap sees the input x of every BatchNorm of a graph in
+// evaluation mode as the graph is built, with the module's scope, and may
+// return a node of x's shape to normalise instead of x (the layers before
+// it then drop out of the graph where nothing else needs them), and the
+// mean and variance (C) to normalise with instead of the running statistics
+// (nil keeps each): BatchNorm adaptation (cnn.Model.AdaptBatchNorm) reads
+// each layer's input statistics, feeds the adapted ones, and resumes from
+// the inputs it has kept.
+type BatchNormTap func(scope string, x *Node) (in, mean, variance *Node)
 
 const batchNormTapParam = "nn_batchnorm_tap"
 

@@ -42,6 +42,9 @@ type Results struct {
 	LayersSummary *layers.Summary    `json:"layers_summary,omitempty"`
 	Seeds         int                `json:"seeds"` // training seeds of the decoder and of each head
 	Timings       map[string]float64 `json:"timings"`
+	// PeakMemoryMB is each stage's peak resident memory (MiB; Linux only:
+	// the process's VmHWM, reset as the stage starts).
+	PeakMemoryMB map[string]float64 `json:"peak_memory_mb,omitempty"`
 	// Compilations counts each backbone's graph compilations over the run
 	// (features, adaptation, layers, distortions) and their time.
 	Compilations map[string]cnn.Compilations `json:"compilations,omitempty"`

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -16,6 +17,7 @@ import (
 	"github.com/gomlx/compute"
 
 	"github.com/decodingthoughts/decoding-thoughts/internal/atomicfile"
+	"github.com/decodingthoughts/decoding-thoughts/internal/peakmem"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/cnn"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/decoder"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/distortion"
@@ -260,11 +262,20 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 		s := stages[slices.IndexFunc(stages, func(s stage) bool { return s.name == name })]
 		st.logf("stage %d/%d: %s", i+1, len(plan), name)
 		t0 := time.Now()
+		peakmem.Reset()
 		if err := s.run(st, ctx); err != nil {
 			return nil, fmt.Errorf("stage %s: %w", name, err)
 		}
 		st.res.Timings[name] = time.Since(t0).Seconds()
-		st.logf("stage %s: done in %.1f s", name, st.res.Timings[name])
+		if peak, ok := peakmem.Peak(); ok {
+			if st.res.PeakMemoryMB == nil {
+				st.res.PeakMemoryMB = map[string]float64{}
+			}
+			st.res.PeakMemoryMB[name] = math.Round(float64(peak) / (1 << 20))
+			st.logf("stage %s: done in %.1f s, peak memory %.2f GB", name, st.res.Timings[name], float64(peak)/(1<<30))
+		} else {
+			st.logf("stage %s: done in %.1f s", name, st.res.Timings[name])
+		}
 	}
 	if len(st.models) > 0 {
 		st.res.Compilations = map[string]cnn.Compilations{}

@@ -14,6 +14,7 @@ import (
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
 
+	"github.com/decodingthoughts/decoding-thoughts/internal/peakmem"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/backend"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/cnn"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/distortion"
@@ -158,9 +159,15 @@ func TestStudyEndToEnd(t *testing.T) {
 			t.Errorf("%s: %d graph compilations recorded on the first run", name, c.Count)
 		}
 	}
-	// Timings and compilations measure the run (the second reopens what the
-	// first computed), not the results.
+	for _, name := range []string{"cnn", "layers"} { // each stage's peak memory, where the system reports it
+		if _, ok := peakmem.Peak(); ok && !(first.PeakMemoryMB[name] > 0) {
+			t.Errorf("stage %s: peak memory %v MiB recorded", name, first.PeakMemoryMB[name])
+		}
+	}
+	// Timings, compilations and memory measure the run (the second reopens
+	// what the first computed), not the results.
 	first.Timings, second.Timings = nil, nil
+	first.PeakMemoryMB, second.PeakMemoryMB = nil, nil
 	first.Compilations, second.Compilations = nil, nil
 	a, _ := json.Marshal(first)
 	b, _ := json.Marshal(second)

@@ -1,0 +1,156 @@
+package linalg
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"gonum.org/v1/gonum/mat"
+)
+
+func random(rng *rand.Rand, r, c int) *mat.Dense {
+	m := mat.NewDense(r, c, nil)
+	for i := range r {
+		for j := range c {
+			m.Set(i, j, rng.NormFloat64())
+		}
+	}
+	return m
+}
+
+func maxDiff(a, b mat.Matrix) float64 {
+	r, c := a.Dims()
+	var d float64
+	for i := range r {
+		for j := range c {
+			d = math.Max(d, math.Abs(a.At(i, j)-b.At(i, j)))
+		}
+	}
+	return d
+}
+
+// TestMulMatchesGonum: every transposition, below and above the size where
+// the product moves to the backend, equals gonum's product to rounding.
+func TestMulMatchesGonum(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	calls := backendCalls.Load()
+	for _, size := range [][3]int{{7, 5, 3}, {300, 200, 150}} {
+		m, k, n := size[0], size[1], size[2]
+		for _, ta := range []bool{false, true} {
+			for _, tb := range []bool{false, true} {
+				a, b := random(rng, m, k), random(rng, k, n)
+				if ta {
+					a = mat.DenseCopyOf(a.T())
+				}
+				if tb {
+					b = mat.DenseCopyOf(b.T())
+				}
+				var ma, mb mat.Matrix = a, b
+				if ta {
+					ma = a.T()
+				}
+				if tb {
+					mb = b.T()
+				}
+				var want mat.Dense
+				want.Mul(ma, mb)
+				got := Mul(a, ta, b, tb)
+				if r, c := got.Dims(); r != m || c != n {
+					t.Fatalf("%v ta=%v tb=%v: %dx%d", size, ta, tb, r, c)
+				}
+				if d := maxDiff(got, &want); d > 1e-10 {
+					t.Errorf("%v ta=%v tb=%v: differs from gonum by %g", size, ta, tb, d)
+				}
+			}
+		}
+	}
+	if got := backendCalls.Load() - calls; got != 4 {
+		t.Errorf("the backend ran %d products, want the 4 large ones", got)
+	}
+	// a view with a stride (a column slice) is read as the matrix it shows
+	big := random(rng, 300, 400)
+	view := big.Slice(0, 300, 100, 300).(*mat.Dense)
+	b := random(rng, 200, 120)
+	var want mat.Dense
+	want.Mul(view, b)
+	if d := maxDiff(Mul(view, false, b, false), &want); d > 1e-10 {
+		t.Errorf("strided view: differs from gonum by %g", d)
+	}
+}
+
+// TestShiftedSolves: Q T Qᵀ reproduces K with Q orthogonal, and
+// Q (T + λI)⁻¹ Qᵀ and its diagonal equal (K + λI)⁻¹ from gonum's Cholesky
+// inverse, for a rank-deficient positive semi-definite K (more images than
+// features, as a narrow layer gives).
+func TestShiftedSolves(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	const n, f, v = 120, 40, 9
+	x := random(rng, n, f)
+	k := mat.NewSymDense(n, nil)
+	k.SymOuterK(1, x)
+	tri := Reduce(k)
+	var qtq, recon mat.Dense
+	qtq.Mul(tri.Q.T(), tri.Q)
+	if d := maxDiff(&qtq, eye(n)); d > 1e-12 {
+		t.Errorf("QᵀQ differs from I by %g", d)
+	}
+	tm := mat.NewDense(n, n, nil)
+	for i := range n {
+		tm.Set(i, i, tri.D[i])
+		if i+1 < n {
+			tm.Set(i, i+1, tri.E[i])
+			tm.Set(i+1, i, tri.E[i])
+		}
+	}
+	recon.Product(tri.Q, tm, tri.Q.T())
+	if d := maxDiff(&recon, k); d > 1e-9*mat.Norm(k, math.Inf(1)) {
+		t.Errorf("Q T Qᵀ differs from K by %g", d)
+	}
+	y := random(rng, n, v)
+	for _, lambda := range []float64{1e-3, 0.7, 50} {
+		s, err := tri.Shift(lambda)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := Mul(tri.Q, true, y, false)
+		s.Solve(w)
+		got := Mul(tri.Q, false, w, false)
+		g := mat.NewSymDense(n, nil)
+		g.CopySym(k)
+		for i := range n {
+			g.SetSym(i, i, g.At(i, i)+lambda)
+		}
+		var ch mat.Cholesky
+		if !ch.Factorize(g) {
+			t.Fatal("Cholesky failed")
+		}
+		var inv mat.SymDense
+		if err := ch.InverseTo(&inv); err != nil {
+			t.Fatal(err)
+		}
+		var want mat.Dense
+		want.Mul(&inv, y)
+		if d := maxDiff(got, &want); d > 1e-8*mat.Norm(&want, math.Inf(1)) {
+			t.Errorf("λ=%g: (K+λI)⁻¹Y differs from gonum's by %g", lambda, d)
+		}
+		diag := tri.InverseDiagonal(s)
+		for i := range n {
+			if d := math.Abs(diag[i] - inv.At(i, i)); d > 1e-8*inv.At(i, i) {
+				t.Errorf("λ=%g: inverse diagonal %d = %g, gonum %g", lambda, i, diag[i], inv.At(i, i))
+				break
+			}
+		}
+	}
+	// a shift that leaves the matrix indefinite is refused
+	if _, err := tri.Shift(-2 * mat.Trace(k)); err == nil {
+		t.Error("a negative definite shift was accepted")
+	}
+}
+
+func eye(n int) *mat.Dense {
+	m := mat.NewDense(n, n, nil)
+	for i := range n {
+		m.Set(i, i, 1)
+	}
+	return m
+}
