@@ -105,7 +105,10 @@ func mulBackend(a *mat.Dense, ta bool, b *mat.Dense, tb bool, rows, cols int) (o
 	if tb {
 		k |= 1
 	}
-	res, err := execs[k].Exec1(tensorOf(a), tensorOf(b))
+	ta_, tb_ := tensorOf(a), tensorOf(b)
+	defer ta_.MustFinalizeAll() // freed now, not when the collector runs
+	defer tb_.MustFinalizeAll()
+	res, err := execs[k].Exec1(ta_, tb_)
 	if err != nil {
 		return nil, err
 	}

@@ -20,9 +20,10 @@ type RidgeOptions struct {
 	Folds   int    // cross-validation folds over the training images (default 5)
 	Seed    uint64 // fold assignment
 	// LeaveOneOut chooses each voxel's penalty by exact leave-one-out
-	// cross-validation instead of folds, from the one eigendecomposition of
-	// the training Gram matrix the fit needs anyway (the hat matrix's
-	// diagonal gives every left-out prediction: (ŷ_i − H_ii y_i)/(1 − H_ii)),
+	// cross-validation instead of folds, from the one tridiagonal reduction
+	// of the training Gram matrix the fit needs anyway (with G = K + λI,
+	// every left-out prediction is y_i − (G⁻¹y)_i/(G⁻¹)_ii, the hat matrix's
+	// (ŷ_i − H_ii y_i)/(1 − H_ii)),
 	// with the features' standardisation and the responses' centring taken
 	// from all training images, as generalized cross-validation does.
 	// Several times cheaper than 5 folds; the layer-wise analysis uses it.

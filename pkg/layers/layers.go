@@ -76,6 +76,7 @@ type Brain struct {
 	ROIs    []string
 	train   *mat.Dense   // selected training images x all ROI voxels
 	test    *mat.Dense   // selected test images x all ROI voxels
+	testT   *mat.Dense   // its transpose: a voxel's test responses contiguous
 	cols    [][]int      // per ROI: its columns in train/test
 	rsms    []rsa.Matrix // cosine RSM of each ROI's test patterns
 	kernels []rsa.Matrix // linear kernel of each ROI's test patterns
@@ -114,6 +115,7 @@ func NewBrain(d *kay.Dataset, sel *kay.Selection, rois []string, rep *kay.Repeat
 		return out
 	}
 	b.train, b.test = gather(d.Train.Responses, sel.Train.Index), gather(d.Test.Responses, sel.Test.Index)
+	b.testT = mat.DenseCopyOf(b.test.T())
 	var nc []float64
 	if rep != nil {
 		nc = encoding.NoiseCeilings(rep, 1, d.Test.Stimuli.N, d.Voxels())
@@ -245,7 +247,7 @@ func (b *Brain) Compare(m Model, opt Options) ([][]Cell, error) {
 		draws[k] = rsa.Draw(strata, nte, rng)
 	}
 	// Each layer's matrices and encoding fit, two layers at a time (the
-	// Gram eigendecomposition is serial).
+	// Gram matrix's tridiagonal reduction is serial).
 	rsms, kerns := make([]rsa.Matrix, len(m.Layers)), make([]rsa.Matrix, len(m.Layers))
 	preds, errs := make([]*mat.Dense, len(m.Layers)), make([]error, len(m.Layers))
 	parallel.For(len(m.Layers), func(l int) {
@@ -266,7 +268,7 @@ func (b *Brain) Compare(m Model, opt Options) ([][]Cell, error) {
 	}
 	cells := make([][]Cell, len(m.Layers))
 	for l := range m.Layers {
-		rsm, kern, r := rsms[l], kerns[l], preds[l]
+		rsm, kern, r := rsms[l], kerns[l], mat.DenseCopyOf(preds[l].T())
 		cells[l] = make([]Cell, len(b.ROIs))
 		parallel.For(len(b.ROIs), func(k int) {
 			c := &cells[l][k]
@@ -346,13 +348,15 @@ func resampler(x, y rsa.Matrix, m rsa.Method) func(idx []int) float64 {
 }
 
 // medianR is the median over ROI k's voxels of the correlation between
-// predicted and measured responses over the images idx.
-func (b *Brain) medianR(pred *mat.Dense, k int, idx []int) float64 {
+// predicted and measured responses over the images idx (predT: voxels x
+// test images).
+func (b *Brain) medianR(predT *mat.Dense, k int, idx []int) float64 {
 	x, y := make([]float64, len(idx)), make([]float64, len(idx))
 	rs := make([]float64, 0, len(b.cols[k]))
 	for _, c := range b.cols[k] {
+		p, m := predT.RawRowView(c), b.testT.RawRowView(c)
 		for a, i := range idx {
-			x[a], y[a] = pred.At(i, c), b.test.At(i, c)
+			x[a], y[a] = p[i], m[i]
 		}
 		rs = append(rs, stats.Pearson(x, y))
 	}
