@@ -450,3 +450,31 @@ func TestLinearCKAAgainstNumpy(t *testing.T) {
 		}
 	}
 }
+
+// TestJackknifeIntervalAgainstNumpy: the leave-one-stimulus-out jackknife
+// interval of linear CKA and of its debiased form (value, low, high) equals
+// numpy's, each left-out value recomputed from the remaining stimuli.
+func TestJackknifeIntervalAgainstNumpy(t *testing.T) {
+	for _, path := range pyref.Golden(t, "cka_jackknife.npz", []string{"numpy", "scipy"}, pyref.File("testdata/cka_jackknife_ref.py", pyref.Out)) {
+		arr := pyref.Arrays(t, path)
+		num := pyref.Floats(t, path)
+		px, py := arr("x"), arr("y")
+		kx, _ := LinearKernel(Patterns{X: px.Data.([]float32), N: px.Shape[0], D: px.Shape[1]})
+		ky, _ := LinearKernel(Patterns{X: py.Data.([]float32), N: py.Shape[0], D: py.Shape[1]})
+		for _, m := range []Method{CKA, CKADebiased} {
+			v, lo, hi, err := JackknifeInterval(kx, ky, m, 0.95)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := num(string(m))
+			for k, got := range []float64{v, lo, hi} {
+				if math.Abs(got-want[k]) > 1e-5 {
+					t.Errorf("%s: (value, low, high)[%d] = %v, numpy %v (%s)", m, k, got, want[k], path)
+				}
+			}
+			if !(lo < v && v < hi) {
+				t.Errorf("%s: interval [%v, %v] does not contain %v", m, lo, hi, v)
+			}
+		}
+	}
+}
