@@ -136,11 +136,12 @@ func Run(t testing.TB, script string, args ...string) string {
 // RunFile executes a Python script file with args, as Run.
 func RunFile(t testing.TB, path string, args ...string) string {
 	t.Helper()
-	script, err := os.ReadFile(path)
-	if err != nil {
+	if _, err := os.Stat(path); err != nil {
 		t.Fatal(err)
 	}
-	return Run(t, string(script), args...)
+	// Run by path, so that the script's folder is on its import path
+	// (shared helper modules next to it).
+	return Run(t, "import runpy, sys; sys.argv = sys.argv[1:]; sys.path.insert(0, __import__('os').path.dirname(sys.argv[0])); runpy.run_path(sys.argv[0], run_name='__main__')", append([]string{path}, args...)...)
 }
 
 // ReadText returns a text reference's content.

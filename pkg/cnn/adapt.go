@@ -164,7 +164,7 @@ func (a Arch) stageBatchNorms(st stage, in []shapes.Shape) (order []string, dims
 
 // AdaptKeepBytes bounds the memory BatchNorm adaptation spends on keeping
 // BatchNorm inputs within a stage (below). Results do not depend on it.
-var AdaptKeepBytes int64 = 1 << 30
+var AdaptKeepBytes int64 = 512 << 20
 
 // passLayout says which graph input of an adaptation pass is what.
 type passLayout struct {

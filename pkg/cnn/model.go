@@ -21,6 +21,7 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 
+	"github.com/decodingthoughts/decoding-thoughts/internal/peakmem"
 	"github.com/decodingthoughts/decoding-thoughts/internal/progress"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/nn"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/npfile"
@@ -442,6 +443,7 @@ func (m *Model) Release() {
 	m.compileMu.Lock()
 	clear(m.compiled) // the next pass compiles its graph again, and counts it
 	m.compileMu.Unlock()
+	peakmem.Trim() // a native backend's freed arenas go back to the system
 }
 
 // MACs is the multiply-accumulates of one forward pass of an h x w image

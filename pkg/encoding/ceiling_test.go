@@ -122,14 +122,7 @@ func TestLeaveOneOutMatchesRefits(t *testing.T) {
 	gram.SymOuterK(1, xs)
 	scale := mat.Trace(gram) / n
 	for v := range voxels {
-		yc := make([]float64, n)
-		var m float64
-		for i := range n {
-			m += y.At(i, v) / n
-		}
-		for i := range n {
-			yc[i] = y.At(i, v) - m
-		}
+		yc := centredColumn(y, v)
 		bestR, bestL := math.Inf(-1), 0.0
 		for _, lam := range lams {
 			pred := make([]float64, n)
@@ -211,14 +204,7 @@ func TestRidgeAtSizeMatchesDirectSolve(t *testing.T) {
 		t.Fatal(err)
 	}
 	for v := range voxels {
-		yc := make([]float64, n)
-		var m float64
-		for i := range n {
-			m += y.At(i, v) / n
-		}
-		for i := range n {
-			yc[i] = y.At(i, v) - m
-		}
+		yc := centredColumn(y, v)
 		var alpha mat.VecDense
 		alpha.MulVec(&ginv, mat.NewVecDense(n, yc))
 		loo := make([]float64, n)
@@ -237,13 +223,7 @@ func TestRidgeAtSizeMatchesDirectSolve(t *testing.T) {
 	}
 	yc := mat.DenseCopyOf(y)
 	for v := range voxels {
-		var m float64
-		for i := range n {
-			m += y.At(i, v) / n
-		}
-		for i := range n {
-			yc.Set(i, v, y.At(i, v)-m)
-		}
+		yc.SetCol(v, centredColumn(y, v))
 	}
 	var rhs, w, want mat.Dense
 	rhs.Mul(xs.T(), yc)
@@ -259,4 +239,92 @@ func TestRidgeAtSizeMatchesDirectSolve(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestStandardGramsMatchFitRidge: the Gram matrices StandardGrams sums over
+// blocks of columns (here 2500 features: two blocks, a constant column
+// among them) equal those of the float64 features standardised whole, and
+// FitRidgeGram with PredictGram gives FitRidge's penalties, held-out
+// correlations and predictions.
+func TestStandardGramsMatchFitRidge(t *testing.T) {
+	const n, nt, width, voxels = 30, 6, 2500, 4
+	rng := rand.New(rand.NewPCG(12, 13))
+	train, test := make([]float32, n*width), make([]float32, nt*width)
+	for i := range train {
+		train[i] = float32(rng.NormFloat64() + float64(i%width%7))
+	}
+	for i := range test {
+		test[i] = float32(rng.NormFloat64())
+	}
+	for i := range n {
+		train[i*width+3] = 2 // constant
+	}
+	x64 := func(x []float32, rows int) *mat.Dense {
+		m := mat.NewDense(rows, width, nil)
+		for i, v := range x {
+			m.RawMatrix().Data[i] = float64(v)
+		}
+		return m
+	}
+	x, xt := x64(train, n), x64(test, nt)
+	y := mat.NewDense(n, voxels, nil)
+	for i := range n {
+		for v := range voxels {
+			y.Set(i, v, x.At(i, v*5)+rng.NormFloat64())
+		}
+	}
+	opt := RidgeOptions{LeaveOneOut: true}
+	want, err := FitRidge(x, y, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, kt := StandardGrams(train, test, n, nt, width)
+	mu, sd := columnStats(x)
+	xs := standardize(x, mu, sd)
+	var wk, wkt mat.Dense
+	wk.Mul(xs, xs.T())
+	wkt.Mul(standardize(xt, mu, sd), xs.T())
+	for i := range n {
+		for j := range n {
+			if d := math.Abs(k.At(i, j) - wk.At(i, j)); d > 1e-9*math.Abs(wk.At(i, i)) {
+				t.Fatalf("Gram (%d, %d): %v, whole %v", i, j, k.At(i, j), wk.At(i, j))
+			}
+		}
+		for a := range nt {
+			if d := math.Abs(kt.At(a, i) - wkt.At(a, i)); d > 1e-9*math.Abs(wk.At(i, i)) {
+				t.Fatalf("test products (%d, %d): %v, whole %v", a, i, kt.At(a, i), wkt.At(a, i))
+			}
+		}
+	}
+	got, err := FitRidgeGram(k, y, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for v := range voxels {
+		if got.Lambda[v] != want.Lambda[v] && math.Abs(got.Lambda[v]-want.Lambda[v]) > 1e-9*want.Lambda[v] || math.Abs(got.CV[v]-want.CV[v]) > 1e-9 {
+			t.Errorf("voxel %d: penalty %g r %v, FitRidge %g r %v", v, got.Lambda[v], got.CV[v], want.Lambda[v], want.CV[v])
+		}
+	}
+	pg, pw := got.PredictGram(kt), want.Predict(xt)
+	for a := range nt {
+		for v := range voxels {
+			if d := math.Abs(pg.At(a, v) - pw.At(a, v)); d > 1e-8 {
+				t.Errorf("prediction (%d, %d): %v, FitRidge %v", a, v, pg.At(a, v), pw.At(a, v))
+			}
+		}
+	}
+}
+
+// centredColumn is column v of y minus its mean.
+func centredColumn(y *mat.Dense, v int) []float64 {
+	n, _ := y.Dims()
+	out := make([]float64, n)
+	var m float64
+	for i := range n {
+		m += y.At(i, v) / float64(n)
+	}
+	for i := range n {
+		out[i] = y.At(i, v) - m
+	}
+	return out
 }

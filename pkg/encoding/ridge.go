@@ -103,6 +103,51 @@ func columnStats(x *mat.Dense) (mu, sd []float64) {
 	return mu, sd
 }
 
+// gramBlock is how many feature columns StandardGrams standardises at once.
+const gramBlock = 2048
+
+// StandardGrams returns, for float32 features (rows: images; train n x
+// width, test nt x width), the Gram matrix of the training features
+// standardised by their own column statistics (K = Xs Xsᵀ, as FitRidge
+// computes it) and the test images' products with them (Xs_test Xsᵀ), in
+// float64, summed over blocks of columns so that no float64 copy of wide
+// features is ever whole in memory.
+func StandardGrams(train, test []float32, n, nt, width int) (*mat.SymDense, *mat.Dense) {
+	mu, sd := make([]float64, width), make([]float64, width)
+	ss := make([]float64, width)
+	for i := range n {
+		for j, v := range train[i*width : (i+1)*width] {
+			mu[j] += float64(v)
+			ss[j] += float64(v) * float64(v)
+		}
+	}
+	for j := range width {
+		mu[j] /= float64(n)
+		sd[j] = math.Sqrt(math.Max(ss[j]/float64(n)-mu[j]*mu[j], 0))
+		if sd[j] == 0 {
+			sd[j] = math.Inf(1) // a constant feature contributes 0
+		}
+	}
+	k, kt := mat.NewDense(n, n, nil), mat.NewDense(nt, n, nil)
+	block := func(x []float32, rows, lo, hi int) *mat.Dense {
+		out := mat.NewDense(rows, hi-lo, nil)
+		for i := range rows {
+			row, src := out.RawRowView(i), x[i*width+lo:i*width+hi]
+			for j, v := range src {
+				row[j] = (float64(v) - mu[lo+j]) / sd[lo+j]
+			}
+		}
+		return out
+	}
+	for lo := 0; lo < width; lo += gramBlock {
+		hi := min(lo+gramBlock, width)
+		xs := block(train, n, lo, hi)
+		k.Add(k, linalg.Mul(xs, false, xs, true))
+		kt.Add(kt, linalg.Mul(block(test, nt, lo, hi), false, xs, true))
+	}
+	return mat.NewSymDense(n, k.RawMatrix().Data), kt
+}
+
 // dual is the pieces every penalty's fit is computed from: the Gram
 // matrix's tridiagonal reduction K = Q T Qᵀ (one O(n³) reduction; each
 // penalty then costs a tridiagonal solve and one product with Q) and Qᵀ Y.
@@ -162,13 +207,33 @@ func (d *dual) leaveOneOut(l float64, y *mat.Dense) ([]float64, error) {
 // choosing each voxel's penalty by k-fold cross-validation (the held-out
 // prediction correlation, averaged over folds).
 func FitRidge(x, y *mat.Dense, opt RidgeOptions) (*Ridge, error) {
+	n, _ := x.Dims()
+	if ny, _ := y.Dims(); ny != n {
+		return nil, fmt.Errorf("encoding: %d feature rows, %d response rows", n, ny)
+	}
+	mu, sd := columnStats(x)
+	xs := standardize(x, mu, sd)
+	g := linalg.Mul(xs, false, xs, true)
+	r, err := FitRidgeGram(mat.NewSymDense(n, g.RawMatrix().Data), y, opt)
+	if err != nil {
+		return nil, err
+	}
+	r.mu, r.sd, r.xs = mu, sd, xs
+	return r, nil
+}
+
+// FitRidgeGram is FitRidge from the Gram matrix of the standardised
+// training features (K = Xs Xsᵀ, e.g. StandardGrams'): the fit only needs
+// K, so wide features need not be held in float64. Its Ridge predicts with
+// PredictGram.
+func FitRidgeGram(gram *mat.SymDense, y *mat.Dense, opt RidgeOptions) (*Ridge, error) {
 	if err := opt.Validate(); err != nil {
 		return nil, err
 	}
-	n, _ := x.Dims()
+	n := gram.SymmetricDim()
 	ny, voxels := y.Dims()
 	if ny != n {
-		return nil, fmt.Errorf("encoding: %d feature rows, %d response rows", n, ny)
+		return nil, fmt.Errorf("encoding: %d training images in the Gram matrix, %d response rows", n, ny)
 	}
 	folds := opt.Folds
 	if folds == 0 {
@@ -178,8 +243,6 @@ func FitRidge(x, y *mat.Dense, opt RidgeOptions) (*Ridge, error) {
 		return nil, fmt.Errorf("encoding: %d training images for %d folds", n, folds)
 	}
 	r := &Ridge{}
-	r.mu, r.sd = columnStats(x)
-	xs := standardize(x, r.mu, r.sd)
 	r.ymu = make([]float64, voxels)
 	yc := mat.DenseCopyOf(y)
 	for i := range n {
@@ -196,8 +259,6 @@ func FitRidge(x, y *mat.Dense, opt RidgeOptions) (*Ridge, error) {
 			row[v] -= r.ymu[v]
 		}
 	}
-	g := linalg.Mul(xs, false, xs, true)
-	gram := mat.NewSymDense(n, g.RawMatrix().Data)
 	scale := mat.Trace(gram) / float64(n) // mean eigenvalue
 	if !(scale > 0) {
 		return nil, fmt.Errorf("encoding: the features do not vary across the training images")
@@ -270,7 +331,7 @@ func FitRidge(x, y *mat.Dense, opt RidgeOptions) (*Ridge, error) {
 		r.Lambda[v], r.CV[v] = lambdas[best]*scale, cv[best][v]
 		byLambda[best] = append(byLambda[best], v)
 	}
-	r.xs, r.q = xs, full.tri.Q
+	r.q = full.tri.Q
 	r.w = mat.NewDense(n, voxels, nil)
 	for l, vs := range byLambda {
 		s, err := full.tri.Shift(lambdas[l] * scale)
@@ -288,11 +349,17 @@ func FitRidge(x, y *mat.Dense, opt RidgeOptions) (*Ridge, error) {
 	return r, nil
 }
 
-// Predict returns the predicted responses (rows: images) for new features:
-// Xs_new Xsᵀ Q w plus the training means.
+// Predict returns the predicted responses (rows: images) for new features
+// (a fit by FitRidge): PredictGram of Xs_new Xsᵀ.
 func (r *Ridge) Predict(x *mat.Dense) *mat.Dense {
-	k := linalg.Mul(standardize(x, r.mu, r.sd), false, r.xs, true)
-	out := linalg.Mul(linalg.Mul(k, false, r.q, false), false, r.w, false)
+	return r.PredictGram(linalg.Mul(standardize(x, r.mu, r.sd), false, r.xs, true))
+}
+
+// PredictGram returns the predicted responses for new images from their
+// standardised features' products with the training ones (kt: new images x
+// training images, Xs_new Xsᵀ): kt Q w plus the training means.
+func (r *Ridge) PredictGram(kt *mat.Dense) *mat.Dense {
+	out := linalg.Mul(linalg.Mul(kt, false, r.q, false), false, r.w, false)
 	rr, c := out.Dims()
 	for i := range rr {
 		row := out.RawRowView(i)
@@ -304,7 +371,7 @@ func (r *Ridge) Predict(x *mat.Dense) *mat.Dense {
 }
 
 // Weights returns the primal weights on the standardised features
-// (features x voxels): Xsᵀ Q w.
+// (features x voxels): Xsᵀ Q w (a fit by FitRidge).
 func (r *Ridge) Weights() *mat.Dense {
 	return linalg.Mul(r.xs, true, linalg.Mul(r.q, false, r.w, false), false)
 }

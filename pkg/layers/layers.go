@@ -328,12 +328,12 @@ func (b *Brain) permutationTests(cells [][]Cell, rsms []rsa.Matrix, opt Options)
 func (b *Brain) encode(train, test []float32, width int, ropt encoding.RidgeOptions) (*mat.Dense, error) {
 	ntr, _ := b.train.Dims()
 	nte, _ := b.test.Dims()
-	x := mat.NewDense(ntr, width, f64(train))
-	fit, err := encoding.FitRidge(x, b.train, ropt)
+	k, kt := encoding.StandardGrams(train, test, ntr, nte, width)
+	fit, err := encoding.FitRidgeGram(k, b.train, ropt)
 	if err != nil {
 		return nil, err
 	}
-	return fit.Predict(mat.NewDense(nte, width, f64(test))), nil
+	return fit.PredictGram(kt), nil
 }
 
 // resampler is rsa's method of two matrices over the test images, stimuli
@@ -393,12 +393,4 @@ func identity(n int) []int {
 		idx[i] = i
 	}
 	return idx
-}
-
-func f64(x []float32) []float64 {
-	out := make([]float64, len(x))
-	for i, v := range x {
-		out[i] = float64(v)
-	}
-	return out
 }

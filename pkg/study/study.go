@@ -267,6 +267,7 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 			return nil, fmt.Errorf("stage %s: %w", name, err)
 		}
 		st.res.Timings[name] = time.Since(t0).Seconds()
+		peakmem.Trim() // what the stage's released graphs freed goes back to the system
 		if peak, ok := peakmem.Peak(); ok {
 			if st.res.PeakMemoryMB == nil {
 				st.res.PeakMemoryMB = map[string]float64{}

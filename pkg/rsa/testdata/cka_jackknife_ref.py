@@ -13,6 +13,8 @@ import sys
 import numpy as np
 from scipy.stats import norm
 
+from hsic import hsic_u
+
 rng = np.random.default_rng(11)
 x = (rng.standard_normal((25, 10))).astype(np.float32)
 y = (x.astype(np.float64) @ rng.standard_normal((10, 6)) + 1.5 * rng.standard_normal((25, 6))).astype(np.float32)
@@ -22,15 +24,6 @@ x64, y64 = x.astype(np.float64), y.astype(np.float64)
 def cka(x, y):
     xc, yc = x - x.mean(0), y - y.mean(0)
     return np.linalg.norm(yc.T @ xc) ** 2 / (np.linalg.norm(xc.T @ xc) * np.linalg.norm(yc.T @ yc))
-
-
-def hsic_u(k, l):
-    n = k.shape[0]
-    k, l = k.copy(), l.copy()
-    np.fill_diagonal(k, 0)
-    np.fill_diagonal(l, 0)
-    one = np.ones(n)
-    return (np.trace(k @ l) + one @ k @ one * (one @ l @ one) / ((n - 1) * (n - 2)) - 2 / (n - 2) * one @ k @ l @ one) / (n * (n - 3))
 
 
 def cka_debiased(x, y):

@@ -11,21 +11,13 @@ import sys
 
 import numpy as np
 
+from hsic import hsic_u
+
 rng = np.random.default_rng(5)
 x = rng.standard_normal((30, 12))
 y = x @ rng.standard_normal((12, 7)) + 2.0 * rng.standard_normal((30, 7))
 xc, yc = x - x.mean(0), y - y.mean(0)
 cka = np.linalg.norm(yc.T @ xc) ** 2 / (np.linalg.norm(xc.T @ xc) * np.linalg.norm(yc.T @ yc))
-
-
-def hsic_u(k, l):
-    n = k.shape[0]
-    k, l = k.copy(), l.copy()
-    np.fill_diagonal(k, 0)
-    np.fill_diagonal(l, 0)
-    one = np.ones(n)
-    return (np.trace(k @ l) + one @ k @ one * (one @ l @ one) / ((n - 1) * (n - 2)) - 2 / (n - 2) * one @ k @ l @ one) / (n * (n - 3))
-
 
 kx, ky = x @ x.T, y @ y.T
 deb = hsic_u(kx, ky) / np.sqrt(hsic_u(kx, kx) * hsic_u(ky, ky))
