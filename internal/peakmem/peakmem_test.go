@@ -27,7 +27,7 @@ func TestPeakFollowsAnAllocation(t *testing.T) {
 	runtime.KeepAlive(buf)
 	buf = nil
 	runtime.GC()
-	debugFree()
+	debug.FreeOSMemory()
 	if !Reset() {
 		t.Skip("clear_refs not writable here")
 	}
@@ -35,5 +35,3 @@ func TestPeakFollowsAnAllocation(t *testing.T) {
 		t.Errorf("peak after the memory's release and a reset %d, before %d", reset, after)
 	}
 }
-
-func debugFree() { debug.FreeOSMemory() }

@@ -85,22 +85,28 @@ func standardize(x *mat.Dense, mu, sd []float64) *mat.Dense {
 
 func columnStats(x *mat.Dense) (mu, sd []float64) {
 	r, c := x.Dims()
-	mu, sd = make([]float64, c), make([]float64, c)
-	ss := make([]float64, c)
+	mu, ss := make([]float64, c), make([]float64, c)
 	for i := range r {
 		for j, v := range x.RawRowView(i) {
 			mu[j] += v
 			ss[j] += v * v
 		}
 	}
-	for j := range c {
-		mu[j] /= float64(r)
-		sd[j] = math.Sqrt(math.Max(ss[j]/float64(r)-mu[j]*mu[j], 0))
-		if sd[j] == 0 {
-			sd[j] = math.Inf(1) // a constant feature contributes 0
+	return finishStats(mu, ss, r)
+}
+
+// finishStats turns per-column sums and sums of squares over n rows into
+// means and standard deviations (in place of the sums), a constant
+// column's deviation infinite so that it standardises to 0.
+func finishStats(sum, ss []float64, n int) (mu, sd []float64) {
+	for j := range sum {
+		sum[j] /= float64(n)
+		ss[j] = math.Sqrt(math.Max(ss[j]/float64(n)-sum[j]*sum[j], 0))
+		if ss[j] == 0 {
+			ss[j] = math.Inf(1) // a constant feature contributes 0
 		}
 	}
-	return mu, sd
+	return sum, ss
 }
 
 // gramBlock is how many feature columns StandardGrams standardises at once.
@@ -113,21 +119,14 @@ const gramBlock = 2048
 // float64, summed over blocks of columns so that no float64 copy of wide
 // features is ever whole in memory.
 func StandardGrams(train, test []float32, n, nt, width int) (*mat.SymDense, *mat.Dense) {
-	mu, sd := make([]float64, width), make([]float64, width)
-	ss := make([]float64, width)
+	sum, ss := make([]float64, width), make([]float64, width)
 	for i := range n {
 		for j, v := range train[i*width : (i+1)*width] {
-			mu[j] += float64(v)
+			sum[j] += float64(v)
 			ss[j] += float64(v) * float64(v)
 		}
 	}
-	for j := range width {
-		mu[j] /= float64(n)
-		sd[j] = math.Sqrt(math.Max(ss[j]/float64(n)-mu[j]*mu[j], 0))
-		if sd[j] == 0 {
-			sd[j] = math.Inf(1) // a constant feature contributes 0
-		}
-	}
+	mu, sd := finishStats(sum, ss, n)
 	k, kt := mat.NewDense(n, n, nil), mat.NewDense(nt, n, nil)
 	block := func(x []float32, rows, lo, hi int) *mat.Dense {
 		out := mat.NewDense(rows, hi-lo, nil)
@@ -207,6 +206,9 @@ func (d *dual) leaveOneOut(l float64, y *mat.Dense) ([]float64, error) {
 // choosing each voxel's penalty by k-fold cross-validation (the held-out
 // prediction correlation, averaged over folds).
 func FitRidge(x, y *mat.Dense, opt RidgeOptions) (*Ridge, error) {
+	if err := opt.Validate(); err != nil { // before the Gram matrix's product
+		return nil, err
+	}
 	n, _ := x.Dims()
 	if ny, _ := y.Dims(); ny != n {
 		return nil, fmt.Errorf("encoding: %d feature rows, %d response rows", n, ny)
