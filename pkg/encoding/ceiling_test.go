@@ -163,8 +163,9 @@ func TestLeaveOneOutMatchesRefits(t *testing.T) {
 // TestRidgeAtSizeMatchesDirectSolve: at a size whose products run on the
 // GoMLX backend (internal/linalg), one penalty's leave-one-out correlations
 // equal the closed form from gonum's inverse of G = K + λI (left-out
-// prediction y_i − (G⁻¹y)_i/(G⁻¹)_ii), and the test predictions equal the
-// primal ridge solved directly.
+// prediction y_i − (G⁻¹y)_i/(G⁻¹)_ii) to 1e-6 (the penalty search's
+// products run in float32 there; about 1e-7 seen), and the test predictions
+// equal the primal ridge solved directly (float64 throughout).
 func TestRidgeAtSizeMatchesDirectSolve(t *testing.T) {
 	const n, p, voxels, nt = 300, 50, 200, 20
 	rng := rand.New(rand.NewPCG(9, 10))
@@ -211,7 +212,7 @@ func TestRidgeAtSizeMatchesDirectSolve(t *testing.T) {
 		for i := range n {
 			loo[i] = yc[i] - alpha.AtVec(i)/ginv.At(i, i)
 		}
-		if want := stats.Pearson(loo, yc); math.Abs(fit.CV[v]-want) > 1e-9 {
+		if want := stats.Pearson(loo, yc); math.Abs(fit.CV[v]-want) > 1e-6 {
 			t.Errorf("voxel %d: leave-one-out r %.12f, closed form %.12f", v, fit.CV[v], want)
 		}
 	}

@@ -189,7 +189,9 @@ func (d *dual) leaveOneOut(l float64, y *mat.Dense) ([]float64, error) {
 	if err != nil {
 		return nil, err
 	}
-	alpha := linalg.Mul(d.tri.Q, false, d.coef(s, nil), false)
+	// float32 product: the values only choose the penalty (and are
+	// reported as CV), to about 1e-6
+	alpha := linalg.Mul32(d.tri.Q, false, d.coef(s, nil), false)
 	ginv := d.tri.InverseDiagonal(s)
 	n, _ := y.Dims()
 	for i := range n {
@@ -315,7 +317,7 @@ func FitRidgeGram(gram *mat.SymDense, y *mat.Dense, opt RidgeOptions) (*Ridge, e
 			if err != nil {
 				return nil, fmt.Errorf("encoding: fold %d: %w", f+1, err)
 			}
-			pred := linalg.Mul(kvaQ, false, d.coef(s, nil), false)
+			pred := linalg.Mul32(kvaQ, false, d.coef(s, nil), false) // as in leaveOneOut
 			for v, c := range columnCorrelations(pred, yva) {
 				cv[l][v] += c / float64(folds)
 			}
