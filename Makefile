@@ -92,9 +92,9 @@ fuzz: ## run each fuzz target for FUZZTIME executions (default 100000x); a crash
 notebooks: setup ## execute every notebook and export HTML next to it, in out/notebooks
 	scripts/run-notebooks.sh $(OUT)/notebooks --html
 
-bench: setup ## benchmarks next to their PyTorch peers: per stage (bench/), decoder epochs, CNN inference
+bench: setup ## benchmarks next to their PyTorch peers: per stage (bench/; BENCH_ARGS="--synthetic full" at the real size), decoder epochs, CNN inference
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./...
-	$(GO) run ./bench
+	$(GO) run ./bench $(BENCH_ARGS)
 
 clean: ## remove build outputs (not the cache)
 	rm -rf bin $(OUT)

@@ -1,14 +1,23 @@
 """The PyTorch peer of the study, stage by stage, for `make bench`.
 
-usage: peer.py DATA_DIR MODELS PERMUTATIONS BOOTSTRAPS
+usage: peer.py DATA_DIR MODELS PERMUTATIONS BOOTSTRAPS [SEEDS EXTRA ADAPT]
 Runs the original study's computations with Debian's torch, torchvision, numpy
 and scipy (2 threads) on the same Kay-format data the Go study ran on, and
 prints one JSON object of seconds per stage, named as the Go study's stages.
+The optional arguments make it do the Go study's work (bench/main.go passes
+them): SEEDS training seeds of the decoder and of each head (default 1),
+EXTRA augmented training views through each backbone besides view 0 (the Go
+study's distinct ones; default 0) and ADAPT 1 to re-estimate the BatchNorm
+statistics first as the Go study defines it (one training-mode pass of all
+clean training images as a single batch, momentum 1; default 0).
 DT_PEER_DEVICE=cuda runs the networks on the GPU instead (backbone batches of
 DT_PEER_BATCH images, default 32; scripts/bench-xla-cuda.sh sets 128):
-  fmri        the decoder: 10 epochs, batch 128, Adam 0.01, balanced sampling
-  cnn         per model: backbone outputs for the training and test images
-              (batch 32, eval mode), then the head: 30 epochs, Adam 0.001
+  fmri        per seed, the decoder: 10 epochs, batch 128, Adam 0.01,
+              balanced sampling
+  cnn         per model: the BatchNorm adaptation (ADAPT), backbone outputs
+              for the training images, EXTRA augmented views (flipped images,
+              as costly as any view) and the test images (batch 32, eval
+              mode), then per seed the head: 30 epochs, Adam 0.001
   rsa         per model: cosine RSMs, Spearman over the upper triangle with a
               permutation p-value and a bootstrap interval
   robustness  per model: Gaussian (sigma 0,1,2,4,8) and box (blur_limit
@@ -90,6 +99,22 @@ def backbone_outputs(net, q, mean, std):
     return np.concatenate(out)
 
 
+def adapt(net, q, mean, std):
+    """Every BatchNorm's running statistics from one training-mode pass of
+    all of q as a single batch (momentum 1: the batch's mean and unbiased
+    variance), dropout off."""
+    for m in net.modules():
+        if isinstance(m, nn.modules.batchnorm._BatchNorm):
+            m.momentum = 1.0
+    net.train()
+    for m in net.modules():
+        if isinstance(m, nn.Dropout):
+            m.eval()
+    with torch.no_grad():
+        net(torch.as_tensor((q - mean) / std)[:, None].repeat(1, 3, 1, 1).to(DEVICE))
+    net.eval()
+
+
 def cosine(e):
     u = e / np.maximum(np.linalg.norm(e, axis=1, keepdims=True), 1e-12)
     return u @ u.T
@@ -117,6 +142,7 @@ def rsa_test(a, b, perms, boots, rng):
 
 def main():
     data, models, perms, boots = sys.argv[1], sys.argv[2].split(","), int(sys.argv[3]), int(sys.argv[4])
+    seeds, extra, adapt_bn = (int(a) for a in sys.argv[5:8]) if len(sys.argv) > 5 else (1, 0, 0)
     if DEVICE.type == "cpu":
         torch.set_num_threads(2)
     torch.manual_seed(1)
@@ -124,11 +150,14 @@ def main():
     d = load(data)
     t = {}
     t0 = time.perf_counter()
-    dec = Decoder({"voxels": d["x"].shape[1], "hidden": [512, 512], "embedding": 100, "classes": len(d["classes"]), "dropout": 0.6}).to(DEVICE)
-    fit(dec, d["x"], d["y"], 10, 0.01)
-    with torch.no_grad():
-        _, fmri_emb = dec(torch.as_tensor(d["x_val"]).to(DEVICE))
-    fmri_emb = fmri_emb.cpu()
+    for seed in range(seeds):
+        torch.manual_seed(1 + seed)
+        dec = Decoder({"voxels": d["x"].shape[1], "hidden": [512, 512], "embedding": 100, "classes": len(d["classes"]), "dropout": 0.6}).to(DEVICE)
+        fit(dec, d["x"], d["y"], 10, 0.01)
+        with torch.no_grad():
+            _, emb = dec(torch.as_tensor(d["x_val"]).to(DEVICE))
+        if seed == 0:
+            fmri_emb = emb.cpu()
     sync()
     t["fmri"] = time.perf_counter() - t0
 
@@ -138,12 +167,21 @@ def main():
     nets, heads, embs = {}, {}, {}
     for name in models:
         net = getattr(torchvision.models, name)(weights=None).eval().to(DEVICE)
+        if adapt_bn:
+            adapt(net, q, mean, std)
         f, f_val = backbone_outputs(net, q, mean, std), backbone_outputs(net, q_val, mean, std)
-        head = nn.Sequential(nn.Linear(1000, 100), nn.Linear(100, len(d["classes"]))).to(DEVICE)
-        fit(head, f, d["y"], 30, 0.001, forward=lambda n, xb: n(xb))
-        with torch.no_grad():
-            embs[name] = head[0](torch.as_tensor(f_val).to(DEVICE)).cpu().numpy()
-        nets[name], heads[name] = net, head
+        if extra:
+            flipped = np.concatenate([q] * (extra // len(q) + 1))[:extra, :, ::-1].copy()
+            backbone_outputs(net, flipped, mean, std)
+        for seed in range(seeds):
+            torch.manual_seed(1 + seed)
+            head = nn.Sequential(nn.Linear(1000, 100), nn.Linear(100, len(d["classes"]))).to(DEVICE)
+            fit(head, f, d["y"], 30, 0.001, forward=lambda n, xb: n(xb))
+            with torch.no_grad():
+                emb = head[0](torch.as_tensor(f_val).to(DEVICE)).cpu().numpy()
+            if seed == 0:
+                embs[name], heads[name] = emb, head
+        nets[name] = net
     sync()
     t["cnn"] = time.perf_counter() - t0
 

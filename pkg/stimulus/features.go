@@ -85,6 +85,14 @@ func sourceRows(im kay.Images, idx, rows []int, aug Augment, seed int64, z Norma
 	}}
 }
 
+// BackbonePasses is how many training-image versions of n training images
+// go through the backbone under o: view 0 of each and every augmented view
+// that differs from it (the others reuse view 0's output).
+func (o FeatureOptions) BackbonePasses(n int) int {
+	distinct, _ := distinctViews(n, max(o.Views, 1), o.Augment, o.Seed)
+	return len(distinct)
+}
+
 // distinctViews lists the rows (v·n+i) whose image differs from view 0:
 // every view 0, and each augmented view whose transforms fire; source[r] is
 // the row whose backbone output row r takes (itself, or view 0 of its
