@@ -74,35 +74,64 @@ func (c *Curve) UnmarshalJSON(b []byte) error {
 // on one backbone's features (the distorted features are computed once).
 func Sweep(ctx context.Context, rs []*stimulus.Result, backbone *cnn.Model, d *kay.Dataset, dist distortion.Distortion,
 	seed int64, opt stimulus.FeatureOptions) (Curve, error) {
-	if err := dist.Validate(); err != nil {
+	cs, err := SweepAll(ctx, rs, backbone, d, []distortion.Distortion{dist}, seed, opt)
+	if err != nil {
 		return Curve{}, err
 	}
+	return cs[0], nil
+}
+
+// SweepAll is Sweep for several distortions at once: their distorted test
+// images go through the backbone in one pass, each distinct image once
+// (stimulus.DistortedLogitsSet: Gaussian sigma 0 and a box kernel of 1 are
+// the image itself; a box kernel drawn at two levels is one image).
+func SweepAll(ctx context.Context, rs []*stimulus.Result, backbone *cnn.Model, d *kay.Dataset, dists []distortion.Distortion,
+	seed int64, opt stimulus.FeatureOptions) ([]Curve, error) {
 	if len(rs) == 0 {
-		return Curve{}, fmt.Errorf("robustness: no classifier to sweep")
+		return nil, fmt.Errorf("robustness: no classifier to sweep")
+	}
+	var fs []stimulus.Distort
+	var names []string
+	for _, dist := range dists {
+		if err := dist.Validate(); err != nil {
+			return nil, err
+		}
+		for _, level := range dist.Levels {
+			f, err := dist.Func(level, seed)
+			if err != nil {
+				return nil, err
+			}
+			fs = append(fs, stimulus.Distort(f))
+			names = append(names, fmt.Sprintf("%s-%g-seed%d", dist.Name, level, seed))
+		}
 	}
 	r0 := rs[0]
 	if err := stimulus.AdaptBackbone(ctx, backbone, d, r0.Sel, opt); err != nil {
-		return Curve{}, err
+		return nil, err
 	}
 	if r0.Meta.BatchNorm != backbone.BatchNorm {
-		return Curve{}, fmt.Errorf("robustness %s: heads trained on features with BatchNorm %q, the backbone's is %q",
+		return nil, fmt.Errorf("robustness %s: heads trained on features with BatchNorm %q, the backbone's is %q",
 			backbone.Arch.Name, r0.Meta.BatchNorm, backbone.BatchNorm)
-	}
-	c := Curve{Distortion: dist.Name, Levels: dist.Levels, Seeds: len(rs)}
-	var fs []stimulus.Distort
-	var names []string
-	for _, level := range dist.Levels {
-		f, err := dist.Func(level, seed)
-		if err != nil {
-			return c, err
-		}
-		fs = append(fs, stimulus.Distort(f))
-		names = append(names, fmt.Sprintf("%s-%g-seed%d", dist.Name, level, seed))
 	}
 	all, err := stimulus.DistortedLogitsSet(ctx, backbone, d, r0.Sel, r0.Features.Norm, fs, names, opt)
 	if err != nil {
-		return c, err
+		return nil, err
 	}
+	var out []Curve
+	for _, dist := range dists {
+		c, err := curve(rs, dist, all[:len(dist.Levels)])
+		if err != nil {
+			return nil, err
+		}
+		out, all = append(out, c), all[len(dist.Levels):]
+	}
+	return out, nil
+}
+
+// curve scores the heads rs on the backbone's outputs at each level of dist.
+func curve(rs []*stimulus.Result, dist distortion.Distortion, all [][]float32) (Curve, error) {
+	c := Curve{Distortion: dist.Name, Levels: dist.Levels, Seeds: len(rs)}
+	r0 := rs[0]
 	y := r0.Sel.Test.Y
 	acc := make([][]float64, len(all))  // level -> seed
 	bacc := make([][]float64, len(all)) // level -> seed

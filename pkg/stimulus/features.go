@@ -7,12 +7,14 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"io/fs"
 	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/decodingthoughts/decoding-thoughts/pkg/cnn"
@@ -361,17 +363,43 @@ func DistortedLogitsSet(ctx context.Context, m *cnn.Model, d *kay.Dataset, sel *
 	if len(todo) == 0 {
 		return out, nil
 	}
-	src := cnn.Images{N: n * len(todo), H: im.H, W: im.W, Fill: func(dst []float32, lo, hi int) {
+	// Distorted images equal to one another go through the backbone once:
+	// Gaussian blur of sigma 0 and a box kernel of 1 give the image itself,
+	// and a box kernel drawn at two levels gives one image (the box sweep's
+	// limits 1 and 4 hold nothing new, about a third of its images in all).
+	var uniq [][]float32 // distinct distorted images (quantized, before normalisation)
+	byHash := map[uint64][]int{}
+	hseed := maphash.MakeSeed()
+	var buf []byte
+	where := make([][]int, len(todo)) // todo position -> test image -> uniq index
+	for j, k := range todo {
+		where[j] = make([]int, n)
+		for i := range n {
+			q := distorts[k](i, Quantize(im.At(sel.Test.Index[i])), im.H, im.W)
+			buf = buf[:0]
+			for _, v := range q {
+				buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(v))
+			}
+			h := maphash.Bytes(hseed, buf)
+			u := slices.IndexFunc(byHash[h], func(u int) bool { return slices.Equal(uniq[u], q) })
+			if u < 0 {
+				byHash[h] = append(byHash[h], len(uniq))
+				u, uniq = len(uniq), append(uniq, q)
+			} else {
+				u = byHash[h][u]
+			}
+			where[j][i] = u
+		}
+	}
+	src := cnn.Images{N: len(uniq), H: im.H, W: im.W, Fill: func(dst []float32, lo, hi int) {
 		size := 3 * im.H * im.W
 		for r := lo; r < hi; r++ {
-			k, i := todo[r/n], r%n
-			q := distorts[k](i, Quantize(im.At(sel.Test.Index[i])), im.H, im.W)
-			z.Tensor(dst[(r-lo)*size:(r-lo+1)*size], q)
+			z.Tensor(dst[(r-lo)*size:(r-lo+1)*size], uniq[r])
 		}
 	}}
 	label := m.Arch.Name + " " + names[todo[0]]
 	if len(todo) > 1 {
-		label = fmt.Sprintf("%s %d distortions", m.Arch.Name, len(todo))
+		label = fmt.Sprintf("%s %d distortions (%d distinct images of %d)", m.Arch.Name, len(todo), len(uniq), n*len(todo))
 	}
 	res, err := m.Extract(ctx, src, max(opt.Batch, 1), label, opt.Progress)
 	if err != nil {
@@ -381,7 +409,10 @@ func DistortedLogitsSet(ctx context.Context, m *cnn.Model, d *kay.Dataset, sel *
 		return nil, err
 	}
 	for j, k := range todo {
-		out[k] = res.Logits[j*n*cnn.Classes : (j+1)*n*cnn.Classes]
+		out[k] = make([]float32, n*cnn.Classes)
+		for i, u := range where[j] {
+			copy(out[k][i*cnn.Classes:(i+1)*cnn.Classes], res.Logits[u*cnn.Classes:(u+1)*cnn.Classes])
+		}
 		if paths[k] == "" {
 			continue
 		}

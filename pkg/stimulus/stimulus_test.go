@@ -2,6 +2,7 @@ package stimulus
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -15,6 +16,7 @@ import (
 	"github.com/decodingthoughts/decoding-thoughts/internal/pyref"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/backend"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/cnn"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/distortion"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/kay"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/nn"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/npfile"
@@ -408,4 +410,53 @@ func TestLayersFromTheFeaturesPass(t *testing.T) {
 		near("test "+l, cached.Test.Data[k], fresh.Test.Data[k])
 	}
 	t.Logf("%d layers cached by the features' pass: %v", len(layers), layers)
+}
+
+// TestEqualDistortedImagesRunOnce: distorted test images equal to one
+// another go through the backbone once, with the outputs of separate
+// passes. Known answer: Gaussian blur of sigma 0 is the image itself, the
+// box sweep's limit 4 always draws a 3-pixel kernel and its limit 1 a
+// kernel of 1 (the image) or 3, so the three give 2 distinct images per
+// test image, not 3.
+func TestEqualDistortedImagesRunOnce(t *testing.T) {
+	d, sel := quickData(t)
+	m := tinyBackbone(t, "")
+	z := FitNormalizer(d.Train.Stimuli, sel.Train.Index)
+	var fs []Distort
+	var names []string
+	for _, dl := range []struct {
+		dist  distortion.Distortion
+		level float64
+	}{{distortion.Gaussian(), 0}, {distortion.Box(), 1}, {distortion.Box(), 4}} {
+		f, err := dl.dist.Func(dl.level, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fs, names = append(fs, Distort(f)), append(names, fmt.Sprintf("%s-%g", dl.dist.Name, dl.level))
+	}
+	var log strings.Builder
+	opt := FeatureOptions{Batch: 16, Progress: &log}
+	set, err := DistortedLogitsSet(context.Background(), m, d, sel, z, fs, names, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := len(sel.Test.Index)
+	if want := fmt.Sprintf("(%d distinct images of %d)", 2*n, 3*n); !strings.Contains(log.String(), want) {
+		t.Errorf("progress %q: want %s", log.String(), want)
+	}
+	for k := range fs {
+		one, err := DistortedLogitsSet(context.Background(), m, d, sel, z, fs[k:k+1], names[k:k+1], FeatureOptions{Batch: 16})
+		if err != nil {
+			t.Fatal(err)
+		}
+		scale := 0.0
+		for _, v := range one[0] {
+			scale = math.Max(scale, math.Abs(float64(v)))
+		}
+		for i, v := range one[0] {
+			if math.Abs(float64(set[k][i]-v)) > 1e-5*scale {
+				t.Fatalf("%s, value %d: %v from the shared pass, %v alone", names[k], i, set[k][i], v)
+			}
+		}
+	}
 }

@@ -240,11 +240,11 @@ func (st *state) robustness(ctx context.Context) error {
 		name := st.cfg.Models[i]
 		res := st.res.CNN[name]
 		res.Distortions = nil
-		for k, dist := range st.cfg.Distortions {
-			c, err := robustness.Sweep(ctx, st.cnnS[i], st.models[i], st.cfg.Data, dist, st.cfg.Seed, fo)
-			if err != nil {
-				return fmt.Errorf("%s: %w", name, err)
-			}
+		curves, err := robustness.SweepAll(ctx, st.cnnS[i], st.models[i], st.cfg.Data, st.cfg.Distortions, st.cfg.Seed, fo)
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		for k, c := range curves {
 			res.Distortions = append(res.Distortions, c)
 			if k > 0 {
 				continue
