@@ -437,11 +437,7 @@ func (m *Model) adaptStage(ctx context.Context, st stage, state []hostState, n, 
 				}
 			} else {
 				if next == nil {
-					for _, o := range results {
-						h := hostState{dims: slices.Clone(o.Shape().Dimensions[1:])}
-						h.data = make([]float32, n*h.size())
-						next = append(next, h)
-					}
+					next = outputStates(results, state, n)
 				}
 				for k, o := range results {
 					sz := next[k].size()
@@ -474,6 +470,35 @@ func (m *Model) adaptStage(ctx context.Context, st stage, state []hostState, n, 
 		}
 		tick()
 	}
+}
+
+// outputStates makes the host states a stage's last run fills (one per
+// result), each over the buffer of a stage input no smaller per image when
+// there is one: the run reads its inputs and writes its outputs chunk by
+// chunk in order, and chunk c's output rows end at or before chunk c's
+// input rows, all of which have been read when they are written (every image
+// depends on its own rows only). The inputs are not used after the stage, so
+// a stage holds one copy of its state instead of two.
+func outputStates(results []*tensors.Tensor, in []hostState, n int) []hostState {
+	used := make([]bool, len(in))
+	var out []hostState
+	for _, o := range results {
+		h := hostState{dims: slices.Clone(o.Shape().Dimensions[1:])}
+		size, best := h.size(), -1
+		for j, s := range in {
+			if !used[j] && s.size() >= size && (best < 0 || s.size() < in[best].size()) {
+				best = j
+			}
+		}
+		if best >= 0 {
+			used[best] = true
+			h.data = in[best].data[:n*size]
+		} else {
+			h.data = make([]float32, n*size)
+		}
+		out = append(out, h)
+	}
+	return out
 }
 
 // copyRows copies the first len(dst) values of t into dst (the padded

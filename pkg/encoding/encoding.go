@@ -169,6 +169,16 @@ type Result struct {
 	TestR, CVR, Ceiling []float64 `json:"-"`
 	// Model is the fitted ridge regression (not in encoding.json).
 	Model *Ridge `json:"-"`
+	// Gabor are the features it was fitted on (not in encoding.json), for
+	// analyses of the same images (the layers stage's Gabor reference).
+	Gabor *ImageFeatures `json:"-"`
+}
+
+// ImageFeatures are the Gabor features (Features) of every training and
+// test image of a dataset, rows in the dataset's order, at grid Pool.
+type ImageFeatures struct {
+	Train, Test *mat.Dense
+	Pool        int
 }
 
 // Run fits the GWP encoding model on the training images and evaluates it on
@@ -214,7 +224,8 @@ func Run(d *kay.Dataset, opt Options, progress io.Writer) (*Result, error) {
 	}
 	pred := fit.Predict(xte)
 	res := &Result{Features: nf, TrainImages: d.Train.Stimuli.N, TestImages: d.Test.Stimuli.N, Folds: max(opt.Ridge.Folds, 5),
-		Lambdas: opt.Ridge.lambdas(), CVR: fit.CV, TestR: columnCorrelations(pred, yte), Model: fit}
+		Lambdas: opt.Ridge.lambdas(), CVR: fit.CV, TestR: columnCorrelations(pred, yte), Model: fit,
+		Gabor: &ImageFeatures{Train: xtr, Test: xte, Pool: opt.Pool}}
 	if opt.Ridge.Folds != 0 {
 		res.Folds = opt.Ridge.Folds
 	}

@@ -67,6 +67,10 @@ type Options struct {
 	// penalties given, each voxel's penalty is chosen by exact
 	// leave-one-out (encoding.RidgeOptions.LeaveOneOut).
 	Ridge encoding.RidgeOptions
+	// Gabor, when set, are the dataset's Gabor features at the encoding
+	// model's default grid (encoding.Result.Gabor, so that a study computes
+	// them once); nil: Run computes them.
+	Gabor *encoding.ImageFeatures
 }
 
 // Brain is the selected data the layers are compared with: per ROI its

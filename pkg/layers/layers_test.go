@@ -4,10 +4,12 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/decodingthoughts/decoding-thoughts/pkg/backend"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/cnn"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/encoding"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/kay"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/rsa"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/stimulus"
@@ -134,6 +136,18 @@ func TestGaborBeatsRandomCNNOnV1(t *testing.T) {
 	g, err := GaborModel(d, sel, 8)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// the same model from the encoding analysis's features of every image
+	enc, err := encoding.Run(d, encoding.DefaultOptions(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g2, err := GaborModelOf(d, enc.Gabor, sel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(g.Train[0], g2.Train[0]) || !slices.Equal(g.Test[0], g2.Test[0]) || g.Widths[0] != g2.Widths[0] {
+		t.Errorf("the Gabor model from the encoding analysis's features differs from its own")
 	}
 	tab, _, err := Analyze(b, []Model{g, PixelModel(d, sel), m}, cnn.PoolGrid4, Options{Bootstraps: 20, Seed: 2}, nil)
 	if err != nil {

@@ -2,7 +2,10 @@ package layers
 
 import (
 	"context"
+	"fmt"
 	"io"
+
+	"gonum.org/v1/gonum/mat"
 
 	"github.com/decodingthoughts/decoding-thoughts/pkg/cnn"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/encoding"
@@ -37,9 +40,33 @@ func GaborModel(d *kay.Dataset, sel *kay.Selection, pool int) (Model, error) {
 	if err != nil {
 		return Model{}, err
 	}
+	return gaborModel(tr, te, sel), nil
+}
+
+// GaborModelOf is GaborModel from the features of every image of d
+// (encoding.Result.Gabor), the selection's rows picked.
+func GaborModelOf(d *kay.Dataset, f *encoding.ImageFeatures, sel *kay.Selection) (Model, error) {
+	if r, _ := f.Train.Dims(); r != d.Train.Stimuli.N {
+		return Model{}, fmt.Errorf("layers: Gabor features of %d training images, the dataset has %d", r, d.Train.Stimuli.N)
+	}
+	if r, _ := f.Test.Dims(); r != d.Test.Stimuli.N {
+		return Model{}, fmt.Errorf("layers: Gabor features of %d test images, the dataset has %d", r, d.Test.Stimuli.N)
+	}
+	pick := func(x *mat.Dense, idx []int) *mat.Dense {
+		_, w := x.Dims()
+		out := mat.NewDense(len(idx), w, nil)
+		for k, i := range idx {
+			copy(out.RawRowView(k), x.RawRowView(i))
+		}
+		return out
+	}
+	return gaborModel(pick(f.Train, sel.Train.Index), pick(f.Test, sel.Test.Index), sel), nil
+}
+
+func gaborModel(tr, te *mat.Dense, sel *kay.Selection) Model {
 	_, w := tr.Dims()
 	return Model{Name: "gabor", Layers: []string{"gwp"}, Widths: []int{w}, Train: [][]float32{f32(tr.RawMatrix().Data)},
-		Test: [][]float32{f32(te.RawMatrix().Data)}, NTrain: len(sel.Train.Index), NTest: len(sel.Test.Index), Reference: true}, nil
+		Test: [][]float32{f32(te.RawMatrix().Data)}, NTrain: len(sel.Train.Index), NTest: len(sel.Test.Index), Reference: true}
 }
 
 // PixelModel is the raw pixels as a one-layer reference model, "pixels".
@@ -87,7 +114,12 @@ func Run(ctx context.Context, d *kay.Dataset, archs []cnn.Arch, open func(cnn.Ar
 		return nil, nil, err
 	}
 	a := NewAnalysis(brain, pool, opt)
-	g, err := GaborModel(d, sel, encoding.DefaultOptions().Pool)
+	var g Model
+	if f := opt.Gabor; f != nil && f.Pool == encoding.DefaultOptions().Pool {
+		g, err = GaborModelOf(d, f, sel)
+	} else {
+		g, err = GaborModel(d, sel, encoding.DefaultOptions().Pool)
+	}
 	if err != nil {
 		return nil, nil, err
 	}

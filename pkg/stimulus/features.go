@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/decodingthoughts/decoding-thoughts/internal/parallel"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/cnn"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/kay"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/npfile"
@@ -308,8 +309,13 @@ func cacheKeyBN(m *cnn.Model, d *kay.Dataset, sel *kay.Selection, opt FeatureOpt
 		im  kay.Images
 		idx []int
 	}{{d.Train.Stimuli, sel.Train.Index}, {d.Test.Stimuli, sel.Test.Index}} {
+		var buf []byte
 		for _, i := range split.idx {
-			_ = binary.Write(h, binary.LittleEndian, split.im.At(i))
+			buf = buf[:0]
+			for _, v := range split.im.At(i) { // little-endian float32, as binary.Write wrote
+				buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(v))
+			}
+			h.Write(buf)
 		}
 		fmt.Fprintln(h, len(split.idx))
 	}
@@ -335,6 +341,8 @@ func (f *Features) spread() float64 {
 
 // Distort changes a quantized test image (values in [0, 1]) before
 // normalisation; i is the image's position in the selection's test subset.
+// It is called from several goroutines at once and must depend only on its
+// arguments (a random draw seeded by i, as the box blur's).
 type Distort func(i int, pix []float32, h, w int) []float32
 
 // DistortedLogitsSet runs the backbone on the selection's test images as
@@ -348,9 +356,13 @@ func DistortedLogitsSet(ctx context.Context, m *cnn.Model, d *kay.Dataset, sel *
 	out := make([][]float32, len(distorts))
 	paths := make([]string, len(distorts))
 	var todo []int
+	var key string
+	if opt.CacheDir != "" {
+		key = cacheKey(m, d, sel, FeatureOptions{Views: 1})
+	}
 	for k, name := range names {
 		if opt.CacheDir != "" {
-			paths[k] = filepath.Join(opt.CacheDir, fmt.Sprintf("%s-test-%s.npz", m.Arch.Name, shortHash(cacheKey(m, d, sel, FeatureOptions{Views: 1})+"|"+name)))
+			paths[k] = filepath.Join(opt.CacheDir, fmt.Sprintf("%s-test-%s.npz", m.Arch.Name, shortHash(key+"|"+name)))
 			x, err := readLogits(paths[k], n)
 			if err == nil {
 				out[k] = x
@@ -371,11 +383,16 @@ func DistortedLogitsSet(ctx context.Context, m *cnn.Model, d *kay.Dataset, sel *
 	byHash := map[uint64][]int{}
 	hseed := maphash.MakeSeed()
 	var buf []byte
+	imgs := make([][]float32, len(todo)*n)
+	parallel.For(len(imgs), func(r int) {
+		k, i := todo[r/n], r%n
+		imgs[r] = distorts[k](i, Quantize(im.At(sel.Test.Index[i])), im.H, im.W)
+	})
 	where := make([][]int, len(todo)) // todo position -> test image -> uniq index
-	for j, k := range todo {
+	for j := range todo {
 		where[j] = make([]int, n)
 		for i := range n {
-			q := distorts[k](i, Quantize(im.At(sel.Test.Index[i])), im.H, im.W)
+			q := imgs[j*n+i]
 			buf = buf[:0]
 			for _, v := range q {
 				buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(v))

@@ -267,7 +267,11 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 			return nil, fmt.Errorf("stage %s: %w", name, err)
 		}
 		st.res.Timings[name] = time.Since(t0).Seconds()
-		peakmem.Trim() // what the stage's released graphs freed goes back to the system
+		// What the stage freed goes back to the system: the Go heap's
+		// garbage (collected now, not when the next stage's allocations
+		// trigger it) and the released graphs' native memory.
+		debug.FreeOSMemory()
+		peakmem.Trim()
 		if peak, ok := peakmem.Peak(); ok {
 			if st.res.PeakMemoryMB == nil {
 				st.res.PeakMemoryMB = map[string]float64{}
@@ -330,6 +334,9 @@ func (st *state) layers(ctx context.Context) error {
 	fopt := st.cnnOpt.Features
 	fopt.Progress = st.cfg.Progress
 	opt := layers.Options{Bootstraps: min(100, max(st.cfg.Test.Bootstraps, 20)), Permutations: st.cfg.Test.Permutations, Seed: uint64(st.cfg.Seed)}
+	if st.res.Encoding != nil { // its Gabor features, not computed twice
+		opt.Gabor = st.res.Encoding.Gabor
+	}
 	if opt.Permutations == 0 {
 		opt.Permutations = -1 // none asked for
 	}
