@@ -9,6 +9,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/decodingthoughts/decoding-thoughts/internal/linalg"
+	"github.com/decodingthoughts/decoding-thoughts/internal/parallel"
 )
 
 // RidgeOptions set the voxel-wise ridge regression.
@@ -268,57 +269,42 @@ func FitRidgeGram(gram *mat.SymDense, y *mat.Dense, opt RidgeOptions) (*Ridge, e
 		return nil, fmt.Errorf("encoding: the features do not vary across the training images")
 	}
 	lambdas := opt.lambdas()
-	full := newDual(gram, yc)
-	var err error
+	if opt.LeaveOneOut {
+		folds = 0
+	}
+	// The full fit's reduction and the folds' (serial LAPACK each) run
+	// side by side: task 0 is the full fit, task f+1 fold f; each writes
+	// its own results, summed in fold order below.
+	var full *dual
+	foldCV := make([][][]float64, folds) // fold -> penalty -> voxel
+	errs := make([]error, folds+1)
+	perm := rand.New(rand.NewPCG(opt.Seed, 0xf01d)).Perm(n)
+	parallel.For(folds+1, func(task int) {
+		if task == 0 {
+			full = newDual(gram, yc)
+			return
+		}
+		foldCV[task-1], errs[task] = foldFit(gram, yc, perm, task-1, folds, lambdas, scale)
+	})
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
 	// held-out correlation per penalty and voxel: leave-one-out, or the
 	// mean over k folds
 	cv := make([][]float64, len(lambdas))
 	for l, lam := range lambdas {
 		if opt.LeaveOneOut {
+			var err error
 			if cv[l], err = full.leaveOneOut(lam*scale, yc); err != nil {
 				return nil, fmt.Errorf("encoding: %w", err)
 			}
-		} else {
-			cv[l] = make([]float64, voxels)
+			continue
 		}
-	}
-	if opt.LeaveOneOut {
-		folds = 0
-	}
-	perm := rand.New(rand.NewPCG(opt.Seed, 0xf01d)).Perm(n)
-	for f := range folds {
-		var tr, va []int
-		for k, i := range perm {
-			if k%folds == f {
-				va = append(va, i)
-			} else {
-				tr = append(tr, i)
-			}
-		}
-		ktr := mat.NewSymDense(len(tr), nil)
-		for a, i := range tr {
-			for b := a; b < len(tr); b++ {
-				ktr.SetSym(a, b, gram.At(i, tr[b]))
-			}
-		}
-		kva := mat.NewDense(len(va), len(tr), nil)
-		for a, i := range va {
-			for b, j := range tr {
-				kva.Set(a, b, gram.At(i, j))
-			}
-		}
-		d := newDual(ktr, rows(yc, tr))
-		yva := rows(yc, va)
-		// held-out predictions Kva Q (T + λI)⁻¹ Qᵀ Y: Kva Q once, then
-		// one solve and one product per penalty
-		kvaQ := linalg.Mul(kva, false, d.tri.Q, false)
-		for l, lam := range lambdas {
-			s, err := d.tri.Shift(lam * scale)
-			if err != nil {
-				return nil, fmt.Errorf("encoding: fold %d: %w", f+1, err)
-			}
-			pred := linalg.Mul32(kvaQ, false, d.coef(s, nil), false) // as in leaveOneOut
-			for v, c := range columnCorrelations(pred, yva) {
+		cv[l] = make([]float64, voxels)
+		for f := range folds {
+			for v, c := range foldCV[f][l] {
 				cv[l][v] += c / float64(folds)
 			}
 		}
@@ -351,6 +337,46 @@ func FitRidgeGram(gram *mat.SymDense, y *mat.Dense, opt RidgeOptions) (*Ridge, e
 		}
 	}
 	return r, nil
+}
+
+// foldFit is fold f of folds (the images at positions k ≡ f mod folds of
+// perm held out): the held-out prediction correlation per penalty and
+// voxel, from Kva Q (T + λI)⁻¹ Qᵀ Y (Kva Q once, then one solve and one
+// product per penalty).
+func foldFit(gram *mat.SymDense, yc *mat.Dense, perm []int, f, folds int, lambdas []float64, scale float64) ([][]float64, error) {
+	var tr, va []int
+	for k, i := range perm {
+		if k%folds == f {
+			va = append(va, i)
+		} else {
+			tr = append(tr, i)
+		}
+	}
+	ktr := mat.NewSymDense(len(tr), nil)
+	for a, i := range tr {
+		for b := a; b < len(tr); b++ {
+			ktr.SetSym(a, b, gram.At(i, tr[b]))
+		}
+	}
+	kva := mat.NewDense(len(va), len(tr), nil)
+	for a, i := range va {
+		for b, j := range tr {
+			kva.Set(a, b, gram.At(i, j))
+		}
+	}
+	d := newDual(ktr, rows(yc, tr))
+	yva := rows(yc, va)
+	kvaQ := linalg.Mul(kva, false, d.tri.Q, false)
+	out := make([][]float64, len(lambdas))
+	for l, lam := range lambdas {
+		s, err := d.tri.Shift(lam * scale)
+		if err != nil {
+			return nil, fmt.Errorf("encoding: fold %d: %w", f+1, err)
+		}
+		pred := linalg.Mul32(kvaQ, false, d.coef(s, nil), false) // as in leaveOneOut
+		out[l] = columnCorrelations(pred, yva)
+	}
+	return out, nil
 }
 
 // Predict returns the predicted responses (rows: images) for new features

@@ -240,7 +240,11 @@ func (st *state) robustness(ctx context.Context) error {
 		name := st.cfg.Models[i]
 		res := st.res.CNN[name]
 		res.Distortions = nil
-		curves, err := robustness.SweepAll(ctx, st.cnnS[i], st.models[i], st.cfg.Data, st.cfg.Distortions, st.cfg.Seed, fo)
+		m, err := st.model(ctx, i)
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		curves, err := robustness.SweepAll(ctx, st.cnnS[i], m, st.cfg.Data, st.cfg.Distortions, st.cfg.Seed, fo)
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
@@ -268,8 +272,9 @@ func (st *state) robustness(ctx context.Context) error {
 				res.RSMCorrFMRIDistorted = append(res.RSMCorrFMRIDistorted, v)
 			}
 		}
-		st.models[i].Release()
-		ch, err := robustness.Describe(st.models[i], r.Head)
+		m.Release()
+		ch, err := robustness.Describe(m, r.Head)
+		st.done(i)
 		if err != nil {
 			return err
 		}

@@ -135,20 +135,25 @@ func (c *Config) validate() error {
 
 // state carries what the stages produce to the later ones.
 type state struct {
-	cfg    Config
-	res    *Results
-	fmri   *decoder.Result      // the first seed's decoder
-	fmriS  []*decoder.Result    // every seed's
-	cnns   []*stimulus.Result   // each model's first seed's head
-	cnnS   [][]*stimulus.Result // model -> seed
-	models []*cnn.Model
-	cnnOpt stimulus.Options      // the recipe the cnn stage used; robustness computes features the same way
-	plan   []string              // the stages this run executes
-	fmriM  similarity.Matrices   // the first seed's
-	fmriMS []similarity.Matrices // seed -> decoder matrices
-	cnnM   []similarity.Matrices
-	cnnMS  [][]similarity.Matrices // model -> seed
-	roiM   []similarity.Matrices
+	cfg   Config
+	res   *Results
+	fmri  *decoder.Result      // the first seed's decoder
+	fmriS []*decoder.Result    // every seed's
+	cnns  []*stimulus.Result   // each model's first seed's head
+	cnnS  [][]*stimulus.Result // model -> seed
+	// models are the backbones in cfg.Models' order (see model and done);
+	// archs their architectures, compiles the compilations of instances
+	// already closed.
+	models   []*cnn.Model
+	archs    []cnn.Arch
+	compiles map[string]cnn.Compilations
+	cnnOpt   stimulus.Options      // the recipe the cnn stage used; robustness computes features the same way
+	plan     []string              // the stages this run executes
+	fmriM    similarity.Matrices   // the first seed's
+	fmriMS   []similarity.Matrices // seed -> decoder matrices
+	cnnM     []similarity.Matrices
+	cnnMS    [][]similarity.Matrices // model -> seed
+	roiM     []similarity.Matrices
 }
 
 // seedDir is where seed k's run of a trained stage lives: the stage's own
@@ -282,13 +287,17 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 			st.logf("stage %s: done in %.1f s", name, st.res.Timings[name])
 		}
 	}
-	if len(st.models) > 0 {
+	if len(st.archs) > 0 {
 		st.res.Compilations = map[string]cnn.Compilations{}
 		var parts []string
-		for _, m := range st.models {
-			c := m.Compilations()
-			st.res.Compilations[m.Arch.Name] = c
-			parts = append(parts, fmt.Sprintf("%s %d (%.1f s)", m.Arch.Name, c.Count, c.Seconds))
+		for i, a := range st.archs {
+			c := st.compiles[a.Name]
+			if m := st.models[i]; m != nil {
+				mc := m.Compilations()
+				c.Count, c.Seconds = c.Count+mc.Count, c.Seconds+mc.Seconds
+			}
+			st.res.Compilations[a.Name] = c
+			parts = append(parts, fmt.Sprintf("%s %d (%.1f s)", a.Name, c.Count, c.Seconds))
 		}
 		st.logf("graph compilations per backbone: %s", strings.Join(parts, ", "))
 	}
@@ -323,13 +332,13 @@ const layersPool = cnn.PoolGrid4
 // 4 x 4 grid) and the reference models (the Gabor pyramid, raw pixels) with
 // every visual area (pkg/layers), into layers/.
 func (st *state) layers(ctx context.Context) error {
-	var archs []cnn.Arch
-	for _, m := range st.models {
-		archs = append(archs, m.Arch)
-	}
 	open := func(a cnn.Arch) (*cnn.Model, func(), error) {
-		m := st.models[slices.IndexFunc(st.models, func(m *cnn.Model) bool { return m.Arch.Name == a.Name })]
-		return m, m.Release, nil
+		i := slices.IndexFunc(st.archs, func(b cnn.Arch) bool { return b.Name == a.Name })
+		m, err := st.model(ctx, i)
+		if err != nil {
+			return nil, nil, err
+		}
+		return m, func() { st.done(i) }, nil
 	}
 	fopt := st.cnnOpt.Features
 	fopt.Progress = st.cfg.Progress
@@ -340,7 +349,7 @@ func (st *state) layers(ctx context.Context) error {
 	if opt.Permutations == 0 {
 		opt.Permutations = -1 // none asked for
 	}
-	tab, sum, err := layers.Run(ctx, st.cfg.Data, archs, open, layersPool, fopt, opt, st.cfg.Progress)
+	tab, sum, err := layers.Run(ctx, st.cfg.Data, st.archs, open, layersPool, fopt, opt, st.cfg.Progress)
 	if err != nil {
 		return err
 	}
@@ -409,7 +418,7 @@ func CNNOptions(d *kay.Dataset, seed int64, cache string, progress io.Writer) st
 }
 
 // backbone opens a model's backbone by cfg.Backbones, or by default.
-func (st *state) backbone(ctx context.Context, a cnn.Arch) (*cnn.Model, error) {
+func (st *state) backbone(ctx context.Context, a cnn.Arch, log bool) (*cnn.Model, error) {
 	if st.cfg.Backbones != nil {
 		return st.cfg.Backbones(a)
 	}
@@ -418,10 +427,50 @@ func (st *state) backbone(ctx context.Context, a cnn.Arch) (*cnn.Model, error) {
 		weightsDir = filepath.Join(st.cfg.Cache, "weights")
 	}
 	m, err := cnn.Open(ctx, st.cfg.Conv, a, "auto", st.cfg.Seed, weightsDir, st.cfg.Progress)
-	if err == nil {
+	if err == nil && log {
 		st.logf("%s", m.About())
 	}
 	return m, err
+}
+
+// model returns backbone i for a stage that runs it: the open one, or, once
+// done closed it, the same backbone opened again (its weights as before; its
+// adapted BatchNorm statistics from the features cache, by the stage's
+// stimulus.AdaptBackbone).
+func (st *state) model(ctx context.Context, i int) (*cnn.Model, error) {
+	if m := st.models[i]; m != nil {
+		return m, nil
+	}
+	m, err := st.backbone(ctx, st.archs[i], false)
+	if err != nil {
+		return nil, err
+	}
+	st.models[i] = m
+	return m, nil
+}
+
+// done is called when a stage no longer needs backbone i. A backbone the
+// study opened itself is closed, weights included (five backbones held open
+// from the cnn stage to the robustness stage kept about 4 GB of native memory
+// at the real data's size), when the adapted BatchNorm statistics it would
+// need again are cached; otherwise only its compiled graphs are released.
+func (st *state) done(i int) {
+	m := st.models[i]
+	if m == nil {
+		return
+	}
+	if st.cfg.Backbones != nil || (m.BatchNorm != cnn.BNFrozen && m.BatchNorm != cnn.BNNone && st.cnnOpt.Features.CacheDir == "") {
+		m.Release()
+		return
+	}
+	if st.compiles == nil {
+		st.compiles = map[string]cnn.Compilations{}
+	}
+	c, mc := st.compiles[m.Arch.Name], m.Compilations()
+	c.Count, c.Seconds = c.Count+mc.Count, c.Seconds+mc.Seconds
+	st.compiles[m.Arch.Name] = c
+	m.Close()
+	st.models[i] = nil
 }
 
 func (st *state) trainCNNs(ctx context.Context) error {
@@ -439,7 +488,7 @@ func (st *state) trainCNNs(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		m, err := st.backbone(ctx, a)
+		m, err := st.backbone(ctx, a, true)
 		if err != nil {
 			return err
 		}
@@ -457,8 +506,8 @@ func (st *state) trainCNNs(ctx context.Context) error {
 			runs = append(runs, r)
 			acc = append(acc, r.Report.Accuracy)
 		}
-		m.Release()
-		st.models = append(st.models, m)
+		st.models, st.archs = append(st.models, m), append(st.archs, a)
+		st.done(len(st.models) - 1)
 		st.cnns = append(st.cnns, runs[0])
 		st.cnnS = append(st.cnnS, runs)
 		st.res.Weights[name] = m.Weights
