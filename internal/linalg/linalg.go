@@ -65,7 +65,17 @@ func backend() (compute.Backend, error) {
 // in float64. Large products run on GoMLX's pure-Go backend (same
 // arithmetic, blocked and vectorised); small ones, and any the backend
 // cannot run, in gonum.
-func Mul(a *mat.Dense, ta bool, b *mat.Dense, tb bool) *mat.Dense {
+func Mul(a *mat.Dense, ta bool, b *mat.Dense, tb bool) *mat.Dense { return mul(a, ta, b, tb, false) }
+
+// Mul32 is Mul computed in float32 on the backend: the operands rounded to
+// float32, the products accumulated in float32 (about twice Mul's speed
+// there), the result returned in float64 with a relative error of about
+// 1e-6 instead of 1e-15. For products whose results only rank or select,
+// such as the ridge penalty search's held-out predictions. Small products,
+// and any the backend cannot run, are Mul's.
+func Mul32(a *mat.Dense, ta bool, b *mat.Dense, tb bool) *mat.Dense { return mul(a, ta, b, tb, true) }
+
+func mul(a *mat.Dense, ta bool, b *mat.Dense, tb bool, f32 bool) *mat.Dense {
 	ar, ac := a.Dims()
 	br, bc := b.Dims()
 	if ta {
@@ -78,7 +88,7 @@ func Mul(a *mat.Dense, ta bool, b *mat.Dense, tb bool) *mat.Dense {
 		panic(fmt.Sprintf("linalg.Mul: %dx%d times %dx%d", ar, ac, br, bc))
 	}
 	if ar*ac*bc >= smallProduct {
-		if out, err := mulBackend(a, ta, b, tb, ar, bc); err == nil {
+		if out, err := mulBackend(a, ta, b, tb, ar, bc, f32); err == nil {
 			return out
 		}
 	}
@@ -94,35 +104,28 @@ func Mul(a *mat.Dense, ta bool, b *mat.Dense, tb bool) *mat.Dense {
 	return out
 }
 
-// Mul32 is Mul computed in float32: the operands rounded to float32, the
-// products accumulated in float32 by the backend (about twice Mul's speed
-// there), the result returned in float64 with a relative error of about
-// 1e-6 instead of 1e-15. For products whose results only rank or select,
-// such as the ridge penalty search's held-out predictions. Small products,
-// and any the backend cannot run, are Mul's.
-func Mul32(a *mat.Dense, ta bool, b *mat.Dense, tb bool) *mat.Dense {
-	ar, ac := a.Dims()
-	br, bc := b.Dims()
+// transposition indexes execs.
+func transposition(ta, tb bool) int {
+	k := 0
 	if ta {
-		ar, ac = ac, ar
+		k |= 2
 	}
 	if tb {
-		br, bc = bc, br
+		k |= 1
 	}
-	if ac == br && ar*ac*bc >= smallProduct {
-		if out, err := mulBackend32(a, ta, b, tb, ar, bc); err == nil {
-			return out
-		}
-	}
-	return Mul(a, ta, b, tb)
+	return k
 }
 
-func mulBackend32(a *mat.Dense, ta bool, b *mat.Dense, tb bool, rows, cols int) (*mat.Dense, error) {
+func mulBackend(a *mat.Dense, ta bool, b *mat.Dense, tb bool, rows, cols int, f32 bool) (out *mat.Dense, err error) {
 	if _, err := backend(); err != nil {
 		return nil, err
 	}
-	ta_, tb_ := tensor32(a), tensor32(b)
-	defer ta_.MustFinalizeAll()
+	tensor := tensorOf
+	if f32 {
+		tensor = tensor32
+	}
+	ta_, tb_ := tensor(a), tensor(b)
+	defer ta_.MustFinalizeAll() // freed now, not when the collector runs
 	defer tb_.MustFinalizeAll()
 	res, err := execs[transposition(ta, tb)].Exec1(ta_, tb_)
 	if err != nil {
@@ -130,13 +133,17 @@ func mulBackend32(a *mat.Dense, ta bool, b *mat.Dense, tb bool, rows, cols int) 
 	}
 	backendCalls.Add(1)
 	defer res.MustFinalizeAll()
-	out := mat.NewDense(rows, cols, nil)
-	err = tensors.ConstFlatData(res, func(flat []float32) {
-		dst := out.RawMatrix().Data
-		for i, v := range flat {
-			dst[i] = float64(v)
-		}
-	})
+	out = mat.NewDense(rows, cols, nil)
+	dst := out.RawMatrix().Data
+	if f32 {
+		err = tensors.ConstFlatData(res, func(flat []float32) {
+			for i, v := range flat {
+				dst[i] = float64(v)
+			}
+		})
+	} else {
+		err = tensors.ConstFlatData(res, func(flat []float64) { copy(dst, flat) })
+	}
 	return out, err
 }
 
@@ -151,36 +158,6 @@ func tensor32(m *mat.Dense) *tensors.Tensor {
 		}
 	}
 	return tensors.FromFlatDataAndDimensions(data, raw.Rows, raw.Cols)
-}
-
-// transposition indexes execs.
-func transposition(ta, tb bool) int {
-	k := 0
-	if ta {
-		k |= 2
-	}
-	if tb {
-		k |= 1
-	}
-	return k
-}
-
-func mulBackend(a *mat.Dense, ta bool, b *mat.Dense, tb bool, rows, cols int) (out *mat.Dense, err error) {
-	if _, err := backend(); err != nil {
-		return nil, err
-	}
-	ta_, tb_ := tensorOf(a), tensorOf(b)
-	defer ta_.MustFinalizeAll() // freed now, not when the collector runs
-	defer tb_.MustFinalizeAll()
-	res, err := execs[transposition(ta, tb)].Exec1(ta_, tb_)
-	if err != nil {
-		return nil, err
-	}
-	backendCalls.Add(1)
-	defer res.MustFinalizeAll()
-	out = mat.NewDense(rows, cols, nil)
-	err = tensors.ConstFlatData(res, func(flat []float64) { copy(out.RawMatrix().Data, flat) })
-	return out, err
 }
 
 func tensorOf(m *mat.Dense) *tensors.Tensor {
