@@ -63,6 +63,11 @@ type Compilations struct {
 	Seconds float64 `json:"seconds"`
 }
 
+// Plus is c and d together.
+func (c Compilations) Plus(d Compilations) Compilations {
+	return Compilations{Count: c.Count + d.Count, Seconds: c.Seconds + d.Seconds}
+}
+
 // Compilations reports the model's graph compilations so far.
 func (m *Model) Compilations() Compilations {
 	m.compileMu.Lock()

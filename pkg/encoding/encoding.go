@@ -181,6 +181,11 @@ type ImageFeatures struct {
 	Pool        int
 }
 
+// Rows returns the training rows train and the test rows test.
+func (f *ImageFeatures) Rows(train, test []int) (*mat.Dense, *mat.Dense) {
+	return rows(f.Train, train), rows(f.Test, test)
+}
+
 // Run fits the GWP encoding model on the training images and evaluates it on
 // the test images: prediction accuracy per voxel and area, and
 // identification of the test images from the measured responses.

@@ -52,15 +52,8 @@ func GaborModelOf(d *kay.Dataset, f *encoding.ImageFeatures, sel *kay.Selection)
 	if r, _ := f.Test.Dims(); r != d.Test.Stimuli.N {
 		return Model{}, fmt.Errorf("layers: Gabor features of %d test images, the dataset has %d", r, d.Test.Stimuli.N)
 	}
-	pick := func(x *mat.Dense, idx []int) *mat.Dense {
-		_, w := x.Dims()
-		out := mat.NewDense(len(idx), w, nil)
-		for k, i := range idx {
-			copy(out.RawRowView(k), x.RawRowView(i))
-		}
-		return out
-	}
-	return gaborModel(pick(f.Train, sel.Train.Index), pick(f.Test, sel.Test.Index), sel), nil
+	tr, te := f.Rows(sel.Train.Index, sel.Test.Index)
+	return gaborModel(tr, te, sel), nil
 }
 
 func gaborModel(tr, te *mat.Dense, sel *kay.Selection) Model {

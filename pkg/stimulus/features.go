@@ -311,15 +311,21 @@ func cacheKeyBN(m *cnn.Model, d *kay.Dataset, sel *kay.Selection, opt FeatureOpt
 	}{{d.Train.Stimuli, sel.Train.Index}, {d.Test.Stimuli, sel.Test.Index}} {
 		var buf []byte
 		for _, i := range split.idx {
-			buf = buf[:0]
-			for _, v := range split.im.At(i) { // little-endian float32, as binary.Write wrote
-				buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(v))
-			}
+			buf = appendFloat32s(buf[:0], split.im.At(i))
 			h.Write(buf)
 		}
 		fmt.Fprintln(h, len(split.idx))
 	}
 	return hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+// appendFloat32s appends x to buf as little-endian float32 (the bytes
+// binary.Write writes, without its allocation per call).
+func appendFloat32s(buf []byte, x []float32) []byte {
+	for _, v := range x {
+		buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(v))
+	}
+	return buf
 }
 
 // spread is the mean over output units of the standard deviation across
@@ -377,8 +383,9 @@ func DistortedLogitsSet(ctx context.Context, m *cnn.Model, d *kay.Dataset, sel *
 	}
 	// Distorted images equal to one another go through the backbone once:
 	// Gaussian blur of sigma 0 and a box kernel of 1 give the image itself,
-	// and a box kernel drawn at two levels gives one image (the box sweep's
-	// limits 1 and 4 hold nothing new, about a third of its images in all).
+	// and a box kernel drawn at two levels gives one image (the default
+	// Gaussian and box sweeps together: 917 distinct of 1140 at the full
+	// size, 451 of 570 on the default dataset).
 	var uniq [][]float32 // distinct distorted images (quantized, before normalisation)
 	byHash := map[uint64][]int{}
 	hseed := maphash.MakeSeed()
@@ -393,10 +400,7 @@ func DistortedLogitsSet(ctx context.Context, m *cnn.Model, d *kay.Dataset, sel *
 		where[j] = make([]int, n)
 		for i := range n {
 			q := imgs[j*n+i]
-			buf = buf[:0]
-			for _, v := range q {
-				buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(v))
-			}
+			buf = appendFloat32s(buf[:0], q)
 			h := maphash.Bytes(hseed, buf)
 			u := slices.IndexFunc(byHash[h], func(u int) bool { return slices.Equal(uniq[u], q) })
 			if u < 0 {

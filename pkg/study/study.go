@@ -293,8 +293,7 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 		for i, a := range st.archs {
 			c := st.compiles[a.Name]
 			if m := st.models[i]; m != nil {
-				mc := m.Compilations()
-				c.Count, c.Seconds = c.Count+mc.Count, c.Seconds+mc.Seconds
+				c = c.Plus(m.Compilations())
 			}
 			st.res.Compilations[a.Name] = c
 			parts = append(parts, fmt.Sprintf("%s %d (%.1f s)", a.Name, c.Count, c.Seconds))
@@ -459,16 +458,14 @@ func (st *state) done(i int) {
 	if m == nil {
 		return
 	}
-	if st.cfg.Backbones != nil || (m.BatchNorm != cnn.BNFrozen && m.BatchNorm != cnn.BNNone && st.cnnOpt.Features.CacheDir == "") {
+	if st.cfg.Backbones != nil || (strings.HasPrefix(m.BatchNorm, cnn.BNAdapt) && st.cnnOpt.Features.CacheDir == "") {
 		m.Release()
 		return
 	}
 	if st.compiles == nil {
 		st.compiles = map[string]cnn.Compilations{}
 	}
-	c, mc := st.compiles[m.Arch.Name], m.Compilations()
-	c.Count, c.Seconds = c.Count+mc.Count, c.Seconds+mc.Seconds
-	st.compiles[m.Arch.Name] = c
+	st.compiles[m.Arch.Name] = st.compiles[m.Arch.Name].Plus(m.Compilations())
 	m.Close()
 	st.models[i] = nil
 }
