@@ -444,14 +444,10 @@ func (m *Model) adaptStage(ctx context.Context, st stage, state []hostState, n, 
 					copyRows(next[k].data[lo*sz:hi*sz], o)
 				}
 			}
-			// Backend buffers are freed now, not when the collector runs.
-			for _, t := range append(ins, outs...) {
-				_ = t.FinalizeAll()
-			}
+			free(ins...)
+			free(outs...)
 		}
-		for _, t := range stats {
-			_ = t.FinalizeAll()
-		}
+		free(stats...)
 		e.Finalize()
 		if mo == nil {
 			return next, nil

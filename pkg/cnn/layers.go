@@ -208,10 +208,13 @@ func (m *Model) ForwardLayers(x []float32, n, h, w int, layers []string, pool st
 	if err := m.compile(e, "layers "+key, shapes.Make(dtypes.Float32, n, 3, h, w)); err != nil {
 		return nil, nil, err
 	}
-	outs, err := e.Exec(tensors.FromFlatDataAndDimensions(x, n, 3, h, w))
+	in := tensors.FromFlatDataAndDimensions(x, n, 3, h, w)
+	defer free(in)
+	outs, err := e.Exec(in)
 	if err != nil {
 		return nil, nil, fmt.Errorf("cnn %s: %w", m.Arch.Name, err)
 	}
+	defer free(outs...)
 	outs = outs[:len(layers)] // the last is forwardLayers' guard
 	data, widths := make([][]float32, len(outs)), make([]int, len(outs))
 	for k, o := range outs {

@@ -193,15 +193,20 @@ func runEpoch(ctx context.Context, trainer *gomlxtrain.Trainer, rng *rand.Rand, 
 		for k, i := range batch {
 			labels[k] = int32(tr.Y[i])
 		}
-		metrics, err := trainer.TrainStep(gomlxtrain.Batch{
-			Inputs: []*tensors.Tensor{tensors.FromFlatDataAndDimensions(tr.gather(batch, views), len(batch), tr.D)},
-			Labels: []*tensors.Tensor{tensors.FromFlatDataAndDimensions(labels, len(batch), 1)},
-		})
+		in := tensors.FromFlatDataAndDimensions(tr.gather(batch, views), len(batch), tr.D)
+		lab := tensors.FromFlatDataAndDimensions(labels, len(batch), 1)
+		metrics, err := trainer.TrainStep(gomlxtrain.Batch{Inputs: []*tensors.Tensor{in}, Labels: []*tensors.Tensor{lab}})
+		// GoMLX tensors have no finalizer: on a native backend (ONNX
+		// Runtime, XLA) buffers are freed here or never
+		_, _ = in.FinalizeAll(), lab.FinalizeAll()
 		if err != nil {
 			return Epoch{}, fmt.Errorf("epoch %d: training step: %w", e, err)
 		}
 		lossSum += float64(tensors.ToScalar[float32](metrics[0])) * float64(len(batch))
 		correct += float64(tensors.ToScalar[float32](metrics[2]))
+		for _, t := range metrics {
+			_ = t.FinalizeAll()
+		}
 		if bar != nil {
 			bar.Add(int64(len(batch)))
 		}

@@ -77,12 +77,17 @@ func (m *Model) Forward(d Data) (Output, error) {
 		}
 		x := tensors.FromFlatDataAndDimensions(d.gather(idx, nil), len(idx), d.D)
 		logits, emb, err := m.exec.Call2(x)
+		_ = x.FinalizeAll()
 		if err != nil {
 			return Output{}, fmt.Errorf("forward pass: %w", err)
 		}
 		out.C, out.E = logits.Shape().Dimensions[1], emb.Shape().Dimensions[1]
 		out.Logits = append(out.Logits, tensors.MustCopyFlatData[float32](logits)...)
 		out.Embedding = append(out.Embedding, tensors.MustCopyFlatData[float32](emb)...)
+		// GoMLX tensors have no finalizer: a native backend's buffers are
+		// freed here or never
+		_ = logits.FinalizeAll()
+		_ = emb.FinalizeAll()
 	}
 	return out, nil
 }
