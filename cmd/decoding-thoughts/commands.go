@@ -264,8 +264,8 @@ func studyCommand(ctx context.Context, name string, args []string, stages []stri
 		Cache:       cachedir.Root(),
 		BackendNote: b.Description() + " (CNNs); " + hb.Description() + " (dense)",
 		Test:        rsa.TestConfig{Permutations: perms, Bootstraps: boots, Level: 0.95, Seed: uint64(f.opt.Seed)},
-		Backbones: func(a cnn.Arch) (*cnn.Model, error) {
-			return openBackbone(ctx, b, a, f.weights, f.opt.Seed)
+		Backbones: func(a cnn.Arch) (*cnn.Model, error) { // the study says which it opened
+			return cnn.Open(ctx, b, a, f.weights, f.opt.Seed, cachedir.Path("weights"), os.Stderr)
 		}}
 	r, err := study.Run(ctx, cfg)
 	if err != nil {

@@ -127,7 +127,17 @@ func New(spec string, w Workload) (compute.Backend, Choice, error) {
 			return nil, c, err
 		}
 	}
-	b, err := compute.NewWithConfig(c.Config)
+	cfg := c.Config
+	if cfg == "go" && w == Convolutions {
+		// The pure-Go backend (gomlx/compute v0.1.6) runs independent graph
+		// nodes in its worker pool, and a convolution waits in the same pool
+		// for workers of its own: with every worker a convolution waiting,
+		// the pass deadlocks (seen on 2 cores in BatchNorm adaptation's
+		// wider graphs). Nodes one at a time, each convolution parallel
+		// inside, cannot.
+		cfg = "go:ops_sequential"
+	}
+	b, err := compute.NewWithConfig(cfg)
 	if err != nil {
 		return nil, c, fmt.Errorf("starting backend %q: %w", c.Config, err)
 	}

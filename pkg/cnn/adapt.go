@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"iter"
 	"math"
+	"runtime/debug"
 	"slices"
 	"strings"
 
@@ -125,8 +127,12 @@ func (m *Model) AdaptBatchNorm(ctx context.Context, im Images, chunk int, label 
 	m.Release()
 	done := map[string]*moments{}
 	bar := progress.New(progressOut, m.Arch.Name+": adapting BatchNorm", int64(len(mods)), "layers")
-	for si, st := range m.Arch.stages {
-		next, err := m.adaptStage(ctx, st, state, im.N, chunk, done, si == len(m.Arch.stages)-1, func() { bar.Add(1) })
+	groups, err := m.Arch.adaptGroups(im.N, im.H, im.W, chunk)
+	if err != nil {
+		return fmt.Errorf("cnn %s: adapting BatchNorm: %w", m.Arch.Name, err)
+	}
+	for si, st := range groups {
+		next, err := m.adaptStage(ctx, st, state, im.N, chunk, done, si == len(groups)-1, func() { bar.Add(1) })
 		if err != nil {
 			return fmt.Errorf("cnn %s: adapting BatchNorm (stage %s): %w", m.Arch.Name, st.name, err)
 		}
@@ -143,23 +149,102 @@ func (m *Model) AdaptBatchNorm(ctx context.Context, im Images, chunk int, label 
 	}
 	m.BatchNorm = AdaptedMode(label)
 	m.Release()
+	// The stage states (GBs at the full size) are garbage now: returned to
+	// the system before the next pass compiles its graph, not when the
+	// heap next reaches its limit.
+	state = nil
+	debug.FreeOSMemory()
 	return nil
 }
 
 // stageBatchNorms lists the BatchNorms of stage st in network order, with
-// the dimensions of their inputs per image, by building the stage (not
-// running it) on a fresh store on the pure-Go backend for inputs of the
-// given shapes.
-func (a Arch) stageBatchNorms(st stage, in []shapes.Shape) (order []string, dims [][]int, err error) {
+// the dimensions of their inputs per image, and which of the stage's
+// results are one of its inputs passed through (through[k]: that input's
+// index, -1 for a computed result), by building the stage (not running it)
+// on a fresh store on the pure-Go backend for inputs of the given shapes.
+func (a Arch) stageBatchNorms(st stage, in []shapes.Shape) (order []string, dims [][]int, through []int, out [][]int, err error) {
 	err = dryBuild(func(scope *model.Scope, x []*graph.Node) []*graph.Node {
 		nn.SetBatchNormTap(x[0].Graph(), func(s string, x *graph.Node) (*graph.Node, *graph.Node, *graph.Node) {
 			order = append(order, s)
 			dims = append(dims, slices.Clone(x.Shape().Dimensions[1:]))
 			return nil, nil, nil
 		})
-		return st.fn(scope.In(scopeName), x)
+		res := st.fn(scope.In(scopeName), x)
+		for _, r := range res {
+			through = append(through, slices.Index(x, r))
+			out = append(out, slices.Clone(r.Shape().Dimensions[1:]))
+		}
+		return res
 	}, nil, in...)
-	return order, dims, err
+	return order, dims, through, out, err
+}
+
+// AdaptStateBytes bounds the state BatchNorm adaptation holds between
+// stages (every image's activations at a stage boundary, with the next
+// boundary's while a stage runs) where it can: consecutive stages whose
+// state would exceed it are adapted as one (adaptGroups). VGG's first
+// convolution unit, for one, turns 313 MB of images (1593 at 128x128) into
+// 1.67 GB. A stage on its own may still exceed it (ResNet-50's layer1:
+// 1.67 GB). Results do not depend on it; a fused stage recomputes its
+// earlier layers for its later BatchNorms.
+var AdaptStateBytes int64 = 7 << 28 // 1.75 GiB
+
+// adaptGroups is the architecture's stages as BatchNorm adaptation runs
+// them for n images of h x w: each stage on its own, or fused with the
+// stages after it while the state it holds (inputs, and outputs that do not
+// fit in the buffers of inputs it does not pass through, as outputStates
+// places them) would exceed AdaptStateBytes. The last group's outputs are
+// not kept.
+func (a Arch) adaptGroups(n, h, w, chunk int) ([]stage, error) {
+	var groups []stage
+	in := [][]int{{3, h, w}}
+	for i := 0; i < len(a.stages); {
+		for j := i; ; j++ {
+			parts := a.stages[i : j+1]
+			st := stage{name: parts[len(parts)-1].name, fn: func(scope *model.Scope, x []*graph.Node) []*graph.Node {
+				for _, p := range parts {
+					x = p.fn(scope, x)
+				}
+				return x
+			}}
+			if len(parts) > 1 {
+				st.name = parts[0].name + " to " + st.name
+			}
+			shp := make([]shapes.Shape, len(in))
+			for k, d := range in {
+				shp[k] = shapes.Make(dtypes.Float32, append([]int{chunk}, d...)...)
+			}
+			_, _, through, out, err := a.stageBatchNorms(st, shp)
+			if err != nil {
+				return nil, err
+			}
+			last := j == len(a.stages)-1
+			held := 0
+			for _, d := range in {
+				held += hostState{dims: d}.size()
+			}
+			if !last {
+				inSizes, outSizes := make([]int, len(in)), make([]int, len(out))
+				for k, d := range in {
+					inSizes[k] = hostState{dims: d}.size()
+				}
+				for k, d := range out {
+					outSizes[k] = hostState{dims: d}.size()
+				}
+				for k, src := range placement(inSizes, through, outSizes) {
+					if src < 0 {
+						held += outSizes[k]
+					}
+				}
+			}
+			if last || int64(n)*int64(held)*4 <= AdaptStateBytes {
+				groups = append(groups, st)
+				in, i = out, j+1
+				break
+			}
+		}
+	}
+	return groups, nil
 }
 
 // AdaptKeepBytes bounds the memory BatchNorm adaptation spends on keeping
@@ -178,9 +263,10 @@ type passLayout struct {
 // normalising with the statistics inputs, kept BatchNorm inputs in place of
 // the layers before them, and as results the target BatchNorm's input
 // moments (and the input itself when keep), or, without a target, the
-// stage's outputs. kept reports whether the target's input is a result (it
-// is not when it is a stage input).
-func (m *Model) pass(scope *model.Scope, st stage, in []*graph.Node, lay passLayout, index map[string]int, target int, keep bool) (outs []*graph.Node, kept bool) {
+// stage's computed outputs (those through does not mark as inputs passed
+// through). kept reports whether the target's input is a result (it is not
+// when it is a stage input).
+func (m *Model) pass(scope *model.Scope, st stage, in []*graph.Node, lay passLayout, index map[string]int, target int, keep bool, through []int) (outs []*graph.Node, kept bool) {
 	g := in[0].Graph()
 	stageIn := make([]*graph.Node, len(lay.stage))
 	for k, i := range lay.stage {
@@ -211,7 +297,11 @@ func (m *Model) pass(scope *model.Scope, st stage, in []*graph.Node, lay passLay
 	})
 	res := st.fn(scope.In(scopeName), stageIn)
 	if target < 0 {
-		outs = res
+		for k, r := range res {
+			if through[k] < 0 {
+				outs = append(outs, r)
+			}
+		}
 	}
 	return outs, kept
 }
@@ -253,7 +343,7 @@ func (m *Model) adaptStage(ctx context.Context, st stage, state []hostState, n, 
 	for k, s := range state {
 		stageShapes[k] = shapes.Make(dtypes.Float32, append([]int{chunk}, s.dims...)...)
 	}
-	order, dims, err := m.Arch.stageBatchNorms(st, stageShapes)
+	order, dims, through, _, err := m.Arch.stageBatchNorms(st, stageShapes)
 	if err != nil {
 		return nil, err
 	}
@@ -331,7 +421,7 @@ func (m *Model) adaptStage(ctx context.Context, st stage, state []hostState, n, 
 		dryLay, dryShapes := layout(everything, all)
 		wantStage, wantKept := make([]bool, ns), []int(nil)
 		err := dryBuild(func(scope *model.Scope, in []*graph.Node) []*graph.Node {
-			outs, _ := m.pass(scope, st, in, dryLay, index, target, keep)
+			outs, _ := m.pass(scope, st, in, dryLay, index, target, keep, through)
 			reach := reachable(outs)
 			for k, i := range dryLay.stage {
 				wantStage[k] = reach[in[i]]
@@ -359,7 +449,7 @@ func (m *Model) adaptStage(ctx context.Context, st stage, state []hostState, n, 
 				}
 			}
 			var outs []*graph.Node
-			outs, keepOut = m.pass(scope, st, in, lay, index, target, keep)
+			outs, keepOut = m.pass(scope, st, in, lay, index, target, keep, through)
 			// The pure-Go backend (gomlx/compute v0.1.6) fails at run time
 			// unless every input reaches a result: a sum of the statistics
 			// (the BatchNorms the pass does not reach) is returned too, and
@@ -437,9 +527,9 @@ func (m *Model) adaptStage(ctx context.Context, st stage, state []hostState, n, 
 				}
 			} else {
 				if next == nil {
-					next = outputStates(results, state, n)
+					next = outputStates(results, state, through, n)
 				}
-				for k, o := range results {
+				for k, o := range computed(through, results) {
 					sz := next[k].size()
 					copyRows(next[k].data[lo*sz:hi*sz], o)
 				}
@@ -468,33 +558,83 @@ func (m *Model) adaptStage(ctx context.Context, st stage, state []hostState, n, 
 	}
 }
 
-// outputStates makes the host states a stage's last run fills (one per
-// result), each over the buffer of a stage input no smaller per image when
-// there is one: the run reads its inputs and writes its outputs chunk by
-// chunk in order, and chunk c's output rows end at or before chunk c's
-// input rows, all of which have been read when they are written (every image
-// depends on its own rows only). The inputs are not used after the stage, so
-// a stage holds one copy of its state instead of two.
-func outputStates(results []*tensors.Tensor, in []hostState, n int) []hostState {
+// outputStates makes the host states of a stage's outputs: an input passed
+// through is the input's state itself (through), and each output the last
+// run computes (results, in order) is filled over the buffer of an input
+// that is not passed through and is no smaller per image, when there is
+// one: the run reads its inputs and writes its outputs chunk by chunk in
+// order, and chunk c's output rows end at or before chunk c's input rows,
+// all of which have been read when they are written (every image depends on
+// its own rows only). Those inputs are not used after the stage, so a stage
+// holds one copy of its state instead of two.
+func outputStates(results []*tensors.Tensor, in []hostState, through []int, n int) []hostState {
+	inSizes, outSizes := make([]int, len(in)), make([]int, len(through))
+	for j, s := range in {
+		inSizes[j] = s.size()
+	}
+	out := make([]hostState, len(through))
+	for k, o := range computed(through, results) {
+		out[k] = hostState{dims: slices.Clone(o.Shape().Dimensions[1:])}
+		outSizes[k] = out[k].size()
+	}
+	for k, src := range placement(inSizes, through, outSizes) {
+		switch {
+		case through[k] >= 0:
+			out[k] = in[src]
+		case src >= 0:
+			out[k].data = in[src].data[:n*outSizes[k]]
+		default:
+			out[k].data = make([]float32, n*outSizes[k])
+		}
+	}
+	return out
+}
+
+// placement says where each stage output's state lives (per-image sizes):
+// an input passed through is that input; a computed output takes the
+// smallest input, not passed through nor taken, that is no smaller (its
+// index), else a buffer of its own (-1).
+func placement(in, through, out []int) []int {
 	used := make([]bool, len(in))
-	var out []hostState
-	for _, o := range results {
-		h := hostState{dims: slices.Clone(o.Shape().Dimensions[1:])}
-		size, best := h.size(), -1
-		for j, s := range in {
-			if !used[j] && s.size() >= size && (best < 0 || s.size() < in[best].size()) {
-				best = j
+	src := slices.Clone(through)
+	for _, j := range through {
+		if j >= 0 {
+			used[j] = true
+		}
+	}
+	for k, j := range through {
+		if j >= 0 {
+			continue
+		}
+		best := -1
+		for i, size := range in {
+			if !used[i] && size >= out[k] && (best < 0 || size < in[best]) {
+				best = i
 			}
 		}
 		if best >= 0 {
 			used[best] = true
-			h.data = in[best].data[:n*size]
-		} else {
-			h.data = make([]float32, n*size)
 		}
-		out = append(out, h)
+		src[k] = best
 	}
-	return out
+	return src
+}
+
+// computed pairs each output a stage's run computes (results, in order)
+// with its position among the stage's outputs (through marks the others).
+func computed(through []int, results []*tensors.Tensor) iter.Seq2[int, *tensors.Tensor] {
+	return func(yield func(int, *tensors.Tensor) bool) {
+		r := 0
+		for k, j := range through {
+			if j >= 0 {
+				continue
+			}
+			if !yield(k, results[r]) {
+				return
+			}
+			r++
+		}
+	}
 }
 
 // copyRows copies the first len(dst) values of t into dst (the padded

@@ -143,18 +143,23 @@ func TestAdaptParityWithTorchvision(t *testing.T) {
 }
 
 // TestAdaptKeptInputsChangeNothing: resuming adaptation runs from kept
-// BatchNorm inputs (AdaptKeepBytes) is an optimisation only: with nothing
-// kept (every run recomputes the stage from its inputs), with a budget that
-// keeps some inputs and drops others, and with room for all, every
-// BatchNorm's adapted statistics and the adapted network's outputs agree
-// to float32 rounding, on architectures with residual (resnet), concatenated
-// (densenet) and squeeze-excitation (mobilenet v3) blocks, on every local
-// backend.
+// BatchNorm inputs (AdaptKeepBytes) and fusing stages under a state budget
+// (AdaptStateBytes) are optimisations only: with nothing kept (every run
+// recomputes the stage from its inputs), with a budget that keeps some
+// inputs and drops others, with room for all, and with a state budget that
+// fuses some stages (resnet18's stem to layer2.0, densenet121's pool0 to
+// transition1, passing a dense block's features through) with nothing or
+// everything kept, every BatchNorm's adapted statistics and the adapted
+// network's outputs agree to float32 rounding, on architectures with
+// residual (resnet), concatenated (densenet) and squeeze-excitation
+// (mobilenet v3) blocks, on every local backend.
 func TestAdaptKeptInputsChangeNothing(t *testing.T) {
 	const na, n, h, w = 6, 2, 64, 64
 	xa, x := noise(21, na, h, w), noise(22, n, h, w)
 	images := Images{N: na, H: h, W: w, Fill: func(dst []float32, lo, hi int) { copy(dst, xa[lo*3*h*w:hi*3*h*w]) }}
-	defer func(v int64) { AdaptKeepBytes = v }(AdaptKeepBytes)
+	defer func(v, s int64) { AdaptKeepBytes, AdaptStateBytes = v, s }(AdaptKeepBytes, AdaptStateBytes)
+	const fuse = na * 64 * 16 * 16 * 4 // a 64-channel 16x16 state for every image: fuses the stages that grow it
+	configs := []struct{ keep, state int64 }{{0, 1 << 40}, {na * 64 * 16 * 16 * 4, 1 << 40}, {1 << 40, 1 << 40}, {0, fuse}, {1 << 40, fuse}}
 	for _, spec := range backend.Local() {
 		b, _, err := backend.New(spec, backend.Convolutions)
 		if err != nil {
@@ -170,8 +175,17 @@ func TestAdaptKeptInputsChangeNothing(t *testing.T) {
 				t.Fatal(err)
 			}
 			var ref [][]float32
-			for k, budget := range []int64{0, na * 64 * 16 * 16 * 4, 1 << 40} {
-				AdaptKeepBytes = budget
+			for k, c := range configs {
+				AdaptKeepBytes, AdaptStateBytes = c.keep, c.state
+				if c.state == fuse {
+					groups, err := a.adaptGroups(na, h, w, 4)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if len(groups) >= len(a.stages) {
+						t.Fatalf("%s: state budget %d fused no stages", name, fuse)
+					}
+				}
 				m, err := NewRandom(b, a, 3)
 				if err != nil {
 					t.Fatal(err)
@@ -205,7 +219,7 @@ func TestAdaptKeptInputsChangeNothing(t *testing.T) {
 						if i > 0 {
 							what = mods[(i-1)/2] + " statistics"
 						}
-						t.Errorf("%s on %s, keeping %d bytes: %s differ from the recomputed run's by %.3g", name, spec, budget, what, d)
+						t.Errorf("%s on %s, keeping %d bytes, state budget %d: %s differ from the recomputed run's by %.3g", name, spec, c.keep, c.state, what, d)
 					}
 				}
 			}

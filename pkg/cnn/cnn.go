@@ -113,6 +113,15 @@ type stage struct {
 	fn   func(scope *model.Scope, x []*graph.Node) []*graph.Node
 }
 
+// joined is the activation a stage's tensors stand for: the one tensor, or
+// the channel-wise concatenation of a dense block's features so far.
+func joined(xs []*graph.Node) *graph.Node {
+	if len(xs) == 1 {
+		return xs[0]
+	}
+	return graph.Concatenate(xs, 1)
+}
+
 // single adapts a one-tensor stage function.
 func single(name string, fn func(scope *model.Scope, x *graph.Node) *graph.Node) stage {
 	return stage{name: name, fn: func(scope *model.Scope, x []*graph.Node) []*graph.Node {

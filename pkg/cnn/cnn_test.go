@@ -312,23 +312,9 @@ func TestNonFiniteWeightsAreRefused(t *testing.T) {
 // one more, a pass after Release compiles again; Compilations counts them
 // with their time.
 func TestOneCompilationPerGraph(t *testing.T) {
-	b, _, err := backend.New("go", backend.Convolutions)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, _ := Get("resnet18")
-	m, err := NewRandom(b, a, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := randomModel(t, "go", "resnet18")
 	defer m.Close()
-	images := func(n int) Images {
-		return Images{N: n, H: 32, W: 32, Fill: func(dst []float32, lo, hi int) {
-			for i := range dst {
-				dst[i] = float32((lo*31+i)%13) / 13
-			}
-		}}
-	}
+	images := func(n int) Images { return patterned(n, 32, 32, 13) }
 	ctx := context.Background()
 	if _, err := m.Extract(ctx, images(10), 4, "", nil); err != nil {
 		t.Fatal(err)
@@ -355,4 +341,32 @@ func TestOneCompilationPerGraph(t *testing.T) {
 	if c := m.Compilations(); c.Count != 3 {
 		t.Fatalf("a pass after Release: %d compilations, want 3", c.Count)
 	}
+}
+
+// randomModel is architecture name with random weights (seed 1) on the
+// backend spec.
+func randomModel(t *testing.T, spec, name string) *Model {
+	t.Helper()
+	b, _, err := backend.New(spec, backend.Convolutions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := Get(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := NewRandom(b, a, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// patterned is n images of h x w whose values cycle through k levels.
+func patterned(n, h, w, k int) Images {
+	return Images{N: n, H: h, W: w, Fill: func(dst []float32, lo, hi int) {
+		for i := range dst {
+			dst[i] = float32((lo*31+i)%k) / float32(k)
+		}
+	}}
 }

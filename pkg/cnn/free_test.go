@@ -47,20 +47,8 @@ func TestPassesFreeTheirBuffers(t *testing.T) {
 		if spec == "go" {
 			continue
 		}
-		b, _, err := backend.New(spec, backend.Convolutions)
-		if err != nil {
-			t.Fatal(err)
-		}
-		a, _ := Get("resnet18")
-		m, err := NewRandom(b, a, 1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		im := Images{N: 400, H: 64, W: 64, Fill: func(dst []float32, lo, hi int) {
-			for i := range dst {
-				dst[i] = float32((lo*31+i)%17) / 17
-			}
-		}}
+		m := randomModel(t, spec, "resnet18")
+		im := patterned(400, 64, 64, 17)
 		layers := []string{"layer1", "layer2", "layer3", "layer4", LogitsLayer}
 		pass := func() {
 			out, err := m.ExtractLayers(context.Background(), im, 50, layers, PoolGrid4, "", nil)

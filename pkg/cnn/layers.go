@@ -143,7 +143,7 @@ func (a Arch) forwardLayers(scope *model.Scope, x *graph.Node, layers []string, 
 				out[k] = xs[1]
 			default:
 				if e, ok := ends[l]; ok && e == i {
-					out[k] = poolNode(xs[0], pool)
+					out[k] = poolNode(joined(xs), pool)
 				}
 			}
 		}

@@ -224,17 +224,21 @@ func ComputeFeatures(ctx context.Context, m *cnn.Model, d *kay.Dataset, sel *kay
 			batch, m.Arch.Name+" train, view 0 and layers", opt.Progress); err != nil {
 			return nil, err
 		}
+		if te, err = lf.extract(ctx, m, &lf.Test, Source(d.Test.Stimuli, sel.Test.Index, 1, opt.Augment, opt.Seed, z),
+			batch, m.Arch.Name+" test and layers", opt.Progress); err != nil {
+			return nil, err
+		}
 		if len(distinct) > f.NTrain {
+			// The layer graph goes before the plain one compiles: on ONNX
+			// Runtime each holds its own copy of the weights (vgg11_bn's
+			// 133M parameters: 0.5 GB and more).
+			m.Release()
 			aug, err := m.Extract(ctx, sourceRows(d.Train.Stimuli, sel.Train.Index, distinct[f.NTrain:], opt.Augment, opt.Seed, z), batch,
 				fmt.Sprintf("%s train (%d augmented views)", m.Arch.Name, len(distinct)-f.NTrain), opt.Progress)
 			if err != nil {
 				return nil, err
 			}
 			dv = append(dv, aug.Logits...)
-		}
-		if te, err = lf.extract(ctx, m, &lf.Test, Source(d.Test.Stimuli, sel.Test.Index, 1, opt.Augment, opt.Seed, z),
-			batch, m.Arch.Name+" test and layers", opt.Progress); err != nil {
-			return nil, err
 		}
 	}
 	trLogits := make([]float32, len(source)*cnn.Classes)

@@ -44,7 +44,10 @@ type Config struct {
 	Cache string
 	// Backbones opens each model's backbone (the weights policy); nil: the
 	// official weights when in Cache/weights, else random weights seeded by
-	// the architecture and Seed (cnn.Open's "auto").
+	// the architecture and Seed (cnn.Open's "auto"). Each call must open a
+	// new model with the same weights: the study closes a backbone when a
+	// stage is done with it and calls Backbones again for the next stage
+	// that runs it.
 	Backbones   func(a cnn.Arch) (*cnn.Model, error)
 	Conv, Dense compute.Backend // backends for the backbones and for the small trained networks
 	BackendNote string          // what the backends are, for results.json
@@ -422,14 +425,17 @@ func CNNOptions(d *kay.Dataset, seed int64, cache string, progress io.Writer) st
 
 // backbone opens a model's backbone by cfg.Backbones, or by default.
 func (st *state) backbone(ctx context.Context, a cnn.Arch, log bool) (*cnn.Model, error) {
+	var m *cnn.Model
+	var err error
 	if st.cfg.Backbones != nil {
-		return st.cfg.Backbones(a)
+		m, err = st.cfg.Backbones(a)
+	} else {
+		weightsDir := ""
+		if st.cfg.Cache != "" {
+			weightsDir = filepath.Join(st.cfg.Cache, "weights")
+		}
+		m, err = cnn.Open(ctx, st.cfg.Conv, a, "auto", st.cfg.Seed, weightsDir, st.cfg.Progress)
 	}
-	weightsDir := ""
-	if st.cfg.Cache != "" {
-		weightsDir = filepath.Join(st.cfg.Cache, "weights")
-	}
-	m, err := cnn.Open(ctx, st.cfg.Conv, a, "auto", st.cfg.Seed, weightsDir, st.cfg.Progress)
 	if err == nil && log {
 		st.logf("%s", m.About())
 	}
@@ -452,17 +458,18 @@ func (st *state) model(ctx context.Context, i int) (*cnn.Model, error) {
 	return m, nil
 }
 
-// done is called when a stage no longer needs backbone i. A backbone the
-// study opened itself is closed, weights included (five backbones held open
-// from the cnn stage to the robustness stage kept about 4 GB of native memory
-// at the real data's size), when the adapted BatchNorm statistics it would
-// need again are cached; otherwise only its compiled graphs are released.
+// done is called when a stage no longer needs backbone i. It is closed,
+// weights included (five backbones held open from the cnn stage to the
+// robustness stage kept about 4 GB of native memory at the real data's
+// size; the command line's Backbones kept them open until this was so),
+// when the adapted BatchNorm statistics it would need again are cached;
+// otherwise only its compiled graphs are released.
 func (st *state) done(i int) {
 	m := st.models[i]
 	if m == nil {
 		return
 	}
-	if st.cfg.Backbones != nil || (strings.HasPrefix(m.BatchNorm, cnn.BNAdapt) && st.cnnOpt.Features.CacheDir == "") {
+	if strings.HasPrefix(m.BatchNorm, cnn.BNAdapt) && st.cnnOpt.Features.CacheDir == "" {
 		m.Release()
 		return
 	}
