@@ -17,6 +17,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/decodingthoughts/decoding-thoughts/internal/progress"
+	"github.com/decodingthoughts/decoding-thoughts/internal/tensorfree"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/nn"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/npfile"
 )
@@ -219,18 +220,12 @@ func (a Arch) adaptGroups(n, h, w, chunk int) ([]stage, error) {
 				return nil, err
 			}
 			last := j == len(a.stages)-1
+			inSizes, outSizes := sizes(in), sizes(out)
 			held := 0
-			for _, d := range in {
-				held += hostState{dims: d}.size()
+			for _, size := range inSizes {
+				held += size
 			}
 			if !last {
-				inSizes, outSizes := make([]int, len(in)), make([]int, len(out))
-				for k, d := range in {
-					inSizes[k] = hostState{dims: d}.size()
-				}
-				for k, d := range out {
-					outSizes[k] = hostState{dims: d}.size()
-				}
 				for k, src := range placement(inSizes, through, outSizes) {
 					if src < 0 {
 						held += outSizes[k]
@@ -534,10 +529,10 @@ func (m *Model) adaptStage(ctx context.Context, st stage, state []hostState, n, 
 					copyRows(next[k].data[lo*sz:hi*sz], o)
 				}
 			}
-			free(ins...)
-			free(outs...)
+			tensorfree.Free(ins...)
+			tensorfree.Free(outs...)
 		}
-		free(stats...)
+		tensorfree.Free(stats...)
 		e.Finalize()
 		if mo == nil {
 			return next, nil
@@ -586,6 +581,15 @@ func outputStates(results []*tensors.Tensor, in []hostState, through []int, n in
 		default:
 			out[k].data = make([]float32, n*outSizes[k])
 		}
+	}
+	return out
+}
+
+// sizes is the values per image of each per-image shape.
+func sizes(dims [][]int) []int {
+	out := make([]int, len(dims))
+	for k, d := range dims {
+		out[k] = hostState{dims: d}.size()
 	}
 	return out
 }

@@ -12,6 +12,8 @@ import (
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/decodingthoughts/decoding-thoughts/internal/tensorfree"
 )
 
 // Pseudo-layers: the pooled penultimate features (the last Linear layer's
@@ -209,12 +211,12 @@ func (m *Model) ForwardLayers(x []float32, n, h, w int, layers []string, pool st
 		return nil, nil, err
 	}
 	in := tensors.FromFlatDataAndDimensions(x, n, 3, h, w)
-	defer free(in)
+	defer tensorfree.Free(in)
 	outs, err := e.Exec(in)
 	if err != nil {
 		return nil, nil, fmt.Errorf("cnn %s: %w", m.Arch.Name, err)
 	}
-	defer free(outs...)
+	defer tensorfree.Free(outs...)
 	outs = outs[:len(layers)] // the last is forwardLayers' guard
 	data, widths := make([][]float32, len(outs)), make([]int, len(outs))
 	for k, o := range outs {

@@ -23,6 +23,7 @@ import (
 
 	"github.com/decodingthoughts/decoding-thoughts/internal/peakmem"
 	"github.com/decodingthoughts/decoding-thoughts/internal/progress"
+	"github.com/decodingthoughts/decoding-thoughts/internal/tensorfree"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/nn"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/npfile"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/weights"
@@ -235,25 +236,13 @@ func (m *Model) Forward(x []float32, n, h, w int) (logits, features []float32, e
 		return nil, nil, err
 	}
 	in := tensors.FromFlatDataAndDimensions(x, n, 3, h, w)
-	defer free(in)
+	defer tensorfree.Free(in)
 	lt, ft, err := m.exec.Call2(in)
 	if err != nil {
 		return nil, nil, fmt.Errorf("cnn %s: %w", m.Arch.Name, err)
 	}
-	defer free(lt, ft)
+	defer tensorfree.Free(lt, ft)
 	return tensors.MustCopyFlatData[float32](lt), tensors.MustCopyFlatData[float32](ft), nil
-}
-
-// free releases tensors' backend buffers now. GoMLX tensors have no
-// finalizer: on ONNX Runtime an output's native buffer not freed this way
-// stays allocated for the life of the process (the layer activations of one
-// backbone's full-size features pass alone were ~550 MB).
-func free(ts ...*tensors.Tensor) {
-	for _, t := range ts {
-		if t != nil {
-			_ = t.FinalizeAll()
-		}
-	}
 }
 
 // checkFits reports parameters of a that the checkpoint does not hold (a

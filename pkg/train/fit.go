@@ -18,6 +18,7 @@ import (
 	"github.com/gomlx/gomlx/ml/train/optimizer"
 
 	"github.com/decodingthoughts/decoding-thoughts/internal/progress"
+	"github.com/decodingthoughts/decoding-thoughts/internal/tensorfree"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/nn"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/npfile"
 )
@@ -196,17 +197,13 @@ func runEpoch(ctx context.Context, trainer *gomlxtrain.Trainer, rng *rand.Rand, 
 		in := tensors.FromFlatDataAndDimensions(tr.gather(batch, views), len(batch), tr.D)
 		lab := tensors.FromFlatDataAndDimensions(labels, len(batch), 1)
 		metrics, err := trainer.TrainStep(gomlxtrain.Batch{Inputs: []*tensors.Tensor{in}, Labels: []*tensors.Tensor{lab}})
-		// GoMLX tensors have no finalizer: on a native backend (ONNX
-		// Runtime, XLA) buffers are freed here or never
-		_, _ = in.FinalizeAll(), lab.FinalizeAll()
+		tensorfree.Free(in, lab)
 		if err != nil {
 			return Epoch{}, fmt.Errorf("epoch %d: training step: %w", e, err)
 		}
 		lossSum += float64(tensors.ToScalar[float32](metrics[0])) * float64(len(batch))
 		correct += float64(tensors.ToScalar[float32](metrics[2]))
-		for _, t := range metrics {
-			_ = t.FinalizeAll()
-		}
+		tensorfree.Free(metrics...)
 		if bar != nil {
 			bar.Add(int64(len(batch)))
 		}

@@ -9,6 +9,7 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 
+	"github.com/decodingthoughts/decoding-thoughts/internal/tensorfree"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/nn"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/npfile"
 )
@@ -77,17 +78,14 @@ func (m *Model) Forward(d Data) (Output, error) {
 		}
 		x := tensors.FromFlatDataAndDimensions(d.gather(idx, nil), len(idx), d.D)
 		logits, emb, err := m.exec.Call2(x)
-		_ = x.FinalizeAll()
+		tensorfree.Free(x)
 		if err != nil {
 			return Output{}, fmt.Errorf("forward pass: %w", err)
 		}
 		out.C, out.E = logits.Shape().Dimensions[1], emb.Shape().Dimensions[1]
 		out.Logits = append(out.Logits, tensors.MustCopyFlatData[float32](logits)...)
 		out.Embedding = append(out.Embedding, tensors.MustCopyFlatData[float32](emb)...)
-		// GoMLX tensors have no finalizer: a native backend's buffers are
-		// freed here or never
-		_ = logits.FinalizeAll()
-		_ = emb.FinalizeAll()
+		tensorfree.Free(logits, emb)
 	}
 	return out, nil
 }
