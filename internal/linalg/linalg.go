@@ -11,11 +11,14 @@ package linalg
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sync"
 	"sync/atomic"
 
 	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/dtypes"
 	_ "github.com/gomlx/compute/gobackend" // the products' backend
+	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"gonum.org/v1/gonum/blas"
@@ -145,6 +148,81 @@ func mulBackend(a *mat.Dense, ta bool, b *mat.Dense, tb bool, rows, cols int, f3
 		err = tensors.ConstFlatData(res, func(flat []float64) { copy(dst, flat) })
 	}
 	return out, err
+}
+
+// Left32 is a left operand held in float32 for repeated Mul32 products
+// with right operands of one shape: the operand is converted once, the
+// right operand's float32 copy is reused and the product written into a
+// given matrix, so that a loop of products (the ridge penalty search: one
+// per penalty, n x n times n x voxels) allocates nothing large per product.
+type Left32 struct {
+	src        *mat.Dense
+	a          *tensors.Tensor
+	rows, cols int
+	right      *tensors.Tensor // the last right operand's float32 copy
+}
+
+// NewLeft32 holds a for products a·b.
+func NewLeft32(a *mat.Dense) *Left32 {
+	r, c := a.Dims()
+	return &Left32{src: a, a: tensor32(a), rows: r, cols: c}
+}
+
+// MulTo sets dst (rows x b's columns) to a·b computed as Mul32 computes it
+// (products the backend runs: operands rounded to float32, float32
+// accumulation; small ones Mul's). dst may be b.
+func (l *Left32) MulTo(dst, b *mat.Dense) error {
+	br, bc := b.Dims()
+	if dr, dc := dst.Dims(); br != l.cols || dr != l.rows || dc != bc {
+		return fmt.Errorf("linalg.Left32: %dx%d times %dx%d into %dx%d", l.rows, l.cols, br, bc, dr, dc)
+	}
+	if _, err := backend(); err != nil || l.rows*l.cols*bc < smallProduct {
+		dst.Copy(Mul32(l.src, false, b, false))
+		return nil
+	}
+	if l.right == nil || !slices.Equal(l.right.Shape().Dimensions, []int{br, bc}) {
+		l.freeRight()
+		l.right = tensors.FromShape(shapes.Make(dtypes.Float32, br, bc))
+	}
+	raw := b.RawMatrix()
+	if err := tensors.MutableFlatData(l.right, func(flat []float32) {
+		for i := range br {
+			row := flat[i*bc : (i+1)*bc]
+			for j, v := range raw.Data[i*raw.Stride : i*raw.Stride+bc] {
+				row[j] = float32(v)
+			}
+		}
+	}); err != nil {
+		return err
+	}
+	res, err := execs[0].Exec1(l.a, l.right)
+	if err != nil {
+		return err
+	}
+	backendCalls.Add(1)
+	defer res.MustFinalizeAll()
+	out := dst.RawMatrix()
+	return tensors.ConstFlatData(res, func(flat []float32) {
+		for i := range l.rows {
+			row := out.Data[i*out.Stride : i*out.Stride+bc]
+			for j, v := range flat[i*bc : (i+1)*bc] {
+				row[j] = float64(v)
+			}
+		}
+	})
+}
+
+func (l *Left32) freeRight() {
+	if l.right != nil {
+		l.right.MustFinalizeAll()
+		l.right = nil
+	}
+}
+
+// Free releases the operands' memory now (GoMLX tensors have no finalizer).
+func (l *Left32) Free() {
+	l.a.MustFinalizeAll()
+	l.freeRight()
 }
 
 // tensor32 is m rounded to float32.

@@ -50,6 +50,47 @@ func TestMul32MatchesGonum(t *testing.T) {
 	}
 }
 
+// TestLeft32MatchesMul32: repeated products with one held left operand
+// equal Mul32's exactly (the same float32 arithmetic), below and above the
+// backend's threshold, written into the right operand itself and into a
+// strided view, with a right operand of another shape in between; wrong
+// shapes are refused.
+func TestLeft32MatchesMul32(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, size := range [][3]int{{7, 5, 3}, {64, 64, 40}, {300, 200, 150}, {300, 300, 150}} {
+		m, k, n := size[0], size[1], size[2]
+		a := random(rng, m, k)
+		l := NewLeft32(a)
+		calls := backendCalls.Load()
+		for _, cols := range []int{n, n + 9, n} {
+			b := random(rng, k, cols)
+			want := Mul32(a, false, b, false)
+			dst := mat.NewDense(m, cols+4, nil).Slice(0, m, 2, cols+2).(*mat.Dense)
+			if err := l.MulTo(dst, b); err != nil {
+				t.Fatal(err)
+			}
+			if d := maxDiff(dst, want); d != 0 {
+				t.Errorf("%v, %d columns: differs from Mul32 by %g", size, cols, d)
+			}
+			if m == k {
+				if err := l.MulTo(b, b); err != nil {
+					t.Fatal(err)
+				}
+				if d := maxDiff(b, want); d != 0 {
+					t.Errorf("%v in place: differs from Mul32 by %g", size, d)
+				}
+			}
+		}
+		if m*k*n >= smallProduct && backendCalls.Load() == calls {
+			t.Errorf("%v: the products did not run on the backend", size)
+		}
+		if err := l.MulTo(mat.NewDense(m, n, nil), random(rng, k+1, n)); err == nil {
+			t.Errorf("%v: a right operand of the wrong height was accepted", size)
+		}
+		l.Free()
+	}
+}
+
 // products checks mul against gonum for every transposition, below and
 // above the backend's threshold, and on a strided view.
 func products(t *testing.T, mul func(a *mat.Dense, ta bool, b *mat.Dense, tb bool) *mat.Dense, tol float64) {

@@ -184,25 +184,30 @@ func (d *dual) coef(s *linalg.Shifted, cols []int) *mat.Dense {
 // predictions and its (centred) responses y at penalty l: with
 // G = K + λI and α = G⁻¹ y, image i's prediction from the others is
 // y_i − α_i / (G⁻¹)_ii (the hat matrix H = K G⁻¹ = I − λG⁻¹ turns the
-// usual (ŷ_i − H_ii y_i)/(1 − H_ii) into this).
-func (d *dual) leaveOneOut(l float64, y *mat.Dense) ([]float64, error) {
+// usual (ŷ_i − H_ii y_i)/(1 − H_ii) into this). q holds Q in float32 and w
+// is an n x voxels buffer (overwritten), both reused across penalties.
+func (d *dual) leaveOneOut(l float64, y *mat.Dense, q *linalg.Left32, w *mat.Dense) ([]float64, error) {
 	s, err := d.tri.Shift(l)
 	if err != nil {
 		return nil, err
 	}
-	// float32 product: the values only choose the penalty (and are
-	// reported as CV), to about 1e-6
-	alpha := linalg.Mul32(d.tri.Q, false, d.coef(s, nil), false)
+	w.Copy(d.z)
+	s.Solve(w)
 	ginv := d.tri.InverseDiagonal(s)
 	n, _ := y.Dims()
+	// float32 product: the values only choose the penalty (and are
+	// reported as CV), to about 1e-6; w becomes α
+	if err := q.MulTo(w, w); err != nil {
+		return nil, err
+	}
 	for i := range n {
-		row, yi := alpha.RawRowView(i), y.RawRowView(i)
+		row, yi := w.RawRowView(i), y.RawRowView(i)
 		f := 1 / ginv[i]
 		for v := range row {
 			row[v] = yi[v] - row[v]*f
 		}
 	}
-	return columnCorrelations(alpha, y), nil
+	return columnCorrelations(w, y), nil
 }
 
 // FitRidge fits every voxel (a column of y) on x (rows: training images),
@@ -294,10 +299,16 @@ func FitRidgeGram(gram *mat.SymDense, y *mat.Dense, opt RidgeOptions) (*Ridge, e
 	// held-out correlation per penalty and voxel: leave-one-out, or the
 	// mean over k folds
 	cv := make([][]float64, len(lambdas))
+	var q *linalg.Left32
+	var w *mat.Dense
+	if opt.LeaveOneOut {
+		q, w = linalg.NewLeft32(full.tri.Q), mat.NewDense(n, voxels, nil)
+		defer q.Free()
+	}
 	for l, lam := range lambdas {
 		if opt.LeaveOneOut {
 			var err error
-			if cv[l], err = full.leaveOneOut(lam*scale, yc); err != nil {
+			if cv[l], err = full.leaveOneOut(lam*scale, yc, q, w); err != nil {
 				return nil, fmt.Errorf("encoding: %w", err)
 			}
 			continue
