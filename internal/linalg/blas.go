@@ -1,6 +1,8 @@
 package linalg
 
 import (
+	"slices"
+
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
 	blasgonum "gonum.org/v1/gonum/blas/gonum"
@@ -8,15 +10,16 @@ import (
 	"github.com/decodingthoughts/decoding-thoughts/internal/parallel"
 )
 
-// fastBLAS is gonum's BLAS with the two routines a symmetric matrix's
-// tridiagonal reduction (LAPACK's Dsytrd, which gonum's lapack runs through
-// blas64's implementation) spends nearly all its time in rewritten: Dsymv
-// reads each row once for its dot product and its update (gonum's reads it
-// twice) and Dsyr2k keeps each output tile in registers over the rank-2k
-// update, both with AVX-512 where the CPU has it and over fixed row chunks
-// in parallel. At n = 1593 on the 2-core reference CPU gonum's Dsytrd spent
-// 60% of its 3 s in Dsymv and 37% in Dsyr2k (BenchmarkReduce has the
-// times now). Calls outside the fast path (small, negative or zero
+// fastBLAS is gonum's BLAS with the routines a symmetric matrix's
+// tridiagonal reduction and the forming of its Q (LAPACK's Dsytrd and
+// Dorgtr, which gonum's lapack runs through blas64's implementation) spend
+// nearly all their time in rewritten: Dsymv reads each row once for its dot
+// product and its update (gonum's reads it twice), and Dsyr2k and Dgemm
+// keep each output tile in registers over the sum of products, all with
+// AVX-512 where the CPU has it and over fixed row chunks in parallel. At
+// n = 1593 on the 2-core reference CPU gonum's Dsytrd spent 60% of its 3 s
+// in Dsymv and 37% in Dsyr2k, and Dorgtr 0.3 s in Dgemm (BenchmarkReduce
+// has the times now). Calls outside the fast path (small, negative or zero
 // increments, short slices) are gonum's own.
 type fastBLAS struct{ blasgonum.Implementation }
 
@@ -26,6 +29,9 @@ func init() { blas64.Use(fastBLAS{}) }
 // gonum: their fixed cost (partial sums, goroutines) is then larger than
 // the work.
 const fastMin = 64
+
+// gemmMin is the same for Dgemm, in multiply-adds.
+const gemmMin = 1 << 16
 
 // chunks is how many row ranges the rewritten routines split a call into,
 // fixed so that the results do not depend on the number of cores.
@@ -93,9 +99,7 @@ func (f fastBLAS) Dsyr2k(ul blas.Uplo, tA blas.Transpose, n, k int, alpha float6
 		return
 	}
 	// at[l] and bt[l]: column l of A and B over the n rows (NoTrans:
-	// transposed here; Trans: the rows as they are), each scaled for
-	// the row coefficient it multiplies: C_ij += Σ_l (alpha·A_il)·B_jl +
-	// (alpha·B_il)·A_jl.
+	// transposed here; Trans: the rows as they are)
 	at, bt := make([][]float64, k), make([][]float64, k)
 	if tA == blas.Trans {
 		for l := range k {
@@ -111,18 +115,66 @@ func (f fastBLAS) Dsyr2k(ul blas.Uplo, tA blas.Transpose, n, k int, alpha float6
 			}
 		}
 	}
+	// row i: C_ij += Σ_l (alpha·A_il)·B_jl + (alpha·B_il)·A_jl
+	rows := append(slices.Clone(bt), at...)
 	bounds := triangleChunks(n, ul == blas.Upper)
 	parallel.For(chunks, func(ch int) {
-		s, t := make([]float64, k), make([]float64, k)
+		coef := make([]float64, 2*k)
 		for i := bounds[ch]; i < bounds[ch+1]; i++ {
 			for l := range k {
-				s[l], t[l] = alpha*at[l][i], alpha*bt[l][i]
+				coef[l], coef[k+l] = alpha*at[l][i], alpha*bt[l][i]
 			}
 			lo, hi := 0, i+1
 			if ul == blas.Upper {
 				lo, hi = i, n
 			}
-			rank2k(c[i*ldc+lo:i*ldc+hi], beta, s, t, bt, at, lo)
+			combine(c[i*ldc+lo:i*ldc+hi], beta, coef, rows, lo)
+		}
+	})
+}
+
+// Dgemm computes C = alpha·op(A)·op(B) + beta·C (C m x n, op(A) m x k).
+func (f fastBLAS) Dgemm(tA, tB blas.Transpose, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	ar, ac, br, bc := m, k, k, n // A's and B's stored shapes
+	if tA == blas.Trans {
+		ar, ac = k, m
+	}
+	if tB == blas.Trans {
+		br, bc = n, k
+	}
+	if m*n*k < gemmMin || alpha == 0 || (tA != blas.NoTrans && tA != blas.Trans) || (tB != blas.NoTrans && tB != blas.Trans) ||
+		lda < max(1, ac) || ldb < max(1, bc) || ldc < max(1, n) ||
+		len(a) < lda*(ar-1)+ac || len(b) < ldb*(br-1)+bc || len(c) < ldc*(m-1)+n {
+		f.Implementation.Dgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
+	// rows[l]: row l of op(B) (n values)
+	rows := make([][]float64, k)
+	if tB == blas.NoTrans {
+		for l := range k {
+			rows[l] = b[l*ldb : l*ldb+n]
+		}
+	} else {
+		for l := range k {
+			rows[l] = make([]float64, n)
+		}
+		for j := range n {
+			for l, v := range b[j*ldb : j*ldb+k] {
+				rows[l][j] = v
+			}
+		}
+	}
+	parallel.For(chunks, func(ch int) {
+		coef := make([]float64, k)
+		for i := ch * m / chunks; i < (ch+1)*m/chunks; i++ {
+			for l := range k {
+				if tA == blas.NoTrans {
+					coef[l] = alpha * a[i*lda+l]
+				} else {
+					coef[l] = alpha * a[l*lda+i]
+				}
+			}
+			combine(c[i*ldc:i*ldc+n], beta, coef, rows, 0)
 		}
 	})
 }
@@ -167,23 +219,24 @@ func dotAxpyScalar(a, x, y []float64, xi float64) float64 {
 	return s
 }
 
-// rank2k sets c_j = beta·c_j + Σ_l s_l·p[l][off+j] + t_l·q[l][off+j].
-func rank2k(c []float64, beta float64, s, t []float64, p, q [][]float64, off int) {
+// combine sets c_j = beta·c_j + Σ_l coef_l·rows[l][off+j] (beta 0: c is
+// not read).
+func combine(c []float64, beta float64, coef []float64, rows [][]float64, off int) {
 	if vectorised {
-		rank2kSIMD(c, beta, s, t, p, q, off)
+		combineSIMD(c, beta, coef, rows, off)
 		return
 	}
-	rank2kScalar(c, beta, s, t, p, q, off)
+	combineScalar(c, beta, coef, rows, off)
 }
 
-func rank2kScalar(c []float64, beta float64, s, t []float64, p, q [][]float64, off int) {
+func combineScalar(c []float64, beta float64, coef []float64, rows [][]float64, off int) {
 	for j := range c {
 		var v float64
 		if beta != 0 {
 			v = beta * c[j]
 		}
-		for l := range s {
-			v += s[l]*p[l][off+j] + t[l]*q[l][off+j]
+		for l, s := range coef {
+			v += s * rows[l][off+j]
 		}
 		c[j] = v
 	}

@@ -31,7 +31,7 @@ func dotAxpySIMD(a, x, y []float64, xi float64) float64 {
 	return s + dotAxpyScalar(a[j:], x[j:], y[j:], xi)
 }
 
-func rank2kSIMD(c []float64, beta float64, s, t []float64, p, q [][]float64, off int) {
+func combineSIMD(c []float64, beta float64, coef []float64, rows [][]float64, off int) {
 	n := len(c)
 	bv := archsimd.BroadcastFloat64x8(beta)
 	start := func(j int) archsimd.Float64x8 {
@@ -46,17 +46,12 @@ func rank2kSIMD(c []float64, beta float64, s, t []float64, p, q [][]float64, off
 	j := 0
 	for ; j+32 <= n; j += 32 {
 		a0, a1, a2, a3 := start(j), start(j+8), start(j+16), start(j+24)
-		for l := range s {
-			sv, tv := archsimd.BroadcastFloat64x8(s[l]), archsimd.BroadcastFloat64x8(t[l])
-			pl, ql := p[l][off+j:off+j+32], q[l][off+j:off+j+32]
-			a0 = sv.MulAdd(archsimd.LoadFloat64x8Slice(pl[0:]), a0)
-			a1 = sv.MulAdd(archsimd.LoadFloat64x8Slice(pl[8:]), a1)
-			a2 = sv.MulAdd(archsimd.LoadFloat64x8Slice(pl[16:]), a2)
-			a3 = sv.MulAdd(archsimd.LoadFloat64x8Slice(pl[24:]), a3)
-			a0 = tv.MulAdd(archsimd.LoadFloat64x8Slice(ql[0:]), a0)
-			a1 = tv.MulAdd(archsimd.LoadFloat64x8Slice(ql[8:]), a1)
-			a2 = tv.MulAdd(archsimd.LoadFloat64x8Slice(ql[16:]), a2)
-			a3 = tv.MulAdd(archsimd.LoadFloat64x8Slice(ql[24:]), a3)
+		for l, s := range coef {
+			sv, r := archsimd.BroadcastFloat64x8(s), rows[l][off+j:off+j+32]
+			a0 = sv.MulAdd(archsimd.LoadFloat64x8Slice(r[0:]), a0)
+			a1 = sv.MulAdd(archsimd.LoadFloat64x8Slice(r[8:]), a1)
+			a2 = sv.MulAdd(archsimd.LoadFloat64x8Slice(r[16:]), a2)
+			a3 = sv.MulAdd(archsimd.LoadFloat64x8Slice(r[24:]), a3)
 		}
 		a0.StoreSlice(c[j:])
 		a1.StoreSlice(c[j+8:])
@@ -65,11 +60,10 @@ func rank2kSIMD(c []float64, beta float64, s, t []float64, p, q [][]float64, off
 	}
 	for ; j+8 <= n; j += 8 {
 		a0 := start(j)
-		for l := range s {
-			a0 = archsimd.BroadcastFloat64x8(s[l]).MulAdd(archsimd.LoadFloat64x8Slice(p[l][off+j:]), a0)
-			a0 = archsimd.BroadcastFloat64x8(t[l]).MulAdd(archsimd.LoadFloat64x8Slice(q[l][off+j:]), a0)
+		for l, s := range coef {
+			a0 = archsimd.BroadcastFloat64x8(s).MulAdd(archsimd.LoadFloat64x8Slice(rows[l][off+j:]), a0)
 		}
 		a0.StoreSlice(c[j:])
 	}
-	rank2kScalar(c[j:], beta, s, t, p, q, off+j)
+	combineScalar(c[j:], beta, coef, rows, off+j)
 }

@@ -152,23 +152,7 @@ func TestShiftedSolves(t *testing.T) {
 	k := mat.NewSymDense(n, nil)
 	k.SymOuterK(1, x)
 	tri := Reduce(k)
-	var qtq, recon mat.Dense
-	qtq.Mul(tri.Q.T(), tri.Q)
-	if d := maxDiff(&qtq, eye(n)); d > 1e-12 {
-		t.Errorf("QᵀQ differs from I by %g", d)
-	}
-	tm := mat.NewDense(n, n, nil)
-	for i := range n {
-		tm.Set(i, i, tri.D[i])
-		if i+1 < n {
-			tm.Set(i, i+1, tri.E[i])
-			tm.Set(i+1, i, tri.E[i])
-		}
-	}
-	recon.Product(tri.Q, tm, tri.Q.T())
-	if d := maxDiff(&recon, k); d > 1e-9*mat.Norm(k, math.Inf(1)) {
-		t.Errorf("Q T Qᵀ differs from K by %g", d)
-	}
+	checkReduction(t, k, tri, 1e-9)
 	y := random(rng, n, v)
 	for _, lambda := range []float64{1e-3, 0.7, 50} {
 		s, err := tri.Shift(lambda)
@@ -207,6 +191,30 @@ func TestShiftedSolves(t *testing.T) {
 	// a shift that leaves the matrix indefinite is refused
 	if _, err := tri.Shift(-2 * mat.Trace(k)); err == nil {
 		t.Error("a negative definite shift was accepted")
+	}
+}
+
+// checkReduction: Q is orthogonal and Q T Qᵀ reproduces k to tol of its
+// norm.
+func checkReduction(t *testing.T, k *mat.SymDense, tri *Tridiagonal, tol float64) {
+	t.Helper()
+	n := k.SymmetricDim()
+	var qtq, recon mat.Dense
+	qtq.Mul(tri.Q.T(), tri.Q)
+	if d := maxDiff(&qtq, eye(n)); d > 1e-12 {
+		t.Errorf("QᵀQ differs from I by %g", d)
+	}
+	tm := mat.NewDense(n, n, nil)
+	for i := range n {
+		tm.Set(i, i, tri.D[i])
+		if i+1 < n {
+			tm.Set(i, i+1, tri.E[i])
+			tm.Set(i+1, i, tri.E[i])
+		}
+	}
+	recon.Product(tri.Q, tm, tri.Q.T())
+	if d := maxDiff(&recon, k); d > tol*mat.Norm(k, math.Inf(1)) {
+		t.Errorf("Q T Qᵀ differs from K by %g", d)
 	}
 }
 

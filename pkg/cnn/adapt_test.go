@@ -4,6 +4,7 @@ import (
 	"context"
 	"math/rand/v2"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -142,14 +143,49 @@ func TestAdaptParityWithTorchvision(t *testing.T) {
 	}
 }
 
+// TestAdaptGroupsAtFullSize: at the study's size (1593 images of 128 x
+// 128, chunks of 32) adaptation fuses VGG-11's first two units and its
+// third and fourth (two BatchNorms each: the images' 313 MB and a unit's
+// 1.67 GB output would be held at once), and no ResNet-50 stage (fusing
+// layer1 with layer2.0 would rerun its first layers for 14 BatchNorms).
+func TestAdaptGroupsAtFullSize(t *testing.T) {
+	want := map[string][]string{
+		"vgg11_bn": {"features.3 to features.7", "features.10 to features.14", "features.17", "features.21", "features.24", "features.28", "head"},
+	}
+	for _, name := range []string{"vgg11_bn", "resnet50"} {
+		a, err := Get(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		groups, err := a.adaptGroups(1593, 128, 128, 32)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, g := range groups {
+			got = append(got, g.name)
+		}
+		w, ok := want[name]
+		if !ok {
+			for _, s := range a.stages {
+				w = append(w, s.name)
+			}
+		}
+		if !slices.Equal(got, w) {
+			t.Errorf("%s: adaptation groups %q, want %q", name, got, w)
+		}
+	}
+}
+
 // TestAdaptKeptInputsChangeNothing: resuming adaptation runs from kept
 // BatchNorm inputs (AdaptKeepBytes) and fusing stages under a state budget
 // (AdaptStateBytes) are optimisations only: with nothing kept (every run
 // recomputes the stage from its inputs), with a budget that keeps some
 // inputs and drops others, with room for all, and with a state budget that
 // fuses some stages (resnet18's stem to layer2.0, densenet121's pool0 to
-// transition1, passing a dense block's features through) with nothing or
-// everything kept, every BatchNorm's adapted statistics and the adapted
+// transition1, passing a dense block's features through) with nothing
+// kept, and with everything kept and fused stages of at most 4
+// BatchNorms, every BatchNorm's adapted statistics and the adapted
 // network's outputs agree to float32 rounding, on architectures with
 // residual (resnet), concatenated (densenet) and squeeze-excitation
 // (mobilenet v3) blocks, on every local backend.
@@ -157,9 +193,14 @@ func TestAdaptKeptInputsChangeNothing(t *testing.T) {
 	const na, n, h, w = 6, 2, 64, 64
 	xa, x := noise(21, na, h, w), noise(22, n, h, w)
 	images := Images{N: na, H: h, W: w, Fill: func(dst []float32, lo, hi int) { copy(dst, xa[lo*3*h*w:hi*3*h*w]) }}
-	defer func(v, s int64) { AdaptKeepBytes, AdaptStateBytes = v, s }(AdaptKeepBytes, AdaptStateBytes)
+	defer func(v, s int64, f int) {
+		AdaptKeepBytes, AdaptStateBytes, AdaptFuseBatchNorms = v, s, f
+	}(AdaptKeepBytes, AdaptStateBytes, AdaptFuseBatchNorms)
 	const fuse = na * 64 * 16 * 16 * 4 // a 64-channel 16x16 state for every image: fuses the stages that grow it
-	configs := []struct{ keep, state int64 }{{0, 1 << 40}, {na * 64 * 16 * 16 * 4, 1 << 40}, {1 << 40, 1 << 40}, {0, fuse}, {1 << 40, fuse}}
+	configs := []struct {
+		keep, state int64
+		fuseBN      int // AdaptFuseBatchNorms
+	}{{0, 1 << 40, 4}, {na * 64 * 16 * 16 * 4, 1 << 40, 4}, {1 << 40, 1 << 40, 4}, {0, fuse, 1 << 20}, {1 << 40, fuse, 4}}
 	for _, spec := range backend.Local() {
 		b, _, err := backend.New(spec, backend.Convolutions)
 		if err != nil {
@@ -176,7 +217,7 @@ func TestAdaptKeptInputsChangeNothing(t *testing.T) {
 			}
 			var ref [][]float32
 			for k, c := range configs {
-				AdaptKeepBytes, AdaptStateBytes = c.keep, c.state
+				AdaptKeepBytes, AdaptStateBytes, AdaptFuseBatchNorms = c.keep, c.state, c.fuseBN
 				if c.state == fuse {
 					groups, err := a.adaptGroups(na, h, w, 4)
 					if err != nil {

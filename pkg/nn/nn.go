@@ -141,8 +141,12 @@ func BatchNormEps(scope *model.Scope, x *Node, eps float64) *Node {
 			mean, variance = meanVar.ValueGraph(g), varVar.ValueGraph(g)
 		}
 	}
-	normalized := Div(Sub(x, bcast(mean)), Sqrt(AddScalar(bcast(variance), eps)))
-	return Add(Mul(normalized, bcast(weight)), bcast(bias))
+	// As torch computes it (batch_norm_cpu_transform_input): a per-channel
+	// scale and shift, so that the activations are read once, and a
+	// backend can fold both into the convolution before.
+	scale := Div(weight, Sqrt(AddScalar(variance, eps)))
+	shift := Sub(bias, Mul(mean, scale))
+	return Add(Mul(x, bcast(scale)), bcast(shift))
 }
 
 // BatchNormTap sees the input x of every BatchNorm of a graph in
