@@ -197,7 +197,7 @@ var AdaptStateBytes int64 = 7 << 28 // 1.75 GiB
 // budget. Measured at the full size (1593 images): fusing VGG-11's first
 // two units (2 BatchNorms) saved 0.35 GB at no cost in time (55 s);
 // fusing ResNeXt-50's layer1 with layer2.0 (14 BatchNorms) saved 0.2 GB
-// and cost 21 s (55 -> 76 s), ResNet-50's about 15 s.
+// and cost 21 s (55 -> 76 s).
 var AdaptFuseBatchNorms = 4
 
 // adaptGroups is the architecture's stages as BatchNorm adaptation runs

@@ -141,9 +141,15 @@ func BatchNormEps(scope *model.Scope, x *Node, eps float64) *Node {
 			mean, variance = meanVar.ValueGraph(g), varVar.ValueGraph(g)
 		}
 	}
-	// As torch computes it (batch_norm_cpu_transform_input): a per-channel
-	// scale and shift, so that the activations are read once, and a
-	// backend can fold both into the convolution before.
+	if scope.IsTraining(g) {
+		normalized := Div(Sub(x, bcast(mean)), Sqrt(AddScalar(bcast(variance), eps)))
+		return Add(Mul(normalized, bcast(weight)), bcast(bias))
+	}
+	// Without gradients, as torch's CPU kernel computes it
+	// (batch_norm_cpu_transform_input): a per-channel scale and shift, so
+	// that the activations are read once and a backend can fold both into
+	// the convolution before. (Training keeps the form above: the decoder's
+	// trained weights, and so the study's results, stay as they were.)
 	scale := Div(weight, Sqrt(AddScalar(variance, eps)))
 	shift := Sub(bias, Mul(mean, scale))
 	return Add(Mul(x, bcast(scale)), bcast(shift))
