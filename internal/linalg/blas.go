@@ -100,20 +100,11 @@ func (f fastBLAS) Dsyr2k(ul blas.Uplo, tA blas.Transpose, n, k int, alpha float6
 	}
 	// at[l] and bt[l]: column l of A and B over the n rows (NoTrans:
 	// transposed here; Trans: the rows as they are)
-	at, bt := make([][]float64, k), make([][]float64, k)
+	var at, bt [][]float64
 	if tA == blas.Trans {
-		for l := range k {
-			at[l], bt[l] = a[l*lda:l*lda+n], b[l*ldb:l*ldb+n]
-		}
+		at, bt = rowsOf(a, lda, k, n), rowsOf(b, ldb, k, n)
 	} else {
-		for l := range k {
-			at[l], bt[l] = make([]float64, n), make([]float64, n)
-		}
-		for i := range n {
-			for l := range k {
-				at[l][i], bt[l][i] = a[i*lda+l], b[i*ldb+l]
-			}
-		}
+		at, bt = columnsOf(a, lda, n, k), columnsOf(b, ldb, n, k)
 	}
 	// row i: C_ij += Σ_l (alpha·A_il)·B_jl + (alpha·B_il)·A_jl
 	rows := append(slices.Clone(bt), at...)
@@ -149,20 +140,11 @@ func (f fastBLAS) Dgemm(tA, tB blas.Transpose, m, n, k int, alpha float64, a []f
 		return
 	}
 	// rows[l]: row l of op(B) (n values)
-	rows := make([][]float64, k)
-	if tB == blas.NoTrans {
-		for l := range k {
-			rows[l] = b[l*ldb : l*ldb+n]
-		}
+	var rows [][]float64
+	if tB == blas.Trans {
+		rows = columnsOf(b, ldb, n, k)
 	} else {
-		for l := range k {
-			rows[l] = make([]float64, n)
-		}
-		for j := range n {
-			for l, v := range b[j*ldb : j*ldb+k] {
-				rows[l][j] = v
-			}
-		}
+		rows = rowsOf(b, ldb, k, n)
 	}
 	parallel.For(chunks, func(ch int) {
 		coef := make([]float64, k)
@@ -177,6 +159,30 @@ func (f fastBLAS) Dgemm(tA, tB blas.Transpose, m, n, k int, alpha float64, a []f
 			combine(c[i*ldc:i*ldc+n], beta, coef, rows, 0)
 		}
 	})
+}
+
+// rowsOf is the r rows of the row-major r x c matrix a (leading dimension
+// lda), as views.
+func rowsOf(a []float64, lda, r, c int) [][]float64 {
+	out := make([][]float64, r)
+	for i := range r {
+		out[i] = a[i*lda : i*lda+c]
+	}
+	return out
+}
+
+// columnsOf is the c columns of the row-major r x c matrix a, copied.
+func columnsOf(a []float64, lda, r, c int) [][]float64 {
+	out := make([][]float64, c)
+	for l := range c {
+		out[l] = make([]float64, r)
+	}
+	for i := range r {
+		for l, v := range a[i*lda : i*lda+c] {
+			out[l][i] = v
+		}
+	}
+	return out
 }
 
 // triangleChunks splits the n rows of a triangle (upper: row i holds n-i

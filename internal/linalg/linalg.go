@@ -139,11 +139,7 @@ func mulBackend(a *mat.Dense, ta bool, b *mat.Dense, tb bool, rows, cols int, f3
 	out = mat.NewDense(rows, cols, nil)
 	dst := out.RawMatrix().Data
 	if f32 {
-		err = tensors.ConstFlatData(res, func(flat []float32) {
-			for i, v := range flat {
-				dst[i] = float64(v)
-			}
-		})
+		err = tensors.ConstFlatData(res, func(flat []float32) { widen(out, flat) })
 	} else {
 		err = tensors.ConstFlatData(res, func(flat []float64) { copy(dst, flat) })
 	}
@@ -156,27 +152,26 @@ func mulBackend(a *mat.Dense, ta bool, b *mat.Dense, tb bool, rows, cols int, f3
 // given matrix, so that a loop of products (the ridge penalty search: one
 // per penalty, n x n times n x voxels) allocates nothing large per product.
 type Left32 struct {
-	src        *mat.Dense
-	a          *tensors.Tensor
-	rows, cols int
-	right      *tensors.Tensor // the last right operand's float32 copy
+	src   *mat.Dense
+	a     *tensors.Tensor
+	right *tensors.Tensor // the last right operand's float32 copy
 }
 
 // NewLeft32 holds a for products a·b.
 func NewLeft32(a *mat.Dense) *Left32 {
-	r, c := a.Dims()
-	return &Left32{src: a, a: tensor32(a), rows: r, cols: c}
+	return &Left32{src: a, a: tensor32(a)}
 }
 
 // MulTo sets dst (rows x b's columns) to a·b computed as Mul32 computes it
 // (products the backend runs: operands rounded to float32, float32
 // accumulation; small ones Mul's). dst may be b.
 func (l *Left32) MulTo(dst, b *mat.Dense) error {
+	rows, cols := l.src.Dims()
 	br, bc := b.Dims()
-	if dr, dc := dst.Dims(); br != l.cols || dr != l.rows || dc != bc {
-		return fmt.Errorf("linalg.Left32: %dx%d times %dx%d into %dx%d", l.rows, l.cols, br, bc, dr, dc)
+	if dr, dc := dst.Dims(); br != cols || dr != rows || dc != bc {
+		return fmt.Errorf("linalg.Left32: %dx%d times %dx%d into %dx%d", rows, cols, br, bc, dr, dc)
 	}
-	if _, err := backend(); err != nil || l.rows*l.cols*bc < smallProduct {
+	if _, err := backend(); err != nil || rows*cols*bc < smallProduct {
 		dst.Copy(Mul32(l.src, false, b, false))
 		return nil
 	}
@@ -184,15 +179,7 @@ func (l *Left32) MulTo(dst, b *mat.Dense) error {
 		l.freeRight()
 		l.right = tensors.FromShape(shapes.Make(dtypes.Float32, br, bc))
 	}
-	raw := b.RawMatrix()
-	if err := tensors.MutableFlatData(l.right, func(flat []float32) {
-		for i := range br {
-			row := flat[i*bc : (i+1)*bc]
-			for j, v := range raw.Data[i*raw.Stride : i*raw.Stride+bc] {
-				row[j] = float32(v)
-			}
-		}
-	}); err != nil {
+	if err := tensors.MutableFlatData(l.right, func(flat []float32) { round32(flat, b) }); err != nil {
 		return err
 	}
 	res, err := execs[0].Exec1(l.a, l.right)
@@ -201,15 +188,7 @@ func (l *Left32) MulTo(dst, b *mat.Dense) error {
 	}
 	backendCalls.Add(1)
 	defer res.MustFinalizeAll()
-	out := dst.RawMatrix()
-	return tensors.ConstFlatData(res, func(flat []float32) {
-		for i := range l.rows {
-			row := out.Data[i*out.Stride : i*out.Stride+bc]
-			for j, v := range flat[i*bc : (i+1)*bc] {
-				row[j] = float64(v)
-			}
-		}
-	})
+	return tensors.ConstFlatData(res, func(flat []float32) { widen(dst, flat) })
 }
 
 func (l *Left32) freeRight() {
@@ -227,15 +206,32 @@ func (l *Left32) Free() {
 
 // tensor32 is m rounded to float32.
 func tensor32(m *mat.Dense) *tensors.Tensor {
+	r, c := m.Dims()
+	data := make([]float32, r*c)
+	round32(data, m)
+	return tensors.FromFlatDataAndDimensions(data, r, c)
+}
+
+// round32 writes m, rounded to float32, into flat (row-major, m's size).
+func round32(flat []float32, m *mat.Dense) {
 	raw := m.RawMatrix()
-	data := make([]float32, raw.Rows*raw.Cols)
 	for i := range raw.Rows {
-		row := data[i*raw.Cols : (i+1)*raw.Cols]
+		row := flat[i*raw.Cols : (i+1)*raw.Cols]
 		for j, v := range raw.Data[i*raw.Stride : i*raw.Stride+raw.Cols] {
 			row[j] = float32(v)
 		}
 	}
-	return tensors.FromFlatDataAndDimensions(data, raw.Rows, raw.Cols)
+}
+
+// widen writes flat (row-major, m's size) into m.
+func widen(m *mat.Dense, flat []float32) {
+	raw := m.RawMatrix()
+	for i := range raw.Rows {
+		row := raw.Data[i*raw.Stride : i*raw.Stride+raw.Cols]
+		for j, v := range flat[i*raw.Cols : (i+1)*raw.Cols] {
+			row[j] = float64(v)
+		}
+	}
 }
 
 func tensorOf(m *mat.Dense) *tensors.Tensor {
