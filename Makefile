@@ -17,7 +17,7 @@ APT_PACKAGES := jupyter-nbconvert python3-numpy python3-scipy python3-torch pyth
 OUT ?= out
 BIN := bin/decoding-thoughts
 
-.PHONY: help setup demo test notebooks bench vet build clean setup-apt setup-gonb setup-ort fuzz race
+.PHONY: help setup demo test test-long refs notebooks jupyter bench vet build clean setup-apt setup-gonb setup-ort fuzz race
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -63,18 +63,27 @@ vet:
 	scripts/check-dockerfile.sh
 	@test -z "$$(gofmt -l cmd pkg internal bench)" || { echo "gofmt needed:"; gofmt -l cmd pkg internal bench; exit 1; }
 
-test: setup vet ## go vet, go test, the race detector, short fuzz runs and headless execution of every notebook
-	$(GO) test -count=1 -timeout 60m ./...
+test: setup vet ## the fast suite (-short, committed references only): go vet, go test, the race detector, short fuzz runs, every notebook headless on the smallest dataset
+	$(GO) test -short -count=1 -timeout 30m ./...
+	$(MAKE) --no-print-directory race RACE_FLAGS=-short
+	$(MAKE) --no-print-directory fuzz FUZZTIME=10000x
+	DT_NOTEBOOK_PROFILE=tiny scripts/run-notebooks.sh $(OUT)/notebooks
+
+test-long: setup vet ## everything: the whole zoo, the slow calibrations, every Python reference regenerated and compared with the committed one, the notebooks on the default dataset
+	DT_CHECK_REFS=1 $(GO) test -count=1 -timeout 120m ./...
 	$(MAKE) --no-print-directory race
 	$(MAKE) --no-print-directory fuzz FUZZTIME=10000x
 	scripts/run-notebooks.sh $(OUT)/notebooks
+
+refs: setup ## rewrite every golden reference file from Python (torch, torchvision, numpy, scipy); commit what changes
+	DT_UPDATE_REFS=1 $(GO) test -count=1 -timeout 120m ./...
 
 # The packages with concurrency of their own: permutation/bootstrap workers,
 # progress, locks and downloads, feature extraction. checkptr is off because
 # GoMLX's SIMD kernels trip it (pointer arithmetic in a dependency, not a race).
 RACE_PKGS := ./internal/... ./pkg/rsa ./pkg/stats ./pkg/stimulus
 race: ## go test -race over the packages with concurrency
-	$(GO) test -race -gcflags=all=-d=checkptr=0 -count=1 $(RACE_PKGS)
+	$(GO) test -race -gcflags=all=-d=checkptr=0 -count=1 $(RACE_FLAGS) $(RACE_PKGS)
 
 # Fuzz targets (package:Name) of every reader of files a user may hand us.
 # Budgets are counts of executions, not durations: Go 1.26's fuzz coordinator
@@ -89,12 +98,19 @@ fuzz: ## run each fuzz target for FUZZTIME executions (default 100000x); a crash
 		$(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 200x ./pkg/$$pkg || exit 1; \
 	done
 
+JUPYTER_PORT ?= 8888
+jupyter: setup ## start Jupyter Notebook on 127.0.0.1 (port JUPYTER_PORT, 8888) in notebooks/, with the gonb kernel and this Makefile's environment (installs Debian's jupyter-notebook once)
+	@command -v jupyter-notebook >/dev/null || { echo "setup: installing Debian's jupyter-notebook"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends jupyter-notebook >/dev/null; }
+	cd notebooks && jupyter notebook --ip=127.0.0.1 --port=$(JUPYTER_PORT) --no-browser
+
 notebooks: setup ## execute every notebook and export HTML next to it, in out/notebooks
 	scripts/run-notebooks.sh $(OUT)/notebooks --html
 
 bench: setup ## benchmarks next to their PyTorch peers: per stage (bench/; BENCH_ARGS="--synthetic full" at the real size), decoder epochs, CNN inference
-	$(GO) test -run '^$$' -bench . -benchtime 1x ./...
-	$(GO) run ./bench $(BENCH_ARGS)
+	@mkdir -p $(OUT)
+	set -o pipefail; $(GO) test -run '^$$' -bench . -benchtime 1x ./... | tee $(OUT)/gobench.txt
+	$(GO) run ./bench --go-bench $(OUT)/gobench.txt $(BENCH_ARGS)
 
 clean: ## remove build outputs (not the cache)
 	rm -rf bin $(OUT)

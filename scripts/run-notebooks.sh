@@ -2,32 +2,80 @@
 # Executes every notebook headless with the gonb kernel, keeps the executed
 # copies in OUT for inspection, and fails if any cell produced an error or a
 # notebook lacks figures. With --html, also exports each executed notebook.
+#
+# The notebooks run in two lanes at once: the CNN ones in order (02, 04, 06:
+# each reuses the backbone features the one before cached) and the others
+# (01, 03, 05), so that one lane's cell builds overlap the other's compute.
 set -euo pipefail
 out=${1:?usage: run-notebooks.sh OUT [--html]}
 html=${2:-}
 mkdir -p "$out"
-status=0
-# The CNN notebooks run five ImageNet networks over hundreds of images: minutes
+# DT_NOTEBOOK_PROFILE=tiny (make test) is the smoke test: the smallest
+# synthetic dataset that still draws every figure, and three small CNNs
+# ($DT_MODELS, unless set) instead of the study's five. By default the
+# notebooks use $DT_DATA_DIR or the embedded default dataset and the study's
+# models, as a user's session does.
+if [ -n "${DT_NOTEBOOK_PROFILE:-}" ]; then
+	data=$(cd "$out" && pwd)/data-$DT_NOTEBOOK_PROFILE
+	rm -rf "$data"
+	bin/decoding-thoughts synth --profile "$DT_NOTEBOOK_PROFILE" --out "$data" >/dev/null
+	export DT_DATA_DIR=$data
+	export DT_MODELS=${DT_MODELS:-resnet18,regnet_y_400mf,densenet121}
+	echo "notebook: on the synthetic $DT_NOTEBOOK_PROFILE profile ($data), models $DT_MODELS"
+fi
+# Each cell is a program gonb builds: without DWARF its link takes a third
+# less time.
+export GOFLAGS="${GOFLAGS:-} -ldflags=-w"
+# The CNN notebooks run ImageNet networks over hundreds of images: minutes
 # on ONNX Runtime, hours on the pure-Go backend's convolutions. Without the
 # library (no npm for `make setup-ort`) they are skipped, and said so, unless
 # DT_SLOW_NOTEBOOKS=1.
 fast=1
 if bin/decoding-thoughts backend 2>/dev/null | grep -q "ONNX Runtime library: not found"; then fast=0; fi
-for nb in notebooks/*.ipynb; do
+
+# run executes one notebook; it returns non-zero when the notebook failed.
+run() {
+	local nb=$1 name
 	name=$(basename "$nb")
 	if [ $fast = 0 ] && [ "${DT_SLOW_NOTEBOOKS:-}" != 1 ] && grep -q 'nb\.CNN(\|nb\.Study(\|nb\.Layers(' "$nb"; then
 		echo "notebook: SKIPPING $name: it needs the ONNX Runtime library (make setup-ort, which needs npm); DT_SLOW_NOTEBOOKS=1 runs it on pure Go"
-		continue
+		return 0
 	fi
 	echo "notebook: executing $name"
+	local start
 	start=$(date +%s)
-	jupyter nbconvert --to notebook --execute --allow-errors \
+	if ! jupyter nbconvert --to notebook --execute --allow-errors \
 		--ExecutePreprocessor.timeout=1200 --ExecutePreprocessor.kernel_name=gonb \
-		--output-dir="$out" "$nb" >/dev/null 2>"$out/${name%.ipynb}.log" || { cat "$out/${name%.ipynb}.log"; status=1; continue; }
-	/usr/bin/python3 scripts/check-notebook.py "$out/$name" || status=1
-	echo "notebook: $name took $(( $(date +%s) - start ))s"
+		--output-dir="$out" "$nb" >/dev/null 2>"$out/${name%.ipynb}.log"; then
+		cat "$out/${name%.ipynb}.log"
+		return 1
+	fi
+	/usr/bin/python3 scripts/check-notebook.py "$out/$name" || return 1
+	echo "notebook: $name took $(($(date +%s) - start))s"
 	if [ "$html" = "--html" ]; then
 		jupyter nbconvert --to html --output-dir="$out" "$out/$name" >/dev/null 2>&1
 	fi
+}
+
+# lane runs notebooks in order and records in $out/lane-N.failed what failed.
+lane() {
+	local id=$1 failed=0
+	shift
+	rm -f "$out/lane-$id.failed"
+	for nb in "$@"; do
+		run "$nb" || { failed=1; echo "$nb" >>"$out/lane-$id.failed"; }
+	done
+	return $failed
+}
+
+cnnNotebooks=() otherNotebooks=()
+for nb in notebooks/*.ipynb; do
+	if grep -q 'nb\.CNN(\|nb\.Study(\|nb\.Layers(' "$nb"; then cnnNotebooks+=("$nb"); else otherNotebooks+=("$nb"); fi
 done
+lane 1 "${cnnNotebooks[@]}" &
+cnn=$!
+status=0
+lane 2 "${otherNotebooks[@]}" || status=1
+wait $cnn || status=1
+[ $status = 0 ] || echo "notebook: FAILED: $(cat "$out"/lane-*.failed 2>/dev/null | tr '\n' ' ')"
 exit $status

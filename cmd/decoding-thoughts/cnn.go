@@ -108,7 +108,7 @@ func runFeatures(ctx context.Context, args []string) error {
 		return err
 	}
 	if *adaptBN != "" {
-		if err := m.AdaptBatchNorm(ctx, adapt, *batch, fmt.Sprintf("%d images of %s", adapt.N, *adaptBN), os.Stderr); err != nil {
+		if err := m.AdaptBatchNorm(ctx, adapt, cnn.AdaptOptions{Chunk: *batch}, fmt.Sprintf("%d images of %s", adapt.N, *adaptBN), os.Stderr); err != nil {
 			return err
 		}
 		fmt.Fprintf(os.Stderr, "%s: BatchNorm %s\n", a.Name, m.BatchNorm)
@@ -166,16 +166,21 @@ type cnnFlags struct {
 // batch size is conv's default (backend.DefaultBatch).
 func (f *cnnFlags) options(d *kay.Dataset, conv compute.Backend) stimulus.Options {
 	opt := study.CNNOptions(d, f.opt.Seed, cachedir.Root(), os.Stderr)
+	opt.Features.Batch = backend.DefaultBatch(conv)
+	f.adjust(&opt)
+	return opt
+}
+
+// adjust sets what the flags say in a stimulus classifiers' recipe.
+func (f *cnnFlags) adjust(opt *stimulus.Options) {
 	opt.Train.Epochs = f.opt.Train.Epochs
-	opt.Features.Batch = f.opt.Features.Batch
-	if opt.Features.Batch == 0 {
-		opt.Features.Batch = backend.DefaultBatch(conv)
+	if f.opt.Features.Batch != 0 {
+		opt.Features.Batch = f.opt.Features.Batch
 	}
 	opt.Features.BatchNorm = f.opt.Features.BatchNorm
 	if f.opt.Features.Views != 0 {
 		opt.Features.Views = f.opt.Features.Views
 	}
-	return opt
 }
 
 func (f *cnnFlags) register(fs *flag.FlagSet) (validate func() error) {
@@ -236,7 +241,7 @@ func runTrainCNN(ctx context.Context, args []string) error {
 
 // trainCNNs trains every architecture's head, writing out/<model>/.
 func trainCNNs(ctx context.Context, b compute.Backend, d *kay.Dataset, archs []cnn.Arch, f cnnFlags, out string) ([]*stimulus.Result, error) {
-	hb, hc, err := backend.New(backend.DenseSpec(b), backend.Dense)
+	hb, hc, err := env.New(backend.DenseSpec(b), backend.Dense)
 	if err != nil {
 		return nil, err
 	}

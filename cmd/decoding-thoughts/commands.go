@@ -16,7 +16,7 @@ import (
 	"github.com/decodingthoughts/decoding-thoughts/internal/cachedir"
 	"github.com/decodingthoughts/decoding-thoughts/internal/outlock"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/backend"
-	"github.com/decodingthoughts/decoding-thoughts/pkg/cnn"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/distortion"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/explore"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/kay"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/rsa"
@@ -48,10 +48,10 @@ func parse(fs *flag.FlagSet, args []string, c *common) error {
 		return fmt.Errorf("unexpected arguments %v", fs.Args())
 	}
 	if !c.compute { // still refuse a backend that does not exist
-		_, err := backend.Resolve(c.backend, c.workload)
+		_, err := env.Resolve(c.backend, c.workload)
 		return err
 	}
-	b, choice, err := backend.New(c.backend, c.workload)
+	b, choice, err := env.New(c.backend, c.workload)
 	if err != nil {
 		return err
 	}
@@ -67,7 +67,7 @@ func runBackend(_ context.Context, args []string) error {
 		return err
 	}
 	fmt.Printf("compiled-in backends: %v\nONNX Runtime library: ", backend.Available())
-	if lib, ok := backend.ORTLibrary(); ok {
+	if lib, ok := env.ORT(); ok {
 		fmt.Println(lib)
 	} else {
 		fmt.Printf("not found (expected at %s; run `make setup`)\n", lib)
@@ -78,7 +78,7 @@ func runBackend(_ context.Context, args []string) error {
 func runSynth(_ context.Context, args []string) error {
 	var c common
 	fs := newFlags("synth", &c)
-	profile := fs.String("profile", "quick", "quick (480/60 images, 1054 voxels) or full (1750/120 images, 8428 voxels)")
+	profile := fs.String("profile", "quick", "tiny (240/40 images, 527 voxels: a smoke test), quick (480/60 images, 1054 voxels) or full (1750/120 images, 8428 voxels)")
 	seed := fs.Uint64("seed", 1, "random seed; the same profile and seed give byte-identical files")
 	null := fs.Bool("null", false, "null dataset: no category component, labels independent of the data")
 	categoryOnly := fs.Bool("category-only", false, "category-only brain: no stimulus-driven component, every voxel driven by the labels alone (the inference calibration's shared-labels null)")
@@ -224,15 +224,21 @@ func studyCommand(ctx context.Context, name string, args []string, stages []stri
 	var f cnnFlags
 	var synthetic string
 	var perms, boots, seeds int
+	var dists []distortion.Distortion
 	d, out, b, err := dataCommand(name, args, func(fs *flag.FlagSet) func() error {
 		checkCNN := f.register(fs)
 		fs.IntVar(&seeds, "seeds", 0, "training seeds of the decoder and of each head (0: 5 on the quick profile's size, else 3)")
-		fs.StringVar(&synthetic, "synthetic", "", "run on a generated dataset instead: quick or full (seed --seed), cached")
+		fs.StringVar(&synthetic, "synthetic", "", "run on a generated dataset instead: tiny, quick or full (seed --seed), cached")
 		fs.IntVar(&perms, "permutations", 10000, "permutations of the RSM comparisons' p-values")
 		fs.IntVar(&boots, "bootstraps", 1000, "bootstrap samples of the RSM comparisons' intervals")
+		distSpec := fs.String("distortions", "gaussian,box", "distortion sweeps, the first primary: kinds ("+strings.Join(distortion.Names(), ", ")+"), each with its default levels or its own (gaussian=0/1/2/4)")
 		return func() error {
 			if err := checkCNN(); err != nil {
 				return err
+			}
+			var err error
+			if dists, err = distortion.Parse(*distSpec); err != nil {
+				return fmt.Errorf("--distortions: %w", err)
 			}
 			if seeds < 0 {
 				return fmt.Errorf("--seeds %d: want 0 (default) or more", seeds)
@@ -247,26 +253,18 @@ func studyCommand(ctx context.Context, name string, args []string, stages []stri
 	if err != nil {
 		return err
 	}
-	hb, hc, err := backend.New(backend.DenseSpec(b), backend.Dense)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintln(os.Stderr, "dense networks: "+backend.Describe(hb, hc))
 	var names []string
 	for _, a := range archs {
 		names = append(names, a.Name)
 	}
-	opt := f.options(d, b)
-	if seeds == 0 {
-		seeds = study.DefaultSeeds(d)
+	cfg, _, err := study.Setup(ctx, study.Settings{Data: d, Out: out, Models: names, Env: env, Conv: b, Weights: f.weights,
+		Cache: cachedir.Root(), Seed: f.opt.Seed, Seeds: seeds, Distortions: dists, Stages: stages,
+		Test:     rsa.TestConfig{Permutations: perms, Bootstraps: boots, Level: 0.95, Seed: uint64(f.opt.Seed)},
+		CNN:      f.adjust,
+		Progress: os.Stderr, Log: os.Stderr})
+	if err != nil {
+		return err
 	}
-	cfg := study.Config{CNN: &opt, Data: d, Out: out, Models: names, Conv: b, Dense: hb, Seed: f.opt.Seed, Seeds: seeds, Progress: os.Stderr, Stages: stages,
-		Cache:       cachedir.Root(),
-		BackendNote: b.Description() + " (CNNs); " + hb.Description() + " (dense)",
-		Test:        rsa.TestConfig{Permutations: perms, Bootstraps: boots, Level: 0.95, Seed: uint64(f.opt.Seed)},
-		Backbones: func(a cnn.Arch) (*cnn.Model, error) { // the study says which it opened
-			return cnn.Open(ctx, b, a, f.weights, f.opt.Seed, cachedir.Path("weights"), os.Stderr)
-		}}
 	r, err := study.Run(ctx, cfg)
 	if err != nil {
 		return err

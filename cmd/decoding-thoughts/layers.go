@@ -71,7 +71,7 @@ func runLayers(ctx context.Context, args []string) error {
 	if err := layers.Write(out, tab, sum); err != nil {
 		return err
 	}
-	for _, meas := range layers.Measures {
+	for _, meas := range layers.Measures() {
 		var parts []string
 		for _, roi := range sum.ROIs {
 			parts = append(parts, fmt.Sprintf("%s %.2f", roi, float64(sum.Depth[meas][roi].Mean)))

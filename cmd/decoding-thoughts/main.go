@@ -30,12 +30,16 @@ import (
 	"time"
 
 	"github.com/decodingthoughts/decoding-thoughts/internal/atomicfile"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/backend"
 )
 
 type command struct {
 	summary string
 	run     func(ctx context.Context, args []string) error
 }
+
+// env is what the environment says about backends, read once.
+var env = backend.FromEnv(os.Getenv)
 
 var commands = map[string]command{
 	"synth":      {"generate a synthetic Kay-format dataset with ground truth", runSynth},
@@ -88,6 +92,7 @@ func main() {
 		// before it runs: at the full size that doubled the peak (13 GB).
 		debug.SetMemoryLimit(memoryLimit)
 	}
+	backend.UseFastBLAS()
 	ctx := interruptible(os.Args[1])
 	t0 := time.Now()
 	if path := os.Getenv("DT_CPUPROFILE"); path != "" { // for developers: a pprof CPU profile of the command

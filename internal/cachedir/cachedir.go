@@ -14,12 +14,18 @@ const EnvVar = "DT_CACHE"
 
 // Root is $DT_CACHE, else $XDG_CACHE_HOME/decoding-thoughts, else
 // ~/.cache/decoding-thoughts, else a folder under the system temp dir.
-func Root() string {
-	if d := os.Getenv(EnvVar); d != "" {
+func Root() string { return RootFrom(os.Getenv) }
+
+// RootFrom is Root with the environment read through getenv.
+func RootFrom(getenv func(string) string) string {
+	if d := getenv(EnvVar); d != "" {
 		return d
 	}
-	if d, err := os.UserCacheDir(); err == nil {
+	if d := getenv("XDG_CACHE_HOME"); filepath.IsAbs(d) {
 		return filepath.Join(d, "decoding-thoughts")
+	}
+	if h := getenv("HOME"); h != "" {
+		return filepath.Join(h, ".cache", "decoding-thoughts")
 	}
 	return filepath.Join(os.TempDir(), "decoding-thoughts-cache")
 }

@@ -23,7 +23,11 @@ import (
 // increments, short slices) are gonum's own.
 type fastBLAS struct{ blasgonum.Implementation }
 
-func init() { blas64.Use(fastBLAS{}) }
+// UseFastBLAS makes fastBLAS the BLAS behind gonum's blas64 and lapack64
+// (and so behind every tridiagonal reduction in this module) for the whole
+// process. Importing the package changes nothing: a program opts in once
+// (pkg/backend.UseFastBLAS). Results equal gonum's BLAS's to rounding.
+func UseFastBLAS() { blas64.Use(fastBLAS{}) }
 
 // fastMin is the order below which the rewritten routines hand the call to
 // gonum: their fixed cost (partial sums, goroutines) is then larger than

@@ -3,6 +3,7 @@ package backend
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -10,36 +11,34 @@ import (
 )
 
 func TestResolveAutoFollowsTheLibrary(t *testing.T) {
-	t.Setenv(EnvVar, "")
-	t.Setenv("GOMLX_BACKEND", "")
-	t.Setenv(ORTLibraryEnv, filepath.Join(t.TempDir(), "missing.so"))
-	c, err := Resolve("", Convolutions)
+	e := Env{ORTLibrary: filepath.Join(t.TempDir(), "missing.so")}
+	c, err := e.Resolve("", Convolutions)
 	if err != nil || c.Config != "go" {
 		t.Fatalf("no library: want go, got %+v %v", c, err)
 	}
 	lib := filepath.Join(t.TempDir(), "libonnxruntime.so.1")
 	_ = os.WriteFile(lib, nil, 0o644)
-	t.Setenv(ORTLibraryEnv, lib)
-	c, err = Resolve("auto", Convolutions)
+	e.ORTLibrary = lib
+	c, err = e.Resolve("auto", Convolutions)
 	if err != nil || c.Config != "onnx:cpu" {
 		t.Fatalf("library present: want onnx:cpu, got %+v %v", c, err)
 	}
 	// Fully connected training prefers pure Go whatever is installed, unless
 	// the user names a backend.
-	if c, err = Resolve("auto", Dense); err != nil || c.Config != "go" {
+	if c, err = e.Resolve("auto", Dense); err != nil || c.Config != "go" {
 		t.Fatalf("dense workload: want go, got %+v %v", c, err)
 	}
-	if c, err = Resolve("onnx", Dense); err != nil || c.Config != "onnx:cpu" {
+	if c, err = e.Resolve("onnx", Dense); err != nil || c.Config != "onnx:cpu" {
 		t.Fatalf("dense workload, onnx named: want onnx:cpu, got %+v %v", c, err)
 	}
 }
 
 func TestResolveExplicitAndUnknown(t *testing.T) {
-	t.Setenv(EnvVar, "go")
-	if c, err := Resolve("", Convolutions); err != nil || c.Config != "go" || !strings.Contains(c.Note, EnvVar) {
+	e := FromEnv(func(k string) string { return map[string]string{EnvVar: "go", "GOMLX_BACKEND": "onnx"}[k] })
+	if c, err := e.Resolve("", Convolutions); err != nil || c.Config != "go" || !strings.Contains(c.Note, EnvVar) {
 		t.Fatalf("env choice: %+v %v", c, err)
 	}
-	_, err := Resolve("tpu", Convolutions)
+	_, err := e.Resolve("tpu", Convolutions)
 	if err == nil || !strings.Contains(err.Error(), `backend "tpu" is not compiled in`) {
 		t.Fatalf("unknown backend: %v", err)
 	}
@@ -48,8 +47,10 @@ func TestResolveExplicitAndUnknown(t *testing.T) {
 // TestBackendsCompute runs a small graph on every backend that can start here
 // and checks it against the closed form.
 func TestBackendsCompute(t *testing.T) {
-	for _, spec := range Local() {
-		b, c, err := New(spec, Convolutions)
+	env := FromEnv(os.Getenv)
+	before := os.Environ()
+	for _, spec := range env.Local() {
+		b, c, err := env.New(spec, Convolutions)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -61,6 +62,26 @@ func TestBackendsCompute(t *testing.T) {
 		if got != 14 {
 			t.Errorf("%s: sum of squares = %v, want 14", spec, got)
 		}
+	}
+	if after := os.Environ(); !slices.Equal(before, after) {
+		t.Errorf("starting backends changed the process's environment:\nbefore %v\nafter  %v", before, after)
+	}
+}
+
+// TestFromEnv: $DT_BACKEND before $GOMLX_BACKEND, the library's variable
+// before the cache's copy, the cache folder from $DT_CACHE.
+func TestFromEnv(t *testing.T) {
+	env := func(m map[string]string) Env { return FromEnv(func(k string) string { return m[k] }) }
+	e := env(map[string]string{"GOMLX_BACKEND": "go", "DT_CACHE": "/c"})
+	if e.Spec != "go" || e.Source != "$GOMLX_BACKEND" || e.ORTLibrary != "/c/onnxruntime/"+ORTVersion+"/libonnxruntime.so.1" {
+		t.Errorf("GOMLX_BACKEND and DT_CACHE: %+v", e)
+	}
+	e = env(map[string]string{EnvVar: "onnx", "GOMLX_BACKEND": "go", ORTLibraryEnv: "/l/lib.so", "HOME": "/h"})
+	if e.Spec != "onnx" || e.Source != "$"+EnvVar || e.ORTLibrary != "/l/lib.so" {
+		t.Errorf("DT_BACKEND and the library variable: %+v", e)
+	}
+	if e = env(map[string]string{"HOME": "/h"}); e.Spec != "" || e.ORTLibrary != "/h/.cache/decoding-thoughts/onnxruntime/"+ORTVersion+"/libonnxruntime.so.1" {
+		t.Errorf("HOME only: %+v", e)
 	}
 }
 
@@ -74,7 +95,7 @@ func TestGPUDefaults(t *testing.T) {
 			t.Errorf("%s: GPU() = %v, want %v", cfg, got, gpu)
 		}
 	}
-	b, _, err := New("go", Dense)
+	b, _, err := Env{}.New("go", Dense)
 	if err != nil {
 		t.Fatal(err)
 	}

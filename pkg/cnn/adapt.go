@@ -107,7 +107,8 @@ func (h hostState) size() int {
 // 3.0 and 1.4 when every run started from the stage's inputs). The model's
 // mode becomes "adapt (label)", label saying which images; an architecture
 // without BatchNorm is left as it is.
-func (m *Model) AdaptBatchNorm(ctx context.Context, im Images, chunk int, label string, progressOut io.Writer) error {
+func (m *Model) AdaptBatchNorm(ctx context.Context, im Images, opt AdaptOptions, label string, progressOut io.Writer) error {
+	opt = opt.withDefaults()
 	mods, err := m.Arch.BatchNormModules()
 	if err != nil {
 		return err
@@ -118,7 +119,8 @@ func (m *Model) AdaptBatchNorm(ctx context.Context, im Images, chunk int, label 
 	if im.N < 1 {
 		return fmt.Errorf("cnn %s: BatchNorm adaptation needs at least one image", m.Arch.Name)
 	}
-	chunk = max(min(chunk, im.N), 1)
+	chunk := max(min(opt.Chunk, im.N), 1)
+	opt.Chunk = chunk
 	per := 3 * im.H * im.W
 	state := []hostState{{dims: []int{3, im.H, im.W}, data: make([]float32, im.N*per)}}
 	for lo := 0; lo < im.N; lo += chunk {
@@ -128,12 +130,12 @@ func (m *Model) AdaptBatchNorm(ctx context.Context, im Images, chunk int, label 
 	m.Release()
 	done := map[string]*moments{}
 	bar := progress.New(progressOut, m.Arch.Name+": adapting BatchNorm", int64(len(mods)), "layers")
-	groups, err := m.Arch.adaptGroups(im.N, im.H, im.W, chunk)
+	groups, err := m.Arch.adaptGroups(im.N, im.H, im.W, opt)
 	if err != nil {
 		return fmt.Errorf("cnn %s: adapting BatchNorm: %w", m.Arch.Name, err)
 	}
 	for si, st := range groups {
-		next, err := m.adaptStage(ctx, st, state, im.N, chunk, done, si == len(groups)-1, func() { bar.Add(1) })
+		next, err := m.adaptStage(ctx, st, state, im.N, opt, done, si == len(groups)-1, func() { bar.Add(1) })
 		if err != nil {
 			return fmt.Errorf("cnn %s: adapting BatchNorm (stage %s): %w", m.Arch.Name, st.name, err)
 		}
@@ -180,34 +182,68 @@ func (a Arch) stageBatchNorms(st stage, in []shapes.Shape) (order []string, dims
 	return order, dims, through, out, err
 }
 
-// AdaptStateBytes bounds the state BatchNorm adaptation holds between
-// stages (every image's activations at a stage boundary, with the next
-// boundary's while a stage runs) where it can: consecutive stages whose
-// state would exceed it are adapted as one (adaptGroups). VGG's first
-// convolution unit, for one, turns 313 MB of images (1593 at 128x128) into
-// 1.67 GB. A stage on its own may still exceed it (ResNet-50's layer1:
-// 1.67 GB). Results do not depend on it; a fused stage recomputes its
-// earlier layers for its later BatchNorms.
-var AdaptStateBytes int64 = 7 << 28 // 1.75 GiB
+// AdaptOptions are BatchNorm adaptation's memory bounds. Results do not
+// depend on them; a zero field takes the default (DefaultAdaptOptions).
+type AdaptOptions struct {
+	// Chunk is the most images a pass holds (padded with zeros, weighted
+	// out of every statistic); default 32.
+	Chunk int
+	// StateBytes bounds the state adaptation holds between stages (every
+	// image's activations at a stage boundary, with the next boundary's
+	// while a stage runs) where it can: consecutive stages whose state
+	// would exceed it are adapted as one (adaptGroups). VGG's first
+	// convolution unit, for one, turns 313 MB of images (1593 at 128x128)
+	// into 1.67 GB. A stage on its own may still exceed it (ResNet-50's
+	// layer1: 1.67 GB); a fused stage recomputes its earlier layers for its
+	// later BatchNorms. Default 1.75 GiB.
+	StateBytes int64
+	// FuseBatchNorms is the most BatchNorms a fused stage may hold: each of
+	// them reruns the fused layers before it from the group's inputs, so
+	// that fusing costs time growing with the square of the group's
+	// length. Where a fusion would exceed it the stage runs on its own over
+	// the state budget. At the full size (1593 images) fusing VGG-11's
+	// first two units (2 BatchNorms) saves 0.35 GB at no cost in time,
+	// while fusing ResNeXt-50's layer1 with layer2.0 (14 BatchNorms) would
+	// save 0.2 GB for 21 s. Default 4.
+	FuseBatchNorms int
+	// KeepBytes bounds the memory spent on keeping BatchNorm inputs within
+	// a stage (adaptStage), so that later runs resume from them; negative
+	// keeps nothing. Default 512 MiB.
+	KeepBytes int64
+}
 
-// AdaptFuseBatchNorms is the most BatchNorms a fused stage may hold: each
-// of them reruns the fused layers before it from the group's inputs, so
-// that fusing costs time growing with the square of the group's length.
-// Where a fusion would exceed it the stage runs on its own over the state
-// budget. Measured at the full size (1593 images): fusing VGG-11's first
-// two units (2 BatchNorms) saved 0.35 GB at no cost in time (55 s);
-// fusing ResNeXt-50's layer1 with layer2.0 (14 BatchNorms) saved 0.2 GB
-// and cost 21 s (55 -> 76 s).
-var AdaptFuseBatchNorms = 4
+// DefaultAdaptOptions are the bounds the study runs with.
+func DefaultAdaptOptions() AdaptOptions {
+	return AdaptOptions{Chunk: 32, StateBytes: 7 << 28, FuseBatchNorms: 4, KeepBytes: 512 << 20}
+}
+
+func (o AdaptOptions) withDefaults() AdaptOptions {
+	d := DefaultAdaptOptions()
+	if o.Chunk <= 0 {
+		o.Chunk = d.Chunk
+	}
+	if o.StateBytes <= 0 {
+		o.StateBytes = d.StateBytes
+	}
+	if o.FuseBatchNorms <= 0 {
+		o.FuseBatchNorms = d.FuseBatchNorms
+	}
+	if o.KeepBytes == 0 {
+		o.KeepBytes = d.KeepBytes
+	}
+	return o
+}
 
 // adaptGroups is the architecture's stages as BatchNorm adaptation runs
 // them for n images of h x w: each stage on its own, or fused with the
 // stages after it while the state it holds (inputs, and outputs that do not
 // fit in the buffers of inputs it does not pass through, as outputStates
-// places them) would exceed AdaptStateBytes and the fused stage would hold
-// at most AdaptFuseBatchNorms BatchNorms. The last group's outputs are not
+// places them) would exceed opt.StateBytes and the fused stage would hold
+// at most opt.FuseBatchNorms BatchNorms. The last group's outputs are not
 // kept.
-func (a Arch) adaptGroups(n, h, w, chunk int) ([]stage, error) {
+func (a Arch) adaptGroups(n, h, w int, opt AdaptOptions) ([]stage, error) {
+	opt = opt.withDefaults()
+	chunk := opt.Chunk
 	var groups []stage
 	in := [][]int{{3, h, w}}
 	for i := 0; i < len(a.stages); {
@@ -232,7 +268,7 @@ func (a Arch) adaptGroups(n, h, w, chunk int) ([]stage, error) {
 			if err != nil {
 				return nil, err
 			}
-			if j > i && len(order) > AdaptFuseBatchNorms { // over the state budget rather than fused further
+			if j > i && len(order) > opt.FuseBatchNorms { // over the state budget rather than fused further
 				groups = append(groups, prev)
 				in, i = prevOut, j
 				break
@@ -251,7 +287,7 @@ func (a Arch) adaptGroups(n, h, w, chunk int) ([]stage, error) {
 					}
 				}
 			}
-			if last || int64(n)*int64(held)*4 <= AdaptStateBytes {
+			if last || int64(n)*int64(held)*4 <= opt.StateBytes {
 				groups = append(groups, st)
 				in, i = out, j+1
 				break
@@ -260,10 +296,6 @@ func (a Arch) adaptGroups(n, h, w, chunk int) ([]stage, error) {
 	}
 	return groups, nil
 }
-
-// AdaptKeepBytes bounds the memory BatchNorm adaptation spends on keeping
-// BatchNorm inputs within a stage (below). Results do not depend on it.
-var AdaptKeepBytes int64 = 512 << 20
 
 // passLayout says which graph input of an adaptation pass is what.
 type passLayout struct {
@@ -346,12 +378,13 @@ func reachable(outs []*graph.Node) map[*graph.Node]bool {
 // BatchNorm normalises with the statistics known so far (the batch's mean
 // and biased variance, as a training-mode pass normalises with;
 // placeholders for the rest, which the run does not reach). A BatchNorm's
-// input is also kept for every image (up to AdaptKeepBytes in all, the
+// input is also kept for every image (up to opt.KeepBytes in all, the
 // oldest dropped first), and later runs start from the kept inputs they
 // need instead of recomputing the layers before them: a stage costs about
 // one forward pass instead of one per BatchNorm. Which inputs a run needs
 // is read from a dry build of its graph.
-func (m *Model) adaptStage(ctx context.Context, st stage, state []hostState, n, chunk int, done map[string]*moments, last bool, tick func()) ([]hostState, error) {
+func (m *Model) adaptStage(ctx context.Context, st stage, state []hostState, n int, opt AdaptOptions, done map[string]*moments, last bool, tick func()) ([]hostState, error) {
+	chunk := opt.Chunk
 	ns := len(state)
 	stageShapes := make([]shapes.Shape, ns)
 	for k, s := range state {
@@ -386,7 +419,7 @@ func (m *Model) adaptStage(ctx context.Context, st stage, state []hostState, n, 
 		if target < 0 && last {
 			return nil, nil
 		}
-		keep := target >= 0 && int64(n)*int64(hostState{dims: dims[target]}.size())*4 <= AdaptKeepBytes
+		keep := target >= 0 && int64(n)*int64(hostState{dims: dims[target]}.size())*4 <= opt.KeepBytes
 		var statShapes []shapes.Shape
 		var stats []*tensors.Tensor
 		for j, s := range order {
@@ -561,7 +594,7 @@ func (m *Model) adaptStage(ctx context.Context, st stage, state []hostState, n, 
 			kept[target] = keepData
 			keptOrder = append(keptOrder, target)
 			keptBytes += int64(len(keepData.data)) * 4
-			for keptBytes > AdaptKeepBytes {
+			for keptBytes > opt.KeepBytes && len(keptOrder) > 0 {
 				old := keptOrder[0]
 				keptOrder = keptOrder[1:]
 				keptBytes -= int64(len(kept[old].data)) * 4

@@ -3,6 +3,7 @@ package cnn
 import (
 	"context"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -41,6 +42,7 @@ func noise(seed uint64, n, h, w int) []float32 {
 // statistics amplify float32 rounding, to 3x torch's own float32 error where
 // that is larger (ResNet-152: 8e-4).
 func TestAdaptParityWithTorchvision(t *testing.T) {
+	adaptOnGo := map[string]bool{"resnet18": true, "mobilenet_v3_small": true, "densenet121": true, "regnet_y_400mf": true}
 	dir := t.TempDir()
 	const na, n, h, w = 5, 2, 64, 64
 	xa, x := noise(11, na, h, w), noise(12, n, h, w)
@@ -55,18 +57,14 @@ func TestAdaptParityWithTorchvision(t *testing.T) {
 	// Every architecture on the study's CNN backend (ONNX Runtime when
 	// installed), a few small ones on the pure-Go backend too.
 	backends := map[string]compute.Backend{}
-	for _, spec := range backend.Local() {
-		b, _, err := backend.New(spec, backend.Convolutions)
+	for _, spec := range backend.FromEnv(os.Getenv).Local() {
+		b, _, err := backend.FromEnv(os.Getenv).New(spec, backend.Convolutions)
 		if err != nil {
 			t.Fatal(err)
 		}
 		backends[spec] = b
 	}
-	onGo := map[string]bool{"resnet18": true, "mobilenet_v3_small": true, "densenet121": true, "regnet_y_400mf": true}
-	for _, a := range All() {
-		if a.Family == "user" {
-			continue
-		}
+	for _, a := range zoo() {
 		mods, err := a.BatchNormModules()
 		if err != nil {
 			t.Fatal(err)
@@ -87,7 +85,7 @@ func TestAdaptParityWithTorchvision(t *testing.T) {
 			refs := pyref.Golden(t, a.Name+"_adapt.npz", []string{"torch", "torchvision", "numpy"},
 				pyref.File("testdata/torchvision_adapt_ref.py", a.Name, state, adaptIn, in, pyref.Out))
 			for spec, b := range backends {
-				if spec == "go" && len(backends) > 1 && !onGo[a.Name] {
+				if spec == "go" && len(backends) > 1 && !adaptOnGo[a.Name] {
 					continue
 				}
 				m, err := NewFromFile(b, a, st)
@@ -97,7 +95,7 @@ func TestAdaptParityWithTorchvision(t *testing.T) {
 				if m.BatchNorm != BNFrozen {
 					t.Errorf("mode before adaptation %q, want %q", m.BatchNorm, BNFrozen)
 				}
-				if err := m.AdaptBatchNorm(context.Background(), images, 2, "5 noise images", nil); err != nil {
+				if err := m.AdaptBatchNorm(context.Background(), images, AdaptOptions{Chunk: 2}, "5 noise images", nil); err != nil {
 					t.Fatal(err)
 				}
 				if !strings.HasPrefix(m.BatchNorm, BNAdapt) || !strings.Contains(m.About(), "adapt (5 noise images)") {
@@ -157,7 +155,7 @@ func TestAdaptGroupsAtFullSize(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		groups, err := a.adaptGroups(1593, 128, 128, 32)
+		groups, err := a.adaptGroups(1593, 128, 128, DefaultAdaptOptions())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -178,8 +176,8 @@ func TestAdaptGroupsAtFullSize(t *testing.T) {
 }
 
 // TestAdaptKeptInputsChangeNothing: resuming adaptation runs from kept
-// BatchNorm inputs (AdaptKeepBytes) and fusing stages under a state budget
-// (AdaptStateBytes) are optimisations only: with nothing kept (every run
+// BatchNorm inputs (AdaptOptions.KeepBytes) and fusing stages under a state
+// budget (StateBytes) are optimisations only: with nothing kept (every run
 // recomputes the stage from its inputs), with a budget that keeps some
 // inputs and drops others, with room for all, and with a state budget that
 // fuses some stages (resnet18's stem to layer2.0, densenet121's pool0 to
@@ -193,16 +191,17 @@ func TestAdaptKeptInputsChangeNothing(t *testing.T) {
 	const na, n, h, w = 6, 2, 64, 64
 	xa, x := noise(21, na, h, w), noise(22, n, h, w)
 	images := Images{N: na, H: h, W: w, Fill: func(dst []float32, lo, hi int) { copy(dst, xa[lo*3*h*w:hi*3*h*w]) }}
-	defer func(v, s int64, f int) {
-		AdaptKeepBytes, AdaptStateBytes, AdaptFuseBatchNorms = v, s, f
-	}(AdaptKeepBytes, AdaptStateBytes, AdaptFuseBatchNorms)
 	const fuse = na * 64 * 16 * 16 * 4 // a 64-channel 16x16 state for every image: fuses the stages that grow it
 	configs := []struct {
 		keep, state int64
-		fuseBN      int // AdaptFuseBatchNorms
-	}{{0, 1 << 40, 4}, {na * 64 * 16 * 16 * 4, 1 << 40, 4}, {1 << 40, 1 << 40, 4}, {0, fuse, 1 << 20}, {1 << 40, fuse, 4}}
-	for _, spec := range backend.Local() {
-		b, _, err := backend.New(spec, backend.Convolutions)
+		fuseBN      int // FuseBatchNorms
+	}{{-1, 1 << 40, 4}, {na * 64 * 16 * 16 * 4, 1 << 40, 4}, {1 << 40, 1 << 40, 4}, {-1, fuse, 1 << 20}, {1 << 40, fuse, 4}}
+	specs := backend.FromEnv(os.Getenv).Local()
+	if testing.Short() { // the study's backend for CNNs only
+		specs = specs[len(specs)-1:]
+	}
+	for _, spec := range specs {
+		b, _, err := backend.FromEnv(os.Getenv).New(spec, backend.Convolutions)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -217,9 +216,9 @@ func TestAdaptKeptInputsChangeNothing(t *testing.T) {
 			}
 			var ref [][]float32
 			for k, c := range configs {
-				AdaptKeepBytes, AdaptStateBytes, AdaptFuseBatchNorms = c.keep, c.state, c.fuseBN
+				opt := AdaptOptions{Chunk: 4, KeepBytes: c.keep, StateBytes: c.state, FuseBatchNorms: c.fuseBN}
 				if c.state == fuse {
-					groups, err := a.adaptGroups(na, h, w, 4)
+					groups, err := a.adaptGroups(na, h, w, opt)
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -231,7 +230,7 @@ func TestAdaptKeptInputsChangeNothing(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if err := m.AdaptBatchNorm(context.Background(), images, 4, "noise", nil); err != nil {
+				if err := m.AdaptBatchNorm(context.Background(), images, opt, "noise", nil); err != nil {
 					t.Fatal(err)
 				}
 				logits, _, err := m.Forward(x, n, h, w)

@@ -1,6 +1,7 @@
 package cnn
 
 import (
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -40,7 +41,7 @@ func benchModels(b *testing.B, names []string, iters int) {
 		}
 		peers[name] = peer
 	}
-	be, c, err := backend.New("", backend.Convolutions)
+	be, c, err := backend.FromEnv(os.Getenv).New("", backend.Convolutions)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package cnn
 
 import (
 	"fmt"
+	"hash/fnv"
 	"path"
 	"regexp"
 	"slices"
@@ -22,12 +23,11 @@ type Arch struct {
 	// Weights is torchvision's ImageNet (V1) checkpoint file name; its hash
 	// prefix verifies downloads (URL gives the address).
 	Weights string
-	// Order places the architecture in listings; the study's models come
-	// first. It also offsets the seed of random weights (Seed), so a model
-	// gets the same random network wherever it is opened.
+	// Order places the architecture in listings (display only); the
+	// study's models come first.
 	Order int
-	// Study marks the five architectures of the original study, which the
-	// study runs by default.
+	// Study marks the original study's architectures, which the study runs
+	// by default.
 	Study bool
 	Init  Init // how torchvision initialises it with weights=None
 	// Base is the torchvision architecture a variant (Variant) is built
@@ -183,9 +183,15 @@ func (a Arch) Forward(scope *model.Scope, x *graph.Node) (logits, features *grap
 func (a Arch) URL() string { return weights.BaseURL + a.Weights }
 
 // Seed is the seed of this architecture's random weights in a run seeded
-// with seed: seed + Order, the same in the CLI, the notebooks, the
-// benchmarks and the tests.
-func (a Arch) Seed(seed int64) int64 { return seed + int64(a.Order) }
+// with seed: seed plus a 31-bit hash (FNV-1a) of the name, the same in the
+// CLI, the notebooks, the benchmarks and the tests. It depends on nothing
+// else, so adding a model, or listing one earlier, changes no other
+// model's random network.
+func (a Arch) Seed(seed int64) int64 {
+	h := fnv.New64a()
+	h.Write([]byte(a.Name))
+	return seed + int64(h.Sum64()>>33)
+}
 
 // Classes is the number of ImageNet classes the backbones predict.
 const Classes = 1000
@@ -207,7 +213,7 @@ func register(a Arch) {
 	}
 	for _, b := range archs {
 		if b.Order == a.Order {
-			panic(fmt.Sprintf("cnn: %s and %s share order %d (it sets random weights' seeds)", a.Name, b.Name, a.Order))
+			panic(fmt.Sprintf("cnn: %s and %s share listing order %d", a.Name, b.Name, a.Order))
 		}
 	}
 	archs[a.Name] = a
@@ -257,8 +263,9 @@ func Names() []string {
 	return names
 }
 
-// StudyModels lists the names of the original study's five architectures,
-// the study's default.
+// StudyModels lists the names of the architectures marked Study (the
+// original study's five), in listing order: the study's default models.
+// Marking another registry entry Study adds it to every default run.
 func StudyModels() []string {
 	var names []string
 	for _, a := range All() {
@@ -271,7 +278,7 @@ func StudyModels() []string {
 
 // Lookup resolves a comma-separated list of model selectors, each a
 // registry name, a glob over the names ("resnet*", "densenet1?1"), "all"
-// (every built-in architecture) or "study" (the original study's five);
+// (every built-in architecture) or "study" (StudyModels);
 // or a variant LABEL=ARCH:WEIGHTS (an architecture with its own weights, a
 // checkpoint file or URL: Variant); each once, in the order first selected.
 // "all" and globs cover the registry's own entries. A selector that selects

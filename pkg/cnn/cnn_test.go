@@ -2,8 +2,10 @@ package cnn
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -93,6 +95,42 @@ func isBatchNormParam(sd []npfile.Entry, key string) bool {
 	return false
 }
 
+// onGo are the small architectures the -short parity tests also run on the
+// pure-Go backend when ONNX Runtime is installed (the study's backend for
+// CNNs): one of each kind of block, cheap on its slow convolutions.
+var onGo = map[string]bool{"resnet18": true, "mobilenet_v3_small": true, "mobilenet_v3_large": true, "densenet121": true,
+	"regnet_y_400mf": true, "efficientnet_b0": true}
+
+// parityBackends are the backends a parity test runs a on: every local one,
+// or under -short the pure-Go backend only for the onGo architectures when
+// ONNX Runtime is there too.
+func parityBackends(a Arch) []string {
+	local := backend.FromEnv(os.Getenv).Local()
+	if !testing.Short() || len(local) == 1 || onGo[a.Name] {
+		return local
+	}
+	return local[len(local)-1:]
+}
+
+// zoo is the architectures the zoo-wide tests range over: every registered
+// one (`make test-long`), or under -short (`make test`) the study's models
+// and the first of every other family, which between them run every kind
+// of stage the zoo is built from.
+func zoo() []Arch {
+	var out []Arch
+	seen := map[string]bool{}
+	for _, a := range All() {
+		if a.Family == "user" {
+			continue
+		}
+		if !testing.Short() || a.Study || !seen[a.Family] {
+			out = append(out, a)
+		}
+		seen[a.Family] = true
+	}
+	return out
+}
+
 // TestParityWithTorchvision loads the same deterministic weights here and in
 // torchvision and compares eval-mode logits and penultimate features for the
 // same inputs (2 images of 3x128x128), to 1e-4 of the reference's scale, on
@@ -103,16 +141,13 @@ func TestParityWithTorchvision(t *testing.T) {
 	dir := t.TempDir()
 	const n, h, w = 2, 128, 128
 	x, in := parityInput(t, dir, n, h, w, 1, 2)
-	for _, a := range All() {
-		if a.Family == "user" {
-			continue
-		}
+	for _, a := range zoo() {
 		t.Run(a.Name, func(t *testing.T) {
 			state, st := parityFiles(t, a, dir)
 			refs := pyref.Golden(t, a.Name+".npz", []string{"torch", "torchvision", "numpy"},
 				pyref.File("testdata/torchvision_ref.py", a.Name, state, in, pyref.Out))
-			for _, spec := range backend.Local() {
-				b, _, err := backend.New(spec, backend.Convolutions)
+			for _, spec := range parityBackends(a) {
+				b, _, err := backend.FromEnv(os.Getenv).New(spec, backend.Convolutions)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -198,7 +233,7 @@ func legacyDenseNet(sd []npfile.Entry) []npfile.Entry {
 // opened, naming the parameter it lacks, the tensor it did not use or the
 // shapes; a round trip through safetensors is exact.
 func TestCheckpointMismatchIsReported(t *testing.T) {
-	b, _, err := backend.New("go", backend.Convolutions)
+	b, _, err := backend.FromEnv(os.Getenv).New("go", backend.Convolutions)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -265,7 +300,7 @@ func TestCheckpointMismatchIsReported(t *testing.T) {
 // architecture's order (4 + 4 for mobilenet_v3_large) and says so; a missing file is an error naming
 // the spec and what was expected.
 func TestOpenAutoFallsBackToRandom(t *testing.T) {
-	b, _, err := backend.New("go", backend.Convolutions)
+	b, _, err := backend.FromEnv(os.Getenv).New("go", backend.Convolutions)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -274,7 +309,7 @@ func TestOpenAutoFallsBackToRandom(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.Pretrained() || m.Weights != "random (seed 8)" || !strings.Contains(m.About(), "RANDOM weights") {
+	if m.Pretrained() || m.Weights != fmt.Sprintf("random (seed %d)", a.Seed(4)) || !strings.Contains(m.About(), "RANDOM weights") {
 		t.Errorf("auto without a cache: %q, %q", m.Weights, m.About())
 	}
 	if _, err := Open(context.Background(), b, a, "/no/such.pth", 1, "", nil); err == nil || !strings.Contains(err.Error(), `weights "/no/such.pth"`) {
@@ -285,7 +320,7 @@ func TestOpenAutoFallsBackToRandom(t *testing.T) {
 // TestNonFiniteWeightsAreRefused: issue 12's F9. A checkpoint holding NaN
 // (or infinity) is refused when opened, naming the file and the tensor.
 func TestNonFiniteWeightsAreRefused(t *testing.T) {
-	b, _, err := backend.New("go", backend.Convolutions)
+	b, _, err := backend.FromEnv(os.Getenv).New("go", backend.Convolutions)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -347,7 +382,7 @@ func TestOneCompilationPerGraph(t *testing.T) {
 // backend spec.
 func randomModel(t *testing.T, spec, name string) *Model {
 	t.Helper()
-	b, _, err := backend.New(spec, backend.Convolutions)
+	b, _, err := backend.FromEnv(os.Getenv).New(spec, backend.Convolutions)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -43,7 +43,7 @@ func residentBytes(t *testing.T) int64 {
 // memory, freed by the collector).
 func TestPassesFreeTheirBuffers(t *testing.T) {
 	ran := 0
-	for _, spec := range backend.Local() {
+	for _, spec := range backend.FromEnv(os.Getenv).Local() {
 		if spec == "go" {
 			continue
 		}
@@ -64,14 +64,18 @@ func TestPassesFreeTheirBuffers(t *testing.T) {
 		}
 		pass()
 		before := residentBytes(t)
-		for range 6 {
+		repeats := 6
+		if testing.Short() {
+			repeats = 3 // 78 MB left behind without the fix: still over the bound
+		}
+		for range repeats {
 			pass()
 		}
 		grew := residentBytes(t) - before
 		m.Close()
-		t.Logf("%s: resident memory grew %.1f MB over 6 passes", spec, float64(grew)/(1<<20))
+		t.Logf("%s: resident memory grew %.1f MB over %d passes", spec, float64(grew)/(1<<20), repeats)
 		if grew > 50<<20 {
-			t.Errorf("%s: resident memory grew %.0f MB over 6 passes that each output 26 MB: pass outputs are not freed", spec, float64(grew)/(1<<20))
+			t.Errorf("%s: resident memory grew %.0f MB over %d passes that each output 26 MB: pass outputs are not freed", spec, float64(grew)/(1<<20), repeats)
 		}
 		ran++
 	}

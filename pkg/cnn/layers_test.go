@@ -1,6 +1,7 @@
 package cnn
 
 import (
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -61,17 +62,14 @@ func TestLayersMatchTorchHooks(t *testing.T) {
 	dir := t.TempDir()
 	const n, h, w = 2, 128, 128
 	x, in := parityInput(t, dir, n, h, w, 3, 4)
-	spec := backend.Local()[len(backend.Local())-1]
-	b, _, err := backend.New(spec, backend.Convolutions)
+	spec := backend.FromEnv(os.Getenv).Local()[len(backend.FromEnv(os.Getenv).Local())-1]
+	b, _, err := backend.FromEnv(os.Getenv).New(spec, backend.Convolutions)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer b.Finalize()
 	families := map[string]bool{}
-	for _, a := range All() {
-		if a.Family == "user" {
-			continue
-		}
+	for _, a := range zoo() {
 		pools := []string{PoolGAP}
 		if !families[a.Family] {
 			families[a.Family] = true

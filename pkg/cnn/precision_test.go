@@ -3,6 +3,7 @@ package cnn
 import (
 	"math"
 	"math/rand/v2"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -51,7 +52,7 @@ func BenchmarkPrecision(b *testing.B) {
 	reference := map[conv][]float32{}
 	refSpeed := map[conv]float64{}
 	for _, spec := range []string{"onnx", "go"} {
-		be, _, err := backend.New(spec, backend.Convolutions)
+		be, _, err := backend.FromEnv(os.Getenv).New(spec, backend.Convolutions)
 		if err != nil {
 			b.Logf("%s: not started: %v", spec, err)
 			continue

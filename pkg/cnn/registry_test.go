@@ -86,3 +86,27 @@ func TestMACsMatchTorchvisionDocs(t *testing.T) {
 		t.Errorf("resnet50: MACs at 128 / 224 = %.3f, want about the area ratio %.3f", r, 128.0*128/(224*224))
 	}
 }
+
+// TestSeedDependsOnTheNameOnly: a model's random-weight seed is the run's
+// seed plus a hash of its name: distinct for every registered architecture,
+// unchanged by its listing order, and shifted one to one by the run's seed.
+func TestSeedDependsOnTheNameOnly(t *testing.T) {
+	seen := map[int64]string{}
+	for _, a := range All() {
+		s := a.Seed(1)
+		if b, dup := seen[s]; dup {
+			t.Errorf("%s and %s share random-weight seed %d", a.Name, b, s)
+		}
+		seen[s] = a.Name
+		moved := a
+		moved.Order += 100
+		if moved.Seed(1) != s || a.Seed(5) != s+4 {
+			t.Errorf("%s: seed %d, moved in the listing %d, run seed 5 gives %d", a.Name, s, moved.Seed(1), a.Seed(5))
+		}
+	}
+	// A known answer: FNV-1a of "resnet50" is 0xea38d543720f1831 (from the
+	// FNV spec's 64-bit offset basis and prime, in Python), shifted right 33.
+	if got, want := (Arch{Name: "resnet50"}).Seed(0), int64(0xea38d543720f1831>>33); got != want {
+		t.Errorf("resnet50 seed %d, want %d", got, want)
+	}
+}

@@ -62,7 +62,7 @@ func TestVariants(t *testing.T) {
 			}
 		}
 	}
-	b, _, err := backend.New("go", backend.Convolutions)
+	b, _, err := backend.FromEnv(os.Getenv).New("go", backend.Convolutions)
 	if err != nil {
 		t.Fatal(err)
 	}

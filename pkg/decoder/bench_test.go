@@ -2,6 +2,7 @@ package decoder
 
 import (
 	"context"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -26,9 +27,9 @@ func BenchmarkEpoch(b *testing.B) {
 		b.Fatalf("torch peer printed %q", out)
 	}
 	b.Logf("torch 1.13 (2 threads): %.3f s/epoch", peer)
-	for _, spec := range backend.Local() {
+	for _, spec := range backend.FromEnv(os.Getenv).Local() {
 		b.Run(spec, func(b *testing.B) {
-			be, _, err := backend.New(spec, backend.Dense)
+			be, _, err := backend.FromEnv(os.Getenv).New(spec, backend.Dense)
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -65,7 +66,7 @@ func TestEvalParityWithTorch(t *testing.T) {
 		t.Fatal(err)
 	}
 	refs := pyref.Golden(t, "eval", []string{"torch", "numpy"}, func(t testing.TB, dir string) {
-		b, _, err := backend.New("", backend.Dense)
+		b, _, err := backend.FromEnv(os.Getenv).New("", backend.Dense)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -88,8 +89,8 @@ func TestEvalParityWithTorch(t *testing.T) {
 	})
 	for _, ref := range refs {
 		want := pyref.Floats(t, filepath.Join(ref, "torch.npz"))
-		for _, spec := range backend.Local() {
-			b, _, err := backend.New(spec, backend.Dense)
+		for _, spec := range backend.FromEnv(os.Getenv).Local() {
+			b, _, err := backend.FromEnv(os.Getenv).New(spec, backend.Dense)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -130,7 +131,7 @@ func TestTrainingStepParityWithTorch(t *testing.T) {
 	if err := npfile.WriteNPY(ys, npfile.Array{Shape: []int{data.N}, Data: y64}); err != nil {
 		t.Fatal(err)
 	}
-	b, _, err := backend.New("", backend.Dense)
+	b, _, err := backend.FromEnv(os.Getenv).New("", backend.Dense)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -28,7 +28,7 @@ func TestWriteAndOpen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _, err := backend.New("", backend.Dense)
+	b, _, err := backend.FromEnv(os.Getenv).New("", backend.Dense)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +95,7 @@ func TestWriteAndOpen(t *testing.T) {
 // the trainable entries of the state dict (weights and biases, BatchNorm's
 // scale and shift; not its running averages).
 func TestSummaryCountsTheStateDict(t *testing.T) {
-	b, _, err := backend.New("go", backend.Dense)
+	b, _, err := backend.FromEnv(os.Getenv).New("go", backend.Dense)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package decoder
 import (
 	"context"
 	"math"
+	"os"
 	"testing"
 
 	"github.com/decodingthoughts/decoding-thoughts/pkg/backend"
@@ -25,7 +26,7 @@ func TestDecoderOnSimulator(t *testing.T) {
 	if testing.Short() {
 		t.Skip("generates two full-profile datasets (~1 min)")
 	}
-	b, c, err := backend.New("", backend.Dense)
+	b, c, err := backend.FromEnv(os.Getenv).New("", backend.Dense)
 	if err != nil {
 		t.Fatal(err)
 	}

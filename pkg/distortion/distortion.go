@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 
 	"github.com/decodingthoughts/decoding-thoughts/pkg/blur"
@@ -72,14 +73,12 @@ func Kinds() []Kind { return kinds }
 
 // Lookup returns the kind called name.
 func Lookup(name string) (Kind, error) {
-	var names []string
 	for _, k := range kinds {
 		if k.Name == name {
 			return k, nil
 		}
-		names = append(names, k.Name)
 	}
-	return Kind{}, fmt.Errorf("unknown distortion %q (want one of %s)", name, strings.Join(names, ", "))
+	return Kind{}, fmt.Errorf("unknown distortion %q (want one of %s)", name, strings.Join(Names(), ", "))
 }
 
 // LevelLabel names a level for axes: "sigma (pixels)".
@@ -103,6 +102,55 @@ func Box() Distortion { return Of("box") }
 func Of(name string) Distortion {
 	k, _ := Lookup(name)
 	return Distortion{Name: name, Levels: k.Default}
+}
+
+// Parse reads a list of sweeps, as the --distortions flag takes it:
+// comma-separated kind names, each with the kind's default levels or its own
+// after "=", separated by "/" ("gaussian=0/0.5/1/2,box"). The first is the
+// primary sweep. Every sweep is validated; an unknown kind is an error
+// naming the known ones.
+func Parse(spec string) ([]Distortion, error) {
+	var out []Distortion
+	seen := map[string]bool{}
+	for _, part := range strings.Split(spec, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		name, levels, hasLevels := strings.Cut(part, "=")
+		d := Of(name)
+		if hasLevels {
+			d.Levels = nil
+			for _, l := range strings.Split(levels, "/") {
+				v, err := strconv.ParseFloat(strings.TrimSpace(l), 64)
+				if err != nil {
+					return nil, fmt.Errorf("distortion %s: level %q is not a number", name, l)
+				}
+				d.Levels = append(d.Levels, v)
+			}
+		}
+		if err := d.Validate(); err != nil {
+			return nil, err
+		}
+		if seen[name] {
+			return nil, fmt.Errorf("distortion %s listed twice", name)
+		}
+		seen[name] = true
+		out = append(out, d)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no distortion in %q (want one or more of %s)", spec, strings.Join(Names(), ", "))
+	}
+	return out, nil
+}
+
+// Names lists the kinds' names, in table order.
+func Names() []string {
+	var names []string
+	for _, k := range kinds {
+		names = append(names, k.Name)
+	}
+	return names
 }
 
 // Kind returns the sweep's kind.

@@ -10,7 +10,7 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
-	"github.com/decodingthoughts/decoding-thoughts/internal/jsonnum"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/jsonnum"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/kay"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/stats"
 )

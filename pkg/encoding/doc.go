@@ -1,7 +1,33 @@
 // Package encoding is Kay et al.'s (Nature 2008) analysis: a Gabor wavelet
-// pyramid encoding model fitted to every voxel by ridge regression (the
-// penalty chosen per voxel by cross-validation, all penalties from one
-// tridiagonal reduction of the training Gram matrix), its prediction accuracy
-// on the test images per voxel and visual area, and the identification of
+// pyramid encoding model fitted to every voxel, its prediction accuracy on
+// the test images per voxel and visual area, and the identification of
 // which test image was seen from the measured responses.
+//
+// Run(d, opt, progress) is the whole analysis: Features (the square-root
+// contrast energy of every channel, 1 to 32 cycles per image in octaves x 8
+// orientations, on a Pool x Pool grid), a ridge fit of every voxel on the
+// training images, the test prediction correlation of each voxel and each
+// area's median (ROIAccuracy, with the noise ceiling and the fraction of it
+// where repeated trials exist), and identification from the best voxels
+// by cross-validation (AutoVoxels: Kay et al.'s 500 of 8,428, the same share
+// of smaller data) with its Clopper-Pearson interval (Proportion) and a
+// curve over voxel counts. Result.Write saves encoding.json and the figures.
+//
+// The parts, usable on their own:
+//   - FitRidge(x, y, opt) fits every column of y on x by ridge regression
+//     with each voxel's penalty chosen by k-fold cross-validation, or by
+//     exact leave-one-out (RidgeOptions.LeaveOneOut). It is solved in the
+//     dual from one tridiagonal reduction of the training Gram matrix
+//     K = Xs Xsᵀ = Q T Qᵀ, so every penalty costs one tridiagonal solve:
+//     α = Q (T + λI)⁻¹ Qᵀ y. Ridge.Predict, Ridge.Weights and Ridge.Tunings
+//     (receptive-field centre and spatial-frequency preference) read a fit.
+//   - FitRidgeGram and StandardGrams fit from the Gram matrix alone, so
+//     that wide float32 features (CNN layers) never exist whole in float64;
+//     Ridge.PredictGram predicts from test-by-training products.
+//   - NoiseCeilings: the correlation a perfect model of the signal reaches
+//     with the trial mean, sqrt(signal / (signal + noise/R)) from R repeated
+//     trials (Hsu et al. 2004).
+//   - Identify counts the test images whose measured pattern correlates best
+//     with their own predicted pattern; NewProportion gives k of n with its
+//     exact 95% interval and chance level.
 package encoding

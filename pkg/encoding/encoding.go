@@ -8,7 +8,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/stat/distuv"
 
-	"github.com/decodingthoughts/decoding-thoughts/internal/jsonnum"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/jsonnum"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/kay"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/stats"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/synth"

@@ -10,8 +10,8 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
-	"github.com/decodingthoughts/decoding-thoughts/internal/jsonnum"
 	"github.com/decodingthoughts/decoding-thoughts/internal/pyref"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/jsonnum"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/npfile"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/synth"
 )

@@ -1,10 +1,30 @@
 // Package hypothesis tests the study's question across models: are CNNs
-// whose representations are closer to the brain's more robust to blur?
-// Brain-likeness is the within-class Spearman with the fMRI decoder (and the
-// raw Spearman, confounded by the labels both were trained on); robustness
-// is the normalised drop in balanced accuracy and the area under the
-// balanced-accuracy curve. Spearman's rho across models comes with its exact
-// p, a joint bootstrap interval over test images and training seeds, and the
-// partial rho controlling clean balanced accuracy; model pairs get
-// bootstrap intervals for their difference.
+// whose representations are closer to the brain's more robust to
+// distortion?
+//
+// Run(Input) takes, per model and training seed, its RSM over the test
+// images and its predicted classes at every level of each distortion, with
+// the fMRI decoder's RSM per seed, and returns a Result:
+//   - ModelMeasures per model: the brain-likeness measures WithinClass (the
+//     within-class Spearman with the decoder: what the shared labels do not
+//     explain) and Raw (the Spearman over all pairs, confounded by the
+//     labels both were trained on), the clean balanced accuracy, and per
+//     distortion the robustness measures NormalizedDrop (the drop in
+//     balanced accuracy from the first to the last level over the first
+//     level's distance from chance; lower is more robust) and AUC (the mean
+//     balanced accuracy along the sweep; higher is more robust).
+//   - Tests: for each distortion and pair of measures, Spearman's rho across
+//     models with its exact two-sided p (all n! orderings; SmallestP is
+//     2/n!), a joint bootstrap interval and the partial rho controlling
+//     clean balanced accuracy; Expected says which sign the hypothesis
+//     predicts.
+//   - Differences: each pair of models' difference in within-class
+//     Spearman, with its interval and whether it excludes 0.
+//
+// Every Interval comes from one joint bootstrap: each replicate resamples
+// the test images within their classes (the same images for every RSM and
+// accuracy) and the training seeds (the same seeds for the reference and
+// every model), so the intervals carry both sources of variability.
+// BalancedAccuracy is the seeds' mean balanced accuracy with its
+// stratified bootstrap interval.
 package hypothesis

@@ -1,13 +1,12 @@
 package hypothesis
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
 
-	"github.com/decodingthoughts/decoding-thoughts/internal/jsonnum"
 	"github.com/decodingthoughts/decoding-thoughts/internal/parallel"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/jsonnum"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/metrics"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/rsa"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/stats"
@@ -59,26 +58,24 @@ type Input struct {
 	Seed        uint64
 }
 
-// Interval is an estimate with its bootstrap interval.
+// Interval is an estimate with its bootstrap interval; an undefined number
+// is NaN, null in JSON. The fields are in the order results.json has always
+// had (alphabetical).
 type Interval struct {
-	Value float64 `json:"value"`
-	Low   float64 `json:"ci_low"`
-	High  float64 `json:"ci_high"`
+	High  jsonnum.Float `json:"ci_high"`
+	Low   jsonnum.Float `json:"ci_low"`
+	Value jsonnum.Float `json:"value"`
 }
 
-// MarshalJSON writes undefined numbers as null.
-func (v Interval) MarshalJSON() ([]byte, error) {
-	return json.Marshal(map[string]*float64{"value": jsonnum.Ptr(v.Value), "ci_low": jsonnum.Ptr(v.Low), "ci_high": jsonnum.Ptr(v.High)})
-}
-
-// UnmarshalJSON reads null as NaN.
-func (v *Interval) UnmarshalJSON(b []byte) error {
-	var m map[string]*float64
-	if err := json.Unmarshal(b, &m); err != nil {
-		return err
+// interval is v with the percentile interval of its bootstrap replicates
+// reps at level (NaN bounds without replicates).
+func interval(v float64, reps []float64, level float64) Interval {
+	out := Interval{Value: jsonnum.Float(v), Low: jsonnum.Float(math.NaN()), High: jsonnum.Float(math.NaN())}
+	if len(reps) > 0 {
+		lo, hi := rsa.Interval(reps, level)
+		out.Low, out.High = jsonnum.Float(lo), jsonnum.Float(hi)
 	}
-	v.Value, v.Low, v.High = jsonnum.Value(m["value"]), jsonnum.Value(m["ci_low"]), jsonnum.Value(m["ci_high"])
-	return nil
+	return out
 }
 
 // ModelMeasures are one model's coordinates in the tests, means over seeds
@@ -97,10 +94,9 @@ type Test struct {
 	Brain      string `json:"brain_measure"` // WithinClass or Raw
 	Confounded bool   `json:"confounded"`    // the raw measure: shared labels drive it
 	Robustness string `json:"robustness_measure"`
-	// Rho is Spearman's rho across models, P its exact two-sided p (all n!
-	// orderings), the interval from the joint bootstrap.
+	// Rho is Spearman's rho across models, the interval from the joint
+	// bootstrap.
 	Rho Interval `json:"spearman_rho"`
-	P   float64  `json:"p_value"`
 	// Partial is rho controlling the first level's balanced accuracy (a
 	// model that classifies better may look both more brain-like and more
 	// robust).
@@ -108,62 +104,17 @@ type Test struct {
 	// Supports says the direction the hypothesis predicts: negative rho for
 	// the drop, positive for the AUC.
 	Expected string `json:"expected_sign"`
-}
-
-// MarshalJSON writes an undefined p as null.
-func (t Test) MarshalJSON() ([]byte, error) {
-	type plain Test
-	return json.Marshal(struct {
-		plain
-		P *float64 `json:"p_value"`
-	}{plain(t), jsonnum.Ptr(t.P)})
-}
-
-// UnmarshalJSON reads a null p as NaN.
-func (t *Test) UnmarshalJSON(b []byte) error {
-	type plain Test
-	var v struct {
-		plain
-		P *float64 `json:"p_value"`
-	}
-	if err := json.Unmarshal(b, &v); err != nil {
-		return err
-	}
-	*t = Test(v.plain)
-	t.P = jsonnum.Value(v.P)
-	return nil
+	// P is rho's exact two-sided p (all n! orderings; NaN, null in JSON,
+	// when undefined), last as results.json has always had it.
+	P jsonnum.Float `json:"p_value"`
 }
 
 // Difference is two models' difference in within-class Spearman.
 type Difference struct {
-	A, B            string
-	Diff            Interval
-	Distinguishable bool // the interval excludes 0
-}
-
-// MarshalJSON names the fields for results.json.
-func (d Difference) MarshalJSON() ([]byte, error) {
-	return json.Marshal(struct {
-		A               string   `json:"model_a"`
-		B               string   `json:"model_b"`
-		Diff            Interval `json:"within_class_spearman_difference"`
-		Distinguishable bool     `json:"distinguishable"`
-	}{d.A, d.B, d.Diff, d.Distinguishable})
-}
-
-// UnmarshalJSON reads what MarshalJSON writes.
-func (d *Difference) UnmarshalJSON(b []byte) error {
-	var v struct {
-		A               string   `json:"model_a"`
-		B               string   `json:"model_b"`
-		Diff            Interval `json:"within_class_spearman_difference"`
-		Distinguishable bool     `json:"distinguishable"`
-	}
-	if err := json.Unmarshal(b, &v); err != nil {
-		return err
-	}
-	*d = Difference{v.A, v.B, v.Diff, v.Distinguishable}
-	return nil
+	A               string   `json:"model_a"`
+	B               string   `json:"model_b"`
+	Diff            Interval `json:"within_class_spearman_difference"`
+	Distinguishable bool     `json:"distinguishable"` // the interval excludes 0
 }
 
 // Result is the cross-model analysis.
@@ -172,8 +123,8 @@ type Result struct {
 	Tests       []Test          `json:"tests"`
 	Differences []Difference    `json:"differences"`
 	// SmallestP is the smallest two-sided p the exact test can give for
-	// this many models (2/n!).
-	SmallestP float64 `json:"smallest_p"`
+	// this many models (2/n!; NaN, null in JSON, for too few models).
+	SmallestP jsonnum.Float `json:"smallest_p"`
 }
 
 // measures are one resample's (or the data's) coordinates of every model.
@@ -212,20 +163,16 @@ func Run(in Input) (Result, error) {
 		})
 	}
 	ci := func(v float64, f func(m measures) float64) Interval {
-		out := Interval{Value: v, Low: math.NaN(), High: math.NaN()}
-		if len(boots) > 0 {
-			reps := make([]float64, len(boots))
-			for b, m := range boots {
-				reps[b] = f(m)
-			}
-			out.Low, out.High = rsa.Interval(reps, in.Level)
+		reps := make([]float64, len(boots))
+		for b, m := range boots {
+			reps[b] = f(m)
 		}
-		return out
+		return interval(v, reps, in.Level)
 	}
 	var res Result
-	res.SmallestP = math.NaN()
+	res.SmallestP = jsonnum.Float(math.NaN())
 	if n >= 2 && n <= 9 {
-		res.SmallestP = 2 / factorial(n)
+		res.SmallestP = jsonnum.Float(2 / factorial(n))
 	}
 	for k, m := range in.Models {
 		mm := ModelMeasures{Name: m.Name, CleanBAcc: map[string]Interval{}, Robustness: map[string]map[string]Interval{}}
@@ -252,10 +199,12 @@ func Run(in Input) (Result, error) {
 				y := func(m measures) []float64 { return m.robust[d][r] }
 				z := func(m measures) []float64 { return m.clean[d] }
 				t := Test{Distortion: name, Brain: brain, Confounded: brain == Raw, Robustness: robust,
-					Expected: map[string]string{NormalizedDrop: "negative", AUC: "positive"}[robust], P: math.NaN()}
+					Expected: map[string]string{NormalizedDrop: "negative", AUC: "positive"}[robust], P: jsonnum.Float(math.NaN())}
 				rho := math.NaN()
 				if n >= 3 {
-					rho, t.P = stats.SpearmanTest(x(obs), y(obs))
+					var p float64
+					rho, p = stats.SpearmanTest(x(obs), y(obs))
+					t.P = jsonnum.Float(p)
 				}
 				t.Rho = ci(rho, func(m measures) float64 { return spearman(x(m), y(m)) })
 				partial := math.NaN()
@@ -453,14 +402,13 @@ func BalancedAccuracy(labels []int, preds [][]int, bootstraps int, level float64
 		}
 		return sum / float64(len(preds))
 	}
-	out := Interval{Value: at(nil), Low: math.NaN(), High: math.NaN()}
+	var reps []float64
 	if bootstraps > 0 && len(preds) > 0 {
 		strata := rsa.Strata(labels, len(labels))
-		reps := make([]float64, bootstraps)
+		reps = make([]float64, bootstraps)
 		parallel.For(bootstraps, func(b int) {
 			reps[b] = at(rsa.Draw(strata, len(labels), rand.New(rand.NewPCG(seed, uint64(b)|1<<60))))
 		})
-		out.Low, out.High = rsa.Interval(reps, level)
 	}
-	return out
+	return interval(at(nil), reps, level)
 }

@@ -88,7 +88,7 @@ func TestPlantedOrdering(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if math.Abs(res.SmallestP-1.0/60) > 1e-15 {
+	if math.Abs(float64(res.SmallestP)-1.0/60) > 1e-15 {
 		t.Errorf("smallest p %v, want 1/60", res.SmallestP)
 	}
 	for k, m := range res.Models {
@@ -96,7 +96,7 @@ func TestPlantedOrdering(t *testing.T) {
 		wantDrop := (1 - keep) / (1 - 1.0/3)
 		wantAUC := (2*(1+1)/2 + 6*(1+keep)/2) / 8
 		got := m.Robustness["gaussian"]
-		if math.Abs(got[NormalizedDrop].Value-wantDrop) > 1e-12 || math.Abs(got[AUC].Value-wantAUC) > 1e-12 {
+		if math.Abs(float64(got[NormalizedDrop].Value)-wantDrop) > 1e-12 || math.Abs(float64(got[AUC].Value)-wantAUC) > 1e-12 {
 			t.Errorf("%s: drop %v auc %v, want %v %v", m.Name, got[NormalizedDrop].Value, got[AUC].Value, wantDrop, wantAUC)
 		}
 		if m.CleanBAcc["gaussian"].Value != 1 {
@@ -114,7 +114,7 @@ func TestPlantedOrdering(t *testing.T) {
 			continue
 		}
 		want := map[string]float64{NormalizedDrop: -1, AUC: 1}[ts.Robustness]
-		if ts.Rho.Value != want || math.Abs(ts.P-1.0/60) > 1e-12 {
+		if float64(ts.Rho.Value) != want || math.Abs(float64(ts.P)-1.0/60) > 1e-12 {
 			t.Errorf("%s vs %s: rho %v p %v, want %v and 1/60", ts.Brain, ts.Robustness, ts.Rho.Value, ts.P, want)
 		}
 		if !(ts.Rho.Low <= ts.Rho.Value && ts.Rho.Value <= ts.Rho.High) {
@@ -147,7 +147,7 @@ func TestFewModels(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, ts := range res.Tests {
-		if !math.IsNaN(ts.Rho.Value) || !math.IsNaN(ts.P) || !math.IsNaN(ts.Rho.Low) || !math.IsNaN(ts.Partial.Value) {
+		if !math.IsNaN(float64(ts.Rho.Value)) || !math.IsNaN(float64(ts.P)) || !math.IsNaN(float64(ts.Rho.Low)) || !math.IsNaN(float64(ts.Partial.Value)) {
 			t.Errorf("2 models: %+v, want undefined", ts)
 		}
 	}
@@ -169,7 +169,7 @@ func TestFewModels(t *testing.T) {
 func TestBalancedAccuracyInterval(t *testing.T) {
 	labels := []int{0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2}
 	constant := [][]int{make([]int, len(labels))}
-	if got := BalancedAccuracy(labels, constant, 200, 0.95, 1); math.Abs(got.Value-1.0/3) > 1e-12 || math.Abs(got.Low-1.0/3) > 1e-12 || math.Abs(got.High-1.0/3) > 1e-12 {
+	if got := BalancedAccuracy(labels, constant, 200, 0.95, 1); math.Abs(float64(got.Value)-1.0/3) > 1e-12 || math.Abs(float64(got.Low)-1.0/3) > 1e-12 || math.Abs(float64(got.High)-1.0/3) > 1e-12 {
 		t.Errorf("constant predictor: %+v, want 1/3 exactly", got)
 	}
 	if got := BalancedAccuracy(labels, [][]int{labels}, 200, 0.95, 1); got.Value != 1 || got.Low != 1 {
@@ -177,7 +177,7 @@ func TestBalancedAccuracyInterval(t *testing.T) {
 	}
 	half := []int{0, 0, 0, 1, 1, 1, 1, 1, 0, 0, 2, 0}
 	got := BalancedAccuracy(labels, [][]int{half, labels}, 500, 0.9, 2)
-	if !(got.Low < got.Value && got.Value < got.High) || math.Abs(got.Value-0.75) > 1e-12 {
+	if !(got.Low < got.Value && got.Value < got.High) || math.Abs(float64(got.Value)-0.75) > 1e-12 {
 		t.Errorf("two seeds: %+v, want mean 0.75 inside its interval", got)
 	}
 }
@@ -201,7 +201,7 @@ func TestRobustnessAgainstNumpy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := []float64{res.Models[0].CleanBAcc["d"].Value, res.Models[0].Robustness["d"][NormalizedDrop].Value, res.Models[0].Robustness["d"][AUC].Value}
+	got := []float64{float64(res.Models[0].CleanBAcc["d"].Value), float64(res.Models[0].Robustness["d"][NormalizedDrop].Value), float64(res.Models[0].Robustness["d"][AUC].Value)}
 	for _, path := range pyref.Golden(t, "robustness.txt", []string{"numpy"}, pyref.Script(`import numpy as np
 y = np.array([0, 0, 0, 0, 1, 1, 1, 2, 2, 0, 1, 2])
 P = np.array([[0,0,0,1,1,1,1,2,2,0,1,0],[0,0,1,1,1,0,1,2,0,0,1,0],[0,1,1,1,1,0,0,2,0,0,0,0],[0,0,0,0,1,0,0,0,0,0,0,1]])

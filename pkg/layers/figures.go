@@ -14,13 +14,13 @@ import (
 )
 
 // Figures are the stage's plots: per model and measure a layer x ROI
-// heatmap (<model>_<measure>.png; an RSA cell whose adjusted p-value is
+// heatmap (<model>_<measure>.png; a tested cell whose adjusted p-value is
 // below 0.05 is marked *), and per measure the best layer's mean relative
 // depth per ROI across the CNNs (depth_<measure>.png).
 func Figures(tab Table, sum *Summary) []plots.Spec {
 	var specs []plots.Spec
 	for name, order := range sum.Order {
-		for _, meas := range Measures {
+		for _, meas := range sum.Measures {
 			data := make([]float64, 0, len(order)*len(sum.ROIs))
 			text := make([]string, 0, len(order)*len(sum.ROIs))
 			marked := false
@@ -54,7 +54,7 @@ func Figures(tab Table, sum *Summary) []plots.Spec {
 			}})
 		}
 	}
-	for _, meas := range Measures {
+	for _, meas := range sum.Measures {
 		var mean []float64
 		for _, roi := range sum.ROIs {
 			mean = append(mean, float64(sum.Depth[meas][roi].Mean))
@@ -75,14 +75,14 @@ func Figures(tab Table, sum *Summary) []plots.Spec {
 // (Summary.LinkRobustness).
 func RobustnessFigure(sum *Summary) plots.Spec {
 	var data []float64
-	for _, meas := range Measures {
+	for _, meas := range sum.Measures {
 		for _, roi := range sum.ROIs {
 			data = append(data, float64(sum.Robustness[meas][roi].Rho))
 		}
 	}
 	return plots.Spec{Name: "robustness_by_area", Draw: func() (*plot.Plot, error) {
 		return plots.Matrix("best-layer brain-likeness vs "+sum.RobustnessMeasure+": Spearman rho across CNNs", "visual area", "measure",
-			Measures, sum.ROIs, data, -1, 1, "%.2f")
+			sum.Measures, sum.ROIs, data, -1, 1, "%.2f")
 	}}
 }
 

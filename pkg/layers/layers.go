@@ -1,17 +1,7 @@
-// Package layers compares every layer of a model with every visual area, as
-// Net2Brain, THINGSvision and Brain-Score do: for each (layer, ROI) the RSA
-// of their test-image similarity matrices, the linear CKA of their test
-// patterns (plain and debiased) and an encoding score (a voxel-wise ridge
-// regression from the layer's features to the ROI's voxels, fitted on the
-// training images, its median prediction correlation on the test images,
-// also as a fraction of the ROI's noise ceiling where there are repeated
-// measurements), each with an interval over test images (bootstrap; jackknife for CKA), and for
-// the two RSA measures a stratified permutation p-value adjusted across the
-// model's layer x ROI table; then the best layer per ROI and its relative
-// depth.
 package layers
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -20,27 +10,41 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
-	"github.com/decodingthoughts/decoding-thoughts/internal/jsonnum"
 	"github.com/decodingthoughts/decoding-thoughts/internal/parallel"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/encoding"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/jsonnum"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/kay"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/rsa"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/stats"
 )
 
-// The measures, as they appear in results.json.
-const (
-	RSA = "rsa" // Spearman correlation of the cosine RSMs' upper triangles
-	// RSAWithinClass is the same over the pairs of images of one class only:
-	// what the two share beyond the class structure.
-	RSAWithinClass = "rsa_within_class"
-	CKA            = "cka"          // linear CKA of the test patterns
-	CKADebiased    = "cka_debiased" // the same with the unbiased HSIC
-	Encoding       = "encoding"     // median over the ROI's voxels of the test prediction r
-)
+// Encoding is the one measure that is not a comparison of two matrices: the
+// median over the ROI's voxels of the test prediction r. The others are
+// rsa's methods marked for this stage (rsa.MethodSpec.Layers).
+const Encoding = "encoding"
 
-// Measures lists them in report order.
-var Measures = []string{RSA, RSAWithinClass, CKA, CKADebiased, Encoding}
+// fractionKey is the encoding score's fraction of the noise ceiling in a
+// cell's JSON.
+const fractionKey = Encoding + "_fraction_of_ceiling"
+
+// MeasureName is method m's name as a measure (results.json's key): its
+// rsa.MethodSpec.LayersKey, else the method's own name.
+func MeasureName(m rsa.Method) string {
+	if s, err := rsa.Spec(m); err == nil && s.LayersKey != "" {
+		return s.LayersKey
+	}
+	return string(m)
+}
+
+// Measures lists the measures in report order: rsa's methods for this stage
+// (rsa.LayerMethods) in table order by MeasureName, then Encoding.
+func Measures() []string {
+	var out []string
+	for _, s := range rsa.LayerMethods() {
+		out = append(out, MeasureName(s.Method))
+	}
+	return append(out, Encoding)
+}
 
 // Model is one model's layers: each image's feature vector per layer, for
 // the selected training images (Train[k]: NTrain x Widths[k]) and test
@@ -165,67 +169,89 @@ func (b *Brain) patterns(k int) rsa.Patterns {
 
 // Score is an estimate with its 95% interval over test images (NaN where
 // undefined): the percentile bootstrap (images resampled within classes)
-// for the RSA and encoding measures, the leave-one-image-out jackknife for
-// the CKA measures (rsa.JackknifeInterval says why).
+// for the RSM methods and the encoding score, the leave-one-image-out
+// jackknife for the kernel methods (rsa.MethodSpec.Kernel;
+// rsa.JackknifeInterval says why). A tested method's score (rsa.MethodSpec
+// .Tested) carries its permutation Test; the others' is nil.
 type Score struct {
 	Value jsonnum.Float `json:"value"`
 	Low   jsonnum.Float `json:"ci_low"`
 	High  jsonnum.Float `json:"ci_high"`
+	*Test
 }
 
-// Tested is a score with its permutation test: H0, the layer's and the
-// ROI's dissimilarities of images of one class are unrelated beyond the
-// class structure (the test images' labels permuted within classes, so the
-// class blocks both sides may share stay in the null); one-sided, H1 a
-// positive relation. P is (1 + #{permuted >= observed}) / (1 + permutations);
-// PBH is P adjusted by Benjamini-Hochberg across the model's layer x ROI
-// table of the measure. NaN where not computed.
-type Tested struct {
-	Score
+// Test is a score's permutation test: H0, the layer's and the ROI's
+// dissimilarities of images of one class are unrelated beyond the class
+// structure (the test images' labels permuted within classes, so the class
+// blocks both sides may share stay in the null); one-sided, H1 a positive
+// relation. P is (1 + #{permuted >= observed}) / (1 + permutations); PBH is
+// P adjusted by Benjamini-Hochberg across the model's layer x ROI table of
+// the measure. NaN where not computed.
+type Test struct {
 	P   jsonnum.Float `json:"p"`
 	PBH jsonnum.Float `json:"p_bh"`
 }
 
-// Cell is one (layer, ROI) comparison.
+// Cell is one (layer, ROI) comparison: every measure's score by name
+// (Measures). In JSON one object, each measure's score under its name and
+// the fraction of the ceiling under "encoding_fraction_of_ceiling".
 type Cell struct {
-	RSA            Tested `json:"rsa"`
-	RSAWithinClass Tested `json:"rsa_within_class"`
-	CKA            Score  `json:"cka"`
-	CKADebiased    Score  `json:"cka_debiased"`
-	Encoding       Score  `json:"encoding"`
+	Scores map[string]Score
 	// FractionOfCeiling is the encoding score over the ROI's median noise
 	// ceiling (NaN without repeated measurements).
-	FractionOfCeiling jsonnum.Float `json:"encoding_fraction_of_ceiling"`
+	FractionOfCeiling jsonnum.Float
 }
 
-// Get returns the measure's score.
+// Get returns the measure's score (NaN when the cell has none).
 func (c Cell) Get(measure string) Score {
-	switch measure {
-	case RSA:
-		return c.RSA.Score
-	case RSAWithinClass:
-		return c.RSAWithinClass.Score
-	case CKA:
-		return c.CKA
-	case CKADebiased:
-		return c.CKADebiased
-	case Encoding:
-		return c.Encoding
+	if s, ok := c.Scores[measure]; ok {
+		return s
 	}
 	nan := jsonnum.Float(math.NaN())
-	return Score{nan, nan, nan}
+	return Score{Value: nan, Low: nan, High: nan}
 }
 
-// Tested returns the measure's score with its permutation test, for the
-// measures that have one (RSA, RSAWithinClass).
-func (c Cell) Tested(measure string) (Tested, bool) {
-	switch measure {
-	case RSA:
-		return c.RSA, true
-	case RSAWithinClass:
-		return c.RSAWithinClass, true
+// Tested returns the measure's permutation test, for the measures that
+// have one (rsa.MethodSpec.Tested).
+func (c Cell) Tested(measure string) (Test, bool) {
+	if s, ok := c.Scores[measure]; ok && s.Test != nil {
+		return *s.Test, true
 	}
-	return Tested{}, false
+	return Test{}, false
+}
+
+// MarshalJSON writes the cell as one object: the scores by measure and
+// encoding_fraction_of_ceiling.
+func (c Cell) MarshalJSON() ([]byte, error) {
+	out := make(map[string]any, len(c.Scores)+1)
+	for m, s := range c.Scores {
+		out[m] = s
+	}
+	out[fractionKey] = c.FractionOfCeiling
+	return json.Marshal(out)
+}
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (c *Cell) UnmarshalJSON(b []byte) error {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	*c = Cell{Scores: make(map[string]Score, len(raw)), FractionOfCeiling: jsonnum.Float(math.NaN())}
+	for k, v := range raw {
+		if k == fractionKey {
+			if err := json.Unmarshal(v, &c.FractionOfCeiling); err != nil {
+				return fmt.Errorf("layers: cell's %s: %w", k, err)
+			}
+			continue
+		}
+		var s Score
+		if err := json.Unmarshal(v, &s); err != nil {
+			return fmt.Errorf("layers: cell's %s: %w", k, err)
+		}
+		c.Scores[k] = s
+	}
+	return nil
 }
 
 // Compare computes every (layer, ROI) cell of model m: cells[layer][roi].
@@ -270,44 +296,56 @@ func (b *Brain) Compare(m Model, opt Options) ([][]Cell, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
+	methods := rsa.LayerMethods()
 	cells := make([][]Cell, len(m.Layers))
 	for l := range m.Layers {
 		rsm, kern, r := rsms[l], kerns[l], mat.DenseCopyOf(preds[l].T())
 		cells[l] = make([]Cell, len(b.ROIs))
 		parallel.For(len(b.ROIs), func(k int) {
-			c := &cells[l][k]
-			c.RSA.Score = bootstrap(draws, resampler(rsm, b.rsms[k], rsa.Spearman))
-			c.RSAWithinClass.Score = bootstrap(draws, resampler(rsm, b.rsms[k], rsa.WithinClassSpearman))
-			c.CKA = jackknife(kern, b.kernels[k], rsa.CKA)
-			c.CKADebiased = jackknife(kern, b.kernels[k], rsa.CKADebiased)
-			c.Encoding = bootstrap(draws, func(idx []int) float64 { return b.medianR(r, k, idx) })
+			c := Cell{Scores: make(map[string]Score, len(methods)+1)}
+			for _, s := range methods {
+				if s.Kernel {
+					c.Scores[MeasureName(s.Method)] = jackknife(kern, b.kernels[k], s.Method)
+				} else {
+					c.Scores[MeasureName(s.Method)] = bootstrap(draws, resampler(rsm, b.rsms[k], s.Method))
+				}
+			}
+			enc := bootstrap(draws, func(idx []int) float64 { return b.medianR(r, k, idx) })
+			c.Scores[Encoding] = enc
 			c.FractionOfCeiling = jsonnum.Float(math.NaN())
 			if b.ceiling[k] > 0 {
-				c.FractionOfCeiling = c.Encoding.Value / jsonnum.Float(b.ceiling[k])
+				c.FractionOfCeiling = enc.Value / jsonnum.Float(b.ceiling[k])
 			}
+			cells[l][k] = c
 		})
 	}
-	if err := b.permutationTests(cells, rsms, opt); err != nil {
+	if err := b.permutationTests(cells, rsms, kerns, opt); err != nil {
 		return nil, fmt.Errorf("layers: %s: %w", m.Name, err)
 	}
 	return cells, nil
 }
 
-// permutationTests fills the RSA measures' p-values: every layer against
-// every ROI under the same stratified permutations of the test images
-// (rsa.PermutationPValues: each equals rsa.Test's for its pair), adjusted by
-// Benjamini-Hochberg across the layer x ROI table.
-func (b *Brain) permutationTests(cells [][]Cell, rsms []rsa.Matrix, opt Options) error {
+// permutationTests fills the tested methods' p-values (rsa.MethodSpec
+// .Tested): every layer against every ROI under the same stratified
+// permutations of the test images (rsa.PermutationPValues: each equals
+// rsa.Test's for its pair), adjusted by Benjamini-Hochberg across the layer
+// x ROI table. rsms and kerns are the layers' matrices (kerns only needed
+// for a tested kernel method).
+func (b *Brain) permutationTests(cells [][]Cell, rsms, kerns []rsa.Matrix, opt Options) error {
 	perms := opt.Permutations
 	if perms == 0 {
 		perms = 10000
 	}
 	cfg := rsa.TestConfig{Permutations: max(perms, 0), Seed: opt.Seed, Stratify: true}
-	for _, measure := range []struct {
-		method rsa.Method
-		get    func(c *Cell) *Tested
-	}{{rsa.Spearman, func(c *Cell) *Tested { return &c.RSA }}, {rsa.WithinClassSpearman, func(c *Cell) *Tested { return &c.RSAWithinClass }}} {
-		p, err := rsa.PermutationPValues(rsms, b.rsms, measure.method, cfg)
+	for _, s := range rsa.LayerMethods() {
+		if !s.Tested {
+			continue
+		}
+		layer, brain := rsms, b.rsms
+		if s.Kernel {
+			layer, brain = kerns, b.kernels
+		}
+		p, err := rsa.PermutationPValues(layer, brain, s.Method, cfg)
 		if err != nil {
 			return err
 		}
@@ -316,10 +354,16 @@ func (b *Brain) permutationTests(cells [][]Cell, rsms []rsa.Matrix, opt Options)
 			flat = append(flat, p[l]...)
 		}
 		adj := stats.BenjaminiHochberg(flat)
+		name := MeasureName(s.Method)
 		for l := range cells {
 			for k := range cells[l] {
-				t := measure.get(&cells[l][k])
-				t.P, t.PBH = jsonnum.Float(p[l][k]), jsonnum.Float(adj[l*len(cells[l])+k])
+				c := &cells[l][k]
+				if c.Scores == nil {
+					c.Scores = map[string]Score{}
+				}
+				sc := c.Scores[name]
+				sc.Test = &Test{P: jsonnum.Float(p[l][k]), PBH: jsonnum.Float(adj[l*len(cells[l])+k])}
+				c.Scores[name] = sc
 			}
 		}
 	}
@@ -375,9 +419,9 @@ func jackknife(x, y rsa.Matrix, m rsa.Method) Score {
 	v, lo, hi, err := rsa.JackknifeInterval(x, y, m, 0.95)
 	if err != nil {
 		nan := jsonnum.Float(math.NaN())
-		return Score{nan, nan, nan}
+		return Score{Value: nan, Low: nan, High: nan}
 	}
-	return Score{jsonnum.Float(v), jsonnum.Float(lo), jsonnum.Float(hi)}
+	return Score{Value: jsonnum.Float(v), Low: jsonnum.Float(lo), High: jsonnum.Float(hi)}
 }
 
 // bootstrap is f over all images with the 2.5 and 97.5 percentiles of f over

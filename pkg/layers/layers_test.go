@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
+	"os"
 	"slices"
 	"testing"
 
@@ -79,7 +80,8 @@ func TestPlantedMappingRecovered(t *testing.T) {
 		t.Fatal(err)
 	}
 	level := map[string]int{"V1": 0, "V2": 1, "V3": 2, "V3A": 3, "V3B": 3, "V4": 4, "LatOcc": 5}
-	for _, meas := range []string{RSA, RSAWithinClass, CKA, Encoding} {
+	rsaAll, within, ckaName := MeasureName(rsa.Spearman), MeasureName(rsa.WithinClassSpearman), MeasureName(rsa.CKA)
+	for _, meas := range []string{rsaAll, within, ckaName, Encoding} {
 		for _, roi := range b.ROIs {
 			best := sum.Best["planted"][meas][roi]
 			t.Logf("%-9s %-7s best layer %-7s (%.3f; own layer %.3f)", meas, roi, best.Layer, float64(best.Value), float64(tab["planted"][roi][roi].Get(meas).Value))
@@ -96,14 +98,18 @@ func TestPlantedMappingRecovered(t *testing.T) {
 	// table, over all pairs and within classes.
 	for _, roi := range b.ROIs {
 		c := tab["planted"][roi][roi]
-		if !(c.RSA.PBH < 0.05) || !(c.RSAWithinClass.PBH < 0.05) {
-			t.Errorf("%s: own layer's adjusted p %v (all pairs), %v (within classes), want < 0.05", roi, c.RSA.PBH, c.RSAWithinClass.PBH)
+		raw, _ := c.Tested(rsaAll)
+		wc, _ := c.Tested(within)
+		if !(raw.PBH < 0.05) || !(wc.PBH < 0.05) {
+			t.Errorf("%s: own layer's adjusted p %v (all pairs), %v (within classes), want < 0.05", roi, raw.PBH, wc.PBH)
 		}
 	}
 	for _, roi := range b.ROIs {
 		c := tab["self"][roi][roi]
-		if math.Abs(float64(c.RSA.Value)-1) > 1e-9 || math.Abs(float64(c.RSAWithinClass.Value)-1) > 1e-9 || math.Abs(float64(c.CKA.Value)-1) > 1e-9 {
-			t.Errorf("%s with itself: RSA %v, within-class %v, CKA %v, want 1", roi, c.RSA.Value, c.RSAWithinClass.Value, c.CKA.Value)
+		for _, meas := range []string{rsaAll, within, ckaName} {
+			if v := c.Get(meas).Value; math.Abs(float64(v)-1) > 1e-9 {
+				t.Errorf("%s with itself: %s %v, want 1", roi, meas, v)
+			}
 		}
 	}
 }
@@ -118,7 +124,7 @@ func TestGaborBeatsRandomCNNOnV1(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bk, _, err := backend.New("", backend.Convolutions)
+	bk, _, err := backend.FromEnv(os.Getenv).New("", backend.Convolutions)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,10 +159,10 @@ func TestGaborBeatsRandomCNNOnV1(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gv := tab["gabor"]["gwp"]["V1"].Encoding
-	t.Logf("V1 encoding score: gabor %.3f [%.3f, %.3f], pixels %.3f", float64(gv.Value), float64(gv.Low), float64(gv.High), float64(tab["pixels"]["pixels"]["V1"].Encoding.Value))
+	gv := tab["gabor"]["gwp"]["V1"].Get(Encoding)
+	t.Logf("V1 encoding score: gabor %.3f [%.3f, %.3f], pixels %.3f", float64(gv.Value), float64(gv.Low), float64(gv.High), float64(tab["pixels"]["pixels"]["V1"].Get(Encoding).Value))
 	for _, l := range m.Layers {
-		v := tab["resnet18"][l]["V1"].Encoding.Value
+		v := tab["resnet18"][l]["V1"].Get(Encoding).Value
 		t.Logf("  resnet18 %-12s %.3f", l, float64(v))
 		if !(gv.Value > v) {
 			t.Errorf("resnet18 %s predicts V1 at %.3f, not below the Gabor model's %.3f", l, float64(v), float64(gv.Value))
@@ -205,7 +211,7 @@ func TestPermutationNullCalibrated(t *testing.T) {
 	for l := range cells {
 		cells[l] = make([]Cell, len(b.ROIs))
 	}
-	if err := b.permutationTests(cells, rsms, Options{Permutations: 999, Seed: 5}); err != nil {
+	if err := b.permutationTests(cells, rsms, nil, Options{Permutations: 999, Seed: 5}); err != nil {
 		t.Fatal(err)
 	}
 	free, err := rsa.PermutationPValues(rsms, b.rsms, rsa.Spearman, rsa.TestConfig{Permutations: 999, Seed: 5})
@@ -224,13 +230,13 @@ func TestPermutationNullCalibrated(t *testing.T) {
 	if rejected < layers*len(b.ROIs)/5 {
 		t.Errorf("free permutations reject %d of %d: the shared class structure should make them reject far above 5%%", rejected, layers*len(b.ROIs))
 	}
-	for _, meas := range []string{RSA, RSAWithinClass} {
+	for _, meas := range []string{MeasureName(rsa.Spearman), MeasureName(rsa.WithinClassSpearman)} {
 		var below05, below20, adjusted, total float64
 		for l := range cells {
 			for k := range cells[l] {
-				tt := cells[l][k].RSA
-				if meas == RSAWithinClass {
-					tt = cells[l][k].RSAWithinClass
+				tt, ok := cells[l][k].Tested(meas)
+				if !ok {
+					t.Fatalf("%s: no permutation test", meas)
 				}
 				total++
 				if tt.P < 0.05 {

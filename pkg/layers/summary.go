@@ -6,12 +6,13 @@ import (
 	"math"
 	"slices"
 
-	"github.com/decodingthoughts/decoding-thoughts/internal/jsonnum"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/jsonnum"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/rsa"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/stats"
 )
 
 // Table is every comparison: Table[model][layer][roi], as results.json's
-// layers.<model>.<layer>.<roi>.{rsa,cka,cka_debiased,encoding}.
+// layers.<model>.<layer>.<roi>.<measure>.
 type Table map[string]map[string]map[string]Cell
 
 // Best is a model's best layer for an ROI under one measure, with its
@@ -50,8 +51,9 @@ type Summary struct {
 	// their best layers: positive when later areas follow deeper layers.
 	DepthTrend map[string]jsonnum.Float `json:"depth_trend"`
 	References []string                 `json:"references"` // models outside the depth summary
-	// Significant counts, per model and RSA measure, the cells that reject
-	// the stratified permutation null after adjustment across the table.
+	// Significant counts, per model and tested measure, the cells that
+	// reject the stratified permutation null after adjustment across the
+	// table.
 	Significant map[string]map[string]Significance `json:"significant"`
 	// Robustness relates each area's brain-likeness to robustness across
 	// the CNNs (LinkRobustness), under RobustnessMeasure.
@@ -72,7 +74,7 @@ type Analysis struct {
 // NewAnalysis starts comparing models with b.
 func NewAnalysis(b *Brain, pool string, opt Options) *Analysis {
 	return &Analysis{b: b, opt: opt, tab: Table{},
-		sum: &Summary{Pool: pool, ROIs: b.ROIs, Measures: Measures, Order: map[string][]string{},
+		sum: &Summary{Pool: pool, ROIs: b.ROIs, Measures: Measures(), Order: map[string][]string{},
 			Best: map[string]map[string]map[string]Best{}, Depth: map[string]map[string]Depth{}, DepthTrend: map[string]jsonnum.Float{},
 			Significant: map[string]map[string]Significance{}}}
 }
@@ -98,7 +100,11 @@ func (a *Analysis) Add(m Model, progress io.Writer) error {
 		sum.References = append(sum.References, m.Name)
 	}
 	sum.Significant[m.Name] = map[string]Significance{}
-	for _, meas := range []string{RSA, RSAWithinClass} {
+	for _, s := range rsa.LayerMethods() {
+		if !s.Tested {
+			continue
+		}
+		meas := MeasureName(s.Method)
 		var sig Significance
 		for l := range cells {
 			for _, c := range cells[l] {
@@ -113,7 +119,7 @@ func (a *Analysis) Add(m Model, progress io.Writer) error {
 		sum.Significant[m.Name][meas] = sig
 	}
 	sum.Best[m.Name] = map[string]map[string]Best{}
-	for _, meas := range Measures {
+	for _, meas := range sum.Measures {
 		sum.Best[m.Name][meas] = map[string]Best{}
 		for k, roi := range b.ROIs {
 			best := -1
@@ -145,7 +151,7 @@ func (a *Analysis) Add(m Model, progress io.Writer) error {
 // models and returns every comparison and the summary.
 func (a *Analysis) Finish() (Table, *Summary) {
 	sum := a.sum
-	for _, meas := range Measures {
+	for _, meas := range sum.Measures {
 		sum.Depth[meas] = map[string]Depth{}
 		var means, order []float64
 		for k, roi := range a.b.ROIs {

@@ -29,7 +29,7 @@ import (
 // download`), else seeded random weights; the text says which, and on which
 // backend.
 func Backbone(name string) (*cnn.Model, string) {
-	b, c, err := backend.New("", backend.Convolutions)
+	b, c, err := env().New("", backend.Convolutions)
 	must.M(err)
 	m, about := backboneOn(b, name)
 	return m, backend.Describe(b, c) + "\n" + about
@@ -49,7 +49,7 @@ const Seed = 1
 // saved run.
 func CNN(name string, d *kay.Dataset) *stimulus.Result {
 	m, about := Backbone(name)
-	hb, _, err := backend.New("", backend.Dense)
+	hb, _, err := env().New("", backend.Dense)
 	must.M(err)
 	log := newLog(name + " classifier")
 	defer log.Done()
@@ -88,7 +88,7 @@ func ZooTable() string {
 // accuracy and the balanced accuracy at each blur level, and the two
 // curves.
 func BatchNormModes(name string, d *kay.Dataset) (string, *plot.Plot, error) {
-	hb, _, err := backend.New("", backend.Dense)
+	hb, _, err := env().New("", backend.Dense)
 	if err != nil {
 		return "", nil, err
 	}

@@ -21,7 +21,7 @@ import (
 // ($DT_BACKEND, else auto: pure Go); verbose
 // says which.
 func Backend(verbose bool) compute.Backend {
-	b, c, err := backend.New("", backend.Dense)
+	b, c, err := env().New("", backend.Dense)
 	must.M(err)
 	if verbose {
 		fmt.Println(backend.Describe(b, c))

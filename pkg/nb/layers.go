@@ -36,7 +36,7 @@ func Layers(d *kay.Dataset, names ...string) (layers.Table, *layers.Summary, str
 		BN       string
 		Measures []string // a saved run from before a measure was added is redone
 		Tests    string
-	}{names, cnn.PoolGrid4, fopt.BatchNorm, layers.Measures, "stratified permutations, BH across the table"}))
+	}{names, cnn.PoolGrid4, fopt.BatchNorm, layers.Measures(), "stratified permutations, BH across the table"}))
 	var saved struct {
 		Summary *layers.Summary `json:"summary"`
 		Layers  layers.Table    `json:"layers"`
@@ -44,7 +44,7 @@ func Layers(d *kay.Dataset, names ...string) (layers.Table, *layers.Summary, str
 	if b, err := os.ReadFile(filepath.Join(dir, layers.ResultFile)); err == nil && json.Unmarshal(b, &saved) == nil && saved.Summary != nil {
 		return saved.Layers, saved.Summary, dir
 	}
-	b, _, err := backend.New("", backend.Convolutions)
+	b, _, err := env().New("", backend.Convolutions)
 	must.M(err)
 	open := func(a cnn.Arch) (*cnn.Model, func(), error) {
 		m, _ := backboneOn(b, a.Name)

@@ -3,6 +3,7 @@ package nb
 import (
 	"fmt"
 	"os"
+	"sync"
 
 	"github.com/janpfeifer/gonb/gonbui"
 	"github.com/janpfeifer/must"
@@ -10,14 +11,47 @@ import (
 	"gonum.org/v1/plot/vg"
 
 	"github.com/decodingthoughts/decoding-thoughts/internal/cachedir"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/backend"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/cnn"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/kay"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/plots"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/synth"
 )
 
+// setup is the process-wide choice the notebooks make, as the CLI does:
+// the module's fast BLAS behind gonum (pkg/backend.UseFastBLAS).
+var setup sync.Once
+
+// env is what the notebook's environment says about backends.
+func env() backend.Env {
+	setup.Do(backend.UseFastBLAS)
+	return backend.FromEnv(os.Getenv)
+}
+
+// ModelsEnv names the CNNs the notebooks run (a cnn.Lookup list); unset:
+// the study's (cnn.StudyModels). The headless smoke test of `make test` sets
+// it to three small architectures.
+const ModelsEnv = "DT_MODELS"
+
+// Models lists the CNNs the notebooks and Study run: $DT_MODELS, else the
+// study's.
+func Models() []string {
+	sel := os.Getenv(ModelsEnv)
+	if sel == "" {
+		return cnn.StudyModels()
+	}
+	archs := must.M1(cnn.Lookup(sel))
+	var names []string
+	for _, a := range archs {
+		names = append(names, a.Name)
+	}
+	return names
+}
+
 // Dataset loads $DT_DATA_DIR, or the embedded default dataset (generated into
 // the cache on first use).
 func Dataset() (*kay.Dataset, error) {
+	setup.Do(backend.UseFastBLAS)
 	dir, err := synth.ResolveDataDir(os.Getenv(synth.DataDirEnv), cachedir.Root(), os.Stdout)
 	if err != nil {
 		return nil, err

@@ -3,11 +3,11 @@ package nb
 import (
 	"context"
 	"fmt"
+	"os"
 
 	"github.com/janpfeifer/must"
 
 	"github.com/decodingthoughts/decoding-thoughts/internal/cachedir"
-	"github.com/decodingthoughts/decoding-thoughts/pkg/backend"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/cnn"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/kay"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/study"
@@ -19,26 +19,23 @@ import (
 // results.json and the saved matrices.
 func Study(d *kay.Dataset) (string, *study.Results) {
 	var weights []string
-	for _, name := range cnn.StudyModels() {
+	models := Models()
+	for _, name := range models {
 		_, ok := cnn.CachedWeights(must.M1(cnn.Get(name)), cachedir.Path("weights"))
 		weights = append(weights, fmt.Sprint(name, ok))
 	}
-	// "v3": results.json of issue 13 (seeds, category-controlled measures)
-	// and 16 (layers, with their permutation tests)
-	dir := cachedir.Path("runs", "study-"+runKey(d, append(weights, "v3")))
+	// The last element names the results.json schema and the random
+	// networks: a run of an older one is not reopened.
+	dir := cachedir.Path("runs", "study-"+runKey(d, append(weights, "v4")))
 	if r, err := study.Load(dir); err == nil {
 		return dir, r
 	}
-	conv, c, err := backend.New("", backend.Convolutions)
-	must.M(err)
-	dense, dc, err := backend.New("", backend.Dense)
-	must.M(err)
-	fmt.Println(backend.Describe(conv, c))
 	log := newLog("study")
 	defer log.Done()
-	cfg := study.Config{Data: d, Out: dir, Conv: conv, Dense: dense, Seed: Seed, Seeds: study.DefaultSeeds(d), Cache: cachedir.Root(), Progress: log,
-		BackendNote: conv.Description() + " (CNNs); " + dense.Description() + " (dense)"}
-	fmt.Println(backend.Describe(dense, dc))
+	cfg, release, err := study.Setup(context.Background(), study.Settings{Data: d, Out: dir, Models: models, Env: env(), Seed: Seed,
+		Cache: cachedir.Root(), Progress: log, Log: os.Stdout})
+	must.M(err)
+	defer release()
 	r := must.M1(study.Run(context.Background(), cfg))
 	return dir, r
 }

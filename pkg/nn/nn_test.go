@@ -2,6 +2,7 @@ package nn
 
 import (
 	"math"
+	"os"
 	"testing"
 
 	"github.com/gomlx/gomlx/core/graph"
@@ -15,7 +16,7 @@ import (
 // channel holding 1 and 3 has batch mean 2, biased variance 1 (used to
 // normalise) and unbiased variance 2 (used for the running average).
 func TestBatchNormTrainingStep(t *testing.T) {
-	b, _, err := backend.New("go", backend.Dense)
+	b, _, err := backend.FromEnv(os.Getenv).New("go", backend.Dense)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +48,7 @@ func TestBatchNormTrainingStep(t *testing.T) {
 // uniform distribution's standard deviation bound/sqrt(3), depend only on the
 // seed, and get torch's names and layout in the state dict.
 func TestLinearInitialisation(t *testing.T) {
-	b, _, err := backend.New("go", backend.Dense)
+	b, _, err := backend.FromEnv(os.Getenv).New("go", backend.Dense)
 	if err != nil {
 		t.Fatal(err)
 	}

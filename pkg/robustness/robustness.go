@@ -2,11 +2,10 @@ package robustness
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"math"
 
-	"github.com/decodingthoughts/decoding-thoughts/internal/jsonnum"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/jsonnum"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/metrics"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/stats"
 
@@ -24,49 +23,19 @@ type Curve struct {
 	Levels     []float64 `json:"levels"`
 	Accuracy   []float64 `json:"accuracy"`
 	// BalancedAccuracy is the mean recall over classes (chance 1/classes
-	// whatever the class sizes), with its s.d. over seeds (null for one).
-	BalancedAccuracy   []float64 `json:"balanced_accuracy"`
-	BalancedAccuracySD []float64 `json:"balanced_accuracy_sd"`
-	Seeds              int       `json:"seeds"`
+	// whatever the class sizes), with its s.d. over seeds (NaN, null in
+	// JSON, for one seed).
+	BalancedAccuracy []float64 `json:"balanced_accuracy"`
+	Seeds            int       `json:"seeds"`
 	// Drop is the accuracy at the first (mildest) level minus at the last.
-	Drop float64 `json:"accuracy_drop"`
+	Drop               float64         `json:"accuracy_drop"`
+	BalancedAccuracySD []jsonnum.Float `json:"balanced_accuracy_sd"`
 	// Embeddings are the first seed's head's 100-d test embeddings at each
 	// level.
 	Embeddings [][]float32 `json:"-"`
 	// Predictions[s][l] are seed s's predicted classes of the test images
 	// (dataset order) at level l.
 	Predictions [][][]int `json:"-"`
-}
-
-// MarshalJSON writes an undefined s.d. (one seed) as null.
-func (c Curve) MarshalJSON() ([]byte, error) {
-	type plain Curve
-	sd := make([]*float64, len(c.BalancedAccuracySD))
-	for i, v := range c.BalancedAccuracySD {
-		sd[i] = jsonnum.Ptr(v)
-	}
-	return json.Marshal(struct {
-		plain
-		SD []*float64 `json:"balanced_accuracy_sd"`
-	}{plain(c), sd})
-}
-
-// UnmarshalJSON reads a null s.d. as NaN.
-func (c *Curve) UnmarshalJSON(b []byte) error {
-	type plain Curve
-	var v struct {
-		plain
-		SD []*float64 `json:"balanced_accuracy_sd"`
-	}
-	if err := json.Unmarshal(b, &v); err != nil {
-		return err
-	}
-	*c = Curve(v.plain)
-	c.BalancedAccuracySD = nil
-	for _, p := range v.SD {
-		c.BalancedAccuracySD = append(c.BalancedAccuracySD, jsonnum.Value(p))
-	}
-	return nil
 }
 
 // Sweep evaluates trained stimulus classifiers on the distorted test
@@ -154,7 +123,7 @@ func curve(rs []*stimulus.Result, dist distortion.Distortion, all [][]float32) (
 	for l := range all {
 		c.Accuracy = append(c.Accuracy, stats.Mean(acc[l]))
 		c.BalancedAccuracy = append(c.BalancedAccuracy, stats.Mean(bacc[l]))
-		c.BalancedAccuracySD = append(c.BalancedAccuracySD, stats.SD(bacc[l]))
+		c.BalancedAccuracySD = append(c.BalancedAccuracySD, jsonnum.Float(stats.SD(bacc[l])))
 	}
 	c.Drop = c.Accuracy[0] - c.Accuracy[len(c.Accuracy)-1]
 	return c, nil

@@ -25,7 +25,7 @@ const (
 	KendallTauA Method = "kendall_a" // upper triangle, tau-a (Nili et al. 2014)
 )
 
-// The category-controlled methods (issue 13). When both representations were
+// The category-controlled methods. When both representations were
 // trained on the same class labels, both matrices carry the class-block
 // structure by construction and every comparison over all pairs reports it:
 // these two compare only what the labels do not explain.
@@ -79,6 +79,31 @@ type MethodSpec struct {
 	// study's decoder and CNN heads): its free permutation p-value tests a
 	// null known to be false.
 	Confounded bool
+	// Where the study uses the method (each consumer ranges over the table
+	// and reads these, so that a new entry reaches results.json, the
+	// layer-wise cells, the per-area table and the report):
+	//
+	// Layers compares it in every layer x ROI cell of the layer-wise
+	// comparison (pkg/layers), under the name LayersKey (layers.json's key;
+	// empty: the method's own name).
+	Layers    bool
+	LayersKey string
+	// Kernel: the layer-wise comparison applies the method to the linear
+	// kernels of the patterns (LinearKernel: linear CKA) instead of their
+	// cosine RSMs, with a jackknife interval (JackknifeInterval says why)
+	// instead of the bootstrap.
+	Kernel bool
+	// Tested: a layer-wise cell carries the method's stratified permutation
+	// p-value, adjusted across the model's layer x ROI table.
+	Tested bool
+	// ROI makes the method a column of the per-area table
+	// (similarity.ROITable), tested with stratified permutations.
+	ROI bool
+	// Study makes the study test the method for every model against the
+	// fMRI decoder (stratified permutations whatever Stratified says, so
+	// that the shared class structure is part of the null; Holm across
+	// models) and show it in the report's table.
+	Study bool
 	// Stat is the statistic over the compared vectors of the two matrices
 	// and, for a partial method, the category model's vector (else nil).
 	Stat func(a, b, cat []float64) float64
@@ -188,14 +213,18 @@ var methods = func() []MethodSpec {
 	t := []MethodSpec{
 		{Method: PearsonFull, Title: "Pearson, full matrices (the original's)", Full: true, Confounded: true, Stat: pearson},
 		{Method: Pearson, Title: "Pearson, upper triangle", Confounded: true, Stat: pearson},
-		{Method: Spearman, Title: "Spearman, upper triangle", Ranked: true, Confounded: true, onRanks: pearson},
+		{Method: Spearman, Title: "Spearman, upper triangle", Ranked: true, Confounded: true, onRanks: pearson,
+			Layers: true, LayersKey: "rsa", Tested: true, ROI: true, Study: true},
 		{Method: KendallTauA, Title: "Kendall tau-a, upper triangle", Confounded: true,
 			Stat: func(a, b, _ []float64) float64 { return stats.KendallTauA(a, b) }},
-		{Method: CKA, Title: "centred kernel alignment, whole matrices", Full: true, Confounded: true, Stat: cka},
-		{Method: CKADebiased, Title: "centred kernel alignment, debiased (unbiased HSIC)", Full: true, Confounded: true, Stat: ckaDebiased},
-		{Method: WithinClassSpearman, Title: "Spearman, within-class pairs", Within: true, Ranked: true, Stratified: true, onRanks: pearson},
+		{Method: CKA, Title: "centred kernel alignment, whole matrices", Full: true, Confounded: true, Stat: cka,
+			Layers: true, Kernel: true},
+		{Method: CKADebiased, Title: "centred kernel alignment, debiased (unbiased HSIC)", Full: true, Confounded: true, Stat: ckaDebiased,
+			Layers: true, Kernel: true},
+		{Method: WithinClassSpearman, Title: "Spearman, within-class pairs", Within: true, Ranked: true, Stratified: true, onRanks: pearson,
+			Layers: true, LayersKey: "rsa_within_class", Tested: true, ROI: true, Study: true},
 		{Method: PartialSpearmanCategory, Title: "partial Spearman, controlling the category model", PartialCategory: true,
-			Ranked: true, Stratified: true, onRanks: partialPearson},
+			Ranked: true, Stratified: true, onRanks: partialPearson, Study: true},
 	}
 	for i := range t {
 		if t[i].Ranked {
@@ -213,6 +242,51 @@ var Methods = func() []Method {
 	}
 	return out
 }()
+
+// LayerMethods are the methods the layer-wise comparison computes in every
+// cell (MethodSpec.Layers), in table order.
+func LayerMethods() []MethodSpec { return where(func(s MethodSpec) bool { return s.Layers }) }
+
+// ROIMethods are the per-area table's methods (MethodSpec.ROI), in table
+// order.
+func ROIMethods() []MethodSpec { return where(func(s MethodSpec) bool { return s.ROI }) }
+
+// StudyMethods are the methods the study tests for every model against the
+// fMRI decoder (MethodSpec.Study), in table order.
+func StudyMethods() []MethodSpec { return where(func(s MethodSpec) bool { return s.Study }) }
+
+func where(keep func(MethodSpec) bool) []MethodSpec {
+	var out []MethodSpec
+	for _, s := range methods {
+		if keep(s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Register adds a comparison method to the end of the table, as the entries
+// above are (a package defining one calls it from init): Compare, the tests
+// and every consumer that ranges over the table then know it. A method
+// already in the table, one without a name or Stat, or a Ranked one (whose
+// permutation shortcut only the table's own entries define) is an error.
+// unregister removes it again (for tests).
+func Register(s MethodSpec) (unregister func(), err error) {
+	switch {
+	case s.Method == "" || s.Stat == nil:
+		return nil, fmt.Errorf("rsa: registering %q: a method needs a name and a Stat", s.Method)
+	case s.Ranked:
+		return nil, fmt.Errorf("rsa: registering %s: a Ranked method must be defined in the table", s.Method)
+	}
+	if _, err := Spec(s.Method); err == nil {
+		return nil, fmt.Errorf("rsa: registering %s: already in the table", s.Method)
+	}
+	methods, Methods = append(slices.Clip(methods), s), append(slices.Clip(Methods), s.Method)
+	return func() {
+		methods = slices.DeleteFunc(slices.Clone(methods), func(x MethodSpec) bool { return x.Method == s.Method })
+		Methods = slices.DeleteFunc(slices.Clone(Methods), func(x Method) bool { return x == s.Method })
+	}, nil
+}
 
 // Spec returns the table entry of m; an unknown method is an error.
 func Spec(m Method) (MethodSpec, error) {

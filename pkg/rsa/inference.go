@@ -1,7 +1,6 @@
 package rsa
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -9,8 +8,8 @@ import (
 
 	"gonum.org/v1/gonum/stat/distuv"
 
-	"github.com/decodingthoughts/decoding-thoughts/internal/jsonnum"
 	"github.com/decodingthoughts/decoding-thoughts/internal/parallel"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/jsonnum"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/stats"
 )
 
@@ -45,58 +44,25 @@ func (c TestConfig) Validate() error {
 	return nil
 }
 
-// Inference is a comparison with its uncertainty.
+// Inference is a comparison with its uncertainty. A number that was not
+// computed (no permutations, no bootstrap, one seed, or an undefined
+// statistic) is NaN, null in JSON. The numbers come last, in the order
+// results.json has always had.
 type Inference struct {
 	Method       Method  `json:"method"`
-	Value        float64 `json:"value"`   // the statistic; over seeds, its mean
-	PValue       float64 `json:"p_value"` // one-sided, H1: positive relation; NaN without permutations
-	CILow        float64 `json:"ci_low"`  // percentile bootstrap interval; NaN without bootstraps
-	CIHigh       float64 `json:"ci_high"`
 	Level        float64 `json:"ci_level"`
 	Permutations int     `json:"permutations"`
 	Bootstraps   int     `json:"bootstraps"`
 	// Stratified says the permutations moved stimuli only within their class
 	// (and the bootstrap resampled within classes).
 	Stratified bool `json:"stratified"`
-	// Seeds is the number of paired matrices averaged (training seeds);
-	// SeedSD is the statistic's s.d. across them (NaN for one seed).
-	Seeds  int     `json:"seeds"`
-	SeedSD float64 `json:"seed_sd"`
-}
-
-// MarshalJSON writes a value that was not computed (NaN: no permutations,
-// no bootstrap, one seed, or an undefined statistic) as null, never as a
-// number.
-func (inf Inference) MarshalJSON() ([]byte, error) {
-	type plain Inference
-	return json.Marshal(struct {
-		plain
-		Value  *float64 `json:"value"`
-		PValue *float64 `json:"p_value"`
-		CILow  *float64 `json:"ci_low"`
-		CIHigh *float64 `json:"ci_high"`
-		SeedSD *float64 `json:"seed_sd"`
-	}{plain(inf), jsonnum.Ptr(inf.Value), jsonnum.Ptr(inf.PValue), jsonnum.Ptr(inf.CILow), jsonnum.Ptr(inf.CIHigh), jsonnum.Ptr(inf.SeedSD)})
-}
-
-// UnmarshalJSON reads null as NaN.
-func (inf *Inference) UnmarshalJSON(b []byte) error {
-	type plain Inference
-	var v struct {
-		plain
-		Value  *float64 `json:"value"`
-		PValue *float64 `json:"p_value"`
-		CILow  *float64 `json:"ci_low"`
-		CIHigh *float64 `json:"ci_high"`
-		SeedSD *float64 `json:"seed_sd"`
-	}
-	if err := json.Unmarshal(b, &v); err != nil {
-		return err
-	}
-	*inf = Inference(v.plain)
-	inf.Value, inf.PValue, inf.CILow, inf.CIHigh = jsonnum.Value(v.Value), jsonnum.Value(v.PValue), jsonnum.Value(v.CILow), jsonnum.Value(v.CIHigh)
-	inf.SeedSD = jsonnum.Value(v.SeedSD)
-	return nil
+	// Seeds is the number of paired matrices averaged (training seeds).
+	Seeds  int           `json:"seeds"`
+	Value  jsonnum.Float `json:"value"`   // the statistic; over seeds, its mean
+	PValue jsonnum.Float `json:"p_value"` // one-sided, H1: positive relation; NaN without permutations
+	CILow  jsonnum.Float `json:"ci_low"`  // percentile bootstrap interval; NaN without bootstraps
+	CIHigh jsonnum.Float `json:"ci_high"`
+	SeedSD jsonnum.Float `json:"seed_sd"` // the statistic's s.d. across seeds (NaN for one seed)
 }
 
 // Test compares a and b and quantifies the comparison's uncertainty.
@@ -148,11 +114,12 @@ func TestPaired(as, bs []Matrix, m Method, cfg TestConfig) (Inference, error) {
 		return Inference{}, fmt.Errorf("rsa: stratified permutations need each stimulus's class (Matrix.Labels)")
 	}
 	s.Stratified = s.Stratified || cfg.Stratify
-	inf := Inference{Method: m, Value: v, PValue: math.NaN(), CILow: math.NaN(), CIHigh: math.NaN(),
+	nan := jsonnum.Float(math.NaN())
+	inf := Inference{Method: m, Value: jsonnum.Float(v), PValue: nan, CILow: nan, CIHigh: nan,
 		Level: cfg.Level, Permutations: cfg.Permutations, Bootstraps: cfg.Bootstraps,
-		Stratified: s.Stratified, Seeds: len(as), SeedSD: math.NaN()}
+		Stratified: s.Stratified, Seeds: len(as), SeedSD: nan}
 	if len(values) > 1 {
-		inf.SeedSD = stats.SD(values)
+		inf.SeedSD = jsonnum.Float(stats.SD(values))
 	}
 	if math.IsNaN(v) {
 		return inf, nil // undefined: nothing to test
@@ -165,7 +132,7 @@ func TestPaired(as, bs []Matrix, m Method, cfg TestConfig) (Inference, error) {
 				exceed++
 			}
 		}
-		inf.PValue = float64(1+exceed) / float64(1+len(perm))
+		inf.PValue = jsonnum.Float(float64(1+exceed) / float64(1+len(perm)))
 	}
 	if cfg.Bootstraps > 0 {
 		rs := make([]*Resampler, len(as))
@@ -176,7 +143,8 @@ func TestPaired(as, bs []Matrix, m Method, cfg TestConfig) (Inference, error) {
 		boot := parallel.Map(cfg.Bootstraps, func(k int) float64 {
 			return bootstrapStat(rs, strata, rand.New(rand.NewPCG(cfg.Seed, uint64(k)|1<<62)))
 		})
-		inf.CILow, inf.CIHigh = Interval(boot, cfg.Level)
+		lo, hi := Interval(boot, cfg.Level)
+		inf.CILow, inf.CIHigh = jsonnum.Float(lo), jsonnum.Float(hi)
 	}
 	return inf, nil
 }

@@ -187,7 +187,7 @@ func PermutationPValues(as, bs []Matrix, m Method, cfg TestConfig) ([][]float64,
 				if err != nil {
 					return nil, err
 				}
-				out[i][j] = inf.PValue
+				out[i][j] = float64(inf.PValue)
 			}
 		}
 		return out, nil

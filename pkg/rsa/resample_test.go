@@ -107,7 +107,7 @@ func TestPermutationPValuesEqualTest(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					got, want := tab[i][j], inf.PValue
+					got, want := tab[i][j], float64(inf.PValue)
 					if got != want && !(math.IsNaN(got) && math.IsNaN(want)) {
 						t.Errorf("%s stratify=%v (%d,%d): table p %v, Test p %v", m, strat, i, j, got, want)
 					}

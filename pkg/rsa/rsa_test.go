@@ -6,10 +6,12 @@ import (
 	"math/rand/v2"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/decodingthoughts/decoding-thoughts/internal/pyref"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/jsonnum"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/npfile"
 )
 
@@ -157,7 +159,7 @@ func TestBootstrapInterval(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return inf, inf.CIHigh - inf.CILow
+		return inf, float64(inf.CIHigh - inf.CILow)
 	}
 	small, ws := width(20)
 	large, wl := width(80)
@@ -198,7 +200,8 @@ func TestClassOrderAndReorder(t *testing.T) {
 // TestInferenceJSON: values not computed are null in JSON and NaN again
 // when read back.
 func TestInferenceJSON(t *testing.T) {
-	in := Inference{Method: Spearman, Value: 0.5, PValue: math.NaN(), CILow: math.NaN(), CIHigh: math.NaN(), Level: 0.95}
+	nan := jsonnum.Float(math.NaN())
+	in := Inference{Method: Spearman, Value: 0.5, PValue: nan, CILow: nan, CIHigh: nan, Level: 0.95}
 	b, err := json.Marshal(in)
 	if err != nil {
 		t.Fatal(err)
@@ -207,7 +210,7 @@ func TestInferenceJSON(t *testing.T) {
 		t.Errorf("marshalled %s", b)
 	}
 	var back Inference
-	if err := json.Unmarshal(b, &back); err != nil || back.Value != 0.5 || !math.IsNaN(back.PValue) || back.Method != Spearman {
+	if err := json.Unmarshal(b, &back); err != nil || back.Value != 0.5 || !math.IsNaN(float64(back.PValue)) || back.Method != Spearman {
 		t.Errorf("read back %+v, %v", back, err)
 	}
 }
@@ -321,12 +324,12 @@ func TestPairedSeeds(t *testing.T) {
 	}
 	mean := (vals[0] + vals[1] + vals[2]) / 3
 	sd := math.Sqrt(((vals[0]-mean)*(vals[0]-mean) + (vals[1]-mean)*(vals[1]-mean) + (vals[2]-mean)*(vals[2]-mean)) / 2)
-	if math.Abs(inf.Value-mean) > 1e-12 || math.Abs(inf.SeedSD-sd) > 1e-12 || inf.Seeds != 3 {
+	if math.Abs(float64(inf.Value)-mean) > 1e-12 || math.Abs(float64(inf.SeedSD)-sd) > 1e-12 || inf.Seeds != 3 {
 		t.Errorf("paired: value %v s.d. %v over %d seeds, want %v, %v, 3", inf.Value, inf.SeedSD, inf.Seeds, mean, sd)
 	}
 	one, _ := TestPaired(as[:1], bs[:1], WithinClassSpearman, cfg)
 	single, _ := Test(as[0], bs[0], WithinClassSpearman, cfg)
-	if one.Value != single.Value || one.PValue != single.PValue || one.CILow != single.CILow || !math.IsNaN(single.SeedSD) {
+	if one.Value != single.Value || one.PValue != single.PValue || one.CILow != single.CILow || !math.IsNaN(float64(single.SeedSD)) {
 		t.Errorf("one pair %+v, Test %+v", one, single)
 	}
 	if _, err := TestPaired(as, bs[:2], WithinClassSpearman, cfg); err == nil {
@@ -475,6 +478,36 @@ func TestJackknifeIntervalAgainstNumpy(t *testing.T) {
 			if !(lo < v && v < hi) {
 				t.Errorf("%s: interval [%v, %v] does not contain %v", m, lo, hi, v)
 			}
+		}
+	}
+}
+
+// TestStudyFlags: the table says where the study uses each method; the
+// flags that only make sense together do, and Register refuses what the
+// table could not compute.
+func TestStudyFlags(t *testing.T) {
+	names := func(specs []MethodSpec) []Method {
+		var out []Method
+		for _, s := range specs {
+			out = append(out, s.Method)
+		}
+		return out
+	}
+	if got, want := names(LayerMethods()), []Method{Spearman, CKA, CKADebiased, WithinClassSpearman}; !slices.Equal(got, want) {
+		t.Errorf("layer methods %v, want %v", got, want)
+	}
+	if got, want := names(ROIMethods()), []Method{Spearman, WithinClassSpearman}; !slices.Equal(got, want) {
+		t.Errorf("ROI methods %v, want %v", got, want)
+	}
+	for _, s := range methods {
+		if (s.Kernel || s.Tested || s.LayersKey != "") && !s.Layers {
+			t.Errorf("%s: Kernel, Tested or LayersKey without Layers", s.Method)
+		}
+	}
+	stat := func(a, b, _ []float64) float64 { return 0 }
+	for _, s := range []MethodSpec{{Method: "x"}, {Stat: stat}, {Method: "x", Stat: stat, Ranked: true}, {Method: Spearman, Stat: stat}} {
+		if _, err := Register(s); err == nil {
+			t.Errorf("Register(%+v): no error", s)
 		}
 	}
 }

@@ -1,12 +1,11 @@
 package similarity
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"slices"
 
-	"github.com/decodingthoughts/decoding-thoughts/internal/jsonnum"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/jsonnum"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/stats"
 
 	"github.com/decodingthoughts/decoding-thoughts/pkg/kay"
@@ -64,32 +63,9 @@ type Comparison struct {
 	Image map[rsa.Method]rsa.Inference `json:"image"`
 	// ClassPearsonFull is the original's measure on the 3 x 3 class-mean
 	// matrices (mean over seeds): a Pearson over a handful of distinct
-	// values, kept for comparison with the original, not a result.
-	ClassPearsonFull float64 `json:"class_pearson_full"`
-}
-
-// MarshalJSON writes an undefined class-matrix Pearson as null.
-func (c Comparison) MarshalJSON() ([]byte, error) {
-	type plain Comparison
-	return json.Marshal(struct {
-		plain
-		ClassPearsonFull *float64 `json:"class_pearson_full"`
-	}{plain(c), jsonnum.Ptr(c.ClassPearsonFull)})
-}
-
-// UnmarshalJSON reads null as NaN.
-func (c *Comparison) UnmarshalJSON(b []byte) error {
-	type plain Comparison
-	var v struct {
-		plain
-		ClassPearsonFull *float64 `json:"class_pearson_full"`
-	}
-	if err := json.Unmarshal(b, &v); err != nil {
-		return err
-	}
-	*c = Comparison(v.plain)
-	c.ClassPearsonFull = jsonnum.Value(v.ClassPearsonFull)
-	return nil
+	// values, kept for comparison with the original, not a result (NaN,
+	// null in JSON, when undefined).
+	ClassPearsonFull jsonnum.Float `json:"class_pearson_full"`
 }
 
 // Get returns the comparison by method (NaN values when it was not made).
@@ -97,7 +73,8 @@ func (c Comparison) Get(m rsa.Method) rsa.Inference {
 	if inf, ok := c.Image[m]; ok {
 		return inf
 	}
-	return rsa.Inference{Method: m, Value: math.NaN(), PValue: math.NaN(), CILow: math.NaN(), CIHigh: math.NaN(), SeedSD: math.NaN()}
+	nan := jsonnum.Float(math.NaN())
+	return rsa.Inference{Method: m, Value: nan, PValue: nan, CILow: nan, CIHigh: nan, SeedSD: nan}
 }
 
 // Spearman is the raw comparison: Spearman over the upper triangles.
@@ -108,21 +85,22 @@ func (c Comparison) Spearman() rsa.Inference { return c.Get(rsa.Spearman) }
 func (c Comparison) WithinClass() rsa.Inference { return c.Get(rsa.WithinClassSpearman) }
 
 // PearsonFull is the original study's measure.
-func (c Comparison) PearsonFull() float64 { return c.Get(rsa.PearsonFull).Value }
+func (c Comparison) PearsonFull() float64 { return float64(c.Get(rsa.PearsonFull).Value) }
 
 // Untested drops the p-values and intervals (a degenerate model's numbers
 // are not evidence) and, when the values themselves are rounding noise,
 // the values too.
 func (c *Comparison) Untested(valuesToo bool) {
+	nan := jsonnum.Float(math.NaN())
 	for m, inf := range c.Image {
-		inf.PValue, inf.CILow, inf.CIHigh = math.NaN(), math.NaN(), math.NaN()
+		inf.PValue, inf.CILow, inf.CIHigh = nan, nan, nan
 		if valuesToo {
-			inf.Value, inf.SeedSD = math.NaN(), math.NaN()
+			inf.Value, inf.SeedSD = nan, nan
 		}
 		c.Image[m] = inf
 	}
 	if valuesToo {
-		c.ClassPearsonFull = math.NaN()
+		c.ClassPearsonFull = nan
 	}
 }
 
@@ -165,7 +143,7 @@ func ComparePaired(refs, ms []Matrices, cfg rsa.TestConfig, tested ...rsa.Method
 		if err != nil {
 			return c, fmt.Errorf("%s vs %s: %w", name, refName, err)
 		}
-		c.ClassPearsonFull += v / float64(len(refs))
+		c.ClassPearsonFull += jsonnum.Float(v / float64(len(refs)))
 	}
 	return c, nil
 }
@@ -241,75 +219,73 @@ func CrossTable(rows, cols []Matrices, method rsa.Method) (Table, error) {
 	return t, nil
 }
 
-// ROICell is one area against one model: the raw and the within-class
-// Spearman, both tested with stratified permutations (so the class
-// structure both may carry is part of the null), with bootstrap intervals
-// and Benjamini-Hochberg adjusted p-values across the table.
-type ROICell struct {
-	Spearman      rsa.Inference `json:"spearman"`
-	WithinClass   rsa.Inference `json:"within_class_spearman"`
-	SpearmanBH    float64       `json:"spearman_p_bh"`
-	WithinClassBH float64       `json:"within_class_spearman_p_bh"`
+// ROIInference is one method's test of an area against a model, with its
+// p-value adjusted by Benjamini-Hochberg across the table (NaN, null in
+// JSON, when not tested).
+type ROIInference struct {
+	rsa.Inference
+	PBH jsonnum.Float `json:"p_bh"`
 }
 
-// MarshalJSON writes undefined adjusted p-values as null.
-func (c ROICell) MarshalJSON() ([]byte, error) {
-	type plain ROICell
-	return json.Marshal(struct {
-		plain
-		SpearmanBH    *float64 `json:"spearman_p_bh"`
-		WithinClassBH *float64 `json:"within_class_spearman_p_bh"`
-	}{plain(c), jsonnum.Ptr(c.SpearmanBH), jsonnum.Ptr(c.WithinClassBH)})
-}
+// ROICell is one area against one model by each of rsa's methods for the
+// per-area table (rsa.ROIMethods: the raw and the within-class Spearman),
+// keyed by method: each tested with stratified permutations (so the class
+// structure both may carry is part of the null), with a bootstrap interval
+// and its adjusted p-value.
+type ROICell map[rsa.Method]ROIInference
 
-// UnmarshalJSON reads null as NaN.
-func (c *ROICell) UnmarshalJSON(b []byte) error {
-	type plain ROICell
-	var v struct {
-		plain
-		SpearmanBH    *float64 `json:"spearman_p_bh"`
-		WithinClassBH *float64 `json:"within_class_spearman_p_bh"`
+// Get returns the cell's inference by method (NaN values when it was not
+// made).
+func (c ROICell) Get(m rsa.Method) ROIInference {
+	if inf, ok := c[m]; ok {
+		return inf
 	}
-	if err := json.Unmarshal(b, &v); err != nil {
-		return err
-	}
-	*c = ROICell(v.plain)
-	c.SpearmanBH, c.WithinClassBH = jsonnum.Value(v.SpearmanBH), jsonnum.Value(v.WithinClassBH)
-	return nil
+	nan := jsonnum.Float(math.NaN())
+	return ROIInference{Inference: rsa.Inference{Method: m, Value: nan, PValue: nan, CILow: nan, CIHigh: nan, SeedSD: nan}, PBH: nan}
 }
 
 // ROITable tests every area (one matrix each) against every model (one
-// matrix per training seed: the statistic is the mean over seeds) with cfg,
-// stratified, and adjusts each measure's p-values across the whole table
-// (Benjamini-Hochberg). cells[r][m] is area r against model m.
+// matrix per training seed: the statistic is the mean over seeds) by every
+// method of rsa.ROIMethods with cfg, stratified, and adjusts each method's
+// p-values across the whole table (Benjamini-Hochberg). cells[r][m] is area
+// r against model m.
 func ROITable(rois []Matrices, models [][]Matrices, cfg rsa.TestConfig) ([][]ROICell, error) {
 	cfg.Stratify = true
+	methods := rsa.ROIMethods()
 	cells := make([][]ROICell, len(rois))
-	var praw, pwithin []float64
 	for r, roi := range rois {
 		for _, seeds := range models {
 			var as, bs []rsa.Matrix
 			for _, m := range seeds {
 				as, bs = append(as, roi.Image), append(bs, m.Image)
 			}
-			var c ROICell
-			var err error
-			if c.Spearman, err = rsa.TestPaired(as, bs, rsa.Spearman, cfg); err != nil {
-				return nil, fmt.Errorf("%s vs %s: %w", roi.Name, seeds[0].Name, err)
-			}
-			if c.WithinClass, err = rsa.TestPaired(as, bs, rsa.WithinClassSpearman, cfg); err != nil {
-				return nil, fmt.Errorf("%s vs %s: %w", roi.Name, seeds[0].Name, err)
+			c := make(ROICell, len(methods))
+			for _, s := range methods {
+				inf, err := rsa.TestPaired(as, bs, s.Method, cfg)
+				if err != nil {
+					return nil, fmt.Errorf("%s vs %s: %w", roi.Name, seeds[0].Name, err)
+				}
+				c[s.Method] = ROIInference{Inference: inf}
 			}
 			cells[r] = append(cells[r], c)
-			praw, pwithin = append(praw, c.Spearman.PValue), append(pwithin, c.WithinClass.PValue)
 		}
 	}
-	braw, bwithin := stats.BenjaminiHochberg(praw), stats.BenjaminiHochberg(pwithin)
-	k := 0
-	for r := range cells {
-		for m := range cells[r] {
-			cells[r][m].SpearmanBH, cells[r][m].WithinClassBH = braw[k], bwithin[k]
-			k++
+	for _, s := range methods {
+		var p []float64
+		for r := range cells {
+			for _, c := range cells[r] {
+				p = append(p, float64(c[s.Method].PValue))
+			}
+		}
+		adj := stats.BenjaminiHochberg(p)
+		k := 0
+		for r := range cells {
+			for _, c := range cells[r] {
+				inf := c[s.Method]
+				inf.PBH = jsonnum.Float(adj[k])
+				c[s.Method] = inf
+				k++
+			}
 		}
 	}
 	return cells, nil

@@ -20,8 +20,7 @@ type Augment struct {
 // DefaultAugment is the original's configuration: HorizontalFlip(p=0.1) and
 // ShiftScaleRotate(shift_limit=0.05, scale_limit=0.05, rotate_limit=0.05,
 // p=0.1). albumentations reads rotate_limit in degrees, so the rotation is
-// at most 0.05 degrees (issue 14: it was 5 degrees here, 100 times the
-// original's).
+// at most 0.05 degrees, not 0.05 radians.
 func DefaultAugment() Augment {
 	return Augment{FlipP: 0.1, AffineP: 0.1, Shift: 0.05, Scale: 0.05, Rotate: 0.05}
 }

@@ -160,7 +160,7 @@ func AdaptBackbone(ctx context.Context, m *cnn.Model, d *kay.Dataset, sel *kay.S
 		return fmt.Errorf("%s: %w", d.Dir, err)
 	}
 	src := Source(d.Train.Stimuli, sel.Train.Index, 1, opt.Augment, opt.Seed, z)
-	if err := m.AdaptBatchNorm(ctx, src, max(opt.Batch, 1), label, opt.Progress); err != nil {
+	if err := m.AdaptBatchNorm(ctx, src, cnn.AdaptOptions{Chunk: max(opt.Batch, 1)}, label, opt.Progress); err != nil {
 		return err
 	}
 	if path == "" {

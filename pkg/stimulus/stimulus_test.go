@@ -114,7 +114,7 @@ func TestRunCachesAndReloads(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := tinyBackbone(t, "")
-	hb, _, err := backend.New("", backend.Dense)
+	hb, _, err := backend.FromEnv(os.Getenv).New("", backend.Dense)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,7 +139,7 @@ func TestRunCachesAndReloads(t *testing.T) {
 	if frac := float64(diff) / float64(r.Features.NTrain); frac < 0.1 || frac > 0.3 {
 		t.Errorf("%.2f of augmented views differ from the original, want about 0.19", frac)
 	}
-	b2, _, _ := backend.New("go", backend.Convolutions)
+	b2, _, _ := backend.FromEnv(os.Getenv).New("go", backend.Convolutions)
 	closed, _ := cnn.NewRandom(b2, m.Arch, 3)
 	b2.Finalize() // running this backbone would fail: the cache must serve
 	again, err := Run(context.Background(), hb, closed, d, opt)
@@ -222,7 +222,7 @@ func tinyBackbone(t *testing.T, spec string) *cnn.Model { return testBackbone(t,
 // 3) on the backend spec.
 func testBackbone(t *testing.T, name, spec string) *cnn.Model {
 	t.Helper()
-	b, _, err := backend.New(spec, backend.Convolutions)
+	b, _, err := backend.FromEnv(os.Getenv).New(spec, backend.Convolutions)
 	if err != nil {
 		t.Fatal(err)
 	}

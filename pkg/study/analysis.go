@@ -10,6 +10,7 @@ import (
 
 	"github.com/decodingthoughts/decoding-thoughts/pkg/decoder"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/hypothesis"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/jsonnum"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/npfile"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/robustness"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/rsa"
@@ -35,11 +36,13 @@ func (st *state) embeddings(context.Context) error {
 	if err := os.MkdirAll(st.dir("embeddings"), 0o755); err != nil {
 		return err
 	}
-	if err := npfile.WriteNPZ(st.dir("embeddings", decoder.Name+".npz"), embeddingEntries(st.fmri.Test, st.fmri.Sel.Test.Y)...); err != nil {
+	f := st.fmri.first()
+	if err := npfile.WriteNPZ(st.dir("embeddings", decoder.Name+".npz"), embeddingEntries(f.Test, f.Sel.Test.Y)...); err != nil {
 		return err
 	}
-	for i, r := range st.cnns {
-		if err := npfile.WriteNPZ(st.dir("embeddings", st.cfg.Models[i]+".npz"), embeddingEntries(r.Test, r.Sel.Test.Y)...); err != nil {
+	for _, m := range st.models {
+		r := m.heads[0]
+		if err := npfile.WriteNPZ(st.dir("embeddings", m.name()+".npz"), embeddingEntries(r.Test, r.Sel.Test.Y)...); err != nil {
 			return err
 		}
 	}
@@ -50,29 +53,34 @@ func representation(name string, o train.Output, labels []int) similarity.Repres
 	return similarity.Representation{Name: name, Patterns: rsa.Patterns{X: o.Embedding, N: o.N, D: o.E}, Labels: labels}
 }
 
-// tested are the methods of the rsa table the study tests for each model:
-// the raw Spearman (confounded by the shared labels, kept for comparison)
-// and the two category-controlled ones.
-var tested = []rsa.Method{rsa.Spearman, rsa.WithinClassSpearman, rsa.PartialSpearmanCategory}
+// tested are the methods of the rsa table the study tests for each model
+// (rsa.StudyMethods: the raw Spearman, confounded by the shared labels and
+// kept for comparison, and the category-controlled ones).
+func tested() []rsa.Method {
+	var out []rsa.Method
+	for _, s := range rsa.StudyMethods() {
+		out = append(out, s.Method)
+	}
+	return out
+}
 
 // rsa builds every model's matrices (every seed), writes rsm/<model>.npz
 // (first seed), flags degenerate models and compares each other CNN with
 // the fMRI decoder, seed by seed; p-values are Holm-adjusted across models.
 func (st *state) rsa(context.Context) error {
-	classes := len(st.fmri.Meta.Classes)
-	st.fmriMS = nil
-	for _, r := range st.fmriS {
+	classes := len(st.fmri.first().Meta.Classes)
+	st.fmri.rsms = nil
+	for _, r := range st.fmri.runs {
 		m, err := similarity.Build(representation(decoder.Title, r.Test, r.Sel.Test.Y), classes)
 		if err != nil {
 			return err
 		}
-		st.fmriMS = append(st.fmriMS, m)
+		st.fmri.rsms = append(st.fmri.rsms, m)
 	}
-	st.fmriM = st.fmriMS[0]
 	if err := os.MkdirAll(st.dir("rsm"), 0o755); err != nil {
 		return err
 	}
-	if err := writeRSM(st.dir("rsm", decoder.Name+".npz"), st.fmriM); err != nil {
+	if err := writeRSM(st.dir("rsm", decoder.Name+".npz"), st.fmri.rsms[0]); err != nil {
 		return err
 	}
 	// Every tested method's permutations are stratified, the raw Spearman's
@@ -81,14 +89,14 @@ func (st *state) rsa(context.Context) error {
 	test := st.cfg.Test
 	test.Stratify = true
 	st.res.Measures = nil
+	tested := tested()
 	for _, m := range rsa.Methods {
 		s, _ := rsa.Spec(m)
 		st.res.Measures = append(st.res.Measures, Measure{Method: m, Title: s.Title, Confounded: s.Confounded,
 			Stratified: s.Stratified || slices.Contains(tested, m), Tested: slices.Contains(tested, m)})
 	}
-	st.cnnM, st.cnnMS = nil, nil
-	for i, runs := range st.cnnS {
-		name := st.cfg.Models[i]
+	for _, mod := range st.models {
+		name, runs := mod.name(), mod.heads
 		var ms []similarity.Matrices
 		for _, r := range runs {
 			m, err := similarity.Build(representation(name, r.Test, r.Sel.Test.Y), classes)
@@ -97,11 +105,11 @@ func (st *state) rsa(context.Context) error {
 			}
 			ms = append(ms, m)
 		}
-		st.cnnM, st.cnnMS = append(st.cnnM, ms[0]), append(st.cnnMS, ms)
+		mod.rsms = ms
 		if err := writeRSM(st.dir("rsm", name+".npz"), ms[0]); err != nil {
 			return err
 		}
-		res := st.res.CNN[name]
+		res := &mod.res
 		var preds [][]int
 		for _, r := range runs {
 			preds = append(preds, r.Test.Predictions())
@@ -119,7 +127,7 @@ func (st *state) rsa(context.Context) error {
 			}
 		}
 		chance := 1 / float64(classes)
-		if ba := res.BalancedAccuracy; !res.Degenerate && !(ba.Low > chance) {
+		if ba := res.BalancedAccuracy; !res.Degenerate && !(float64(ba.Low) > chance) {
 			res.Degenerate = true
 			res.DegenerateReason = fmt.Sprintf("its balanced test accuracy %.3f [%.3f, %.3f] includes chance (%.3f)", ba.Value, ba.Low, ba.High, chance)
 		}
@@ -127,7 +135,7 @@ func (st *state) rsa(context.Context) error {
 		if res.Degenerate {
 			cfg = rsa.TestConfig{Level: cfg.Level}
 		}
-		c, err := similarity.ComparePaired(st.fmriMS, ms, cfg, tested...)
+		c, err := similarity.ComparePaired(st.fmri.rsms, ms, cfg, tested...)
 		if err != nil {
 			return err
 		}
@@ -136,33 +144,35 @@ func (st *state) rsa(context.Context) error {
 			st.logf("%s: degenerate, not tested: %s", name, res.DegenerateReason)
 		}
 		res.RSMCorrFMRI = c
-		st.res.CNN[name] = res
-		sp, wc, pc := c.Spearman(), c.WithinClass(), c.Get(rsa.PartialSpearmanCategory)
 		if !res.Degenerate {
-			st.logf("%s vs fMRI decoder (%d seeds): within-class Spearman %.3f [%.3f, %.3f] p = %.4f; partial %.3f p = %.4f; raw Spearman %.3f (confounded by the shared labels) p = %.4f",
-				name, wc.Seeds, wc.Value, wc.CILow, wc.CIHigh, wc.PValue, pc.Value, pc.PValue, sp.Value, sp.PValue)
+			var parts []string
+			for _, s := range rsa.StudyMethods() {
+				v, note := c.Get(s.Method), ""
+				if s.Confounded {
+					note = " (confounded by the shared labels)"
+				}
+				parts = append(parts, fmt.Sprintf("%s%s %.3f [%.3f, %.3f] p = %.4f", s.Method, note, v.Value, v.CILow, v.CIHigh, v.PValue))
+			}
+			st.logf("%s vs fMRI decoder (%d seeds): %s", name, c.WithinClass().Seeds, strings.Join(parts, "; "))
 		}
 	}
 	// Holm across the models tested, method by method
 	for _, m := range tested {
 		var names []string
 		var ps []float64
-		for _, name := range st.cfg.Models {
-			if c := st.res.CNN[name]; !c.Degenerate {
-				names, ps = append(names, name), append(ps, c.RSMCorrFMRI.Get(m).PValue)
-			}
+		for _, mod := range st.tested() {
+			names, ps = append(names, mod.name()), append(ps, float64(mod.res.RSMCorrFMRI.Get(m).PValue))
 		}
 		adj := stats.Holm(ps)
-		for _, name := range st.cfg.Models {
-			c := st.res.CNN[name]
+		for _, mod := range st.models {
+			c := &mod.res
 			if c.PHolm == nil {
-				c.PHolm = map[rsa.Method]float64{}
+				c.PHolm = map[rsa.Method]jsonnum.Float{}
 			}
-			c.PHolm[m] = math.NaN()
-			if k := slices.Index(names, name); k >= 0 {
-				c.PHolm[m] = adj[k]
+			c.PHolm[m] = jsonnum.Float(math.NaN())
+			if k := slices.Index(names, mod.name()); k >= 0 {
+				c.PHolm[m] = jsonnum.Float(adj[k])
 			}
-			st.res.CNN[name] = c
 		}
 	}
 	return nil
@@ -193,32 +203,31 @@ const roiNote = "Each visual area's raw voxel patterns (test images) against eac
 // that is not degenerate.
 func (st *state) roiRSA(context.Context) error {
 	d := st.cfg.Data
-	reps, err := similarity.ROIs(d, st.fmri.Sel, d.ROINames[1:])
+	f := st.fmri.first()
+	reps, err := similarity.ROIs(d, f.Sel, d.ROINames[1:])
 	if err != nil {
 		return err
 	}
-	st.roiM = st.roiM[:0]
+	st.rois = st.rois[:0]
 	for _, r := range reps {
-		m, err := similarity.Build(r, len(st.fmri.Meta.Classes))
+		m, err := similarity.Build(r, len(f.Meta.Classes))
 		if err != nil {
 			return err
 		}
-		st.roiM = append(st.roiM, m)
+		st.rois = append(st.rois, m)
 	}
 	var names []string
 	var models [][]similarity.Matrices
-	for i, name := range st.cfg.Models {
-		if !st.res.CNN[name].Degenerate {
-			names, models = append(names, name), append(models, st.cnnMS[i])
-		}
+	for _, m := range st.tested() {
+		names, models = append(names, m.name()), append(models, m.rsms)
 	}
-	cells, err := similarity.ROITable(st.roiM, models, st.cfg.ROITest)
+	cells, err := similarity.ROITable(st.rois, models, st.cfg.ROITest)
 	if err != nil {
 		return err
 	}
 	roi := ROIResult{Models: names, Cells: map[string]map[string]similarity.ROICell{}, Test: st.cfg.ROITest, Note: roiNote}
 	roi.Test.Stratify = true
-	for r, m := range st.roiM {
+	for r, m := range st.rois {
 		roi.ROIs = append(roi.ROIs, m.Name)
 		roi.Cells[m.Name] = map[string]similarity.ROICell{}
 		for k, name := range names {
@@ -236,15 +245,16 @@ func (st *state) roiRSA(context.Context) error {
 func (st *state) robustness(ctx context.Context) error {
 	fo := st.cnnOpt.Features
 	fo.Progress = st.cfg.Progress
-	for i, r := range st.cnns {
-		name := st.cfg.Models[i]
-		res := st.res.CNN[name]
+	f := st.fmri.first()
+	for _, mod := range st.models {
+		name, r := mod.name(), mod.heads[0]
+		res := &mod.res
 		res.Distortions = nil
-		m, err := st.model(ctx, i)
+		m, err := st.open(ctx, mod)
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
-		curves, err := robustness.SweepAll(ctx, st.cnnS[i], m, st.cfg.Data, st.cfg.Distortions, st.cfg.Seed, fo)
+		curves, err := robustness.SweepAll(ctx, mod.heads, m, st.cfg.Data, st.cfg.Distortions, st.cfg.Seed, fo)
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
@@ -258,28 +268,27 @@ func (st *state) robustness(ctx context.Context) error {
 			for _, emb := range c.Embeddings {
 				o := r.Test
 				o.Embedding = emb
-				m, err := similarity.Build(representation(name, o, r.Sel.Test.Y), len(st.fmri.Meta.Classes))
+				m, err := similarity.Build(representation(name, o, r.Sel.Test.Y), len(f.Meta.Classes))
 				if err != nil {
 					return err
 				}
-				v, err := rsa.Compare(st.fmriM.Image, m.Image, rsa.Spearman)
+				v, err := rsa.Compare(st.fmri.rsms[0].Image, m.Image, rsa.Spearman)
 				if err != nil {
 					return err
 				}
 				if res.Degenerate {
 					v = math.NaN()
 				}
-				res.RSMCorrFMRIDistorted = append(res.RSMCorrFMRIDistorted, v)
+				res.RSMCorrFMRIDistorted = append(res.RSMCorrFMRIDistorted, jsonnum.Float(v))
 			}
 		}
 		m.Release()
 		ch, err := robustness.Describe(m, r.Head)
-		st.done(i)
+		st.done(mod)
 		if err != nil {
 			return err
 		}
 		res.Params, res.Frobenius = ch.Params, ch.Frobenius
-		st.res.CNN[name] = res
 		st.logf("%s: balanced accuracy %v along %s %v", name, round3(res.Primary.BalancedAccuracy), st.cfg.Distortions[0].Title(), res.Primary.Levels)
 	}
 	return nil
@@ -297,22 +306,25 @@ func round3(x []float64) []float64 {
 // brain-likeness (within-class Spearman with the decoder; the raw Spearman
 // too, labelled confounded) to robustness under every distortion.
 func (st *state) hypothesis(context.Context) error {
-	h := Hypothesis{SpearmanRho: math.NaN(), PValue: math.NaN()}
-	in := hypothesis.Input{Labels: st.fmriM.Labels, Bootstraps: st.cfg.Test.Bootstraps, Level: st.cfg.Test.Level, Seed: st.cfg.Test.Seed}
-	for _, m := range st.fmriMS {
+	h := Hypothesis{SpearmanRho: jsonnum.Float(math.NaN()), PValue: jsonnum.Float(math.NaN())}
+	ref := st.fmri.rsms[0]
+	in := hypothesis.Input{Labels: ref.Labels, Bootstraps: st.cfg.Test.Bootstraps, Level: st.cfg.Test.Level, Seed: st.cfg.Test.Seed}
+	for _, m := range st.fmri.rsms {
 		in.Reference = append(in.Reference, m.Image)
 	}
 	for _, d := range st.cfg.Distortions {
 		in.Distortions = append(in.Distortions, d.Name)
 	}
-	for i, name := range st.cfg.Models {
-		c := st.res.CNN[name]
+	arch := map[string]string{}
+	for _, m := range st.models {
+		c := m.res
+		arch[m.name()] = c.Architecture
 		if c.Degenerate {
-			h.Excluded = append(h.Excluded, Exclusion{Model: name, Reason: c.DegenerateReason})
+			h.Excluded = append(h.Excluded, Exclusion{Model: m.name(), Reason: c.DegenerateReason})
 			continue
 		}
-		mod := hypothesis.Model{Name: name}
-		for _, m := range st.cnnMS[i] {
+		mod := hypothesis.Model{Name: m.name()}
+		for _, m := range m.rsms {
 			mod.RSM = append(mod.RSM, m.Image)
 		}
 		for _, curve := range c.Distortions {
@@ -320,7 +332,7 @@ func (st *state) hypothesis(context.Context) error {
 			for _, seed := range curve.Predictions {
 				var levels [][]int
 				for _, p := range seed {
-					levels = append(levels, inOrder(p, st.fmriM.Order))
+					levels = append(levels, inOrder(p, ref.Order))
 				}
 				hc.Predictions = append(hc.Predictions, levels)
 			}
@@ -336,8 +348,7 @@ func (st *state) hypothesis(context.Context) error {
 	// Within each architecture with 3 or more tested variants.
 	groups := map[string][]hypothesis.Model{}
 	for _, mod := range in.Models {
-		arch := st.res.CNN[mod.Name].Architecture
-		groups[arch] = append(groups[arch], mod)
+		groups[arch[mod.Name]] = append(groups[arch[mod.Name]], mod)
 	}
 	for arch, models := range groups {
 		if len(models) < 3 {
@@ -376,7 +387,7 @@ func (st *state) hypothesis(context.Context) error {
 	switch {
 	case n < 3:
 		h.Verdict = fmt.Sprintf("not tested: a correlation across models needs at least 3 models that are not degenerate; this run has %d (excluded: %s)", n, excluded)
-	case math.IsNaN(t.Rho.Value):
+	case math.IsNaN(float64(t.Rho.Value)):
 		h.Verdict = fmt.Sprintf("undetermined: the within-class RSM correlations or the normalised drops do not vary across the %d models (excluded: %s)", n, excluded)
 	default:
 		sig := t.P < 0.05
@@ -392,13 +403,13 @@ func (st *state) hypothesis(context.Context) error {
 		// The exact permutation p exists up to 9 models; beyond, p comes
 		// from the t approximation and there is no attainable floor to quote.
 		pKind, floor := "exact p", fmt.Sprintf(", smallest attainable p %.3f", res.SmallestP)
-		if math.IsNaN(res.SmallestP) {
+		if math.IsNaN(float64(res.SmallestP)) {
 			pKind, floor = "p (t approximation)", ""
 		}
 		h.Verdict = fmt.Sprintf("%s (rho = %.2f, 95%% joint-bootstrap interval [%.2f, %.2f], %s = %.3f; n = %d models%s; partial rho controlling clean balanced accuracy %.2f [%.2f, %.2f]; excluded: %s)",
 			direction, t.Rho.Value, t.Rho.Low, t.Rho.High, pKind, t.P, n, floor, t.Partial.Value, t.Partial.Low, t.Partial.High, excluded)
 	}
-	if math.IsNaN(res.SmallestP) {
+	if math.IsNaN(float64(res.SmallestP)) {
 		h.Caveats = fmt.Sprintf("%d models; the interval says how much the ordering depends on the test images and training seeds (%d seeds). "+
 			"The models differ in more than robustness (size, architecture, ImageNet accuracy): see the within-architecture tests where variants of one architecture ran. ", n, st.cfg.Seeds)
 	} else {
@@ -411,7 +422,7 @@ func (st *state) hypothesis(context.Context) error {
 	} else {
 		h.Caveats += "The data are simulated: the result says whether the pipeline runs, not whether the hypothesis holds in the brain."
 	}
-	if !allPretrained(st.res.CNN) {
+	if !allPretrained(st.results().CNN) {
 		h.Caveats += " Some CNNs ran with random (untrained) weights: ImageNet weights were not available."
 	}
 	st.res.Hypothesis = h

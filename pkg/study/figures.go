@@ -16,45 +16,63 @@ import (
 	"github.com/decodingthoughts/decoding-thoughts/pkg/stimulus"
 )
 
-// figureSpecs are the analysis figures (notebook 04's), in report order.
-func (st *state) figureSpecs() []plots.Spec {
-	classes := st.fmri.Meta.Classes
-	r := st.res
+// rsaFigures are each model's matrices and the comparison with the
+// decoder.
+func rsaFigures(st *state) []plots.Spec {
+	classes := st.fmri.first().Meta.Classes
+	rsms := []similarity.Matrices{st.fmri.rsms[0]}
+	for _, m := range st.models {
+		rsms = append(rsms, m.rsms[0])
+	}
 	var specs []plots.Spec
-	for _, m := range append([]similarity.Matrices{st.fmriM}, st.cnnM...) {
-		m := m
+	for _, m := range rsms {
 		name := fileName(m.Name)
 		specs = append(specs,
 			plots.Spec{Name: "rsm_" + name, Square: true, Draw: func() (*plot.Plot, error) { return m.ImagePlot(classes) }},
 			plots.Spec{Name: "rsm_class_" + name, Square: true, Draw: func() (*plot.Plot, error) { return m.ClassPlot(classes) }})
 	}
-	specs = append(specs,
-		plots.Spec{Name: "model_params", Draw: r.ParamsPlot},
-		plots.Spec{Name: "model_frobenius", Draw: r.FrobeniusPlot},
-	)
-	if len(r.tested()) > 0 {
-		specs = append(specs, plots.Spec{Name: "rsm_corr_fmri", Draw: r.RSMCorrPlot})
+	if len(st.tested()) > 0 {
+		specs = append(specs, plots.Spec{Name: "rsm_corr_fmri", Draw: st.results().RSMCorrPlot})
 	}
+	return specs
+}
+
+// roiFigures are the per-area tables as heatmaps.
+func roiFigures(st *state) []plots.Spec {
+	r := st.results()
+	if len(r.ROI.Models) == 0 { // every model is degenerate: nothing to compare
+		return nil
+	}
+	return []plots.Spec{
+		{Name: "roi_rsa", Square: true, Draw: func() (*plot.Plot, error) { return r.ROIPlot(false) }},
+		{Name: "roi_rsa_within_class", Square: true, Draw: func() (*plot.Plot, error) { return r.ROIPlot(true) }}}
+}
+
+// robustnessFigures are the model characteristics and the sweeps.
+func robustnessFigures(st *state) []plots.Spec {
+	r := st.results()
+	specs := []plots.Spec{{Name: "model_params", Draw: r.ParamsPlot}, {Name: "model_frobenius", Draw: r.FrobeniusPlot}}
 	for k, dist := range st.cfg.Distortions {
-		k, dist := k, dist
 		specs = append(specs,
 			plots.Spec{Name: "distortion_examples_" + dist.Name, Draw: func() (*plot.Plot, error) {
-				return DistortionExamples(st.cfg.Data, st.fmri.Sel, dist, st.cfg.Seed)
+				return DistortionExamples(st.cfg.Data, st.fmri.first().Sel, dist, st.cfg.Seed)
 			}},
 			plots.Spec{Name: "distortion_accuracy_" + dist.Name, Draw: func() (*plot.Plot, error) { return r.DistortionPlot(k) }})
 	}
-	specs = append(specs,
-		plots.Spec{Name: "accuracy_drop", Draw: r.DropPlot})
-	if len(r.ROI.Models) > 0 { // else every model is degenerate: nothing to compare
-		specs = append(specs,
-			plots.Spec{Name: "rsm_corr_fmri_distorted", Draw: r.RSMDistortedPlot},
-			plots.Spec{Name: "roi_rsa", Square: true, Draw: func() (*plot.Plot, error) { return r.ROIPlot(false) }},
-			plots.Spec{Name: "roi_rsa_within_class", Square: true, Draw: func() (*plot.Plot, error) { return r.ROIPlot(true) }})
-	}
-	if len(r.Hypothesis.Models) > 0 {
-		specs = append(specs, plots.Spec{Name: "hypothesis", Draw: r.HypothesisPlot})
+	specs = append(specs, plots.Spec{Name: "accuracy_drop", Draw: r.DropPlot})
+	if len(st.tested()) > 0 {
+		specs = append(specs, plots.Spec{Name: "rsm_corr_fmri_distorted", Draw: r.RSMDistortedPlot})
 	}
 	return specs
+}
+
+// hypothesisFigures is brain-likeness against robustness across models.
+func hypothesisFigures(st *state) []plots.Spec {
+	r := st.results()
+	if len(r.Hypothesis.Models) == 0 {
+		return nil
+	}
+	return []plots.Spec{{Name: "hypothesis", Draw: r.HypothesisPlot}}
 }
 
 // column collects one number per model, in the study's order.
@@ -97,7 +115,7 @@ func (r *Results) FrobeniusPlot() (*plot.Plot, error) {
 func (r *Results) RSMCorrPlot() (*plot.Plot, error) {
 	names := r.tested()
 	get := func(m rsa.Method) []float64 {
-		return r.columnOf(names, func(c CNNResult) float64 { return c.RSMCorrFMRI.Get(m).Value })
+		return r.columnOf(names, func(c CNNResult) float64 { return float64(c.RSMCorrFMRI.Get(m).Value) })
 	}
 	return plots.Bars("RSM correlation with the fMRI decoder: raw vs category-controlled (models not degenerate)", "correlation", names,
 		plots.Series{Label: "Pearson, full matrices (original; confounded)", Values: get(rsa.PearsonFull)},
@@ -132,7 +150,11 @@ func (r *Results) DropPlot() (*plot.Plot, error) {
 func (r *Results) RSMDistortedPlot() (*plot.Plot, error) {
 	var series []plots.Series
 	for _, n := range r.tested() {
-		series = append(series, plots.Series{Label: n, Values: r.CNN[n].RSMCorrFMRIDistorted})
+		var vals []float64
+		for _, v := range r.CNN[n].RSMCorrFMRIDistorted {
+			vals = append(vals, float64(v))
+		}
+		series = append(series, plots.Series{Label: n, Values: vals})
 	}
 	c := r.CNN[r.Models[0]].Primary
 	d := distortion.Distortion{Name: c.Distortion}
@@ -146,11 +168,11 @@ func (r *Results) ROIPlot(within bool) (*plot.Plot, error) {
 	for _, roi := range r.ROI.ROIs {
 		for _, m := range r.ROI.Models {
 			c := r.ROI.Cells[roi][m]
-			v := c.Spearman.Value
+			v := c.Get(rsa.Spearman).Value
 			if within {
-				v = c.WithinClass.Value
+				v = c.Get(rsa.WithinClassSpearman).Value
 			}
-			flat = append(flat, v)
+			flat = append(flat, float64(v))
 		}
 	}
 	if len(flat) == 0 {
@@ -172,8 +194,8 @@ func (r *Results) HypothesisPlot() (*plot.Plot, error) {
 	var pts []plots.Point
 	for _, m := range h.Models {
 		y := m.Robustness[primary][hypothesis.NormalizedDrop]
-		pts = append(pts, plots.Point{Label: m.Name, X: m.WithinClass.Value, XLow: m.WithinClass.Low, XHigh: m.WithinClass.High,
-			Y: y.Value, YLow: y.Low, YHigh: y.High})
+		pts = append(pts, plots.Point{Label: m.Name, X: float64(m.WithinClass.Value), XLow: float64(m.WithinClass.Low), XHigh: float64(m.WithinClass.High),
+			Y: float64(y.Value), YLow: float64(y.Low), YHigh: float64(y.High)})
 	}
 	return plots.ScatterCI(fmt.Sprintf("brain-likeness vs robustness: rho %.2f, exact p %.3f (n = %d)", h.SpearmanRho, h.PValue, h.NModels),
 		"within-class Spearman with the fMRI decoder", "normalised drop in balanced accuracy, "+distortion.Distortion{Name: primary}.Title(), pts)

@@ -20,6 +20,7 @@ import (
 	"github.com/decodingthoughts/decoding-thoughts/pkg/kay"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/layers"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/plots"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/rsa"
 )
 
 // ResultsFile and ReportFile are the study's two summary files.
@@ -32,7 +33,13 @@ func (st *state) report(context.Context) error {
 	if err := st.linkLayers(); err != nil {
 		return err
 	}
-	figs, err := plots.RenderAll(st.figureSpecs()...)
+	var specs []plots.Spec
+	for _, s := range st.planned() {
+		if s.figures != nil {
+			specs = append(specs, s.figures(st)...)
+		}
+	}
+	figs, err := plots.RenderAll(specs...)
 	if err != nil {
 		return err
 	}
@@ -44,7 +51,7 @@ func (st *state) report(context.Context) error {
 	}
 	// The report's own timing is unknown while it is written; results.json
 	// is rewritten by the caller's last step below with every timing.
-	if err := writeJSON(st.dir(ResultsFile), st.res); err != nil {
+	if err := writeJSON(st.dir(ResultsFile), st.results()); err != nil {
 		return err
 	}
 	html, err := st.html()
@@ -88,32 +95,70 @@ func pngs(dir string, names ...string) []image {
 }
 
 func (st *state) html() ([]byte, error) {
-	r := st.res
-	fig := st.dir("figures")
-	var rsm []string
-	for _, n := range append([]string{"fmri"}, st.cfg.Models...) {
-		rsm = append(rsm, "rsm_"+n, "rsm_class_"+n)
+	r := st.results()
+	var sections []section
+	for _, s := range st.planned() {
+		if s.sections != nil {
+			sections = append(sections, s.sections(st)...)
+		}
 	}
+	for i := range sections {
+		sections[i].Title = fmt.Sprintf("%d · %s", i+1, sections[i].Title)
+	}
+	var buf bytes.Buffer
+	err := reportTemplate.Execute(&buf, map[string]any{"R": r, "Sections": sections, "Models": st.cfg.Models, "Tested": rsa.StudyMethods(), "ROIMethods": rsa.ROIMethods(),
+		"Random": !allPretrained(r.CNN), "Perms": st.cfg.Test.Permutations, "Boots": st.cfg.Test.Bootstraps})
+	return buf.Bytes(), err
+}
+
+// The stages' report sections.
+
+func exploreSections(st *state) []section {
+	return []section{{Title: "The data (notebook 01)", Images: pngs(st.dir("explore"))}}
+}
+
+func encodingSections(st *state) []section {
+	return []section{{Title: "Kay et al. 2008: Gabor encoding model and image identification", Text: encodingText(st.results()), Images: pngs(st.dir("encoding"))}}
+}
+
+func fmriSections(st *state) []section {
+	return []section{{Title: "fMRI decoder (notebook 03)", Images: pngs(st.dir("fmri"))}}
+}
+
+func cnnSections(st *state) []section {
+	return []section{{Title: "Stimulus CNNs (notebook 02)", Text: "Training curves and test confusion matrices of each CNN head.", Images: cnnImages(st)}}
+}
+
+func layersSections(st *state) []section {
+	return []section{{Title: "Layer-wise comparison: every layer with every visual area", Text: layersText(st.results()), Images: layerImages(st)}}
+}
+
+func rsaSections(st *state) []section {
+	var names []string
+	for _, n := range append([]string{"fmri"}, st.cfg.Models...) {
+		names = append(names, "rsm_"+n, "rsm_class_"+n)
+	}
+	return []section{{Title: "Representational similarity (notebook 04)", Text: "Cosine similarity of the 100-d test embeddings, images grouped by class, and of the class means.",
+		Images: pngs(st.dir("figures"), append(names, "rsm_corr_fmri")...)}}
+}
+
+func roiSections(st *state) []section {
+	return []section{{Title: "Visual areas against each model", Images: pngs(st.dir("figures"), "roi_rsa", "roi_rsa_within_class")}}
+}
+
+func robustnessSections(st *state) []section {
 	var dist []string
 	for _, d := range st.cfg.Distortions {
 		dist = append(dist, "distortion_examples_"+d.Name, "distortion_accuracy_"+d.Name)
 	}
-	sections := []section{
-		{Title: "1 · The data (notebook 01)", Images: pngs(st.dir("explore"))},
-		{Title: "2 · Stimulus CNNs (notebook 02)", Text: "Training curves and test confusion matrices of each CNN head.", Images: cnnImages(st)},
-		{Title: "3 · fMRI decoder (notebook 03)", Images: pngs(st.dir("fmri"))},
-		{Title: "3b · Kay et al. 2008: Gabor encoding model and image identification", Text: encodingText(r), Images: pngs(st.dir("encoding"))},
-		{Title: "3c · Layer-wise comparison: every layer with every visual area", Text: layersText(r), Images: layerImages(st)},
-		{Title: "4 · Representational similarity (notebook 04)", Text: "Cosine similarity of the 100-d test embeddings, images grouped by class, and of the class means.",
-			Images: pngs(fig, append(rsm, "rsm_corr_fmri", "roi_rsa", "roi_rsa_within_class")...)},
-		{Title: "5 · Model characteristics", Images: pngs(fig, "model_params", "model_frobenius")},
-		{Title: "6 · Robustness to distortions", Images: pngs(fig, append(dist, "accuracy_drop", "rsm_corr_fmri_distorted")...)},
-		{Title: "7 · The hypothesis", Images: pngs(fig, "hypothesis")},
-	}
-	var buf bytes.Buffer
-	err := reportTemplate.Execute(&buf, map[string]any{"R": r, "Sections": sections, "Models": st.cfg.Models,
-		"Random": !allPretrained(r.CNN), "Perms": st.cfg.Test.Permutations, "Boots": st.cfg.Test.Bootstraps})
-	return buf.Bytes(), err
+	fig := st.dir("figures")
+	return []section{
+		{Title: "Model characteristics", Images: pngs(fig, "model_params", "model_frobenius")},
+		{Title: "Robustness to distortions", Images: pngs(fig, append(dist, "accuracy_drop", "rsm_corr_fmri_distorted")...)}}
+}
+
+func hypothesisSections(st *state) []section {
+	return []section{{Title: "The hypothesis", Images: pngs(st.dir("figures"), "hypothesis")}}
 }
 
 // encodingText summarises the encoding stage for the report.
@@ -136,15 +181,15 @@ func encodingText(r *Results) string {
 // per measure and area against its normalised accuracy drop under the
 // primary distortion (layers_summary.robustness and its figure in layers/).
 func (st *state) linkLayers() error {
-	s := st.res.LayersSummary
+	s := st.results().LayersSummary
 	if s == nil || len(st.cfg.Distortions) == 0 {
 		return nil
 	}
 	primary := st.cfg.Distortions[0].Name
 	robust := map[string]float64{}
-	for _, m := range st.res.Hypothesis.Models {
+	for _, m := range st.results().Hypothesis.Models {
 		if r, ok := m.Robustness[primary][hypothesis.NormalizedDrop]; ok {
-			robust[m.Name] = r.Value
+			robust[m.Name] = float64(r.Value)
 		}
 	}
 	if len(robust) == 0 {
@@ -153,7 +198,7 @@ func (st *state) linkLayers() error {
 	s.LinkRobustness(hypothesis.NormalizedDrop+" under "+primary, robust)
 	// the layers stage wrote the other figures: only the new one, and the
 	// summary that now holds the link
-	return layers.WriteWith(st.dir("layers"), st.res.Layers, s, layers.RobustnessFigure(s))
+	return layers.WriteWith(st.dir("layers"), st.results().Layers, s, layers.RobustnessFigure(s))
 }
 
 // layersText summarises the layers stage for the report.
@@ -184,7 +229,7 @@ func layersText(r *Results) string {
 func significanceText(s *layers.Summary) string {
 	var parts []string
 	for _, name := range slices.Sorted(maps.Keys(s.Significant)) {
-		raw, within := s.Significant[name][layers.RSA], s.Significant[name][layers.RSAWithinClass]
+		raw, within := s.Significant[name][layers.MeasureName(rsa.Spearman)], s.Significant[name][layers.MeasureName(rsa.WithinClassSpearman)]
 		if raw.Cells == 0 && within.Cells == 0 {
 			continue
 		}
@@ -250,8 +295,10 @@ func cnnImages(st *state) []image {
 }
 
 var reportTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
-	"f3": func(v float64) string { return fmt.Sprintf("%.3f", v) },
-	"f4": func(v float64) string { return fmt.Sprintf("%.4f", v) },
+	// v is a float64 or a jsonnum.Float (a template does not convert one to
+	// the other); fmt prints both as the float they are.
+	"f3": func(v any) string { return fmt.Sprintf("%.3f", v) },
+	"f4": func(v any) string { return fmt.Sprintf("%.4f", v) },
 	"ci": func(v hypothesis.Interval) string {
 		return fmt.Sprintf("%.3f [%.3f, %.3f]", v.Value, v.Low, v.High)
 	},
@@ -268,7 +315,7 @@ figcaption{font-size:.8em;color:#666}
 </style></head><body>
 <h1>Is the brain's representation of natural images closer to blur-robust CNNs?</h1>
 <p>This report was written by <code>decoding-thoughts study</code>. It compares the representation an fMRI decoder learns from
-visual cortex responses with the representations of five ImageNet CNNs, measures how each CNN's accuracy falls as the
+visual cortex responses with the representations of {{len .Models}} ImageNet CNNs, measures how each CNN's accuracy falls as the
 images are blurred, and tests whether the two are related across models.</p>
 
 <h2>What was run</h2>
@@ -296,15 +343,12 @@ here learn from cached features, while the original's dropout was active during 
 balanced accuracy {{ci .R.FMRI.BalancedAccuracy}}, macro F1 {{f3 .R.FMRI.MacroF1}}.</p>
 <table>
 <tr><th>model</th><th>weights</th><th>BatchNorm</th><th>balanced accuracy [95% CI]</th><th>params</th>
-<th>within-class Spearman [95% CI]</th><th>p (stratified)</th><th>p Holm</th>
-<th>partial Spearman | category</th><th>p (stratified)</th>
-<th>raw Spearman* [95% CI]</th><th>p*</th><th>original's Pearson*</th><th>status</th></tr>
-{{range $m := .Models}}{{with index $.R.CNN $m}}
+{{range .Tested}}<th>{{.Title}}{{if .Confounded}}*{{end}} [95% CI]</th><th>p (stratified)</th><th>p Holm</th>{{end}}
+<th>original's Pearson*</th><th>status</th></tr>
+{{range $m := .Models}}{{with index $.R.CNN $m}}{{$c := .}}
 <tr><td>{{$m}}</td><td>{{.Weights}}</td><td>{{.BatchNorm}}</td><td>{{ci .BalancedAccuracy}}</td><td>{{.Params}}</td>
-{{with .RSMCorrFMRI.WithinClass}}<td>{{f3 .Value}} ± {{f3 .SeedSD}} [{{f3 .CILow}}, {{f3 .CIHigh}}]</td><td>{{f4 .PValue}}</td>{{end}}
-<td>{{f4 (.Holm "within_class_spearman")}}</td>
-{{with .RSMCorrFMRI.Get "partial_spearman_category"}}<td>{{f3 .Value}} [{{f3 .CILow}}, {{f3 .CIHigh}}]</td><td>{{f4 .PValue}}</td>{{end}}
-{{with .RSMCorrFMRI.Spearman}}<td>{{f3 .Value}} [{{f3 .CILow}}, {{f3 .CIHigh}}]</td><td>{{f4 .PValue}}</td>{{end}}
+{{range $t := $.Tested}}{{with $c.RSMCorrFMRI.Get $t.Method}}<td>{{f3 .Value}} ± {{f3 .SeedSD}} [{{f3 .CILow}}, {{f3 .CIHigh}}]</td><td>{{f4 .PValue}}</td>{{end}}
+<td>{{f4 ($c.Holm $t.Method)}}</td>{{end}}
 <td>{{f3 .RSMCorrFMRI.PearsonFull}}</td>
 <td>{{if .Degenerate}}<b>degenerate</b>: {{.DegenerateReason}}{{else}}tested{{end}}</td></tr>
 {{end}}{{end}}
@@ -322,9 +366,9 @@ accuracy whose interval includes chance) gets no p-values or intervals and is le
 
 <h3>Visual areas</h3>
 <p>{{.R.ROI.Note}} ({{.R.ROI.Test.Permutations}} permutations, {{.R.ROI.Test.Bootstraps}} bootstrap resamples.)</p>
-<table><tr><th>area</th>{{range .R.ROI.Models}}<th>{{.}}: raw / within-class (p BH)</th>{{end}}</tr>
-{{range $roi := .R.ROI.ROIs}}<tr><td>{{$roi}}</td>{{range $m := $.R.ROI.Models}}{{with index (index $.R.ROI.Cells $roi) $m}}
-<td>{{f3 .Spearman.Value}} ({{f4 .SpearmanBH}}) / {{f3 .WithinClass.Value}} ({{f4 .WithinClassBH}})</td>{{end}}{{end}}</tr>
+<table><tr><th>area</th>{{range .R.ROI.Models}}<th>{{.}}: {{range $i, $t := $.ROIMethods}}{{if $i}} / {{end}}{{$t.Method}}{{end}} (p BH)</th>{{end}}</tr>
+{{range $roi := .R.ROI.ROIs}}<tr><td>{{$roi}}</td>{{range $m := $.R.ROI.Models}}{{with index (index $.R.ROI.Cells $roi) $m}}{{$cell := .}}
+<td>{{range $i, $t := $.ROIMethods}}{{if $i}} / {{end}}{{with $cell.Get $t.Method}}{{f3 .Value}} ({{f4 .PBH}}){{end}}{{end}}</td>{{end}}{{end}}</tr>
 {{end}}</table>
 
 <h2>The hypothesis</h2>

@@ -9,11 +9,11 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/decodingthoughts/decoding-thoughts/internal/jsonnum"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/cnn"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/decoder"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/encoding"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/hypothesis"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/jsonnum"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/layers"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/npfile"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/robustness"
@@ -77,18 +77,20 @@ type DatasetInfo struct {
 }
 
 // FMRIResult is the decoder's test performance, means over training seeds.
+// An undefined number (one seed's s.d.) is NaN, null in JSON.
 type FMRIResult struct {
 	TestAccuracy     float64             `json:"test_accuracy"`
-	TestAccuracySD   float64             `json:"test_accuracy_sd"`
 	BalancedAccuracy hypothesis.Interval `json:"balanced_accuracy"` // with a bootstrap interval over test images
 	MacroF1          float64             `json:"macro_f1"`
+	TestAccuracySD   jsonnum.Float       `json:"test_accuracy_sd"`
 }
 
 // CNNResult is one CNN's row. Accuracies and RSM comparisons are means over
-// the heads' training seeds.
+// the heads' training seeds. An undefined number (one seed's s.d., the
+// adjusted p of a degenerate model) is NaN, null in JSON; those fields come
+// last, in the order results.json has always had.
 type CNNResult struct {
 	TestAccuracy     float64             `json:"test_accuracy"`
-	TestAccuracySD   float64             `json:"test_accuracy_sd"`
 	BalancedAccuracy hypothesis.Interval `json:"balanced_accuracy"`
 	MacroF1          float64             `json:"macro_f1"`
 	Params           int                 `json:"params"`
@@ -100,15 +102,8 @@ type CNNResult struct {
 	// method of the rsa table, keyed by method; spearman,
 	// within_class_spearman and partial_spearman_category tested.
 	RSMCorrFMRI similarity.Comparison `json:"rsm_corr_fmri"`
-	// PHolm are the tested methods' p-values Holm-adjusted across the
-	// models that are not degenerate.
-	PHolm map[rsa.Method]float64 `json:"p_holm"`
-	// RSMCorrFMRIDistorted is the Spearman RSM correlation with the fMRI
-	// decoder recomputed on the primary distortion's images, per level
-	// (first seeds).
-	RSMCorrFMRIDistorted []float64 `json:"rsm_corr_fmri_distorted"`
-	Weights              string    `json:"weights"`
-	Pretrained           bool      `json:"pretrained"`
+	Weights     string                `json:"weights"`
+	Pretrained  bool                  `json:"pretrained"`
 	// Architecture is the torchvision architecture (the model's name, or
 	// the base of a variant with its own weights).
 	Architecture string `json:"architecture"`
@@ -119,86 +114,25 @@ type CNNResult struct {
 	// Degenerate flags a model whose numbers are not evidence: its RSM is
 	// constant or its balanced accuracy's interval includes chance. It gets
 	// no p-values or intervals and is left out of the hypothesis test.
-	Degenerate       bool   `json:"degenerate"`
-	DegenerateReason string `json:"degenerate_reason,omitempty"`
+	Degenerate       bool          `json:"degenerate"`
+	DegenerateReason string        `json:"degenerate_reason,omitempty"`
+	TestAccuracySD   jsonnum.Float `json:"test_accuracy_sd"`
+	// PHolm are the tested methods' p-values Holm-adjusted across the
+	// models that are not degenerate.
+	PHolm map[rsa.Method]jsonnum.Float `json:"p_holm"`
+	// RSMCorrFMRIDistorted is the Spearman RSM correlation with the fMRI
+	// decoder recomputed on the primary distortion's images, per level
+	// (first seeds).
+	RSMCorrFMRIDistorted []jsonnum.Float `json:"rsm_corr_fmri_distorted"`
 }
 
 // Holm is the Holm-adjusted p-value of a tested method (NaN when not
 // tested).
 func (c CNNResult) Holm(m rsa.Method) float64 {
 	if p, ok := c.PHolm[m]; ok {
-		return p
+		return float64(p)
 	}
 	return math.NaN()
-}
-
-// MarshalJSON writes NaN numbers (one seed's s.d., adjusted p of a
-// degenerate model) as null.
-func (c CNNResult) MarshalJSON() ([]byte, error) {
-	type plain CNNResult
-	holm := map[rsa.Method]*float64{}
-	for m, p := range c.PHolm {
-		holm[m] = jsonnum.Ptr(p)
-	}
-	distorted := make([]*float64, len(c.RSMCorrFMRIDistorted))
-	for i, v := range c.RSMCorrFMRIDistorted {
-		distorted[i] = jsonnum.Ptr(v)
-	}
-	return json.Marshal(struct {
-		plain
-		TestAccuracySD *float64                `json:"test_accuracy_sd"`
-		PHolm          map[rsa.Method]*float64 `json:"p_holm"`
-		Distorted      []*float64              `json:"rsm_corr_fmri_distorted"`
-	}{plain(c), jsonnum.Ptr(c.TestAccuracySD), holm, distorted})
-}
-
-// UnmarshalJSON reads null as NaN.
-func (c *CNNResult) UnmarshalJSON(b []byte) error {
-	type plain CNNResult
-	var v struct {
-		plain
-		TestAccuracySD *float64                `json:"test_accuracy_sd"`
-		PHolm          map[rsa.Method]*float64 `json:"p_holm"`
-		Distorted      []*float64              `json:"rsm_corr_fmri_distorted"`
-	}
-	if err := json.Unmarshal(b, &v); err != nil {
-		return err
-	}
-	*c = CNNResult(v.plain)
-	c.RSMCorrFMRIDistorted = nil
-	for _, p := range v.Distorted {
-		c.RSMCorrFMRIDistorted = append(c.RSMCorrFMRIDistorted, jsonnum.Value(p))
-	}
-	c.TestAccuracySD = jsonnum.Value(v.TestAccuracySD)
-	c.PHolm = map[rsa.Method]float64{}
-	for m, p := range v.PHolm {
-		c.PHolm[m] = jsonnum.Value(p)
-	}
-	return nil
-}
-
-// MarshalJSON writes one seed's undefined s.d. as null.
-func (f FMRIResult) MarshalJSON() ([]byte, error) {
-	type plain FMRIResult
-	return json.Marshal(struct {
-		plain
-		TestAccuracySD *float64 `json:"test_accuracy_sd"`
-	}{plain(f), jsonnum.Ptr(f.TestAccuracySD)})
-}
-
-// UnmarshalJSON reads null as NaN.
-func (f *FMRIResult) UnmarshalJSON(b []byte) error {
-	type plain FMRIResult
-	var v struct {
-		plain
-		TestAccuracySD *float64 `json:"test_accuracy_sd"`
-	}
-	if err := json.Unmarshal(b, &v); err != nil {
-		return err
-	}
-	*f = FMRIResult(v.plain)
-	f.TestAccuracySD = jsonnum.Value(v.TestAccuracySD)
-	return nil
 }
 
 // ROIResult is the per-area RSA: each visual area's raw voxel patterns
@@ -222,48 +156,22 @@ type Exclusion struct {
 // brain-likeness related to its robustness? The primary test: within-class
 // Spearman with the decoder against the normalised drop in balanced
 // accuracy under the primary distortion.
+//
+// An undefined rho or p (too few models, or no variation across them) is
+// NaN, null in JSON.
 type Hypothesis struct {
 	hypothesis.Result
-	Primary     string      `json:"primary"`      // which test of Tests the verdict is about
-	SpearmanRho float64     `json:"spearman_rho"` // the primary test's rho across models
-	PValue      float64     `json:"p_value"`      // and its exact two-sided p
-	NModels     int         `json:"n_models"`
-	Excluded    []Exclusion `json:"excluded"`
-	Verdict     string      `json:"verdict"`
-	Caveats     string      `json:"caveats"`
+	Primary  string      `json:"primary"` // which test of Tests the verdict is about
+	NModels  int         `json:"n_models"`
+	Excluded []Exclusion `json:"excluded"`
+	Verdict  string      `json:"verdict"`
+	Caveats  string      `json:"caveats"`
 	// ByArchitecture repeats the test within each architecture that has
 	// at least 3 tested variants in the run (the same architecture trained
 	// differently: the comparison that holds architecture fixed).
 	ByArchitecture map[string]hypothesis.Result `json:"by_architecture,omitempty"`
-}
-
-// MarshalJSON writes an undefined rho or p (too few models, or no variation
-// across them) as null, never as a number.
-func (h Hypothesis) MarshalJSON() ([]byte, error) {
-	type plain Hypothesis // the embedded Result's fields are flattened
-	return json.Marshal(struct {
-		plain
-		SpearmanRho *float64 `json:"spearman_rho"`
-		PValue      *float64 `json:"p_value"`
-		SmallestP   *float64 `json:"smallest_p"`
-	}{plain: plain(h), SpearmanRho: jsonnum.Ptr(h.SpearmanRho), PValue: jsonnum.Ptr(h.PValue), SmallestP: jsonnum.Ptr(h.SmallestP)})
-}
-
-// UnmarshalJSON reads a null rho or p back as NaN.
-func (h *Hypothesis) UnmarshalJSON(b []byte) error {
-	type plain Hypothesis
-	var v struct {
-		plain
-		SpearmanRho *float64 `json:"spearman_rho"`
-		PValue      *float64 `json:"p_value"`
-		SmallestP   *float64 `json:"smallest_p"`
-	}
-	if err := json.Unmarshal(b, &v); err != nil {
-		return err
-	}
-	*h = Hypothesis(v.plain)
-	h.SpearmanRho, h.PValue, h.SmallestP = jsonnum.Value(v.SpearmanRho), jsonnum.Value(v.PValue), jsonnum.Value(v.SmallestP)
-	return nil
+	SpearmanRho    jsonnum.Float                `json:"spearman_rho"` // the primary test's rho across models
+	PValue         jsonnum.Float                `json:"p_value"`      // and its exact two-sided p
 }
 
 // Load reads results.json from a study's output folder.
@@ -355,7 +263,7 @@ func (r *Results) ROISummary() string {
 		fmt.Fprintf(&b, "%-8s", roi)
 		for _, m := range r.ROI.Models {
 			c := r.ROI.Cells[roi][m]
-			fmt.Fprintf(&b, " %30s", fmt.Sprintf("%.2f (%.3f) / %.2f (%.3f)", c.Spearman.Value, c.SpearmanBH, c.WithinClass.Value, c.WithinClassBH))
+			fmt.Fprintf(&b, " %30s", fmt.Sprintf("%.2f (%.3f) / %.2f (%.3f)", c.Get(rsa.Spearman).Value, c.Get(rsa.Spearman).PBH, c.Get(rsa.WithinClassSpearman).Value, c.Get(rsa.WithinClassSpearman).PBH))
 		}
 		b.WriteString("\n")
 	}

@@ -24,8 +24,10 @@ import (
 	"github.com/decodingthoughts/decoding-thoughts/pkg/encoding"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/explore"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/hypothesis"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/jsonnum"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/kay"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/layers"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/plots"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/rsa"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/similarity"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/stats"
@@ -71,7 +73,7 @@ type Config struct {
 	Progress io.Writer
 }
 
-// Defaults fills unset fields: the study's five architectures, seed 1, 3
+// Defaults fills unset fields: the study's architectures (cnn.StudyModels), seed 1, 3
 // training seeds, 10,000 permutations and 1,000 bootstrap samples (the
 // area table 1,000 and 200), Gaussian then box blur.
 func (c *Config) Defaults() {
@@ -136,27 +138,61 @@ func (c *Config) validate() error {
 	return nil
 }
 
-// state carries what the stages produce to the later ones.
+// brain is the brain side of the comparisons: the fMRI decoder of every
+// training seed and its matrices.
+type brain struct {
+	runs []*decoder.Result     // per seed; runs[0] is the first seed's
+	rsms []similarity.Matrices // per seed
+}
+
+// first is the first seed's decoder.
+func (b *brain) first() *decoder.Result { return b.runs[0] }
+
+// record is one CNN as the study carries it through its stages: its
+// architecture, its backbone while a stage runs it, its heads and matrices
+// per training seed, and its results.
+type record struct {
+	arch     cnn.Arch
+	net      *cnn.Model       // open backbone; nil while closed (see open and done)
+	compiles cnn.Compilations // of the instances already closed
+	heads    []*stimulus.Result
+	rsms     []similarity.Matrices
+	res      CNNResult
+}
+
+func (m *record) name() string { return m.arch.Name }
+
+// state carries what the stages produce to the later ones: one record per
+// model, the brain side, and the sections of the results that belong to
+// the whole run.
 type state struct {
-	cfg   Config
-	res   *Results
-	fmri  *decoder.Result      // the first seed's decoder
-	fmriS []*decoder.Result    // every seed's
-	cnns  []*stimulus.Result   // each model's first seed's head
-	cnnS  [][]*stimulus.Result // model -> seed
-	// models are the backbones in cfg.Models' order (see model and done);
-	// archs their architectures, compiles the compilations of instances
-	// already closed.
-	models   []*cnn.Model
-	archs    []cnn.Arch
-	compiles map[string]cnn.Compilations
-	cnnOpt   stimulus.Options      // the recipe the cnn stage used; robustness computes features the same way
-	plan     []string              // the stages this run executes
-	fmriM    similarity.Matrices   // the first seed's
-	fmriMS   []similarity.Matrices // seed -> decoder matrices
-	cnnM     []similarity.Matrices
-	cnnMS    [][]similarity.Matrices // model -> seed
-	roiM     []similarity.Matrices
+	cfg    Config
+	plan   []string         // the stages this run executes
+	cnnOpt stimulus.Options // the recipe the cnn stage used; robustness computes features the same way
+	fmri   brain
+	models []*record // in cfg.Models' order
+	rois   []similarity.Matrices
+	res    *Results
+}
+
+// results is the run's results: the stages' sections, with each model's
+// own results from its record.
+func (st *state) results() *Results {
+	for _, m := range st.models {
+		st.res.CNN[m.name()] = m.res
+	}
+	return st.res
+}
+
+// tested lists the models that are not degenerate, in the study's order.
+func (st *state) tested() []*record {
+	var out []*record
+	for _, m := range st.models {
+		if !m.res.Degenerate {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // seedDir is where seed k's run of a trained stage lives: the stage's own
@@ -168,27 +204,68 @@ func seedDir(dir string, k int, seed int64) string {
 	return filepath.Join(dir, "seeds", fmt.Sprint(seed))
 }
 
-// stage is one step of the study: what it needs run before it, and its work.
+// stage is one step of the study: what it needs run before it, its work,
+// and what the report shows of it. A new stage is a file with its
+// functions and one entry in stages.
 type stage struct {
 	name  string
 	needs []string
 	run   func(*state, context.Context) error
+	// figures are the figures the report draws from the stage's results
+	// into figures/ (nil: none).
+	figures func(*state) []plots.Spec
+	// sections are the stage's parts of the report, in order (nil: none);
+	// the report numbers them in running order.
+	sections func(*state) []section
+	// showsAll marks the report: it needs every stage that shows something.
+	showsAll bool
 }
 
 // stages is the study's graph, in running order (every stage after those
-// it needs).
-var stages = []stage{
-	{"explore", nil, (*state).explore},
-	{"encoding", nil, (*state).encoding},
-	{"fmri", nil, (*state).trainFMRI},
-	{"cnn", nil, (*state).trainCNNs},
-	{"layers", []string{"cnn"}, (*state).layers},
-	{"embeddings", []string{"fmri", "cnn"}, (*state).embeddings},
-	{"rsa", []string{"fmri", "cnn"}, (*state).rsa},
-	{"roi_rsa", []string{"rsa"}, (*state).roiRSA},
-	{"robustness", []string{"rsa"}, (*state).robustness},
-	{"hypothesis", []string{"rsa", "robustness"}, (*state).hypothesis},
-	{"report", []string{"explore", "encoding", "layers", "roi_rsa", "hypothesis"}, (*state).report},
+// it needs). The report needs every stage that shows something in it. It
+// is filled by init because the report's work reads it.
+var stages []stage
+
+func init() {
+	stages = []stage{
+		{name: "explore", run: (*state).explore, sections: exploreSections},
+		{name: "encoding", run: (*state).encoding, sections: encodingSections},
+		{name: "fmri", run: (*state).trainFMRI, sections: fmriSections},
+		{name: "cnn", run: (*state).trainCNNs, sections: cnnSections},
+		{name: "layers", needs: []string{"cnn"}, run: (*state).layers, sections: layersSections},
+		{name: "embeddings", needs: []string{"fmri", "cnn"}, run: (*state).embeddings},
+		{name: "rsa", needs: []string{"fmri", "cnn"}, run: (*state).rsa, figures: rsaFigures, sections: rsaSections},
+		{name: "roi_rsa", needs: []string{"rsa"}, run: (*state).roiRSA, figures: roiFigures, sections: roiSections},
+		{name: "robustness", needs: []string{"rsa"}, run: (*state).robustness, figures: robustnessFigures, sections: robustnessSections},
+		{name: "hypothesis", needs: []string{"rsa", "robustness"}, run: (*state).hypothesis, figures: hypothesisFigures, sections: hypothesisSections},
+		{name: "report", run: (*state).report, showsAll: true},
+	}
+}
+
+// planned are the stages of the run's plan, in running order.
+func (st *state) planned() []stage {
+	var out []stage
+	for _, s := range stages {
+		if slices.Contains(st.plan, s.name) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// deps are the stages s needs: its own list, and for the report every
+// stage that shows something in it.
+func (s stage) deps() []string {
+	if !s.showsAll {
+		return s.needs
+	}
+	var out []string
+	for _, o := range stages {
+		if o.figures != nil || o.sections != nil {
+			out = append(out, o.name)
+		}
+	}
+	return out
 }
 
 // StageNames lists the study's stages in running order.
@@ -222,7 +299,7 @@ func Plan(requested []string) ([]string, error) {
 			return nil
 		}
 		want[name] = true
-		for _, n := range s.needs {
+		for _, n := range s.deps() {
 			if err := add(n); err != nil {
 				return err
 			}
@@ -257,8 +334,15 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 	if err := os.MkdirAll(cfg.Out, 0o755); err != nil {
 		return nil, err
 	}
+	archs, err := cnn.Lookup(strings.Join(cfg.Models, ","))
+	if err != nil {
+		return nil, fmt.Errorf("models: %w", err)
+	}
 	st := &state{cfg: cfg, res: &Results{CNN: map[string]CNNResult{}, Timings: map[string]float64{},
 		Weights: map[string]string{}, Seed: cfg.Seed, Models: cfg.Models, Seeds: cfg.Seeds}}
+	for _, a := range archs {
+		st.models = append(st.models, &record{arch: a})
+	}
 	if err := st.describe(); err != nil {
 		return nil, err
 	}
@@ -294,20 +378,20 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 			st.logf("stage %s: done in %.1f s", name, st.res.Timings[name])
 		}
 	}
-	if len(st.archs) > 0 {
+	if slices.Contains(plan, "cnn") {
 		st.res.Compilations = map[string]cnn.Compilations{}
 		var parts []string
-		for i, a := range st.archs {
-			c := st.compiles[a.Name]
-			if m := st.models[i]; m != nil {
-				c = c.Plus(m.Compilations())
+		for _, m := range st.models {
+			c := m.compiles
+			if m.net != nil {
+				c = c.Plus(m.net.Compilations())
 			}
-			st.res.Compilations[a.Name] = c
-			parts = append(parts, fmt.Sprintf("%s %d (%.1f s)", a.Name, c.Count, c.Seconds))
+			st.res.Compilations[m.name()] = c
+			parts = append(parts, fmt.Sprintf("%s %d (%.1f s)", m.name(), c.Count, c.Seconds))
 		}
 		st.logf("graph compilations per backbone: %s", strings.Join(parts, ", "))
 	}
-	return st.res, writeJSON(st.dir(ResultsFile), st.res)
+	return st.results(), writeJSON(st.dir(ResultsFile), st.results())
 }
 
 func (st *state) logf(format string, args ...any) {
@@ -338,13 +422,19 @@ const layersPool = cnn.PoolGrid4
 // 4 x 4 grid) and the reference models (the Gabor pyramid, raw pixels) with
 // every visual area (pkg/layers), into layers/.
 func (st *state) layers(ctx context.Context) error {
+	byArch := map[string]*record{}
+	var archs []cnn.Arch
+	for _, m := range st.models {
+		byArch[m.name()] = m
+		archs = append(archs, m.arch)
+	}
 	open := func(a cnn.Arch) (*cnn.Model, func(), error) {
-		i := slices.IndexFunc(st.archs, func(b cnn.Arch) bool { return b.Name == a.Name })
-		m, err := st.model(ctx, i)
+		m := byArch[a.Name]
+		net, err := st.open(ctx, m)
 		if err != nil {
 			return nil, nil, err
 		}
-		return m, func() { st.done(i) }, nil
+		return net, func() { st.done(m) }, nil
 	}
 	fopt := st.cnnOpt.Features
 	fopt.Progress = st.cfg.Progress
@@ -355,7 +445,7 @@ func (st *state) layers(ctx context.Context) error {
 	if opt.Permutations == 0 {
 		opt.Permutations = -1 // none asked for
 	}
-	tab, sum, err := layers.Run(ctx, st.cfg.Data, st.archs, open, layersPool, fopt, opt, st.cfg.Progress)
+	tab, sum, err := layers.Run(ctx, st.cfg.Data, archs, open, layersPool, fopt, opt, st.cfg.Progress)
 	if err != nil {
 		return err
 	}
@@ -388,7 +478,7 @@ func (st *state) describe() error {
 }
 
 func (st *state) trainFMRI(ctx context.Context) error {
-	st.fmriS = nil
+	st.fmri.runs = nil
 	var acc []float64
 	var preds [][]int
 	for k := range st.cfg.Seeds {
@@ -398,14 +488,14 @@ func (st *state) trainFMRI(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		st.fmriS = append(st.fmriS, r)
+		st.fmri.runs = append(st.fmri.runs, r)
 		acc = append(acc, r.Report.Accuracy)
 		preds = append(preds, r.Test.Predictions())
 		st.logf("fMRI decoder, seed %d: test accuracy %.3f, macro F1 %.3f", opt.Seed, r.Report.Accuracy, r.Report.Macro.F1)
 	}
-	st.fmri = st.fmriS[0]
-	st.res.FMRI = FMRIResult{TestAccuracy: stats.Mean(acc), TestAccuracySD: stats.SD(acc), MacroF1: st.fmri.Report.Macro.F1,
-		BalancedAccuracy: hypothesis.BalancedAccuracy(st.fmri.Sel.Test.Y, preds, st.cfg.Test.Bootstraps, st.cfg.Test.Level, st.cfg.Test.Seed)}
+	first := st.fmri.first()
+	st.res.FMRI = FMRIResult{TestAccuracy: stats.Mean(acc), TestAccuracySD: jsonnum.Float(stats.SD(acc)), MacroF1: first.Report.Macro.F1,
+		BalancedAccuracy: hypothesis.BalancedAccuracy(first.Sel.Test.Y, preds, st.cfg.Test.Bootstraps, st.cfg.Test.Level, st.cfg.Test.Seed)}
 	return nil
 }
 
@@ -442,43 +532,38 @@ func (st *state) backbone(ctx context.Context, a cnn.Arch, log bool) (*cnn.Model
 	return m, err
 }
 
-// model returns backbone i for a stage that runs it: the open one, or, once
-// done closed it, the same backbone opened again (its weights as before; its
-// adapted BatchNorm statistics from the features cache, by the stage's
-// stimulus.AdaptBackbone).
-func (st *state) model(ctx context.Context, i int) (*cnn.Model, error) {
-	if m := st.models[i]; m != nil {
-		return m, nil
+// open returns m's backbone for a stage that runs it: the open one, or,
+// once done closed it, the same backbone opened again (its weights as
+// before; its adapted BatchNorm statistics from the features cache, by the
+// stage's stimulus.AdaptBackbone).
+func (st *state) open(ctx context.Context, m *record) (*cnn.Model, error) {
+	if m.net != nil {
+		return m.net, nil
 	}
-	m, err := st.backbone(ctx, st.archs[i], false)
+	net, err := st.backbone(ctx, m.arch, false)
 	if err != nil {
 		return nil, err
 	}
-	st.models[i] = m
-	return m, nil
+	m.net = net
+	return net, nil
 }
 
-// done is called when a stage no longer needs backbone i. It is closed,
+// done is called when a stage no longer needs m's backbone. It is closed,
 // weights included (five backbones held open from the cnn stage to the
 // robustness stage kept about 4 GB of native memory at the real data's
-// size; the command line's Backbones kept them open until this was so),
-// when the adapted BatchNorm statistics it would need again are cached;
-// otherwise only its compiled graphs are released.
-func (st *state) done(i int) {
-	m := st.models[i]
-	if m == nil {
+// size), when the adapted BatchNorm statistics it would need again are
+// cached; otherwise only its compiled graphs are released.
+func (st *state) done(m *record) {
+	if m.net == nil {
 		return
 	}
-	if strings.HasPrefix(m.BatchNorm, cnn.BNAdapt) && st.cnnOpt.Features.CacheDir == "" {
-		m.Release()
+	if strings.HasPrefix(m.net.BatchNorm, cnn.BNAdapt) && st.cnnOpt.Features.CacheDir == "" {
+		m.net.Release()
 		return
 	}
-	if st.compiles == nil {
-		st.compiles = map[string]cnn.Compilations{}
-	}
-	st.compiles[m.Arch.Name] = st.compiles[m.Arch.Name].Plus(m.Compilations())
-	m.Close()
-	st.models[i] = nil
+	m.compiles = m.compiles.Plus(m.net.Compilations())
+	m.net.Close()
+	m.net = nil
 }
 
 func (st *state) trainCNNs(ctx context.Context) error {
@@ -491,37 +576,32 @@ func (st *state) trainCNNs(ctx context.Context) error {
 		// The layers stage's layers come from the features' own pass.
 		opt.Features.LayersPool = layersPool
 	}
-	for _, name := range st.cfg.Models {
-		a, err := cnn.Get(name)
+	for _, m := range st.models {
+		name := m.name()
+		net, err := st.backbone(ctx, m.arch, true)
 		if err != nil {
 			return err
 		}
-		m, err := st.backbone(ctx, a, true)
-		if err != nil {
-			return err
-		}
+		m.net = net
 		// The heads' seeds differ; the backbone features (and their
 		// augmentation views) are the same, computed once and cached.
-		var runs []*stimulus.Result
+		m.heads = nil
 		var acc []float64
 		for k := range st.cfg.Seeds {
 			o := opt
 			o.Seed = opt.Seed + int64(k)
-			r, err := CNN(ctx, st.cfg.Dense, m, st.cfg.Data, o, seedDir(st.dir("cnn", name), k, o.Seed))
+			r, err := CNN(ctx, st.cfg.Dense, net, st.cfg.Data, o, seedDir(st.dir("cnn", name), k, o.Seed))
 			if err != nil {
 				return fmt.Errorf("%s: %w", name, err)
 			}
-			runs = append(runs, r)
+			m.heads = append(m.heads, r)
 			acc = append(acc, r.Report.Accuracy)
 		}
-		st.models, st.archs = append(st.models, m), append(st.archs, a)
-		st.done(len(st.models) - 1)
-		st.cnns = append(st.cnns, runs[0])
-		st.cnnS = append(st.cnnS, runs)
-		st.res.Weights[name] = m.Weights
-		st.res.CNN[name] = CNNResult{TestAccuracy: stats.Mean(acc), TestAccuracySD: stats.SD(acc), MacroF1: runs[0].Report.Macro.F1,
-			Weights: m.Weights, Pretrained: m.Pretrained(), BatchNorm: m.BatchNorm, Architecture: a.TorchName()}
-		st.logf("%s (%s): test accuracy %.3f (s.d. %.3f over %d seeds)", name, m.Weights, stats.Mean(acc), stats.SD(acc), len(acc))
+		st.done(m)
+		st.res.Weights[name] = net.Weights
+		m.res = CNNResult{TestAccuracy: stats.Mean(acc), TestAccuracySD: jsonnum.Float(stats.SD(acc)), MacroF1: m.heads[0].Report.Macro.F1,
+			Weights: net.Weights, Pretrained: net.Pretrained(), BatchNorm: net.BatchNorm, Architecture: m.arch.TorchName()}
+		st.logf("%s (%s): test accuracy %.3f (s.d. %.3f over %d seeds)", name, net.Weights, stats.Mean(acc), stats.SD(acc), len(acc))
 	}
 	return nil
 }

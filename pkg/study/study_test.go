@@ -49,11 +49,11 @@ func TestStudyEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	conv, _, err := backend.New("", backend.Convolutions)
+	conv, _, err := backend.FromEnv(os.Getenv).New("", backend.Convolutions)
 	if err != nil {
 		t.Fatal(err)
 	}
-	dense, _, err := backend.New("", backend.Dense)
+	dense, _, err := backend.FromEnv(os.Getenv).New("", backend.Dense)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +92,7 @@ func TestStudyEndToEnd(t *testing.T) {
 			t.Errorf("%s: results incomplete: %+v", name, c)
 		}
 		wc := c.RSMCorrFMRI.WithinClass()
-		if c.Degenerate != math.IsNaN(wc.PValue) || wc.Seeds != 2 || (!c.Degenerate && (wc.Permutations != 200 || !wc.Stratified || math.IsNaN(c.Holm(rsa.WithinClassSpearman)))) {
+		if c.Degenerate != math.IsNaN(float64(wc.PValue)) || wc.Seeds != 2 || (!c.Degenerate && (wc.Permutations != 200 || !wc.Stratified || math.IsNaN(c.Holm(rsa.WithinClassSpearman)))) {
 			t.Errorf("%s: degenerate %v (%s), within-class %+v", name, c.Degenerate, c.DegenerateReason, wc)
 		}
 	}
@@ -101,7 +101,7 @@ func TestStudyEndToEnd(t *testing.T) {
 		t.Errorf("encoding stage: identification %+v with %d voxels, areas %+v", e.Identification, e.NVoxels, e.ROIs)
 	}
 	if ls := first.LayersSummary; ls == nil || len(first.Layers) != 4 || len(first.Layers["tiny_a"]) != 2 || len(ls.ROIs) != 7 ||
-		first.Layers["gabor"]["gwp"]["V1"].Encoding.Value == 0 || ls.Best["pixels"]["rsa"]["V1"].Layer != "pixels" {
+		first.Layers["gabor"]["gwp"]["V1"].Get("encoding").Value == 0 || ls.Best["pixels"]["rsa"]["V1"].Layer != "pixels" {
 		t.Errorf("layers stage: %d models, summary %+v", len(first.Layers), first.LayersSummary)
 	}
 	if l := first.LayersSummary.Robustness; l == nil || l["encoding"]["V1"].Models != 2 {
@@ -204,13 +204,18 @@ func TestPlanRunsWhatStagesNeed(t *testing.T) {
 // encoding/json refuses, failing the whole run: issue 12's F4).
 func TestUndefinedHypothesisIsNull(t *testing.T) {
 	ref := similarity.Matrices{Image: rsa.Matrix{N: 3, Data: make([]float64, 9), Labels: []int{0, 1, 2}}, Labels: []int{0, 1, 2}, Order: []int{0, 1, 2}}
+	a, err := cnn.Get("tiny_a")
+	if err != nil {
+		t.Fatal(err)
+	}
 	st := &state{cfg: Config{Models: []string{"tiny_a"}, Distortions: []distortion.Distortion{distortion.Gaussian()}, Seeds: 1},
-		fmriM: ref, fmriMS: []similarity.Matrices{ref},
-		res: &Results{CNN: map[string]CNNResult{"tiny_a": {Degenerate: true, DegenerateReason: "constant RSM"}}}}
+		fmri:   brain{rsms: []similarity.Matrices{ref}},
+		models: []*record{{arch: a, res: CNNResult{Degenerate: true, DegenerateReason: "constant RSM"}}},
+		res:    &Results{CNN: map[string]CNNResult{}}}
 	if err := st.hypothesis(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	b, err := json.Marshal(st.res)
+	b, err := json.Marshal(st.results())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -218,7 +223,7 @@ func TestUndefinedHypothesisIsNull(t *testing.T) {
 		t.Errorf("one model: %s", b)
 	}
 	var back Results
-	if err := json.Unmarshal(b, &back); err != nil || !math.IsNaN(back.Hypothesis.SpearmanRho) || back.Hypothesis.NModels != 0 ||
+	if err := json.Unmarshal(b, &back); err != nil || !math.IsNaN(float64(back.Hypothesis.SpearmanRho)) || back.Hypothesis.NModels != 0 ||
 		len(back.Hypothesis.Excluded) != 1 || back.Hypothesis.Excluded[0].Model != "tiny_a" {
 		t.Errorf("read back: %+v, %v", back.Hypothesis, err)
 	}
@@ -253,11 +258,11 @@ func TestVariantsByArchitecture(t *testing.T) {
 		}
 		names = append(names, v.Name)
 	}
-	conv, _, err := backend.New("", backend.Convolutions)
+	conv, _, err := backend.FromEnv(os.Getenv).New("", backend.Convolutions)
 	if err != nil {
 		t.Fatal(err)
 	}
-	dense, _, err := backend.New("", backend.Dense)
+	dense, _, err := backend.FromEnv(os.Getenv).New("", backend.Dense)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
+	"os"
 	"sort"
 	"testing"
 
@@ -134,7 +135,7 @@ func checkCounts(t *testing.T, d *kay.Dataset) {
 // decode runs the original's decoder recipe and returns its test accuracy.
 func decode(t *testing.T, d *kay.Dataset) float64 {
 	t.Helper()
-	b, _, err := backend.New("", backend.Dense)
+	b, _, err := backend.FromEnv(os.Getenv).New("", backend.Dense)
 	if err != nil {
 		t.Fatal(err)
 	}

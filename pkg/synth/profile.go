@@ -111,11 +111,16 @@ func scaleCounts(counts map[string]int, n int) map[string]int {
 	return out
 }
 
+// ProfileNames lists the named configurations, largest first.
+var ProfileNames = []string{"full", "quick", "tiny"}
+
 // Profiles are the named configurations: "full" matches the real dataset's
 // sizes (1750/120 images of 128x128, 8428 voxels with the real ROI counts);
 // "quick" (480/60 images of 128x128, 1054 voxels) runs the whole study in
 // minutes on two cores and is the embedded default; it also keeps every
 // trial (RepeatsFile, 7 MB), the full profile only when asked (170 MB).
+// "tiny" (240/40 images, 527 voxels) is the smallest that still draws every
+// figure: the notebooks' smoke test in `make test`, not calibrated.
 func Profile(name string, seed uint64) (Config, error) {
 	switch name {
 	case "full":
@@ -124,8 +129,11 @@ func Profile(name string, seed uint64) (Config, error) {
 	case "quick":
 		return Config{Profile: name, Seed: seed, Size: 128, TrainCounts: scaleCounts(realTrain, 480),
 			TestCounts: scaleCounts(fullTest, 60), ROIs: rois(0.125, 1.5), Repeats: [2]int{2, 13}, ReliabilitySD: 3, SaveRepeats: true}, nil
+	case "tiny":
+		return Config{Profile: name, Seed: seed, Size: 128, TrainCounts: scaleCounts(realTrain, 240),
+			TestCounts: scaleCounts(fullTest, 40), ROIs: rois(0.0625, 2), Repeats: [2]int{2, 13}, ReliabilitySD: 3, SaveRepeats: true}, nil
 	}
-	return Config{}, fmt.Errorf("unknown synthetic profile %q (want quick or full)", name)
+	return Config{}, fmt.Errorf("unknown synthetic profile %q (want %s)", name, strings.Join(ProfileNames, ", "))
 }
 
 // Clean returns the configuration with every ROI's per-trial SNR set to snr

@@ -76,7 +76,7 @@ func blobs(seed uint64, n int) Data {
 
 func testBackend(t *testing.T) *Model {
 	t.Helper()
-	b, _, err := backend.New("", backend.Dense)
+	b, _, err := backend.FromEnv(os.Getenv).New("", backend.Dense)
 	if err != nil {
 		t.Fatal(err)
 	}
