@@ -81,9 +81,12 @@ refs: setup ## rewrite every golden reference file from Python (torch, torchvisi
 # The packages with concurrency of their own: permutation/bootstrap workers,
 # progress, locks and downloads, feature extraction. checkptr is off because
 # GoMLX's SIMD kernels trip it (pointer arithmetic in a dependency, not a race).
-RACE_PKGS := ./internal/... ./pkg/rsa ./pkg/stats ./pkg/stimulus
+# Under -short (make test) pkg/stimulus runs only its test of the parallel
+# distorted-image pass: its other tests run backbones, minutes under -race.
+RACE_PKGS := ./internal/... ./pkg/rsa ./pkg/stats
 race: ## go test -race over the packages with concurrency
 	$(GO) test -race -gcflags=all=-d=checkptr=0 -count=1 $(RACE_FLAGS) $(RACE_PKGS)
+	$(GO) test -race -gcflags=all=-d=checkptr=0 -count=1 $(RACE_FLAGS) $(if $(RACE_FLAGS),-run '^TestEqualDistortedImagesRunOnce$$') ./pkg/stimulus
 
 # Fuzz targets (package:Name) of every reader of files a user may hand us.
 # Budgets are counts of executions, not durations: Go 1.26's fuzz coordinator

@@ -67,8 +67,8 @@ func runFeatures(ctx context.Context, args []string) error {
 	if *images == "" || *out == "" {
 		return errors.New("--images and --out are required")
 	}
-	if *batch < 0 {
-		return fmt.Errorf("--batch %d: want 0 (automatic) or more", *batch)
+	if *layerList == "" && flagSet(fs, "pool") {
+		return fmt.Errorf("--pool %s: it pools the layers of --layers, and none are asked for", *pool)
 	}
 	if *batch == 0 {
 		*batch = backend.DefaultBatch(c.b)
@@ -196,12 +196,6 @@ func (f *cnnFlags) register(fs *flag.FlagSet) (validate func() error) {
 	return func() error {
 		if err := checkBN(f.opt.Features.BatchNorm); err != nil {
 			return err
-		}
-		if f.opt.Features.Batch < 0 {
-			return fmt.Errorf("--batch %d: want 0 (automatic) or more", f.opt.Features.Batch)
-		}
-		if f.opt.Features.Views < 0 {
-			return fmt.Errorf("--views %d: want 0 (the default) or more", f.opt.Features.Views)
 		}
 		if _, err := f.archs(); err != nil {
 			return err

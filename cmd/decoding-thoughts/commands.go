@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -32,8 +33,18 @@ type common struct {
 	b        compute.Backend
 }
 
+// flagSets records each command's flags as newFlags makes them, for the
+// test that checks every numeric flag has a range; flagOutput is where
+// their usage and parse errors go.
+var (
+	flagSets             = map[string]*flag.FlagSet{}
+	flagOutput io.Writer = os.Stderr
+)
+
 func newFlags(name string, c *common) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(flagOutput)
+	flagSets[name] = fs
 	fs.StringVar(&c.backend, "backend", "", "compute backend: auto, onnx, go, xla, xla:cuda (default $DT_BACKEND, else auto)")
 	return fs
 }
@@ -46,6 +57,9 @@ func parse(fs *flag.FlagSet, args []string, c *common) error {
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments %v", fs.Args())
+	}
+	if err := checkBounds(fs); err != nil {
+		return err
 	}
 	if !c.compute { // still refuse a backend that does not exist
 		_, err := env.Resolve(c.backend, c.workload)
@@ -239,9 +253,6 @@ func studyCommand(ctx context.Context, name string, args []string, stages []stri
 			var err error
 			if dists, err = distortion.Parse(*distSpec); err != nil {
 				return fmt.Errorf("--distortions: %w", err)
-			}
-			if seeds < 0 {
-				return fmt.Errorf("--seeds %d: want 0 (default) or more", seeds)
 			}
 			return rsa.TestConfig{Permutations: perms, Bootstraps: boots, Level: 0.95}.Validate()
 		}

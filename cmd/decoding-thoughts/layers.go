@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -35,12 +34,6 @@ func runLayers(ctx context.Context, args []string) error {
 			}
 			if pool != cnn.PoolGAP && pool != cnn.PoolGrid4 {
 				return fmt.Errorf("--pool %q: want gap or grid4", pool)
-			}
-			if batch < 0 || boots < 1 {
-				return errors.New("--batch: want 0 (automatic) or more; --bootstraps: want at least 1")
-			}
-			if perms < 0 {
-				return fmt.Errorf("--permutations %d: want 0 (no p-values) or more", perms)
 			}
 			return checkBN(bn)
 		}

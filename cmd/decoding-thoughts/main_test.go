@@ -133,7 +133,7 @@ func TestBadNumbersAreRefusedEarly(t *testing.T) {
 	for _, lr := range []string{"NaN", "Inf", "0", "-1"} {
 		out := t.TempDir()
 		err := runTrainFMRI(ctx, []string{"--data-dir", data, "--out", out, "--lr", lr})
-		if err == nil || !strings.Contains(err.Error(), "learning rate") {
+		if err == nil || !strings.HasPrefix(err.Error(), "--lr ") {
 			t.Errorf("--lr %s: %v", lr, err)
 		}
 		if files, _ := os.ReadDir(out); len(files) != 0 {
@@ -150,7 +150,7 @@ func TestBadNumbersAreRefusedEarly(t *testing.T) {
 			t.Errorf("--batch %s: %v", b, err)
 		}
 	}
-	for _, args := range [][]string{{"--permutations", "-5"}, {"--bootstraps", "-1"}, {"--batch", "-1"}, {"--models", "resnet50,nope"},
+	for _, args := range [][]string{{"--permutations", "-5"}, {"--bootstraps", "-1"}, {"--bootstraps", "0"}, {"--batch", "-1"}, {"--models", "resnet50,nope"},
 		{"--seeds", "-1"}, {"--synthetic", "quick"}} { // --synthetic with --data-dir: one or the other
 		err := runStudy(ctx, append([]string{"--data-dir", data, "--out", t.TempDir()}, args...))
 		if err == nil {
