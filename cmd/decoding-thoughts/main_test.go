@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/decodingthoughts/decoding-thoughts/internal/simtest"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/npfile"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/synth"
 )
@@ -60,7 +61,7 @@ func TestTrainFMRIAndFeatures(t *testing.T) {
 	t.Setenv("DT_CACHE", t.TempDir())
 	data, out := t.TempDir(), t.TempDir()
 	ctx := context.Background()
-	if err := runSynth(ctx, []string{"--profile", "quick", "--seed", "4", "--out", data}); err != nil {
+	if err := runSynth(ctx, []string{"--profile", simtest.Profile(), "--seed", "4", "--out", data}); err != nil {
 		t.Fatal(err)
 	}
 	if err := runTrainFMRI(ctx, []string{"--data-dir", data, "--out", out, "--epochs", "2", "--rois", "V4,LatOcc"}); err != nil {

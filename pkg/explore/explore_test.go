@@ -10,13 +10,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/decodingthoughts/decoding-thoughts/internal/simtest"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/kay"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/synth"
 )
 
 func dataset(t *testing.T) *kay.Dataset {
 	t.Helper()
-	cfg, _ := synth.Profile("quick", 2)
+	cfg, _ := synth.Profile(simtest.Profile(), 2)
 	d, _, err := synth.Generate(cfg, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/gomlx/compute"
@@ -79,6 +80,16 @@ func ZooTable() string {
 			float64(macs)/1e9, a.Features, len(bns), w)
 	}
 	return b.String()
+}
+
+// BatchNormModel is the model notebook 02 compares BatchNorm modes on:
+// resnet50 when the notebooks run it (Models), else their first.
+func BatchNormModel() string {
+	models := Models()
+	if slices.Contains(models, "resnet50") {
+		return "resnet50"
+	}
+	return models[0]
 }
 
 // BatchNormModes trains the named model's head twice on d, with the

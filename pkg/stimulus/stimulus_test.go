@@ -14,6 +14,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/decodingthoughts/decoding-thoughts/internal/pyref"
+	"github.com/decodingthoughts/decoding-thoughts/internal/simtest"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/backend"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/cnn"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/distortion"
@@ -108,7 +109,7 @@ func equal(a, b []float32) bool {
 // reads the cached features (the backbone is not run: it is closed), the
 // written head reloads to the same test outputs bit for bit.
 func TestRunCachesAndReloads(t *testing.T) {
-	cfg, _ := synth.Profile("quick", 2)
+	cfg, _ := synth.Profile(simtest.Profile(), 2)
 	d, _, err := synth.Generate(cfg, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -204,7 +205,7 @@ func TestConstantImagesAreRefused(t *testing.T) {
 // quickData is the quick profile (seed 2) and its default selection.
 func quickData(t *testing.T) (*kay.Dataset, *kay.Selection) {
 	t.Helper()
-	cfg, _ := synth.Profile("quick", 2)
+	cfg, _ := synth.Profile(simtest.Profile(), 2)
 	d, _, err := synth.Generate(cfg, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -15,6 +15,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/decodingthoughts/decoding-thoughts/internal/peakmem"
+	"github.com/decodingthoughts/decoding-thoughts/internal/simtest"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/backend"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/cnn"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/distortion"
@@ -43,7 +44,7 @@ func init() {
 // backbones, checks the promised outputs, and runs it again: the training
 // stages are reopened and results.json is identical apart from timings.
 func TestStudyEndToEnd(t *testing.T) {
-	cfg, _ := synth.Profile("quick", 1)
+	cfg, _ := synth.Profile(simtest.Profile(), 1)
 	dataDir := t.TempDir()
 	d, _, err := synth.Write(dataDir, cfg, nil)
 	if err != nil {
@@ -97,7 +98,7 @@ func TestStudyEndToEnd(t *testing.T) {
 		}
 	}
 	if e := first.Encoding; e == nil || e.Identification.N != d.Test.Stimuli.N || !(e.Identification.Value > 5*e.Identification.Chance) ||
-		e.NVoxels != 63 || len(e.ROIs) != 7 || math.IsNaN(float64(e.ROIs[0].NoiseCeiling)) {
+		e.NVoxels != map[string]int{"quick": 63, "tiny": 31}[simtest.Profile()] || len(e.ROIs) != 7 || math.IsNaN(float64(e.ROIs[0].NoiseCeiling)) {
 		t.Errorf("encoding stage: identification %+v with %d voxels, areas %+v", e.Identification, e.NVoxels, e.ROIs)
 	}
 	if ls := first.LayersSummary; ls == nil || len(first.Layers) != 4 || len(first.Layers["tiny_a"]) != 2 || len(ls.ROIs) != 7 ||
@@ -235,7 +236,7 @@ func TestUndefinedHypothesisIsNull(t *testing.T) {
 // compared like any others, each recorded with its architecture and
 // weights, and the hypothesis is also tested within that architecture.
 func TestVariantsByArchitecture(t *testing.T) {
-	cfg, _ := synth.Profile("quick", 2)
+	cfg, _ := synth.Profile(simtest.Profile(), 2)
 	d, _, err := synth.Write(t.TempDir(), cfg, nil)
 	if err != nil {
 		t.Fatal(err)
