@@ -16,6 +16,17 @@ import (
 	"github.com/decodingthoughts/decoding-thoughts/pkg/study"
 )
 
+// LayerModels are the two CNNs notebook 06 compares layer by layer:
+// resnet18 and vgg11_bn, or, when $DT_MODELS names the notebooks' models,
+// the first two of those.
+func LayerModels() []string {
+	if os.Getenv(ModelsEnv) == "" {
+		return []string{"resnet18", "vgg11_bn"}
+	}
+	m := Models()
+	return m[:min(2, len(m))]
+}
+
 // Layers is the layer-wise comparison of the named CNNs (and the Gabor and
 // pixel references) with every visual area of d (the CLI's `layers` with
 // its defaults: 4 x 4 pooling, BatchNorm adapted, 200 bootstraps, 10,000
