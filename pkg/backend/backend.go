@@ -153,9 +153,6 @@ func (e Env) New(spec string, w Workload) (compute.Backend, Choice, error) {
 		if err != nil {
 			return nil, c, err
 		}
-		if !strings.Contains(cfg, ":") {
-			cfg += ":cpu"
-		}
 		cfg += "," + abs
 	}
 	if cfg == "go" && w == Convolutions {

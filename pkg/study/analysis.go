@@ -89,12 +89,12 @@ func (st *state) rsa(context.Context) error {
 	test := st.cfg.Test
 	test.Stratify = true
 	st.res.Measures = nil
-	tested := tested()
 	for _, m := range rsa.Methods {
 		s, _ := rsa.Spec(m)
 		st.res.Measures = append(st.res.Measures, Measure{Method: m, Title: s.Title, Confounded: s.Confounded,
-			Stratified: s.Stratified || slices.Contains(tested, m), Tested: slices.Contains(tested, m)})
+			Stratified: s.Stratified || s.Study, Tested: s.Study})
 	}
+	tested := tested()
 	for _, mod := range st.models {
 		name, runs := mod.name(), mod.heads
 		var ms []similarity.Matrices

@@ -43,8 +43,8 @@ type Settings struct {
 	// Seeds is the number of training seeds of the decoder and of each
 	// head; 0: DefaultSeeds(Data).
 	Seeds int
-	// Test is the RSM comparisons' resampling; zero: rsa.DefaultTest()
-	// seeded with Seed.
+	// Test is the RSM comparisons' resampling; zero: Config.Defaults'
+	// (rsa.DefaultTest() seeded with Seed).
 	Test        rsa.TestConfig
 	Distortions []distortion.Distortion // empty: Gaussian, then box blur
 	// CNN adjusts the stimulus classifiers' recipe (CNNOptions, with the
@@ -97,10 +97,6 @@ func Setup(ctx context.Context, s Settings) (cfg Config, release func(), err err
 	}
 	if s.Seeds == 0 {
 		s.Seeds = DefaultSeeds(s.Data)
-	}
-	if s.Test == (rsa.TestConfig{}) {
-		s.Test = rsa.DefaultTest()
-		s.Test.Seed = uint64(s.Seed)
 	}
 	opt := CNNOptions(s.Data, s.Seed, s.Cache, s.Progress)
 	opt.Features.Batch = backend.DefaultBatch(conv)
