@@ -93,12 +93,12 @@ race: ## go test -race over the packages with concurrency
 # can fail a target with "context deadline exceeded" at the end of a timed run
 # (golang/go#75804, fixed in Go 1.27). 10000x takes 3-10 s per target here.
 FUZZTIME ?= 100000x
-FUZZ_TARGETS := npfile:FuzzReadNPY npfile:FuzzOpenNPZ kay:FuzzLoadLabels weights:FuzzReadPTH \
-	weights:FuzzReadSafetensors train:FuzzReadCheckpoint study:FuzzLoad
+FUZZ_TARGETS := pkg/npfile:FuzzReadNPY pkg/npfile:FuzzOpenNPZ pkg/kay:FuzzLoadLabels pkg/weights:FuzzReadPTH \
+	pkg/weights:FuzzReadSafetensors pkg/train:FuzzReadCheckpoint pkg/study:FuzzLoad cmd/decoding-thoughts:FuzzFlags
 fuzz: ## run each fuzz target for FUZZTIME executions (default 100000x); a crasher lands in testdata/fuzz, commit it
 	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; name=$${t#*:}; \
-		echo "fuzz: $$name in pkg/$$pkg for $(FUZZTIME)"; \
-		$(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 200x ./pkg/$$pkg || exit 1; \
+		echo "fuzz: $$name in $$pkg for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 200x ./$$pkg || exit 1; \
 	done
 
 JUPYTER_PORT ?= 8888

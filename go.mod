@@ -3,7 +3,6 @@ module github.com/decodingthoughts/decoding-thoughts
 go 1.26.8
 
 require (
-	codeberg.org/sbinet/npyio v0.14.0
 	github.com/gomlx/compute v0.1.6
 	github.com/gomlx/compute-onnx v0.1.5
 	github.com/gomlx/go-xla v0.4.5

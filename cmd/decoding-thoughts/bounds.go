@@ -43,6 +43,13 @@ var bounds = map[string]bound{
 	"voxels":              {0, 100000, "0: 500, or all voxels when fewer"},
 	"folds":               {2, 100, ""},
 	"grid":                {1, 16, ""},
+	// the power simulation: runs x cells x permutations fits of a few
+	// dozen models; 20 permutations are the fewest that can give p < 0.05
+	"power/images":       {1, 100000, ""},
+	"power/seeds":        {1, 100, ""},
+	"power/runs":         {10, 1000000, ""},
+	"power/permutations": {20, 100000, ""},
+	"power/seed":         {0, math.MaxUint64, ""},
 }
 
 // boundOf returns the range of flag name in command cmd.

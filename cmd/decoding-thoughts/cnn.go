@@ -18,7 +18,6 @@ import (
 	"github.com/decodingthoughts/decoding-thoughts/pkg/npfile"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/stimulus"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/study"
-	"github.com/decodingthoughts/decoding-thoughts/pkg/weights"
 )
 
 const weightsHelp = "backbone weights: auto (the cached official weights, else random), download (official ImageNet V1 weights, verified), random (seeded, untrained control), a folder holding torchvision's files, or (features) a checkpoint file"
@@ -41,6 +40,9 @@ func readImages(path string) (cnn.Images, error) {
 	x, ok := arr.Data.([]float32)
 	if !ok || len(arr.Shape) != 4 || arr.Shape[1] != 3 || arr.Shape[0] < 1 {
 		return cnn.Images{}, fmt.Errorf("%s: want float32 (N,3,H,W) with N >= 1, got %s", path, arr.Describe())
+	}
+	if err := arr.CheckFinite(); err != nil {
+		return cnn.Images{}, fmt.Errorf("%s: %w: images must be finite", path, err)
 	}
 	n, h, w := arr.Shape[0], arr.Shape[2], arr.Shape[3]
 	size := 3 * h * w
@@ -260,7 +262,7 @@ func trainCNNs(ctx context.Context, b compute.Backend, d *kay.Dataset, archs []c
 func runWeights(ctx context.Context, args []string) error {
 	var c common
 	fs := newFlags("weights", &c)
-	models := fs.String("models", strings.Join(cnn.StudyModels(), ","), "comma-separated architectures, of: "+strings.Join(cnn.Names(), ", "))
+	models := fs.String("models", strings.Join(cnn.StudyModels(), ","), "comma-separated architectures, of: "+strings.Join(cnn.Names(), ", ")+"; or variants LABEL=ARCH:URL[#sha256=HEX]")
 	if err := parse(fs, args, &c); err != nil {
 		return err
 	}
@@ -269,11 +271,11 @@ func runWeights(ctx context.Context, args []string) error {
 		return fmt.Errorf("--models: %w", err)
 	}
 	for _, a := range archs {
-		path, err := weights.Download(ctx, cachedir.Path("weights"), a.Weights, "", os.Stderr)
+		path, checked, err := fetchWeights(ctx, a, cachedir.Path("weights"), os.Stderr)
 		if err != nil {
 			return fmt.Errorf("%s: %w", a.Name, err)
 		}
-		fmt.Printf("%s: %s (verified)\n", a.Name, path)
+		fmt.Printf("%s: %s (%s)\n", a.Name, path, checked)
 	}
 	return nil
 }
@@ -321,10 +323,7 @@ func runModels(_ context.Context, args []string) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", a.Name, err)
 		}
-		cached := "not cached (`decoding-thoughts weights --models " + a.Name + "`)"
-		if p, ok := cnn.CachedWeights(a, cachedir.Path("weights")); ok {
-			cached = p
-		}
+		cached := cachedWeights(a, cachedir.Path("weights"))
 		study := ""
 		if a.Study {
 			study = "yes"

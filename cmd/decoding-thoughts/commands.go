@@ -9,8 +9,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/gomlx/compute"
 
@@ -52,13 +54,7 @@ func newFlags(name string, c *common) *flag.FlagSet {
 // parse parses the flags, then starts the backend and prints the line every
 // command starts with.
 func parse(fs *flag.FlagSet, args []string, c *common) error {
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments %v", fs.Args())
-	}
-	if err := checkBounds(fs); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if !c.compute { // still refuse a backend that does not exist
@@ -72,6 +68,37 @@ func parse(fs *flag.FlagSet, args []string, c *common) error {
 	fmt.Fprintln(os.Stderr, backend.Describe(b, choice))
 	c.b = b
 	return nil
+}
+
+// parseFlags reads the command line into fs and checks every numeric flag
+// against its range: the part of parse that needs no backend.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return err
+		}
+		return errors.New(oneLine(err.Error()))
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	return checkBounds(fs)
+}
+
+// oneLine escapes the control characters of a message (the flag package
+// prints a flag name as it was typed, newlines included) so that it stays
+// one line.
+func oneLine(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 func runBackend(_ context.Context, args []string) error {
@@ -96,6 +123,7 @@ func runSynth(_ context.Context, args []string) error {
 	seed := fs.Uint64("seed", 1, "random seed; the same profile and seed give byte-identical files")
 	null := fs.Bool("null", false, "null dataset: no category component, labels independent of the data")
 	categoryOnly := fs.Bool("category-only", false, "category-only brain: no stimulus-driven component, every voxel driven by the labels alone (the inference calibration's shared-labels null)")
+	nullWithinClass := fs.Bool("null-within-class", false, "within-class null brain: each image's responses (train and test, every voxel) are another image's of its level-0 class, so classes keep their responses and labels stay decodable but nothing image-specific is left (the within-class tests' null)")
 	repeats := fs.Bool("repeats", false, "also write every trial ("+kay.RepeatsFile+": 2 per training image, 13 per test image) for noise ceilings; the quick profile always does")
 	out := fs.String("out", "", "output folder (required)")
 	if err := parse(fs, args, &c); err != nil {
@@ -111,7 +139,7 @@ func runSynth(_ context.Context, args []string) error {
 	if err := lockOut(*out); err != nil {
 		return err
 	}
-	cfg.Null, cfg.CategoryOnly = *null, *categoryOnly
+	cfg.Null, cfg.CategoryOnly, cfg.NullWithinClass = *null, *categoryOnly, *nullWithinClass
 	cfg.SaveRepeats = cfg.SaveRepeats || *repeats
 	if err := cfg.Validate(); err != nil {
 		return err
@@ -185,7 +213,7 @@ func dataCommand(name string, args []string, register func(fs *flag.FlagSet) (va
 			return nil, "", nil, err
 		}
 	}
-	if err := lockOut(*out); err != nil {
+	if err := lockOut(lockFolder(fs, *out)); err != nil {
 		return nil, "", nil, err
 	}
 	// A command with --synthetic loads only the profile asked for (the
@@ -222,7 +250,37 @@ func runExplore(_ context.Context, args []string) error {
 	return nil
 }
 
-func runStudy(ctx context.Context, args []string) error { return studyCommand(ctx, "study", args, nil) }
+func runStudy(ctx context.Context, args []string) error {
+	if len(args) > 0 && args[0] == "merge" {
+		return runMerge(ctx, args[1:])
+	}
+	return studyCommand(ctx, "study", args, nil)
+}
+
+// runMerge is `study merge --out DIR`: the study the tasks of `study
+// --shard I/N --out DIR` ran, from their outputs (their flags, recorded in
+// each task's shard.json, rebuild the configuration; --backend, when given,
+// replaces theirs).
+func runMerge(ctx context.Context, args []string) error {
+	var c common
+	fs := newFlags("study merge", &c)
+	out := fs.String("out", "", "the study's output folder, holding the tasks' shards/ (required)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *out == "" {
+		return errors.New("--out is required")
+	}
+	recs, err := study.ReadShards(*out)
+	if err != nil {
+		return err
+	}
+	command := slices.Clone(recs[0].Command)
+	if flagSet(fs, "backend") {
+		command = append(command, "--backend="+c.backend)
+	}
+	return runStudyAs(ctx, "study", append(command, "--out="+*out), nil, "merge")
+}
 
 // runRSA and runRobustness run parts of the study over the outputs of
 // train-fmri (--out DIR/fmri) and train-cnn (--out DIR/cnn), reopening them.
@@ -235,11 +293,22 @@ func runRobustness(ctx context.Context, args []string) error {
 }
 
 func studyCommand(ctx context.Context, name string, args []string, stages []string) error {
+	return runStudyAs(ctx, name, args, stages, "")
+}
+
+// runStudyAs runs the study command as one process (mode ""), as task
+// --shard I/N of a split one, or as the merge of the tasks ("merge").
+func runStudyAs(ctx context.Context, name string, args []string, stages []string, mode string) error {
 	var f cnnFlags
-	var synthetic string
+	var synthetic, shardSpec string
+	var shard study.Shard
 	var perms, boots, seeds int
 	var dists []distortion.Distortion
+	var command []string
 	d, out, b, err := dataCommand(name, args, func(fs *flag.FlagSet) func() error {
+		if name == "study" {
+			fs.StringVar(&shardSpec, "shard", "", "run task I of N (I/N, from 0) of a study split over its models, into --out's shards/; then: study merge --out DIR")
+		}
 		checkCNN := f.register(fs)
 		fs.IntVar(&seeds, "seeds", 0, "training seeds of the decoder and of each head (0: 5 on the quick profile's size, else 3)")
 		fs.StringVar(&synthetic, "synthetic", "", "run on a generated dataset instead: tiny, quick or full (seed --seed), cached")
@@ -254,10 +323,28 @@ func studyCommand(ctx context.Context, name string, args []string, stages []stri
 			if dists, err = distortion.Parse(*distSpec); err != nil {
 				return fmt.Errorf("--distortions: %w", err)
 			}
+			if shardSpec != "" {
+				if mode == "merge" {
+					return errors.New("--shard: a merge runs no task")
+				}
+				if shard, err = study.ParseShard(shardSpec); err != nil {
+					return fmt.Errorf("--shard: %w", err)
+				}
+				mode = "shard"
+			}
+			// the flags as given, for the merge to rebuild the configuration
+			fs.Visit(func(fl *flag.Flag) {
+				if fl.Name != "shard" && fl.Name != "out" {
+					command = append(command, "--"+fl.Name+"="+fl.Value.String())
+				}
+			})
 			return rsa.TestConfig{Permutations: perms, Bootstraps: boots, Level: 0.95}.Validate()
 		}
 	}, true, backend.Convolutions)
 	if err != nil {
+		return err
+	}
+	if stages, err = keepStages(name, out, stages); err != nil {
 		return err
 	}
 	archs, err := f.archs()
@@ -276,7 +363,20 @@ func studyCommand(ctx context.Context, name string, args []string, stages []stri
 	if err != nil {
 		return err
 	}
-	r, err := study.Run(ctx, cfg)
+	var r *study.Results
+	switch mode {
+	case "shard":
+		if err := study.RunShard(ctx, cfg, shard, command); err != nil {
+			return err
+		}
+		fmt.Printf("study: task %s (%s) done in %s; when every task is: decoding-thoughts study merge --out %s\n",
+			shard, strings.Join(shard.Models(cfg.Models), ", "), study.ShardDir(out, shard), out)
+		return nil
+	case "merge":
+		r, err = study.Merge(ctx, cfg)
+	default:
+		r, err = study.Run(ctx, cfg)
+	}
 	if err != nil {
 		return err
 	}
@@ -287,6 +387,40 @@ func studyCommand(ctx context.Context, name string, args []string, stages []stri
 		fmt.Printf("%s: %s (the stages run) in %s\n", name, study.ResultsFile, out)
 	}
 	return nil
+}
+
+// keepStages protects a folder's results.json from a stage command (rsa,
+// robustness), which writes only the stages it runs. A folder a whole study
+// wrote (its report included) is refused, naming the study as its owner; a
+// folder another stage command wrote keeps that command's stages: they run
+// again beside this command's (finished training is reopened), so
+// results.json holds both and nothing in it is stale.
+func keepStages(name, out string, stages []string) ([]string, error) {
+	if stages == nil {
+		return nil, nil
+	}
+	prior, err := study.StagesIn(out)
+	if err != nil {
+		return nil, fmt.Errorf("--out %s: %w", out, err)
+	}
+	if slices.Contains(prior, "report") {
+		return nil, fmt.Errorf("--out %s holds a whole study's results (its %s and %s, written by the study command): %s would replace them with its own stages; run the study command with --out %s to bring them up to date (finished stages are reopened), or give %s another --out",
+			out, study.ResultsFile, study.ReportFile, name, out, name)
+	}
+	plan, err := study.Plan(stages)
+	if err != nil {
+		return nil, err
+	}
+	var extra []string
+	for _, s := range prior {
+		if !slices.Contains(plan, s) {
+			extra = append(extra, s)
+		}
+	}
+	if len(extra) > 0 {
+		fmt.Fprintf(os.Stderr, "%s: %s in %s also holds %s: running them again so that it keeps them\n", name, study.ResultsFile, out, strings.Join(extra, ", "))
+	}
+	return append(slices.Clone(stages), extra...), nil
 }
 
 // syntheticData generates (once, cached) a simulator profile.
@@ -302,6 +436,17 @@ func syntheticData(profile string, seed int64) (*kay.Dataset, error) {
 // garbage collector would otherwise close) for the life of the process; the
 // kernel releases them when it exits.
 var locks = map[string]func(){}
+
+// lockFolder is the folder a command holds: --out, or a study task's own
+// folder in it (the tasks of one study run side by side).
+func lockFolder(fs *flag.FlagSet, out string) string {
+	if f := fs.Lookup("shard"); f != nil && f.Value.String() != "" {
+		if s, err := study.ParseShard(f.Value.String()); err == nil {
+			return study.ShardDir(out, s)
+		}
+	}
+	return out
+}
 
 // lockOut takes the output folder for this process (creating it, which
 // also shows it is writable) before any work: a second process on the same

@@ -118,6 +118,31 @@ func TestHostileInputs(t *testing.T) {
 			}
 			return []string{"features", "--model", "resnet18", "--weights", p, "--images", images(t, dir), "--out", filepath.Join(dir, "out", "f.npz")}
 		}, []string{"nan.safetensors", sdKey(t), "finite"}},
+		{"NaN pixel in features --images", func(t *testing.T, dir string) []string {
+			p := images(t, dir)
+			a, _ := npfile.ReadNPY(p)
+			a.Data.([]float32)[100] = float32(math.NaN())
+			_ = npfile.WriteNPY(p, a)
+			return []string{"features", "--model", "resnet18", "--weights", "random", "--images", p, "--out", filepath.Join(dir, "out", "f.npz")}
+		}, []string{"x.npy", "NaN at flat index 100", "finite"}},
+		{"negative BatchNorm running_var", func(t *testing.T, dir string) []string {
+			a, _ := cnn.Get("resnet18")
+			sd, err := a.RandomStateDict(1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			key := ""
+			for _, e := range sd {
+				if strings.HasSuffix(e.Key, ".running_var") && key == "" {
+					e.Array.Data.([]float32)[2], key = -0.5, e.Key
+				}
+			}
+			p := filepath.Join(dir, "negvar.safetensors")
+			if err := weights.WriteSafetensors(p, sd); err != nil {
+				t.Fatal(err)
+			}
+			return []string{"features", "--model", "resnet18", "--weights", p, "--images", images(t, dir), "--out", filepath.Join(dir, "out", "f.npz")}
+		}, []string{"negvar.safetensors", "running_var", "-0.5", ">= 0"}},
 		{"missing key", func(t *testing.T, dir string) []string {
 			data := tinyDataset(t)
 			p := filepath.Join(data, "kay_images.npz")

@@ -1,6 +1,6 @@
 // Command decoding-thoughts runs the study's stages from the command line:
 //
-//	decoding-thoughts synth    --profile quick|full --seed N [--null|--category-only] --out DIR
+//	decoding-thoughts synth    --profile quick|full|tiny --seed N [--null|--category-only|--null-within-class] --out DIR
 //	decoding-thoughts download --out DIR
 //	decoding-thoughts explore  [--data-dir DIR] --out DIR
 //	decoding-thoughts train-fmri [--data-dir DIR] --out DIR [--epochs N --lr X --seed N --keep last|best --rois V1,...]
@@ -9,7 +9,10 @@
 //	decoding-thoughts train-cnn [--data-dir DIR] --out DIR [--models a,b --weights auto|download|random|DIR --epochs N --views N]
 //	decoding-thoughts rsa        [--data-dir DIR] --out DIR   (reopens DIR/fmri and DIR/cnn/<model>)
 //	decoding-thoughts robustness [--data-dir DIR] --out DIR
-//	decoding-thoughts study    [--data-dir DIR | --synthetic quick|full] [--weights ...] [--models ...] --out DIR
+//	decoding-thoughts study    [--data-dir DIR | --synthetic quick|full|tiny] [--weights ...] [--models ...] --out DIR
+//	decoding-thoughts study    --shard I/N [the same flags] --out DIR   (task I of N; on Slurm: scripts/slurm/submit.sh)
+//	decoding-thoughts study    merge --out DIR                          (the study, from the tasks' outputs)
+//	decoding-thoughts power    --out DIR [--models 5,10,20,35,50 --effects 0,0.2,0.3,0.5]
 //	decoding-thoughts backend
 //
 // Without --data-dir (or $DT_DATA_DIR) the embedded default dataset is used:
@@ -45,7 +48,7 @@ var commands = map[string]command{
 	"synth":      {"generate a synthetic Kay-format dataset with ground truth", runSynth},
 	"download":   {"download the real Kay dataset from OSF (resumable, verified)", runDownload},
 	"explore":    {"dataset summary and the exploratory figures (notebook 01)", runExplore},
-	"study":      {"run every stage built so far on a dataset, into one folder", runStudy},
+	"study":      {"run every stage on a dataset, into one folder (--shard I/N: one task of a split study; study merge: the rest)", runStudy},
 	"features":   {"a CNN's logits and penultimate features for any (N,3,H,W) images", runFeatures},
 	"train-cnn":  {"train the stimulus classifiers' heads on frozen CNNs (notebook 02)", runTrainCNN},
 	"rsa":        {"RSA of the trained models (train-fmri/train-cnn outputs in --out)", runRSA},
@@ -55,6 +58,7 @@ var commands = map[string]command{
 	"encode":     {"Kay et al. 2008: Gabor encoding model per voxel and identification of the test images", runEncode},
 	"layers":     {"every layer of each CNN (and the Gabor and pixel references) against every visual area: RSA, CKA, encoding", runLayers},
 	"backend":    {"show which compute backend would run the models", runBackend},
+	"power":      {"power of the cross-model regression by simulation: how many models the question needs", runPower},
 	"models":     {"list the model registry: parameters, feature width, cached weights (--models all|study|resnet*|...)", runModels},
 }
 

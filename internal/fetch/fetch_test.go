@@ -139,3 +139,101 @@ func assertEmpty(t *testing.T, dir string) {
 		t.Fatalf("files left behind: %v", names)
 	}
 }
+
+// stallingServer starts a server whose handler, for requests where stall
+// says so, sends the headers of the whole file and its first 1000 bytes,
+// then sends nothing more until the client goes away or the test ends; other
+// requests are served in full. Handlers are released before the server
+// closes, so Close does not wait on them.
+func stallingServer(t *testing.T, body []byte, stall func(r *http.Request) bool) *httptest.Server {
+	t.Helper()
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !stall(r) {
+			serve(body)(w, r)
+			return
+		}
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write(body[:1000])
+		w.(http.Flusher).Flush()
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(release) }) // runs first: cleanups run last-in first-out
+	return srv
+}
+
+// TestStallFails: a server that stops sending after 1000 bytes, every time,
+// fails the download within a few stall timeouts, with an error naming the
+// address and the stall.
+func TestStallFails(t *testing.T) {
+	body, sum := payload()
+	var requests atomic.Int32
+	srv := stallingServer(t, body, func(*http.Request) bool { requests.Add(1); return true })
+	opt := fast()
+	opt.StallTimeout = 200 * time.Millisecond
+	t0 := time.Now()
+	_, err := Fetch(context.Background(), t.TempDir(), File{URL: srv.URL + "/f.bin", Name: "f.bin", Size: int64(len(body)), SHA256: sum}, opt)
+	took := time.Since(t0)
+	if err == nil || !strings.Contains(err.Error(), srv.URL+"/f.bin") || !strings.Contains(err.Error(), "stalled: no data for 200ms") {
+		t.Fatalf("want a stall error naming the address, got %v", err)
+	}
+	t.Log(err)
+	if took > 3*time.Second {
+		t.Errorf("took %v to give up, want about %d stall timeouts", took, maxStalls)
+	}
+	if n := requests.Load(); n != maxStalls {
+		t.Errorf("%d requests, want %d (one per stalled attempt)", n, maxStalls)
+	}
+}
+
+// TestStallBeforeHeadersFails: a server that accepts the request and never
+// answers is a stall too.
+func TestStallBeforeHeadersFails(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(release) })
+	opt := fast()
+	opt.StallTimeout = 100 * time.Millisecond
+	_, err := Fetch(context.Background(), t.TempDir(), File{URL: srv.URL, Name: "f.bin"}, opt)
+	if err == nil || !strings.Contains(err.Error(), srv.URL) || !strings.Contains(err.Error(), "stalled") {
+		t.Fatalf("want a stall error naming the address, got %v", err)
+	}
+}
+
+// TestResumeAfterStall: a server that stalls once is resumed with a Range
+// request, and the file is whole.
+func TestResumeAfterStall(t *testing.T) {
+	body, sum := payload()
+	var ranged atomic.Int32
+	srv := stallingServer(t, body, func(r *http.Request) bool {
+		if r.Header.Get("Range") != "" {
+			ranged.Add(1)
+			return false
+		}
+		return true
+	})
+	opt := fast()
+	opt.StallTimeout = 200 * time.Millisecond
+	path, err := Fetch(context.Background(), t.TempDir(), File{URL: srv.URL, Name: "f.bin", Size: int64(len(body)), SHA256: sum}, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ranged.Load() != 1 {
+		t.Fatalf("%d Range requests, want 1", ranged.Load())
+	}
+	got, err := SHA256File(path)
+	if err != nil || got != sum {
+		t.Fatalf("sha256 %s (%v), want %s", got, err, sum)
+	}
+}

@@ -808,6 +808,12 @@ func (m *Model) SetBatchNormState(entries []npfile.Entry, label string) error {
 		if !ok || !slices.Equal(shape, e.Array.Shape) {
 			return fmt.Errorf("cnn %s: BatchNorm state: unexpected entry %s %v", m.Arch.Name, e.Key, e.Array.Shape)
 		}
+		if err := e.Array.CheckFinite(); err != nil {
+			return fmt.Errorf("cnn %s: BatchNorm state: %s: %w", m.Arch.Name, e.Key, err)
+		}
+		if err := nonNegativeVariance(e); err != nil {
+			return fmt.Errorf("cnn %s: BatchNorm state: %w", m.Arch.Name, err)
+		}
 		delete(want, e.Key)
 	}
 	if len(want) > 0 {

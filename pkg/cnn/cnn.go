@@ -306,7 +306,7 @@ func Lookup(list string) ([]Arch, error) {
 				return nil, err
 			}
 			add(v)
-		case sel == "all":
+		case sel == "all" || sel == "zoo":
 			for _, a := range All() {
 				if a.Family != "user" && a.Base == "" {
 					add(a)

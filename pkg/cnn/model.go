@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -262,12 +261,11 @@ func checkFits(a Arch, path string, entries []npfile.Entry) error {
 	var unused, wrong []string
 	for _, e := range entries {
 		loaded[e.Key] = true
-		if x, ok := e.Array.Data.([]float32); ok {
-			for i, v := range x {
-				if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-					return fmt.Errorf("%s: tensor %q holds %v (value %d): a checkpoint's weights must be finite", path, e.Key, v, i)
-				}
-			}
+		if err := e.Array.CheckFinite(); err != nil {
+			return fmt.Errorf("%s: tensor %q: %w: a checkpoint's weights must be finite", path, e.Key, err)
+		}
+		if err := nonNegativeVariance(e); err != nil {
+			return fmt.Errorf("%s: %w", path, err)
 		}
 		want, ok := shapes[e.Key]
 		switch {
@@ -290,6 +288,21 @@ func checkFits(a Arch, path string, entries []npfile.Entry) error {
 	sort.Strings(wrong)
 	if len(missing)+len(unused)+len(wrong) > 0 {
 		return fmt.Errorf("%s does not fit %s: missing %v, unexpected %v, wrong shape %v", path, a.Name, firstFew(missing), firstFew(unused), firstFew(wrong))
+	}
+	return nil
+}
+
+// nonNegativeVariance refuses a BatchNorm running_var holding a negative
+// value (its square root would make every later output NaN).
+func nonNegativeVariance(e npfile.Entry) error {
+	x, ok := e.Array.Data.([]float32)
+	if !ok || !strings.HasSuffix(e.Key, ".running_var") {
+		return nil
+	}
+	for i, v := range x {
+		if v < 0 {
+			return fmt.Errorf("tensor %q holds %v (value %d): a BatchNorm variance must be >= 0", e.Key, v, i)
+		}
 	}
 	return nil
 }

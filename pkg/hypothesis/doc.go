@@ -27,4 +27,14 @@
 // every model), so the intervals carry both sources of variability.
 // BalancedAccuracy is the seeds' mean balanced accuracy with its
 // stratified bootstrap interval.
+//
+// Regress answers the question with models as the sampling unit: it fits
+// brain-likeness on robustness with covariates (clean accuracy, log10
+// parameter count) by least squares, tests robustness's coefficient by
+// Freedman-Lane permutations, sets a bootstrap interval over models (on
+// the joint bootstrap's replicates when given), and gives a verdict:
+// Supported, NotSupported, or Underpowered when the number of models
+// cannot detect even a large partial correlation (MinDetectableEffect).
+// Simulation and Power say how many models the test needs; a simulation
+// of the null checks that the test rejects at its level.
 package hypothesis

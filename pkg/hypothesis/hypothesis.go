@@ -29,7 +29,23 @@ const (
 	// the levels' span: the mean balanced accuracy along the sweep. Higher is
 	// more robust.
 	AUC = "auc"
+	// HalfLevel is the distortion level at which balanced accuracy has
+	// fallen halfway from its first (clean) level to chance, interpolated
+	// linearly between the levels swept. Higher is more robust. Unlike the
+	// normalised drop it does not saturate when every model ends at chance:
+	// it says where each fell. A curve that never falls halfway is censored
+	// at the last level (ModelMeasures.Censored says so); a first level at
+	// chance leaves it undefined (NaN).
+	HalfLevel = "half_level"
 )
+
+// RobustnessMeasures lists the robustness measures in the order of
+// ModelMeasures.Robustness and of the tests.
+var RobustnessMeasures = []string{NormalizedDrop, AUC, HalfLevel}
+
+// expectedSign is the sign of the correlation the hypothesis predicts
+// between brain-likeness and each robustness measure.
+var expectedSign = map[string]string{NormalizedDrop: "negative", AUC: "positive", HalfLevel: "positive"}
 
 // Curve is one model's predictions along one distortion.
 type Curve struct {
@@ -45,6 +61,10 @@ type Model struct {
 	Name   string
 	RSM    []rsa.Matrix // per seed, over the images of Input.Labels, in that order
 	Curves []Curve      // one per distortion, in Input.Distortions' order
+	// Params is the network's parameter count (backbone and head): the
+	// cross-model regression's log10 size covariate (0: unknown, and the
+	// covariate is left out).
+	Params int64
 }
 
 // Input is everything the cross-model test resamples.
@@ -54,8 +74,11 @@ type Input struct {
 	Models      []Model      // the models tested (degenerate ones already excluded)
 	Distortions []string
 	Bootstraps  int
-	Level       float64 // of the intervals, e.g. 0.95
-	Seed        uint64
+	// Permutations of the cross-model regression's Freedman-Lane test (0:
+	// no p-value).
+	Permutations int
+	Level        float64 // of the intervals, e.g. 0.95
+	Seed         uint64
 }
 
 // Interval is an estimate with its bootstrap interval; an undefined number
@@ -86,6 +109,9 @@ type ModelMeasures struct {
 	Raw         Interval                       `json:"spearman"`
 	CleanBAcc   map[string]Interval            `json:"clean_balanced_accuracy"` // per distortion: its first level
 	Robustness  map[string]map[string]Interval `json:"robustness"`              // distortion -> measure -> value
+	// Censored: per distortion, the observed curve never fell halfway to
+	// chance, so its HalfLevel is the last level swept (a lower bound).
+	Censored map[string]bool `json:"half_level_censored,omitempty"`
 }
 
 // Test is one correlation across models.
@@ -107,21 +133,36 @@ type Test struct {
 	// P is rho's exact two-sided p (all n! orderings; NaN, null in JSON,
 	// when undefined), last as results.json has always had it.
 	P jsonnum.Float `json:"p_value"`
+	// PHolm is P adjusted by Holm across the family of these tests.
+	PHolm jsonnum.Float `json:"p_holm"`
 }
 
 // Difference is two models' difference in within-class Spearman.
 type Difference struct {
-	A               string   `json:"model_a"`
-	B               string   `json:"model_b"`
-	Diff            Interval `json:"within_class_spearman_difference"`
-	Distinguishable bool     `json:"distinguishable"` // the interval excludes 0
+	A    string   `json:"model_a"`
+	B    string   `json:"model_b"`
+	Diff Interval `json:"within_class_spearman_difference"`
+	// P is the two-sided bootstrap p-value of a zero difference (twice the
+	// smaller share of replicates on either side of 0, at least 1/(B+1));
+	// PHolm adjusts it by Holm across all pairs.
+	P     jsonnum.Float `json:"p_value"`
+	PHolm jsonnum.Float `json:"p_holm"`
+	// Distinguishable: the Holm-adjusted p is below 0.05.
+	Distinguishable bool `json:"distinguishable"`
 }
 
 // Result is the cross-model analysis.
 type Result struct {
-	Models      []ModelMeasures `json:"models"`
-	Tests       []Test          `json:"tests"`
-	Differences []Difference    `json:"differences"`
+	Models []ModelMeasures `json:"models"`
+	// Regressions relate, with models as the unit, brain-likeness
+	// (within-class Spearman with the reference) to robustness (HalfLevel)
+	// under each distortion, controlling clean balanced accuracy and the
+	// log parameter count (when every model's is known): Freedman-Lane p,
+	// an interval from the joint bootstrap resampled over models, Holm
+	// across the distortions, and each one's verdict.
+	Regressions []Regression `json:"regressions"`
+	Tests       []Test       `json:"tests"`
+	Differences []Difference `json:"differences"`
 	// SmallestP is the smallest two-sided p the exact test can give for
 	// this many models (2/n!; NaN, null in JSON, for too few models).
 	SmallestP jsonnum.Float `json:"smallest_p"`
@@ -131,7 +172,8 @@ type Result struct {
 type measures struct {
 	within, raw []float64      // per model
 	clean       [][]float64    // per distortion, per model
-	robust      [][2][]float64 // per distortion: [drop, auc] per model
+	robust      [][3][]float64 // per distortion: [drop, auc, half level] per model
+	censored    [][]bool       // per distortion, per model: half level not reached
 }
 
 // Run computes every model's measures, the correlations across models with
@@ -180,16 +222,22 @@ func Run(in Input) (Result, error) {
 		mm.Raw = ci(obs.raw[k], func(b measures) float64 { return b.raw[k] })
 		for d, name := range in.Distortions {
 			mm.CleanBAcc[name] = ci(obs.clean[d][k], func(b measures) float64 { return b.clean[d][k] })
-			mm.Robustness[name] = map[string]Interval{
-				NormalizedDrop: ci(obs.robust[d][0][k], func(b measures) float64 { return b.robust[d][0][k] }),
-				AUC:            ci(obs.robust[d][1][k], func(b measures) float64 { return b.robust[d][1][k] }),
+			mm.Robustness[name] = map[string]Interval{}
+			for r, measure := range RobustnessMeasures {
+				mm.Robustness[name][measure] = ci(obs.robust[d][r][k], func(b measures) float64 { return b.robust[d][r][k] })
+			}
+			if obs.censored[d][k] {
+				if mm.Censored == nil {
+					mm.Censored = map[string]bool{}
+				}
+				mm.Censored[name] = true
 			}
 		}
 		res.Models = append(res.Models, mm)
 	}
 	for d, name := range in.Distortions {
 		for _, brain := range []string{WithinClass, Raw} {
-			for r, robust := range []string{NormalizedDrop, AUC} {
+			for r, robust := range RobustnessMeasures {
 				x := func(m measures) []float64 {
 					if brain == Raw {
 						return m.raw
@@ -199,7 +247,7 @@ func Run(in Input) (Result, error) {
 				y := func(m measures) []float64 { return m.robust[d][r] }
 				z := func(m measures) []float64 { return m.clean[d] }
 				t := Test{Distortion: name, Brain: brain, Confounded: brain == Raw, Robustness: robust,
-					Expected: map[string]string{NormalizedDrop: "negative", AUC: "positive"}[robust], P: jsonnum.Float(math.NaN())}
+					Expected: expectedSign[robust], P: jsonnum.Float(math.NaN())}
 				rho := math.NaN()
 				if n >= 3 {
 					var p float64
@@ -221,15 +269,108 @@ func Run(in Input) (Result, error) {
 			}
 		}
 	}
+	holmTests(res.Tests)
+	var err error
+	if res.Regressions, err = in.regressions(obs, boots); err != nil {
+		return Result{}, err
+	}
+	var ps []float64
 	for a := range n {
 		for b := a + 1; b < n; b++ {
 			d := Difference{A: in.Models[a].Name, B: in.Models[b].Name}
-			d.Diff = ci(obs.within[a]-obs.within[b], func(m measures) float64 { return m.within[a] - m.within[b] })
-			d.Distinguishable = d.Diff.Low > 0 || d.Diff.High < 0
+			diff := func(m measures) float64 { return m.within[a] - m.within[b] }
+			d.Diff = ci(diff(obs), diff)
+			reps := make([]float64, len(boots))
+			for k, m := range boots {
+				reps[k] = diff(m)
+			}
+			d.P = jsonnum.Float(bootstrapP(reps))
+			ps = append(ps, float64(d.P))
 			res.Differences = append(res.Differences, d)
 		}
 	}
+	for k, p := range stats.Holm(ps) {
+		res.Differences[k].PHolm = jsonnum.Float(p)
+		res.Differences[k].Distinguishable = p < 0.05
+	}
 	return res, nil
+}
+
+// regressions fits the cross-model regression under every distortion (see
+// Result.Regressions), each replicate of the joint bootstrap resampled over
+// models once more, and adjusts the family by Holm.
+func (in Input) regressions(obs measures, boots []measures) ([]Regression, error) {
+	covs := []string{CleanAccuracy}
+	logParams := make([]float64, len(in.Models))
+	for k, m := range in.Models {
+		logParams[k] = math.Log10(float64(m.Params))
+		if m.Params <= 0 {
+			logParams = nil
+			break
+		}
+	}
+	if logParams != nil {
+		covs = append(covs, LogParams)
+	}
+	sample := func(m measures, d int) Sample {
+		c := [][]float64{m.clean[d]}
+		if logParams != nil {
+			c = append(c, logParams)
+		}
+		return Sample{Brain: m.within, Robustness: m.robust[d][2], Covariates: c}
+	}
+	var out []Regression
+	for d := range in.Distortions {
+		ri := RegressionInput{Data: sample(obs, d), Covariates: covs, RobustnessMeasure: HalfLevel, BrainSide: BrainDecoder,
+			Permutations: in.Permutations, Level: in.Level, Seed: in.Seed + uint64(d)}
+		for _, b := range boots {
+			ri.Replicates = append(ri.Replicates, sample(b, d))
+		}
+		r, err := Regress(ri)
+		if err != nil {
+			return nil, fmt.Errorf("hypothesis: regression under %s: %w", in.Distortions[d], err)
+		}
+		r.Distortion = in.Distortions[d]
+		out = append(out, r)
+	}
+	HolmFamily(out)
+	return out, nil
+}
+
+// holmTests adjusts the tests' p-values by Holm across the family.
+func holmTests(ts []Test) {
+	ps := make([]float64, len(ts))
+	for k, t := range ts {
+		ps[k] = float64(t.P)
+	}
+	for k, p := range stats.Holm(ps) {
+		ts[k].PHolm = jsonnum.Float(p)
+	}
+}
+
+// bootstrapP is the two-sided bootstrap p-value of a zero value from the
+// replicates: twice the smaller share on either side of 0 (a replicate at
+// 0 counts on both), at least 1/(B+1), at most 1; NaN without replicates
+// or with more than a tenth undefined.
+func bootstrapP(reps []float64) float64 {
+	below, above, ok := 0, 0, 0
+	for _, x := range reps {
+		if math.IsNaN(x) {
+			continue
+		}
+		ok++
+		if x <= 0 {
+			below++
+		}
+		if x >= 0 {
+			above++
+		}
+	}
+	if ok == 0 || ok < len(reps)*9/10 {
+		return math.NaN()
+	}
+	p := 2 * float64(min(below, above)) / float64(ok)
+	return math.Min(1, math.Max(p, 1/float64(ok+1)))
 }
 
 // resamplers prepares each model's comparisons with the reference, per
@@ -327,7 +468,8 @@ func (in Input) measure(rs [][][2]*rsa.Resampler, draw, seedDraw []int) measures
 		m.raw = append(m.raw, r/float64(len(seedDraw)))
 	}
 	m.clean = make([][]float64, len(in.Distortions))
-	m.robust = make([][2][]float64, len(in.Distortions))
+	m.robust = make([][3][]float64, len(in.Distortions))
+	m.censored = make([][]bool, len(in.Distortions))
 	pred := make([]int, n)
 	for d := range in.Distortions {
 		for _, mod := range in.Models {
@@ -346,12 +488,34 @@ func (in Input) measure(rs [][][2]*rsa.Resampler, draw, seedDraw []int) measures
 			if first-chance > 1e-12 {
 				drop = (first - last) / (first - chance)
 			}
+			half, censored := halfLevel(c.Levels, curve, chance)
 			m.clean[d] = append(m.clean[d], first)
 			m.robust[d][0] = append(m.robust[d][0], drop)
 			m.robust[d][1] = append(m.robust[d][1], area(c.Levels, curve))
+			m.robust[d][2] = append(m.robust[d][2], half)
+			m.censored[d] = append(m.censored[d], censored)
 		}
 	}
 	return m
+}
+
+// halfLevel is the level at which y (balanced accuracy along levels) first
+// reaches halfway from y[0] to chance, interpolated linearly between the
+// two levels around the crossing; censored at the last level when y never
+// gets there; NaN when y[0] is at or below chance.
+func halfLevel(levels, y []float64, chance float64) (float64, bool) {
+	if !(y[0]-chance > 1e-12) {
+		return math.NaN(), false
+	}
+	target := (y[0] + chance) / 2
+	for l := 1; l < len(levels); l++ {
+		if y[l] <= target {
+			// y[l-1] > target >= y[l]
+			t := (y[l-1] - target) / (y[l-1] - y[l])
+			return levels[l-1] + t*(levels[l]-levels[l-1]), false
+		}
+	}
+	return levels[len(levels)-1], true
 }
 
 // area is the trapezoid area under y(levels) divided by the levels' span.

@@ -113,6 +113,14 @@ func TestPlantedOrdering(t *testing.T) {
 		if ts.Brain != WithinClass {
 			continue
 		}
+		if ts.Robustness == HalfLevel {
+			// the last two models tie at the last level: d falls halfway
+			// there, e never does (censored)
+			if !(ts.Rho.Value > 0.95) {
+				t.Errorf("%s vs %s: rho %v, want about 1 (ties)", ts.Brain, ts.Robustness, ts.Rho.Value)
+			}
+			continue
+		}
 		want := map[string]float64{NormalizedDrop: -1, AUC: 1}[ts.Robustness]
 		if float64(ts.Rho.Value) != want || math.Abs(float64(ts.P)-1.0/60) > 1e-12 {
 			t.Errorf("%s vs %s: rho %v p %v, want %v and 1/60", ts.Brain, ts.Robustness, ts.Rho.Value, ts.P, want)
@@ -234,4 +242,29 @@ func identityRSM(n int, labels []int) rsa.Matrix {
 		}
 	}
 	return m
+}
+
+// TestHalfLevel: the level at which balanced accuracy is halfway from clean
+// to chance, interpolated between the levels around the crossing; censored
+// at the last level; undefined when clean accuracy is at chance.
+func TestHalfLevel(t *testing.T) {
+	levels := []float64{0, 1, 2, 4}
+	chance := 1.0 / 3
+	target := (0.9 + chance) / 2
+	for _, c := range []struct {
+		y        []float64
+		want     float64
+		censored bool
+	}{
+		{[]float64{0.9, 0.8, 0.5, 0.4}, 1 + (0.8-target)/(0.8-0.5), false},
+		{[]float64{0.9, 0.9, 0.9, target}, 4, false},
+		{[]float64{0.9, 0.2, 0.2, 0.2}, (0.9 - target) / (0.9 - 0.2), false},
+		{[]float64{0.9, 0.85, 0.8, 0.7}, 4, true},
+		{[]float64{chance, 0.2, 0.2, 0.2}, math.NaN(), false},
+	} {
+		got, censored := halfLevel(levels, c.y, chance)
+		if censored != c.censored || !(math.Abs(got-c.want) < 1e-12 || math.IsNaN(got) && math.IsNaN(c.want)) {
+			t.Errorf("%v: half level %v (censored %v), want %v (%v)", c.y, got, censored, c.want, c.censored)
+		}
+	}
 }

@@ -17,7 +17,10 @@
 // consistent sizes.
 //
 // Load reads and validates a folder into a Dataset (each problem named by
-// file, key, what was found and what was expected); Download fetches the
+// file, key, what was found and what was expected; every array's dtype and
+// shape, and the shapes against each other, are checked from the headers
+// before any data is inflated, so an archive declaring an array it should
+// not hold is refused without allocating it); Download fetches the
 // real files (Sources: OSF addresses, sizes, checksums) and loads them;
 // Save and SaveRepeats write the layout. A Dataset has a training and a
 // test Split (Images, z-scored Responses as a Matrix, Labels) and each

@@ -1,17 +1,24 @@
 package kay
 
 import (
+	"archive/zip"
+	"bytes"
+	"compress/flate"
 	"compress/gzip"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
+	"fmt"
 	"io"
 	"math"
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/decodingthoughts/decoding-thoughts/pkg/npfile"
 )
@@ -200,6 +207,19 @@ func TestBadInputNamesFileKeyAndExpectation(t *testing.T) {
 		{"roi out of range", func(dir string, d *Dataset) {
 			rewrite(t, dir, "roi", &npfile.Array{Shape: []int{10}, Data: []int64{1, 2, 3, 4, 5, 6, 7, 8, 1, 1}})
 		}, []string{`key "roi"`, "voxel 7 has roi 8, want 0..7"}},
+		{"voxel count", func(dir string, d *Dataset) {
+			rewrite(t, dir, "roi", &npfile.Array{Shape: []int{9}, Data: make([]int64, 9)})
+		}, []string{ImagesFile, `key "roi"`, `9 voxels, want one per column of "responses" (10)`}},
+		{"test image size", func(dir string, d *Dataset) {
+			rewrite(t, dir, "stimuli_test", &npfile.Array{Shape: []int{5, 5, 4}, Data: make([]float32, 100)})
+		}, []string{ImagesFile, `key "stimuli_test"`, `images are 5x4, want 4x5 as in "stimuli"`}},
+		{"malformed header", func(dir string, d *Dataset) {
+			replaceEntry(t, filepath.Join(dir, ImagesFile), "roi", zip.Store, func(w io.Writer) error {
+				h := npyHeader("<i8", "(10,)")
+				_, err := w.Write(append(bytes.Replace(h, []byte("}"), []byte(" "), 1), make([]byte, 80)...))
+				return err
+			})
+		}, []string{ImagesFile + `: key "roi": npy header: missing closing brace`}},
 		{"label shape", func(dir string, d *Dataset) {
 			_ = npfile.WriteNPY(filepath.Join(dir, ValLabelsFile), npfile.Array{Shape: []int{4, 4}, Data: make([]string, 16)})
 		}, []string{ValLabelsFile, "want a unicode label array of shape (4, 5), got U (4, 4)"}},
@@ -252,6 +272,111 @@ func rewrite(t *testing.T, dir, key string, a *npfile.Array) {
 	}
 	z.Close()
 	if err := npfile.WriteNPZ(path, entries...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestInflatedROIIsRefusedBeforeInflating: an archive whose "roi" declares
+// 2^28 voxels (2 GiB of int64 zeros, 2.6 MB deflated) while the responses
+// have 10 columns is refused from the headers, naming the key and what was
+// expected, without inflating it (it took 2.1 GB and 19 s when the shapes
+// were checked after reading).
+func TestInflatedROIIsRefusedBeforeInflating(t *testing.T) {
+	dir := t.TempDir()
+	if err := Save(dir, tiny(12, 5)); err != nil {
+		t.Fatal(err)
+	}
+	const voxels = 1 << 28
+	replaceDeflated(t, filepath.Join(dir, ImagesFile), "roi", npyHeader("<i8", "(268435456,)"), 8*voxels)
+	if h, err := npfile.OpenNPZ(filepath.Join(dir, ImagesFile)); err != nil {
+		t.Fatal(err)
+	} else if hd, err := h.Header("roi"); err != nil || hd.DataBytes() != 8*voxels {
+		t.Fatalf("the test archive's roi: %s, %v", hd.Describe(), err)
+	} else {
+		h.Close()
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	t0 := time.Now()
+	_, err := Load(dir)
+	took := time.Since(t0)
+	runtime.ReadMemStats(&after)
+	if err == nil {
+		t.Fatal("accepted")
+	}
+	for _, w := range []string{ImagesFile, `key "roi"`, `268435456 voxels, want one per column of "responses" (10)`} {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("error %q lacks %q", err, w)
+		}
+	}
+	got := after.TotalAlloc - before.TotalAlloc
+	if got > 64<<20 {
+		t.Errorf("refusing allocated %d bytes", got)
+	}
+	t.Logf("refused in %v, %d bytes allocated: %v", took, got, err)
+}
+
+// npyHeader is a version 1.0 .npy header for descr and shape (as NumPy
+// prints it: "(268435456,)").
+func npyHeader(descr, shape string) []byte {
+	dict := fmt.Sprintf("{'descr': '%s', 'fortran_order': False, 'shape': %s, }", descr, shape)
+	dict += strings.Repeat(" ", (64-(10+len(dict)+1)%64)%64) + "\n"
+	b := binary.LittleEndian.AppendUint16([]byte("\x93NUMPY\x01\x00"), uint16(len(dict)))
+	return append(b, dict...)
+}
+
+type zeros struct{}
+
+func (zeros) Read(b []byte) (int, error) { clear(b); return len(b), nil }
+
+// replaceDeflated rewrites key's entry of the archive at path as header
+// followed by n zero bytes, deflated as they stream (never held inflated).
+func replaceDeflated(t *testing.T, path, key string, header []byte, n int64) {
+	t.Helper()
+	replaceEntry(t, path, key, zip.Deflate, func(w io.Writer) error {
+		if _, err := w.Write(header); err != nil {
+			return err
+		}
+		_, err := io.CopyN(w, zeros{}, n)
+		return err
+	})
+}
+
+// replaceEntry rewrites key's entry of the archive at path with what write
+// writes, stored or deflated (at zip's fastest level); the other entries
+// are copied as they are.
+func replaceEntry(t *testing.T, path, key string, method uint16, write func(io.Writer) error) {
+	t.Helper()
+	old, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(old), int64(len(old)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	zw.RegisterCompressor(zip.Deflate, func(w io.Writer) (io.WriteCloser, error) { return flate.NewWriter(w, flate.BestSpeed) })
+	for _, e := range zr.File {
+		if e.Name != key+".npy" {
+			if err := zw.Copy(e); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: e.Name, Method: method})
+		if err == nil {
+			err = write(w)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
 }

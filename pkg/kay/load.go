@@ -3,8 +3,8 @@ package kay
 import (
 	"errors"
 	"fmt"
-	"math"
 	"path/filepath"
+	"slices"
 
 	"github.com/decodingthoughts/decoding-thoughts/pkg/npfile"
 )
@@ -33,31 +33,43 @@ type field struct {
 	rank int
 }
 
+var imageFields = []field{
+	{"stimuli", "f4", 3}, {"stimuli_test", "f4", 3},
+	{"responses", "f8", 2}, {"responses_test", "f8", 2},
+	{"roi", "i8", 1}, {"roi_names", "U", 1},
+}
+
+// loadImages reads every array's header and checks the shapes, alone and
+// against each other, before inflating any data: a hostile or corrupted
+// archive declaring a gigabyte array is refused without allocating it.
 func (d *Dataset) loadImages(path string) error {
 	z, err := npfile.OpenNPZ(path)
 	if err != nil {
 		return err
 	}
 	defer z.Close()
-	get := func(f field) (npfile.Array, error) {
-		a, err := z.Read(f.key)
-		if err != nil {
-			return a, err
-		}
-		if a.Kind() != f.kind || len(a.Shape) != f.rank {
-			return a, fmt.Errorf("%s: key %q: want %s of rank %d, got %s", path, f.key, f.kind, f.rank, a.Describe())
-		}
-		return a, nil
-	}
-	arrays := map[string]npfile.Array{}
-	for _, f := range []field{
-		{"stimuli", "f4", 3}, {"stimuli_test", "f4", 3},
-		{"responses", "f8", 2}, {"responses_test", "f8", 2},
-		{"roi", "i8", 1}, {"roi_names", "U", 1},
-	} {
-		a, err := get(f)
+	shapes := map[string][]int{}
+	for _, f := range imageFields {
+		h, err := z.Header(f.key)
 		if err != nil {
 			return err
+		}
+		if h.Kind() != f.kind || len(h.Shape) != f.rank {
+			return fmt.Errorf("%s: key %q: want %s of rank %d, got %s", path, f.key, f.kind, f.rank, h.Describe())
+		}
+		shapes[f.key] = h.Shape
+	}
+	if err := checkShapes(path, shapes); err != nil {
+		return err
+	}
+	arrays := map[string]npfile.Array{}
+	for _, f := range imageFields {
+		a, err := z.Read(f.key)
+		if err != nil {
+			return err
+		}
+		if a.Kind() != f.kind || !slices.Equal(a.Shape, shapes[f.key]) {
+			return fmt.Errorf("%s: key %q: the header read %s, the array %s: the file changed while being read", path, f.key, npfile.ShapeString(shapes[f.key]), a.Describe())
 		}
 		arrays[f.key] = a
 	}
@@ -78,37 +90,49 @@ func matrix(a npfile.Array) Matrix {
 	return Matrix{Rows: a.Shape[0], Cols: a.Shape[1], Data: a.Data.([]float64)}
 }
 
-// validate checks that sizes agree across keys and that values are usable.
-func (d *Dataset) validate(path string) error {
-	tr, te := d.Train, d.Test
+// checkShapes checks that the declared shapes (of ranks already checked)
+// agree across keys: an image per response row, a voxel per column.
+func checkShapes(path string, shapes map[string][]int) error {
 	var errs []error
 	bad := func(key, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("%s: key %q: %s", path, key, fmt.Sprintf(format, args...)))
 	}
-	if tr.Stimuli.N == 0 || te.Stimuli.N == 0 || tr.Stimuli.H == 0 || tr.Stimuli.W == 0 {
-		bad("stimuli", "empty: train %d, test %d images of %dx%d", tr.Stimuli.N, te.Stimuli.N, tr.Stimuli.H, tr.Stimuli.W)
+	tr, te := shapes["stimuli"], shapes["stimuli_test"]
+	if tr[0] == 0 || te[0] == 0 || tr[1] == 0 || tr[2] == 0 {
+		bad("stimuli", "empty: train %d, test %d images of %dx%d", tr[0], te[0], tr[1], tr[2])
 	}
-	if te.Stimuli.H != tr.Stimuli.H || te.Stimuli.W != tr.Stimuli.W {
-		bad("stimuli_test", "images are %dx%d, want %dx%d as in \"stimuli\"", te.Stimuli.H, te.Stimuli.W, tr.Stimuli.H, tr.Stimuli.W)
+	if te[1] != tr[1] || te[2] != tr[2] {
+		bad("stimuli_test", "images are %dx%d, want %dx%d as in \"stimuli\"", te[1], te[2], tr[1], tr[2])
 	}
-	if tr.Responses.Rows != tr.Stimuli.N {
-		bad("responses", "%d rows, want one per stimulus (%d)", tr.Responses.Rows, tr.Stimuli.N)
+	resp, respTest := shapes["responses"], shapes["responses_test"]
+	if resp[0] != tr[0] {
+		bad("responses", "%d rows, want one per stimulus (%d)", resp[0], tr[0])
 	}
-	if te.Responses.Rows != te.Stimuli.N {
-		bad("responses_test", "%d rows, want one per test stimulus (%d)", te.Responses.Rows, te.Stimuli.N)
+	if respTest[0] != te[0] {
+		bad("responses_test", "%d rows, want one per test stimulus (%d)", respTest[0], te[0])
 	}
-	v := len(d.ROI)
+	v := resp[1]
 	if v == 0 {
-		bad("roi", "no voxels")
+		bad("responses", "no voxels (0 columns)")
 	}
-	if tr.Responses.Cols != v {
-		bad("responses", "%d columns, want one per voxel of \"roi\" (%d)", tr.Responses.Cols, v)
+	if respTest[1] != v {
+		bad("responses_test", "%d columns, want %d as in \"responses\"", respTest[1], v)
 	}
-	if te.Responses.Cols != v {
-		bad("responses_test", "%d columns, want one per voxel of \"roi\" (%d)", te.Responses.Cols, v)
+	if n := shapes["roi"][0]; n != v {
+		bad("roi", "%d voxels, want one per column of \"responses\" (%d)", n, v)
 	}
-	if len(d.ROINames) == 0 {
+	if shapes["roi_names"][0] == 0 {
 		bad("roi_names", "empty")
+	}
+	return errors.Join(errs...)
+}
+
+// validate checks the values: every roi an index into roi_names, every
+// image and response finite.
+func (d *Dataset) validate(path string) error {
+	var errs []error
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: key %q: %s", path, key, fmt.Sprintf(format, args...)))
 	}
 	for i, r := range d.ROI {
 		if r < 0 || int(r) >= len(d.ROINames) {
@@ -116,20 +140,17 @@ func (d *Dataset) validate(path string) error {
 			break
 		}
 	}
-	checkFinite(bad, "stimuli", tr.Stimuli.Pix)
-	checkFinite(bad, "stimuli_test", te.Stimuli.Pix)
-	checkFinite(bad, "responses", tr.Responses.Data)
-	checkFinite(bad, "responses_test", te.Responses.Data)
+	checkFinite(bad, "stimuli", d.Train.Stimuli.Pix)
+	checkFinite(bad, "stimuli_test", d.Test.Stimuli.Pix)
+	checkFinite(bad, "responses", d.Train.Responses.Data)
+	checkFinite(bad, "responses_test", d.Test.Responses.Data)
 	return errors.Join(errs...)
 }
 
 // checkFinite reports the first NaN or infinity of one key's data.
 func checkFinite[T float32 | float64](bad func(key, format string, args ...any), key string, data []T) {
-	for i, x := range data {
-		if v := float64(x); math.IsNaN(v) || math.IsInf(v, 0) {
-			bad(key, "non-finite value %v at flat index %d", v, i)
-			return
-		}
+	if i, v := npfile.NonFinite(data); i >= 0 {
+		bad(key, "non-finite value %v at flat index %d", v, i)
 	}
 }
 

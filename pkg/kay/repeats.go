@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"math"
 	"path/filepath"
+	"slices"
 
 	"github.com/decodingthoughts/decoding-thoughts/pkg/npfile"
 )
@@ -56,14 +57,22 @@ func (d *Dataset) LoadRepeats() (*Repeats, error) {
 	defer z.Close()
 	r := &Repeats{}
 	for s, key := range []string{"responses_repeats", "responses_test_repeats"} {
+		split := []Split{d.Train, d.Test}[s]
+		// The shape is checked from the header, before the data are inflated.
+		h, err := z.Header(key)
+		if err != nil {
+			return nil, err
+		}
+		if h.Kind() != "f4" || len(h.Shape) != 3 || h.Shape[0] < 1 || h.Shape[1] != split.Responses.Rows || h.Shape[2] != split.Responses.Cols {
+			return nil, fmt.Errorf("%s: key %q is %s, want float32 (trials, %d, %d)", path, key, h.Describe(), split.Responses.Rows, split.Responses.Cols)
+		}
 		a, err := z.Read(key)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
+			return nil, err
 		}
-		split := []Split{d.Train, d.Test}[s]
 		data, ok := a.Data.([]float32)
-		if !ok || len(a.Shape) != 3 || a.Shape[0] < 1 || a.Shape[1] != split.Responses.Rows || a.Shape[2] != split.Responses.Cols {
-			return nil, fmt.Errorf("%s: key %q is %s, want float32 (trials, %d, %d)", path, key, a.Describe(), split.Responses.Rows, split.Responses.Cols)
+		if !ok || !slices.Equal(a.Shape, h.Shape) {
+			return nil, fmt.Errorf("%s: key %q: the header read %s, the array %s: the file changed while being read", path, key, h.Describe(), a.Describe())
 		}
 		r.Trials[s] = a.Shape[0]
 		if s == 0 {

@@ -62,10 +62,10 @@ func ExampleAnalyze() {
 		fmt.Printf("best layer for %s by encoding: %s (depth %.0f)\n", roi, b.Layer, float64(b.Depth))
 	}
 	// Output:
-	// pixels V1     rsa 0.05 cka 0.42 cka_debiased 0.14 rsa_within_class -0.04 encoding 0.10
-	// pixels LatOcc rsa -0.01 cka 0.40 cka_debiased 0.08 rsa_within_class -0.17 encoding 0.13
-	// gabor  V1     rsa 0.14 cka 0.60 cka_debiased 0.47 rsa_within_class -0.06 encoding 0.67
-	// gabor  LatOcc rsa 0.18 cka 0.59 cka_debiased 0.43 rsa_within_class 0.14 encoding 0.48
+	// pixels V1     rsa 0.05 cka 0.42 cka_debiased 0.14 rsa_within_class 0.17 encoding 0.10
+	// pixels LatOcc rsa -0.01 cka 0.40 cka_debiased 0.08 rsa_within_class 0.02 encoding 0.13
+	// gabor  V1     rsa 0.14 cka 0.60 cka_debiased 0.47 rsa_within_class -0.01 encoding 0.67
+	// gabor  LatOcc rsa 0.18 cka 0.59 cka_debiased 0.43 rsa_within_class 0.18 encoding 0.48
 	// gabor V1: encoding 0.67 [0.64, 0.75], rsa p 0.010 (adjusted 0.040)
 	// best layer for V1 by encoding: gabor (depth 1)
 	// best layer for LatOcc by encoding: gabor (depth 1)

@@ -29,7 +29,7 @@ func Study(d *kay.Dataset) (string, *study.Results) {
 	}
 	// The last element names the results.json schema and the random
 	// networks: a run of an older one is not reopened.
-	dir := cachedir.Path("runs", "study-"+runKey(d, append(weights, "v5")))
+	dir := cachedir.Path("runs", "study-"+runKey(d, append(weights, "v6")))
 	if r, err := study.Load(dir); err == nil {
 		return dir, r
 	}

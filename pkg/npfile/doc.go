@@ -7,9 +7,15 @@
 // "U", ...) for messages, ShapeString formats a shape as NumPy prints it.
 // An Entry is a named Array of an .npz archive.
 //
-// Reading (through codeberg.org/sbinet/npyio): ReadNPY; ReadNPZ (every
-// array, in archive order); OpenNPZ for an archive read key by key (Keys,
-// Has, Read, which verifies each entry's CRC-32).
+// Reading: ReadNPY; ReadNPZ (every array, in archive order); OpenNPZ for
+// an archive read key by key (Keys, Has, Header, Read, which verifies each
+// entry's CRC-32). Input is untrusted: Header reads what an array declares
+// (its dtype and shape) by inflating only its first bytes, so a caller can
+// check every array's shape, and the shapes against each other, before any
+// data is inflated; a header declaring more data than its entry or file
+// holds, an entry that inflates to more than its header declares, and a
+// malformed header are errors saying what is wrong, and Read allocates no
+// more than the declared size.
 //
 // Writing is done here so that shapes are kept, .npz archives are stored
 // uncompressed like np.savez, the output is byte-for-byte deterministic

@@ -62,7 +62,7 @@ func (a Array) Describe() string { return a.Kind() + " " + ShapeString(a.Shape) 
 // kindOfDescr maps a NumPy descr such as "<f4", "|u1" or "<U71" to Kind's
 // vocabulary.
 func kindOfDescr(descr string) string {
-	d := strings.TrimLeft(strings.Trim(descr, `'"`), "<>=|")
+	d := strings.TrimLeft(descr, "<>=|")
 	if strings.HasPrefix(d, "U") {
 		return "U"
 	}

@@ -1,9 +1,17 @@
 package npfile_test
 
 import (
+	"archive/zip"
+	"bytes"
+	"cmp"
+	"compress/flate"
+	"hash/crc32"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -189,5 +197,152 @@ func TestHugeHeaderLengthIsRefused(t *testing.T) {
 	_ = os.WriteFile(p, b, 0o644)
 	if _, err := ReadNPY(p); err == nil || !strings.Contains(err.Error(), "header of") || !strings.Contains(err.Error(), p) {
 		t.Errorf("huge header length: %v", err)
+	}
+}
+
+// zipMember is one entry of a hand-made archive: data deflated (or stored)
+// as they are, and declared as declared bytes when not zero, whatever they
+// inflate to, as a hostile archive may.
+type zipMember struct {
+	name     string
+	data     []byte
+	deflate  bool
+	declared uint64
+}
+
+func writeZip(t testing.TB, path string, members ...zipMember) {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, m := range members {
+		raw, method := m.data, zip.Store
+		if m.deflate {
+			var b bytes.Buffer
+			fw, _ := flate.NewWriter(&b, flate.BestSpeed)
+			_, _ = fw.Write(m.data)
+			_ = fw.Close()
+			raw, method = b.Bytes(), zip.Deflate
+		}
+		size := uint64(len(m.data))
+		if m.declared != 0 {
+			size = m.declared
+		}
+		w, err := zw.CreateRaw(&zip.FileHeader{Name: m.name, Method: method, CRC32: crc32.ChecksumIEEE(m.data),
+			CompressedSize64: uint64(len(raw)), UncompressedSize64: size})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = w.Write(raw)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// allocated is the bytes the Go heap allocated while f ran.
+func allocated(f func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	f()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
+}
+
+type zeros struct{}
+
+func (zeros) Read(b []byte) (int, error) { clear(b); return len(b), nil }
+
+// TestHeaderInflatesOnlyTheHeader: a member declaring 512 MiB, stored as a
+// 0.7 MB deflate stream of zeros, tells its dtype and shape without being
+// inflated.
+func TestHeaderInflatesOnlyTheHeader(t *testing.T) {
+	const n = 64 << 20 // int64s: 512 MiB
+	p := filepath.Join(t.TempDir(), "big.npz")
+	f, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw := zip.NewWriter(f)
+	zw.RegisterCompressor(zip.Deflate, func(w io.Writer) (io.WriteCloser, error) { return flate.NewWriter(w, flate.BestSpeed) })
+	w, _ := zw.CreateHeader(&zip.FileHeader{Name: "big.npy", Method: zip.Deflate})
+	_, _ = w.Write(npy(dict("<i8", "False", "(67108864,)"), nil))
+	if _, err := io.CopyN(w, zeros{}, 8*n); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	z, err := OpenNPZ(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer z.Close()
+	var h Header
+	got := allocated(func() { h, err = z.Header("big") })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.Describe() != "i8 (67108864,)" || h.DataBytes() != 8*n {
+		t.Fatalf("header %s of %d bytes", h.Describe(), h.DataBytes())
+	}
+	if got > 1<<20 {
+		t.Fatalf("reading the header allocated %d bytes", got)
+	}
+	t.Logf("header of a %d-byte member: %d bytes allocated", 8*n, got)
+}
+
+// TestEntryBeyondItsHeaderIsRefused: a member that inflates to more than
+// its header declares is refused, whether the zip entry says so (before
+// inflating) or lies about its size (on the first byte beyond), and so is
+// a zip entry declaring more than deflate can expand its bytes to.
+func TestEntryBeyondItsHeaderIsRefused(t *testing.T) {
+	head := npy(dict("<i8", "False", "(10,)"), nil)
+	long := append(slices.Clone(head), make([]byte, 80+8<<20)...) // 8 MiB beyond the array
+	cases := []struct {
+		name   string
+		member zipMember
+		header string // Header's error, "" when it reads
+		read   string
+	}{
+		{"declared", zipMember{name: "roi.npy", data: long, deflate: true},
+			"bytes stored after the header, more than the 80 of the <i8 (10,) it declares", ""},
+		{"hidden", zipMember{name: "roi.npy", data: long, deflate: true, declared: uint64(len(head) + 80)},
+			"", "the stream holds more than the 80 bytes of the <i8 (10,) its header declares"},
+		{"impossible ratio", zipMember{name: "roi.npy", data: head, deflate: true, declared: 1 << 40},
+			"the zip entry declares 1099511627776 bytes, more than its", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p := filepath.Join(t.TempDir(), "x.npz")
+			writeZip(t, p, c.member)
+			z, err := OpenNPZ(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer z.Close()
+			_, herr := z.Header("roi")
+			var rerr error
+			got := allocated(func() { _, rerr = z.Read("roi") })
+			if c.header != "" {
+				if herr == nil || !strings.Contains(herr.Error(), c.header) {
+					t.Fatalf("Header: got %v, want %q", herr, c.header)
+				}
+				checkMessage(t, herr, p)
+			} else if herr != nil {
+				t.Fatalf("Header: %v", herr)
+			}
+			want := cmp.Or(c.read, c.header)
+			if rerr == nil || !strings.Contains(rerr.Error(), want) || !strings.Contains(rerr.Error(), `key "roi"`) {
+				t.Fatalf("Read: got %v, want %q", rerr, want)
+			}
+			checkMessage(t, rerr, p)
+			if got > 1<<20 {
+				t.Fatalf("refusing allocated %d bytes", got)
+			}
+		})
 	}
 }

@@ -2,17 +2,14 @@ package npfile
 
 import (
 	"archive/zip"
-	"bufio"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"math"
 	"os"
-	"strconv"
 	"strings"
-
-	"codeberg.org/sbinet/npyio/npy"
+	"unicode/utf8"
 )
 
 // ReadNPY reads a whole .npy file.
@@ -77,24 +74,37 @@ func (z *NPZ) entry(key string) *zip.File {
 	return nil
 }
 
-// Read decodes the array stored under key, and verifies the entry's CRC-32:
-// a corrupted archive is an error naming the file and the key.
-func (z *NPZ) Read(key string) (Array, error) {
-	f := z.entry(key)
-	if f == nil {
-		return Array{}, fmt.Errorf("%s: key %q is missing (have %s)", z.path, key, strings.Join(z.Keys(), ", "))
-	}
-	rc, err := f.Open()
+// Header reads the header of the array stored under key, inflating only
+// its first bytes, so that a caller can check every array's dtype and shape
+// before any data is read. The entry's size in the archive must be the
+// header's and the declared data's: a compressed entry that would inflate
+// to more is refused here.
+func (z *NPZ) Header(key string) (Header, error) {
+	f, rc, err := z.open(key)
 	if err != nil {
-		return Array{}, fmt.Errorf("%s: key %q: %w", z.path, key, err)
+		return Header{}, err
 	}
 	defer rc.Close()
-	a, err := decode(rc, entrySize(f, z.size))
+	h, err := readHeader(rc, int64(f.UncompressedSize64))
 	if err == nil {
-		// archive/zip checks the CRC-32 only when the entry is read to its
-		// end, which the decoder, stopping at the array's last byte, may not.
-		_, err = io.Copy(io.Discard, rc)
+		err = checkSize(h, int64(f.UncompressedSize64))
 	}
+	if err != nil {
+		return Header{}, fmt.Errorf("%s: key %q: %w", z.path, key, err)
+	}
+	return h, nil
+}
+
+// Read decodes the array stored under key, and verifies the entry's CRC-32:
+// a corrupted archive is an error naming the file and the key. Nothing
+// beyond the size the header declares is allocated or inflated.
+func (z *NPZ) Read(key string) (Array, error) {
+	f, rc, err := z.open(key)
+	if err != nil {
+		return Array{}, err
+	}
+	defer rc.Close()
+	a, err := decode(rc, int64(f.UncompressedSize64))
 	if errors.Is(err, zip.ErrChecksum) {
 		return Array{}, fmt.Errorf("%s: key %q: the archive is corrupted (CRC-32 mismatch); delete or replace the file", z.path, key)
 	}
@@ -104,72 +114,161 @@ func (z *NPZ) Read(key string) (Array, error) {
 	return a, nil
 }
 
-// decode reads one .npy stream of size bytes into the Go slice type matching
-// its dtype. A malformed file must give an error, never a crash, so a panic
-// inside the decoder is turned into one; a header declaring more data than
-// the stream holds is refused before anything is allocated.
-func decode(r io.Reader, size int64) (a Array, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			a, err = Array{}, fmt.Errorf("malformed .npy data: %v", p)
-		}
-	}()
-	br := bufio.NewReaderSize(r, 1<<20)
-	if err := checkHeaderLength(br, size); err != nil {
+// open opens key's entry once its declared size is known to be possible:
+// a stored entry holds exactly its compressed bytes and deflate expands at
+// most 1032-fold, and neither can hold more than the archive file does,
+// since a corrupted or hostile zip header may declare anything.
+func (z *NPZ) open(key string) (*zip.File, io.ReadCloser, error) {
+	f := z.entry(key)
+	if f == nil {
+		return nil, nil, fmt.Errorf("%s: key %q is missing (have %s)", z.path, key, strings.Join(z.Keys(), ", "))
+	}
+	limit := min(f.CompressedSize64, uint64(max(z.size, 0)))
+	if f.Method != zip.Store {
+		limit = min(limit, math.MaxInt64/1032) * 1032
+	}
+	if f.UncompressedSize64 > limit {
+		return nil, nil, fmt.Errorf("%s: key %q: the zip entry declares %d bytes, more than its %d compressed bytes can hold", z.path, key, f.UncompressedSize64, f.CompressedSize64)
+	}
+	rc, err := f.Open()
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: key %q: %w", z.path, key, err)
+	}
+	return f, rc, nil
+}
+
+// decode reads one .npy stream of size bytes into the Go slice type
+// matching its dtype. The header is checked against size before anything
+// is allocated for the data, and the stream must end where the data do
+// (reading to the end is also what makes archive/zip check the CRC-32).
+func decode(r io.Reader, size int64) (Array, error) {
+	h, err := readHeader(r, size)
+	if err != nil {
 		return Array{}, err
 	}
-	nr, err := npy.NewReader(br)
+	if err := checkSize(h, size); err != nil {
+		return Array{}, err
+	}
+	data, err := readData(r, h)
 	if err != nil {
-		return Array{}, fmt.Errorf("not a NumPy .npy array: %w", err)
+		return Array{}, err
 	}
-	h := nr.Header
-	if h.Descr.Fortran {
-		return Array{}, fmt.Errorf("Fortran-ordered arrays are not supported (save with np.ascontiguousarray)")
+	var extra [1]byte
+	switch n, err := io.ReadFull(r, extra[:]); {
+	case n > 0 || errors.Is(err, zip.ErrFormat): // archive/zip's word for an entry longer than declared
+		return Array{}, fmt.Errorf("the stream holds more than the %d bytes of the %s %s its header declares", h.DataBytes(), h.Descr, ShapeString(h.Shape))
+	case err != io.EOF:
+		return Array{}, fmt.Errorf("after the data: %w", err)
 	}
-	shape := append([]int(nil), h.Descr.Shape...)
-	var ptr any
-	switch kindOfDescr(h.Descr.Type) {
-	case "f4":
-		ptr = new([]float32)
-	case "f8":
-		ptr = new([]float64)
-	case "i8":
-		ptr = new([]int64)
-	case "i4":
-		ptr = new([]int32)
-	case "u1":
-		ptr = new([]uint8)
-	case "U":
-		ptr = new([]string)
-	default:
-		return Array{}, fmt.Errorf("dtype %s is not supported (want float32, float64, int64, int32, uint8 or unicode)", h.Descr.Type)
-	}
-	if need, ok := dataBytes(shape, h.Descr.Type); !ok || need > size {
-		return Array{}, fmt.Errorf("header declares %s %s (%s), more than the %d bytes stored", h.Descr.Type, ShapeString(shape), sizeString(need, ok), size)
-	}
-	if err := nr.Read(ptr); err != nil {
-		return Array{}, fmt.Errorf("reading %s %s: %w", h.Descr.Type, ShapeString(shape), err)
+	return Array{Shape: h.Shape, Data: data}, nil
+}
+
+// readData reads the h.Len() elements that follow h, a chunk at a time into
+// a slice of exactly that length.
+func readData(r io.Reader, h Header) (any, error) {
+	n, item := h.Len(), int(h.item)
+	big := h.Descr[0] == '>' || (h.Descr[0] == '=' && binary.NativeEndian.Uint16([]byte{0, 1}) == 1)
+	scalar := min(item, 4) // bytes swapped as one: a unicode element is 4-byte code points
+	if h.Kind() == "f8" || h.Kind() == "i8" {
+		scalar = 8
 	}
 	var data any
-	switch p := ptr.(type) {
-	case *[]float32:
-		data = *p
-	case *[]float64:
-		data = *p
-	case *[]int64:
-		data = *p
-	case *[]int32:
-		data = *p
-	case *[]uint8:
-		data = *p
-	case *[]string:
-		data = *p
+	var put func(i int, b []byte) error // decodes the elements in b, the first being element i
+	le := binary.LittleEndian
+	switch h.Kind() {
+	case "f4":
+		d := make([]float32, n)
+		data, put = d, func(i int, b []byte) error {
+			for k := 0; k < len(b); k += 4 {
+				d[i] = math.Float32frombits(le.Uint32(b[k:]))
+				i++
+			}
+			return nil
+		}
+	case "f8":
+		d := make([]float64, n)
+		data, put = d, func(i int, b []byte) error {
+			for k := 0; k < len(b); k += 8 {
+				d[i] = math.Float64frombits(le.Uint64(b[k:]))
+				i++
+			}
+			return nil
+		}
+	case "i8":
+		d := make([]int64, n)
+		data, put = d, func(i int, b []byte) error {
+			for k := 0; k < len(b); k += 8 {
+				d[i] = int64(le.Uint64(b[k:]))
+				i++
+			}
+			return nil
+		}
+	case "i4":
+		d := make([]int32, n)
+		data, put = d, func(i int, b []byte) error {
+			for k := 0; k < len(b); k += 4 {
+				d[i] = int32(le.Uint32(b[k:]))
+				i++
+			}
+			return nil
+		}
+	case "u1":
+		d := make([]uint8, n)
+		data, put = d, func(i int, b []byte) error {
+			copy(d[i:], b)
+			return nil
+		}
+	case "U":
+		d := make([]string, n)
+		var s []byte
+		data, put = d, func(i int, b []byte) error {
+			for k := 0; k < len(b); k += item {
+				// NumPy pads with NULs, which are not part of the string.
+				end := item
+				for end > 0 && le.Uint32(b[k+end-4:]) == 0 {
+					end -= 4
+				}
+				s = s[:0]
+				for j := 0; j < end; j += 4 {
+					c := le.Uint32(b[k+j:])
+					if c > utf8.MaxRune || !utf8.ValidRune(rune(c)) {
+						return fmt.Errorf("element %d: %#x is not a unicode code point", i, c)
+					}
+					s = utf8.AppendRune(s, rune(c))
+				}
+				d[i] = string(s)
+				i++
+			}
+			return nil
+		}
 	}
-	a = Array{Shape: shape, Data: data}
-	if n := sliceLen(data); n != a.Len() {
-		return Array{}, fmt.Errorf("truncated data: %d of %d elements for shape %s", n, a.Len(), ShapeString(shape))
+	per := max(1, (1<<20)/item) // elements per chunk
+	buf := make([]byte, min(n, per)*item)
+	for i := 0; i < n; i += per {
+		b := buf[:min(per, n-i)*item]
+		if got, err := io.ReadFull(r, b); err != nil {
+			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+				return nil, fmt.Errorf("truncated data: %d of %d bytes for %s %s", int64(i)*int64(item)+int64(got), h.DataBytes(), h.Descr, ShapeString(h.Shape))
+			}
+			return nil, fmt.Errorf("reading the data: %w", err)
+		}
+		if big {
+			swapBytes(b, scalar)
+		}
+		if err := put(i, b); err != nil {
+			return nil, err
+		}
 	}
-	return a, nil
+	return data, nil
+}
+
+// swapBytes reverses the byte order of each width-byte scalar in b.
+func swapBytes(b []byte, width int) {
+	for k := 0; k+width <= len(b); k += width {
+		for i, j := k, k+width-1; i < j; i, j = i+1, j-1 {
+			b[i], b[j] = b[j], b[i]
+		}
+	}
 }
 
 func sliceLen(data any) int {
@@ -190,81 +289,22 @@ func sliceLen(data any) int {
 	return -1
 }
 
-// dataBytes is the data size an array of shape and dtype needs; ok is false
-// when it overflows or a dimension is negative.
-func dataBytes(shape []int, descr string) (int64, bool) {
-	item := int64(0)
-	switch kindOfDescr(descr) {
-	case "f8", "i8":
-		item = 8
-	case "f4", "i4":
-		item = 4
-	case "u1":
-		item = 1
-	case "U":
-		n, err := strconv.Atoi(strings.TrimPrefix(strings.TrimLeft(strings.Trim(descr, `'"`), "<>=|"), "U"))
-		if err != nil || n < 0 {
-			return 0, false
-		}
-		item = 4 * int64(n)
-	}
-	total := item
-	for _, d := range shape {
-		if d < 0 || (d > 0 && total > math.MaxInt64/int64(d)) {
-			return 0, false
-		}
-		total *= int64(d)
-	}
-	return total, true
-}
-
-func sizeString(n int64, ok bool) string {
-	if !ok {
-		return "an impossible size"
-	}
-	return fmt.Sprintf("%d bytes", n)
-}
-
-// checkHeaderLength refuses a header claiming more bytes than the stream
-// holds (a version 2 or 3 header's length is a uint32: up to 4 GB), before
-// the reader allocates it.
-func checkHeaderLength(br *bufio.Reader, size int64) error {
-	b, err := br.Peek(12)
-	if err != nil || string(b[:6]) != "\x93NUMPY" {
-		return nil // the npy reader reports what is wrong
-	}
-	n := int64(binary.LittleEndian.Uint16(b[8:10]))
-	if b[6] >= 2 {
-		n = int64(binary.LittleEndian.Uint32(b[8:12]))
-	}
-	if n > size {
-		return fmt.Errorf("header of %d bytes declared in %d bytes: not a valid .npy array", n, size)
-	}
-	return nil
-}
-
-// entrySize bounds what an archive entry can hold: its declared size, but
-// never more than its compressed bytes allow (a stored entry holds exactly
-// them; deflate expands at most 1032-fold), nor than an archive of
-// fileSize bytes can store, since a corrupted or hostile header may declare
-// anything.
-func entrySize(f *zip.File, fileSize int64) int64 {
-	limit := min(f.CompressedSize64, uint64(max(fileSize, 0)))
-	if f.Method != zip.Store {
-		limit = min(limit, math.MaxInt64/1032) * 1032
-	}
-	return int64(min(f.UncompressedSize64, limit, math.MaxInt64))
-}
-
-// ReadNPZ reads every array of a .npz archive, in archive order.
+// ReadNPZ reads every array of a .npz archive, in archive order. Every
+// header is read and checked before any array's data.
 func ReadNPZ(path string) ([]Entry, error) {
 	z, err := OpenNPZ(path)
 	if err != nil {
 		return nil, err
 	}
 	defer z.Close()
+	keys := z.Keys()
+	for _, k := range keys {
+		if _, err := z.Header(k); err != nil {
+			return nil, err
+		}
+	}
 	var out []Entry
-	for _, k := range z.Keys() {
+	for _, k := range keys {
 		a, err := z.Read(k)
 		if err != nil {
 			return nil, err

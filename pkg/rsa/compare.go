@@ -1,6 +1,7 @@
 package rsa
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -30,8 +31,15 @@ const (
 // structure by construction and every comparison over all pairs reports it:
 // these two compare only what the labels do not explain.
 const (
-	// WithinClassSpearman is Spearman's rho over the pairs (i < j) whose two
-	// stimuli share a class.
+	// WithinClassSpearman is Spearman's rho within each class block (the
+	// pairs i < j of one class, ranked within the block), averaged over the
+	// classes weighted by their pair counts. Pooling the pairs of all
+	// classes into one rho (this method's definition before issue 28) is
+	// biased: two representations that share only class identity but give
+	// each class its own spread agree on which class's pairs are more
+	// similar, and a pooled rho counts that agreement (0.76 on such a null,
+	// where the per-class value is 0). A block with fewer than 3 pairs or a
+	// constant one is left out; none left: NaN.
 	WithinClassSpearman Method = "within_class_spearman"
 	// CKA is the centred kernel alignment of the two whole matrices read as
 	// kernels (Kornblith et al. 2019): <HKH, HLH> / (|HKH| |HLH|), H the
@@ -46,8 +54,15 @@ const (
 	// unbiased HSIC with itself is not positive.
 	CKADebiased Method = "cka_debiased"
 	// PartialSpearmanCategory is the partial Spearman correlation over all
-	// pairs (i < j), controlling the category model (1 when the pair shares
-	// a class, else 0).
+	// pairs (i < j), controlling the category model: one indicator per
+	// class pair (a block of the matrix: the pairs within class c, or
+	// between classes c and d), so that the model absorbs every block's
+	// own level, not only same-versus-different. The ranks of each matrix
+	// are residualised on the indicators (centred within each block) and
+	// correlated. Under permutations within classes the blocks keep their
+	// entries, so this statistic is monotone in the raw Spearman's: the
+	// stratified test of the raw Spearman is this test (results.json
+	// reports it once, here).
 	PartialSpearmanCategory Method = "partial_spearman_category"
 )
 
@@ -63,8 +78,12 @@ type MethodSpec struct {
 	Full bool
 	// Within compares only the pairs whose two stimuli share a class.
 	Within bool
-	// PartialCategory controls the category model (1 for a pair within a
-	// class, 0 across classes).
+	// PerClass computes the statistic within each class block and averages
+	// the blocks' values weighted by their pair counts (a Ranked one ranks
+	// within each block). Only with Within.
+	PerClass bool
+	// PartialCategory controls the category model: one indicator per class
+	// pair (block).
 	PartialCategory bool
 	// Ranked marks a statistic computed on ranks: the permutation test ranks
 	// once and permutes the ranks.
@@ -74,6 +93,14 @@ type MethodSpec struct {
 	// and says that nothing beyond it is related. The bootstrap then also
 	// resamples within classes, keeping the class sizes.
 	Stratified bool
+	// SameTestAs names the method whose stratified permutation test this
+	// method's stratified test is: the same p-value, permutation by
+	// permutation (the raw Spearman's and the partial Spearman's, since a
+	// within-class permutation leaves every class-pair block's entries in
+	// the block and the partial statistic is then monotone in the raw
+	// one). Where both are tested with stratified permutations, the p-value
+	// is reported once, on the named method.
+	SameTestAs Method
 	// Confounded marks a method that the class-block structure alone drives
 	// high when both representations were trained on the same labels (the
 	// study's decoder and CNN heads): its free permutation p-value tests a
@@ -105,26 +132,93 @@ type MethodSpec struct {
 	// models) and show it in the report's table.
 	Study bool
 	// Stat is the statistic over the compared vectors of the two matrices
-	// and, for a partial method, the category model's vector (else nil).
-	Stat func(a, b, cat []float64) float64
+	// and, for a PerClass or PartialCategory method, each pair's block (the
+	// class pair it lies in, as a number; else nil). A PerClass method's
+	// vectors come grouped by block (contiguous runs).
+	Stat func(a, b, block []float64) float64
 	// onRanks is a ranked method's statistic on rank vectors (Stat ranks
 	// first, then calls it).
-	onRanks func(a, b, cat []float64) float64
+	onRanks func(a, b, block []float64) float64
+}
+
+// rank is the method's ranking of a compared vector: within each block for
+// a PerClass method, else over the whole vector (ties averaged).
+func (s MethodSpec) rank(x, block []float64) []float64 {
+	if !s.PerClass {
+		return stats.Ranks(x)
+	}
+	out := make([]float64, len(x))
+	for _, r := range runs(block) {
+		copy(out[r[0]:r[1]], stats.Ranks(x[r[0]:r[1]]))
+	}
+	return out
 }
 
 // ranked makes the Stat of a method computed on ranks.
-func ranked(f func(a, b, cat []float64) float64) func(a, b, cat []float64) float64 {
-	return func(a, b, cat []float64) float64 {
-		var rc []float64
-		if cat != nil {
-			rc = stats.Ranks(cat)
-		}
-		return f(stats.Ranks(a), stats.Ranks(b), rc)
+func (s MethodSpec) ranked() func(a, b, block []float64) float64 {
+	return func(a, b, block []float64) float64 {
+		return s.onRanks(s.rank(a, block), s.rank(b, block), block)
 	}
 }
 
-func pearson(a, b, _ []float64) float64          { return stats.Pearson(a, b) }
-func partialPearson(a, b, cat []float64) float64 { return stats.PartialPearson(a, b, cat) }
+// runs lists the contiguous runs [lo, hi) of equal values of block.
+func runs(block []float64) [][2]int {
+	var out [][2]int
+	lo := 0
+	for k := 1; k <= len(block); k++ {
+		if k == len(block) || block[k] != block[lo] {
+			out = append(out, [2]int{lo, k})
+			lo = k
+		}
+	}
+	return out
+}
+
+func pearson(a, b, _ []float64) float64 { return stats.Pearson(a, b) }
+
+// perClassPearson is the pair-count-weighted mean of Pearson's r within each
+// block (a run of block); blocks with fewer than 3 pairs or an undefined r
+// are left out (NaN when none is left).
+func perClassPearson(a, b, block []float64) float64 {
+	sum, weight := 0.0, 0.0
+	for _, r := range runs(block) {
+		m := r[1] - r[0]
+		if m < 3 {
+			continue
+		}
+		v := stats.Pearson(a[r[0]:r[1]], b[r[0]:r[1]])
+		if math.IsNaN(v) {
+			continue
+		}
+		sum += float64(m) * v
+		weight += float64(m)
+	}
+	if weight == 0 {
+		return math.NaN()
+	}
+	return sum / weight
+}
+
+// blockCentredPearson is the partial correlation of a and b controlling one
+// indicator per block: the Pearson r of their residuals on the indicators,
+// each value minus its block's mean.
+func blockCentredPearson(a, b, block []float64) float64 {
+	return stats.Pearson(centreWithin(a, block), centreWithin(b, block))
+}
+
+// centreWithin subtracts from each value the mean of its block.
+func centreWithin(x, block []float64) []float64 {
+	sum, count := map[float64]float64{}, map[float64]float64{}
+	for k, v := range x {
+		sum[block[k]] += v
+		count[block[k]]++
+	}
+	out := make([]float64, len(x))
+	for k, v := range x {
+		out[k] = v - sum[block[k]]/count[block[k]]
+	}
+	return out
+}
 
 // cka is the centred kernel alignment of two n x n matrices given row-major
 // (a full method's vectors): both double-centred, then their cosine.
@@ -214,21 +308,22 @@ var methods = func() []MethodSpec {
 		{Method: PearsonFull, Title: "Pearson, full matrices (the original's)", Full: true, Confounded: true, Stat: pearson},
 		{Method: Pearson, Title: "Pearson, upper triangle", Confounded: true, Stat: pearson},
 		{Method: Spearman, Title: "Spearman, upper triangle", Ranked: true, Confounded: true, onRanks: pearson,
-			Layers: true, LayersKey: "rsa", Tested: true, ROI: true, Study: true},
+			Layers: true, LayersKey: "rsa", Tested: true, ROI: true, Study: true, SameTestAs: PartialSpearmanCategory},
 		{Method: KendallTauA, Title: "Kendall tau-a, upper triangle", Confounded: true,
 			Stat: func(a, b, _ []float64) float64 { return stats.KendallTauA(a, b) }},
 		{Method: CKA, Title: "centred kernel alignment, whole matrices", Full: true, Confounded: true, Stat: cka,
 			Layers: true, Kernel: true},
 		{Method: CKADebiased, Title: "centred kernel alignment, debiased (unbiased HSIC)", Full: true, Confounded: true, Stat: ckaDebiased,
 			Layers: true, Kernel: true},
-		{Method: WithinClassSpearman, Title: "Spearman, within-class pairs", Within: true, Ranked: true, Stratified: true, onRanks: pearson,
+		{Method: WithinClassSpearman, Title: "Spearman within each class, pair-weighted mean", Within: true, PerClass: true,
+			Ranked: true, Stratified: true, onRanks: perClassPearson,
 			Layers: true, LayersKey: "rsa_within_class", Tested: true, ROI: true, Study: true},
-		{Method: PartialSpearmanCategory, Title: "partial Spearman, controlling the category model", PartialCategory: true,
-			Ranked: true, Stratified: true, onRanks: partialPearson, Study: true},
+		{Method: PartialSpearmanCategory, Title: "partial Spearman, controlling each class pair's block", PartialCategory: true,
+			Ranked: true, Stratified: true, onRanks: blockCentredPearson, Study: true},
 	}
 	for i := range t {
 		if t[i].Ranked {
-			t[i].Stat = ranked(t[i].onRanks)
+			t[i].Stat = t[i].ranked()
 		}
 	}
 	return t
@@ -303,14 +398,28 @@ func Spec(m Method) (MethodSpec, error) {
 }
 
 // NeedsLabels says whether the method needs each stimulus's class.
-func (s MethodSpec) NeedsLabels() bool { return s.Within || s.PartialCategory || s.Stratified }
+func (s MethodSpec) NeedsLabels() bool {
+	return s.Within || s.PerClass || s.PartialCategory || s.Stratified
+}
+
+// usesBlocks says whether the method's Stat reads each pair's block.
+func (s MethodSpec) usesBlocks() bool { return s.PerClass || s.PartialCategory }
 
 // pair is one compared entry of the matrices: stimuli i and j.
 type pair struct{ i, j int32 }
 
 // pairs lists the entries the method compares over n stimuli: all of them
-// (Full), the upper triangle, or its within-class part.
+// (Full), the upper triangle, or its within-class part; a PerClass
+// method's grouped by class (each class's pairs one contiguous run).
 func (s MethodSpec) pairs(n int, labels []int) []pair {
+	out := s.allPairs(n, labels)
+	if s.PerClass {
+		slices.SortStableFunc(out, func(x, y pair) int { return cmp.Compare(labels[x.i], labels[y.i]) })
+	}
+	return out
+}
+
+func (s MethodSpec) allPairs(n int, labels []int) []pair {
 	var out []pair
 	for i := range n {
 		lo := i + 1
@@ -341,13 +450,23 @@ func gather(m Matrix, ps []pair, draw []int) []float64 {
 	return out
 }
 
-// category is the category model at the pairs: 1 within a class, else 0.
-func category(ps []pair, labels []int) []float64 {
-	out := make([]float64, len(ps))
-	for k, p := range ps {
-		if labels[p.i] == labels[p.j] {
-			out[k] = 1
+// blocks gives each pair its block: the unordered pair of its stimuli's
+// classes, as a number (nil for a method that does not use them).
+func (s MethodSpec) blocks(ps []pair, labels []int) []float64 {
+	if !s.usesBlocks() {
+		return nil
+	}
+	id := map[int]int{}
+	for _, l := range labels {
+		if _, ok := id[l]; !ok {
+			id[l] = len(id)
 		}
+	}
+	k := len(id)
+	out := make([]float64, len(ps))
+	for t, p := range ps {
+		a, b := id[labels[p.i]], id[labels[p.j]]
+		out[t] = float64(min(a, b)*k + max(a, b))
 	}
 	return out
 }

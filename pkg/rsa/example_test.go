@@ -36,8 +36,8 @@ func ExampleTest() {
 	// kendall_a                 0.781
 	// cka                       0.987
 	// cka_debiased              0.989
-	// within_class_spearman     0.543
-	// partial_spearman_category 0.725
+	// within_class_spearman     0.750
+	// partial_spearman_category 0.786
 	// Spearman p = 0.002
 	// rsa: unknown comparison "procrustes" (want one of pearson_full, pearson, spearman, kendall_a, cka, cka_debiased, within_class_spearman, partial_spearman_category)
 	// rsa: within_class_spearman needs each stimulus's class (Matrix.Labels)
@@ -105,7 +105,7 @@ func ExampleCompare_withinClass() {
 		fmt.Printf(" (stratified p %.3f)\n", inf.PValue)
 	}
 	// Output:
-	// shared within-class structure 0.0: spearman 0.55 within_class_spearman -0.01 partial_spearman_category -0.14 (stratified p 0.580)
+	// shared within-class structure 0.0: spearman 0.55 within_class_spearman -0.00 partial_spearman_category -0.13 (stratified p 0.530)
 	// shared within-class structure 0.8: spearman 0.98 within_class_spearman 0.92 partial_spearman_category 0.95 (stratified p 0.005)
 }
 

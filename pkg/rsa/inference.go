@@ -208,42 +208,34 @@ func permutation(strata [][]int, n int, rng *rand.Rand) []int {
 // the bs' stimuli (within classes for a stratified method). A ranked
 // statistic ranks each vector once: a relabelling that maps the compared
 // pairs onto themselves (any relabelling of the upper triangle, a
-// within-class one of the within-class pairs) only moves the ranks.
+// within-class one of the within-class pairs and of each class block) only
+// moves the ranks. A PerClass method's block ranks stay block ranks: a
+// within-class relabelling maps each block onto itself.
 func permutationStats(as, bs []Matrix, labels []int, s MethodSpec, cfg TestConfig) []float64 {
 	n := as[0].N
 	ps := s.pairs(n, labels)
 	stat := s.Stat
-	var cat []float64
-	if s.PartialCategory {
-		cat = category(ps, labels)
-	}
+	blk := s.blocks(ps, labels)
 	avs, srcs := make([][]float64, len(as)), make([]Matrix, len(bs))
 	for k := range as {
 		avs[k], srcs[k] = gather(as[k], ps, nil), bs[k]
 		if s.Ranked {
-			avs[k], srcs[k] = stats.Ranks(avs[k]), rankAt(bs[k], ps)
+			avs[k], srcs[k] = s.rank(avs[k], blk), atPairs(n, ps, s.rank(gather(bs[k], ps, nil), blk))
 		}
 	}
 	if s.Ranked {
 		stat = s.onRanks
-		if cat != nil {
-			cat = stats.Ranks(cat)
-		}
 	}
 	strata := classIndex(labels, n, s.Stratified)
 	return parallel.Map(cfg.Permutations, func(k int) float64 {
 		p := permutation(strata, n, rand.New(rand.NewPCG(cfg.Seed, uint64(k))))
 		sum := 0.0
 		for t := range avs {
-			sum += stat(avs[t], gather(srcs[t], ps, p), cat)
+			sum += stat(avs[t], gather(srcs[t], ps, p), blk)
 		}
 		return sum / float64(len(avs))
 	})
 }
-
-// rankAt replaces b's entries at the pairs (and their mirror images) by
-// their ranks among them.
-func rankAt(b Matrix, ps []pair) Matrix { return atPairs(b.N, ps, stats.Ranks(gather(b, ps, nil))) }
 
 // atPairs is an n x n matrix holding values[k] at pair k and its mirror
 // image, 0 elsewhere.

@@ -98,20 +98,25 @@ func (r *Resampler) Compare(draw []int) float64 {
 			}
 		}
 	}
-	var cat []float64
-	if r.s.PartialCategory {
-		cat = category(kept, r.labels)
-	}
+	blk := r.s.blocks(kept, r.labels)
 	if !r.s.Ranked {
-		return r.s.Stat(gather(r.a, kept, draw), gather(r.b, kept, draw), cat)
-	}
-	if cat != nil {
-		cat = stats.Ranks(cat)
+		return r.s.Stat(gather(r.a, kept, draw), gather(r.b, kept, draw), blk)
 	}
 	count := make([]int32, r.groups)
 	rank := make([]float64, r.groups)
-	return r.s.onRanks(rankByGroup(r.ka, r.a.N, kept, draw, count, rank),
-		rankByGroup(r.kb, r.b.N, kept, draw, count, rank), cat)
+	if !r.s.PerClass {
+		return r.s.onRanks(rankByGroup(r.ka, r.a.N, kept, draw, count, rank),
+			rankByGroup(r.kb, r.b.N, kept, draw, count, rank), blk)
+	}
+	// ranks within each block: the draw keeps classes, so a class's pairs
+	// stay one run
+	ra, rb := make([]float64, 0, len(kept)), make([]float64, 0, len(kept))
+	for _, run := range runs(blk) {
+		seg := kept[run[0]:run[1]]
+		ra = append(ra, rankByGroup(r.ka, r.a.N, seg, draw, count, rank)...)
+		rb = append(rb, rankByGroup(r.kb, r.b.N, seg, draw, count, rank)...)
+	}
+	return r.s.onRanks(ra, rb, blk)
 }
 
 // rankByGroup ranks the entries at the pairs (renamed by draw) by counting
@@ -201,22 +206,51 @@ func PermutationPValues(as, bs []Matrix, m Method, cfg TestConfig) ([][]float64,
 	}
 	s.Stratified = s.Stratified || cfg.Stratify
 	ps := s.pairs(n, labels)
+	blk := s.blocks(ps, labels)
 	// Observed values as Test computes them; standardised ranks (mean 0,
-	// norm 1) for the permutations: a permutation of the stimuli only moves
-	// the compared entries among themselves, so a permuted Pearson r of ranks
-	// is the dot product of the standardised vectors.
+	// norm 1; for a PerClass method within each block) for the
+	// permutations: a permutation of the stimuli only moves the compared
+	// entries among themselves (within their blocks), so a permuted Pearson
+	// r of ranks is the dot product of the standardised vectors (per block,
+	// then the blocks' pair-weighted mean).
+	parts := [][2]int{{0, len(ps)}}
+	if s.PerClass {
+		parts = runs(blk)
+	}
 	obs := make([][]float64, len(as))
 	za := make([][]float64, len(as))
 	for i := range as {
 		obs[i] = make([]float64, len(bs))
 		for j := range bs {
-			obs[i][j] = s.Stat(gather(as[i], ps, nil), gather(bs[j], ps, nil), nil)
+			obs[i][j] = s.Stat(gather(as[i], ps, nil), gather(bs[j], ps, nil), blk)
 		}
-		za[i] = standardise(stats.Ranks(gather(as[i], ps, nil)))
+		za[i] = standardiseParts(s.rank(gather(as[i], ps, nil), blk), parts)
 	}
 	zb := make([]Matrix, len(bs))
 	for j := range bs {
-		zb[j] = atPairs(n, ps, standardise(stats.Ranks(gather(bs[j], ps, nil))))
+		zb[j] = atPairs(n, ps, standardiseParts(s.rank(gather(bs[j], ps, nil), blk), parts))
+	}
+	// weight[i][j][c]: part c's share of the pairs of the parts defined on
+	// both sides (0 for an undefined part), as perClassPearson weighs them
+	weight := make([][][]float64, len(as))
+	for i := range as {
+		weight[i] = make([][]float64, len(bs))
+		for j := range bs {
+			w, total := make([]float64, len(parts)), 0.0
+			for c, r := range parts {
+				if r[1]-r[0] >= 3 && !math.IsNaN(za[i][r[0]]) && !math.IsNaN(zb[j].Data[int(ps[r[0]].i)*n+int(ps[r[0]].j)]) {
+					w[c] = float64(r[1] - r[0])
+					total += w[c]
+				}
+			}
+			for c := range w {
+				w[c] /= total
+			}
+			if !s.PerClass {
+				w[0] = 1
+			}
+			weight[i][j] = w
+		}
 	}
 	strata := classIndex(labels, n, s.Stratified)
 	chunks := min(cfg.Permutations, 4*runtime.GOMAXPROCS(0))
@@ -228,7 +262,13 @@ func PermutationPValues(as, bs []Matrix, m Method, cfg TestConfig) ([][]float64,
 			for j := range bs {
 				g := gather(zb[j], ps, p)
 				for i := range as {
-					if floats.Dot(za[i], g) >= obs[i][j]-1e-12 {
+					v := 0.0
+					for c, r := range parts {
+						if w := weight[i][j][c]; w > 0 {
+							v += w * floats.Dot(za[i][r[0]:r[1]], g[r[0]:r[1]])
+						}
+					}
+					if v >= obs[i][j]-1e-12 {
 						cnt[i*len(bs)+j]++
 					}
 				}
@@ -250,6 +290,15 @@ func PermutationPValues(as, bs []Matrix, m Method, cfg TestConfig) ([][]float64,
 		}
 	}
 	return out, nil
+}
+
+// standardiseParts standardises each part [lo, hi) of x on its own.
+func standardiseParts(x []float64, parts [][2]int) []float64 {
+	out := make([]float64, len(x))
+	for _, r := range parts {
+		copy(out[r[0]:r[1]], standardise(x[r[0]:r[1]]))
+	}
+	return out
 }
 
 // standardise centres x and scales it to norm 1 (all NaN when constant).

@@ -4,8 +4,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
-
-	"github.com/decodingthoughts/decoding-thoughts/pkg/stats"
 )
 
 // TestResamplerEqualsDirectRanking: ranking a resample by counting over the
@@ -43,20 +41,13 @@ func TestResamplerEqualsDirectRanking(t *testing.T) {
 					kept = append(kept, p)
 				}
 			}
-			var cat []float64
-			if s.PartialCategory {
-				cat = category(kept, labels)
-			}
+			blk := s.blocks(kept, labels)
 			xa, xb := gather(a, kept, draw), gather(b, kept, draw)
 			var want float64
 			if s.Ranked {
-				var rc []float64
-				if cat != nil {
-					rc = stats.Ranks(cat)
-				}
-				want = s.onRanks(stats.Ranks(xa), stats.Ranks(xb), rc)
+				want = s.onRanks(s.rank(xa, blk), s.rank(xb, blk), blk)
 			} else {
-				want = s.Stat(xa, xb, cat)
+				want = s.Stat(xa, xb, blk)
 			}
 			got := r.Compare(draw)
 			if got != want && !(math.IsNaN(got) && math.IsNaN(want)) {

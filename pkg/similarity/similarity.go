@@ -105,7 +105,9 @@ func (c *Comparison) Untested(valuesToo bool) {
 }
 
 // Compare relates m to ref (same images, same order) by every method of
-// the rsa table, testing those in tested with cfg.
+// the rsa table, testing those in tested with cfg. Under stratified
+// permutations a tested method whose test is another tested method's
+// (rsa.MethodSpec.SameTestAs) gets its interval but no p-value of its own.
 func Compare(ref, m Matrices, cfg rsa.TestConfig, tested ...rsa.Method) (Comparison, error) {
 	return ComparePaired([]Matrices{ref}, []Matrices{m}, cfg, tested...)
 }
@@ -131,6 +133,11 @@ func ComparePaired(refs, ms []Matrices, cfg rsa.TestConfig, tested ...rsa.Method
 		run := rsa.TestConfig{Level: cfg.Level, Seed: cfg.Seed}
 		if slices.Contains(tested, method) {
 			run = cfg
+			// one test where two are the same: the p-value goes to the
+			// other method, the interval stays
+			if s, _ := rsa.Spec(method); cfg.Stratify && s.SameTestAs != "" && slices.Contains(tested, s.SameTestAs) {
+				run.Permutations = 0
+			}
 		}
 		inf, err := rsa.TestPaired(as, bs, method, run)
 		if err != nil {

@@ -291,6 +291,9 @@ func (f *Features) read(path string) error {
 	if !ok1 || !ok2 || len(a) != f.Views*f.NTrain*cnn.Classes || len(b) != f.NTest*cnn.Classes {
 		return fmt.Errorf("%s: cached features of the wrong shape", path)
 	}
+	if err := errors.Join(tr.CheckFinite(), te.CheckFinite()); err != nil {
+		return fmt.Errorf("%s: cached features: %w", path, err)
+	}
 	f.Train, f.Test = a, b
 	return nil
 }
@@ -464,6 +467,9 @@ func readLogits(path string, n int) ([]float32, error) {
 	x, ok := a.Data.([]float32)
 	if !ok || len(x) != n*cnn.Classes {
 		return nil, fmt.Errorf("%s: key \"logits\": want float32 (%d,%d), got %s", path, n, cnn.Classes, a.Describe())
+	}
+	if err := a.CheckFinite(); err != nil {
+		return nil, fmt.Errorf("%s: key \"logits\": %w", path, err)
 	}
 	return x, nil
 }

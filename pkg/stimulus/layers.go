@@ -154,6 +154,9 @@ func (lf *LayerFeatures) read(path string, nTrain, nTest int) error {
 			if !ok || len(a.Shape) != 2 || a.Shape[0] != n {
 				return fmt.Errorf("%s: key %q is %s, want float32 (%d, width)", path, split+"/"+l, a.Describe(), n)
 			}
+			if err := a.CheckFinite(); err != nil {
+				return fmt.Errorf("%s: key %q: %w", path, split+"/"+l, err)
+			}
 			out.Data, out.Widths = append(out.Data, data), append(out.Widths, a.Shape[1])
 		}
 	}

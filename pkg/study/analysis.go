@@ -91,8 +91,11 @@ func (st *state) rsa(context.Context) error {
 	st.res.Measures = nil
 	for _, m := range rsa.Methods {
 		s, _ := rsa.Spec(m)
-		st.res.Measures = append(st.res.Measures, Measure{Method: m, Title: s.Title, Confounded: s.Confounded,
-			Stratified: s.Stratified || s.Study, Tested: s.Study})
+		ms := Measure{Method: m, Title: s.Title, Confounded: s.Confounded, Stratified: s.Stratified || s.Study, Tested: s.Study}
+		if s.Study && s.SameTestAs != "" {
+			ms.Tested, ms.SameTestAs = false, s.SameTestAs
+		}
+		st.res.Measures = append(st.res.Measures, ms)
 	}
 	tested := tested()
 	for _, mod := range st.models {
@@ -132,7 +135,7 @@ func (st *state) rsa(context.Context) error {
 			res.DegenerateReason = fmt.Sprintf("its balanced test accuracy %.3f [%.3f, %.3f] includes chance (%.3f)", ba.Value, ba.Low, ba.High, chance)
 		}
 		cfg := test
-		if res.Degenerate {
+		if res.Degenerate || st.res.FMRI.AtChance {
 			cfg = rsa.TestConfig{Level: cfg.Level}
 		}
 		c, err := similarity.ComparePaired(st.fmri.rsms, ms, cfg, tested...)
@@ -144,20 +147,28 @@ func (st *state) rsa(context.Context) error {
 			st.logf("%s: degenerate, not tested: %s", name, res.DegenerateReason)
 		}
 		res.RSMCorrFMRI = c
-		if !res.Degenerate {
+		if !res.Degenerate && !st.res.FMRI.AtChance {
 			var parts []string
 			for _, s := range rsa.StudyMethods() {
 				v, note := c.Get(s.Method), ""
 				if s.Confounded {
 					note = " (confounded by the shared labels)"
 				}
-				parts = append(parts, fmt.Sprintf("%s%s %.3f [%.3f, %.3f] p = %.4f", s.Method, note, v.Value, v.CILow, v.CIHigh, v.PValue))
+				p := fmt.Sprintf("p = %.4f", v.PValue)
+				if s.SameTestAs != "" {
+					p = "p: see " + string(s.SameTestAs)
+				}
+				parts = append(parts, fmt.Sprintf("%s%s %.3f [%.3f, %.3f] %s", s.Method, note, v.Value, v.CILow, v.CIHigh, p))
 			}
 			st.logf("%s vs fMRI decoder (%d seeds): %s", name, c.WithinClass().Seeds, strings.Join(parts, "; "))
 		}
 	}
-	// Holm across the models tested, method by method
+	// Holm across the models tested, method by method (a method whose test
+	// is another's has no p-value of its own)
 	for _, m := range tested {
+		if s, _ := rsa.Spec(m); s.SameTestAs != "" {
+			continue
+		}
 		var names []string
 		var ps []float64
 		for _, mod := range st.tested() {
@@ -308,7 +319,8 @@ func round3(x []float64) []float64 {
 func (st *state) hypothesis(context.Context) error {
 	h := Hypothesis{SpearmanRho: jsonnum.Float(math.NaN()), PValue: jsonnum.Float(math.NaN())}
 	ref := st.fmri.rsms[0]
-	in := hypothesis.Input{Labels: ref.Labels, Bootstraps: st.cfg.Test.Bootstraps, Level: st.cfg.Test.Level, Seed: st.cfg.Test.Seed}
+	in := hypothesis.Input{Labels: ref.Labels, Bootstraps: st.cfg.Test.Bootstraps, Permutations: st.cfg.Test.Permutations,
+		Level: st.cfg.Test.Level, Seed: st.cfg.Test.Seed}
 	for _, m := range st.fmri.rsms {
 		in.Reference = append(in.Reference, m.Image)
 	}
@@ -323,7 +335,7 @@ func (st *state) hypothesis(context.Context) error {
 			h.Excluded = append(h.Excluded, Exclusion{Model: m.name(), Reason: c.DegenerateReason})
 			continue
 		}
-		mod := hypothesis.Model{Name: m.name()}
+		mod := hypothesis.Model{Name: m.name(), Params: int64(c.Params)}
 		for _, m := range m.rsms {
 			mod.RSM = append(mod.RSM, m.Image)
 		}
@@ -367,14 +379,17 @@ func (st *state) hypothesis(context.Context) error {
 	}
 	h.NModels = len(in.Models)
 	primary := st.cfg.Distortions[0]
-	h.Primary = fmt.Sprintf("%s vs %s under %s", hypothesis.WithinClass, hypothesis.NormalizedDrop, primary.Title())
+	h.Primary = fmt.Sprintf("regression of %s on %s under %s, controlling clean balanced accuracy and size", hypothesis.WithinClass, hypothesis.HalfLevel, primary.Title())
 	var t hypothesis.Test
 	for _, x := range res.Tests {
-		if x.Distortion == primary.Name && x.Brain == hypothesis.WithinClass && x.Robustness == hypothesis.NormalizedDrop {
+		if x.Distortion == primary.Name && x.Brain == hypothesis.WithinClass && x.Robustness == hypothesis.HalfLevel {
 			t = x
 		}
 	}
 	h.SpearmanRho, h.PValue = t.Rho.Value, t.P
+	if len(res.Regressions) > 0 && h.NModels >= 3 && !st.res.FMRI.AtChance {
+		h.Regression = &res.Regressions[0]
+	}
 	excluded := "none"
 	if len(h.Excluded) > 0 {
 		var names []string
@@ -384,38 +399,26 @@ func (st *state) hypothesis(context.Context) error {
 		excluded = strings.Join(names, ", ") + " (degenerate)"
 	}
 	n := h.NModels
+	r := h.Regression
 	switch {
+	case st.res.FMRI.AtChance:
+		h.Verdict = "not tested: " + st.res.FMRI.Reason
 	case n < 3:
-		h.Verdict = fmt.Sprintf("not tested: a correlation across models needs at least 3 models that are not degenerate; this run has %d (excluded: %s)", n, excluded)
-	case math.IsNaN(float64(t.Rho.Value)):
-		h.Verdict = fmt.Sprintf("undetermined: the within-class RSM correlations or the normalised drops do not vary across the %d models (excluded: %s)", n, excluded)
+		h.Verdict = fmt.Sprintf("not tested: a test across models needs at least 3 models that are not degenerate; this run has %d (excluded: %s)", n, excluded)
 	default:
-		sig := t.P < 0.05
-		direction := "no evidence either way"
-		switch {
-		case sig && t.Rho.Value < 0:
-			direction = "supported: models whose representations are closer to the brain decoder's beyond the shared labels lose less balanced accuracy under " + primary.Title()
-		case sig && t.Rho.Value > 0:
-			direction = "reversed: models closer to the brain decoder lose more balanced accuracy under " + primary.Title()
-		default:
-			direction = "not supported at the 5% level"
-		}
-		// The exact permutation p exists up to 9 models; beyond, p comes
-		// from the t approximation and there is no attainable floor to quote.
-		pKind, floor := "exact p", fmt.Sprintf(", smallest attainable p %.3f", res.SmallestP)
+		h.Verdict = regressionVerdict(r, primary.Title(), excluded)
+		// the rank correlation beside it, as the earlier studies reported it
+		pKind := "exact p"
 		if math.IsNaN(float64(res.SmallestP)) {
-			pKind, floor = "p (t approximation)", ""
+			pKind = "p (t approximation)"
 		}
-		h.Verdict = fmt.Sprintf("%s (rho = %.2f, 95%% joint-bootstrap interval [%.2f, %.2f], %s = %.3f; n = %d models%s; partial rho controlling clean balanced accuracy %.2f [%.2f, %.2f]; excluded: %s)",
-			direction, t.Rho.Value, t.Rho.Low, t.Rho.High, pKind, t.P, n, floor, t.Partial.Value, t.Partial.Low, t.Partial.High, excluded)
+		h.Verdict += fmt.Sprintf(". Beside it, unadjusted for covariates: Spearman rho of %s and %s %.2f [%.2f, %.2f], %s = %.3f",
+			hypothesis.WithinClass, hypothesis.HalfLevel, t.Rho.Value, t.Rho.Low, t.Rho.High, pKind, t.P)
 	}
-	if math.IsNaN(float64(res.SmallestP)) {
-		h.Caveats = fmt.Sprintf("%d models; the interval says how much the ordering depends on the test images and training seeds (%d seeds). "+
-			"The models differ in more than robustness (size, architecture, ImageNet accuracy): see the within-architecture tests where variants of one architecture ran. ", n, st.cfg.Seeds)
-	} else {
-		h.Caveats = fmt.Sprintf("Only %d models: an exact Spearman test cannot give p below %.3f, so only a perfect ordering can reach significance, "+
-			"and the interval says how much the ordering depends on the test images and training seeds (%d seeds). "+
-			"The models differ in more than robustness (size, architecture, ImageNet accuracy). ", n, res.SmallestP, st.cfg.Seeds)
+	h.Caveats = fmt.Sprintf("%d models are the sampling unit of the regression: its interval resamples them, and within each replicate the test images and the %d training seeds. "+
+		"Clean accuracy and size are controlled; the models still differ in architecture and training recipe (see the within-architecture tests where variants of one architecture ran). ", n, st.cfg.Seeds)
+	if !math.IsNaN(float64(res.SmallestP)) {
+		h.Caveats += fmt.Sprintf("The rank correlations' exact test cannot give p below %.3f with %d models. ", res.SmallestP, n)
 	}
 	if !st.res.Dataset.Synthetic {
 		h.Caveats += "One subject, 114 test images."
@@ -428,6 +431,23 @@ func (st *state) hypothesis(context.Context) error {
 	st.res.Hypothesis = h
 	st.logf("hypothesis: %s", h.Verdict)
 	return nil
+}
+
+// regressionVerdict is the sentence of the primary regression's verdict.
+func regressionVerdict(r *hypothesis.Regression, distortion, excluded string) string {
+	numbers := fmt.Sprintf("standardised coefficient %.2f, 95%% interval [%.2f, %.2f] (bootstrap over models, images and seeds), "+
+		"partial r %.2f, Freedman-Lane p = %.4f (Holm %.4f); n = %d models; covariates %s; excluded: %s",
+		r.Coef, r.Low, r.High, r.Partial, r.P, r.PHolm, r.Models, strings.Join(r.Covariates, ", "), excluded)
+	switch r.Verdict {
+	case hypothesis.Underpowered:
+		return fmt.Sprintf("underpowered: %s; a verdict needs a design that detects a partial correlation of %.1f with 80%% power "+
+			"(%d models or more with these covariates: --models zoo runs every architecture of the registry) (%s)",
+			r.Reason, hypothesis.MaxDetectableEffect, hypothesis.ModelsNeeded(len(r.Covariates)), numbers)
+	case hypothesis.Supported:
+		return fmt.Sprintf("supported: models that stay accurate to stronger %s are more brain-like beyond the shared labels, at equal clean accuracy and size (%s)",
+			distortion, numbers)
+	}
+	return fmt.Sprintf("not supported: %s (%s)", r.Reason, numbers)
 }
 
 // inOrder lists p's entries in the given order (test-image predictions in

@@ -186,19 +186,24 @@ func (r *Results) ROIPlot(within bool) (*plot.Plot, error) {
 }
 
 // HypothesisPlot: within-class RSM correlation with the decoder against
-// the normalised drop under the primary distortion, one point per model
-// that is not degenerate, joint-bootstrap intervals on both axes.
+// the half level (robustness) under the primary distortion, one point per
+// model that is not degenerate, joint-bootstrap intervals on both axes;
+// the title gives the primary regression.
 func (r *Results) HypothesisPlot() (*plot.Plot, error) {
 	h := r.Hypothesis
 	primary := r.CNN[r.Models[0]].Primary.Distortion
 	var pts []plots.Point
 	for _, m := range h.Models {
-		y := m.Robustness[primary][hypothesis.NormalizedDrop]
+		y := m.Robustness[primary][hypothesis.HalfLevel]
 		pts = append(pts, plots.Point{Label: m.Name, X: float64(m.WithinClass.Value), XLow: float64(m.WithinClass.Low), XHigh: float64(m.WithinClass.High),
 			Y: float64(y.Value), YLow: float64(y.Low), YHigh: float64(y.High)})
 	}
-	return plots.ScatterCI(fmt.Sprintf("brain-likeness vs robustness: rho %.2f, exact p %.3f (n = %d)", h.SpearmanRho, h.PValue, h.NModels),
-		"within-class Spearman with the fMRI decoder", "normalised drop in balanced accuracy, "+distortion.Distortion{Name: primary}.Title(), pts)
+	title := fmt.Sprintf("brain-likeness vs robustness (n = %d)", h.NModels)
+	if g := h.Regression; g != nil {
+		title = fmt.Sprintf("brain-likeness vs robustness: coefficient %.2f [%.2f, %.2f], p %.3f, %s (n = %d)", g.Coef, g.Low, g.High, g.P, g.Verdict, g.Models)
+	}
+	d := distortion.Distortion{Name: primary}
+	return plots.ScatterCI(title, "within-class Spearman with the fMRI decoder", fmt.Sprintf("half level (%s at half the loss to chance)", d.Title()), pts)
 }
 
 func fileName(model string) string {

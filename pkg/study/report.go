@@ -178,7 +178,7 @@ func encodingText(r *Results) string {
 }
 
 // linkLayers revisits the hypothesis per area: each CNN's best-layer value
-// per measure and area against its normalised accuracy drop under the
+// per measure and area against its half level (robustness) under the
 // primary distortion (layers_summary.robustness and its figure in layers/).
 func (st *state) linkLayers() error {
 	s := st.results().LayersSummary
@@ -188,14 +188,14 @@ func (st *state) linkLayers() error {
 	primary := st.cfg.Distortions[0].Name
 	robust := map[string]float64{}
 	for _, m := range st.results().Hypothesis.Models {
-		if r, ok := m.Robustness[primary][hypothesis.NormalizedDrop]; ok {
+		if r, ok := m.Robustness[primary][hypothesis.HalfLevel]; ok {
 			robust[m.Name] = float64(r.Value)
 		}
 	}
 	if len(robust) == 0 {
 		return nil
 	}
-	s.LinkRobustness(hypothesis.NormalizedDrop+" under "+primary, robust)
+	s.LinkRobustness(hypothesis.HalfLevel+" under "+primary, robust)
 	// the layers stage wrote the other figures: only the new one, and the
 	// summary that now holds the link
 	return layers.WriteWith(st.dir("layers"), st.results().Layers, s, layers.RobustnessFigure(s))
@@ -253,7 +253,7 @@ func robustnessText(s *layers.Summary) string {
 		parts = append(parts, fmt.Sprintf("%s %.2f", roi, float64(l.Rho)))
 	}
 	return fmt.Sprintf(" The hypothesis per area: Spearman rho across the CNNs between the best layer's encoding score and the %s "+
-		"(negative: more brain-like, more robust), %s (descriptive: with %d models; every measure in results.json, layers_summary.robustness).",
+		"(positive: more brain-like, more robust), %s (descriptive: with %d models; every measure in results.json, layers_summary.robustness).",
 		s.RobustnessMeasure, strings.Join(parts, ", "), s.Robustness[layers.Encoding][s.ROIs[0]].Models)
 }
 
@@ -347,8 +347,8 @@ balanced accuracy {{ci .R.FMRI.BalancedAccuracy}}, macro F1 {{f3 .R.FMRI.MacroF1
 <th>original's Pearson*</th><th>status</th></tr>
 {{range $m := .Models}}{{with index $.R.CNN $m}}{{$c := .}}
 <tr><td>{{$m}}</td><td>{{.Weights}}</td><td>{{.BatchNorm}}</td><td>{{ci .BalancedAccuracy}}</td><td>{{.Params}}</td>
-{{range $t := $.Tested}}{{with $c.RSMCorrFMRI.Get $t.Method}}<td>{{f3 .Value}} ± {{f3 .SeedSD}} [{{f3 .CILow}}, {{f3 .CIHigh}}]</td><td>{{f4 .PValue}}</td>{{end}}
-<td>{{f4 ($c.Holm $t.Method)}}</td>{{end}}
+{{range $t := $.Tested}}{{with $c.RSMCorrFMRI.Get $t.Method}}<td>{{f3 .Value}} ± {{f3 .SeedSD}} [{{f3 .CILow}}, {{f3 .CIHigh}}]</td>{{end}}
+{{if $t.SameTestAs}}<td colspan="2">the {{$t.SameTestAs}} test</td>{{else}}<td>{{f4 ($c.RSMCorrFMRI.Get $t.Method).PValue}}</td><td>{{f4 ($c.Holm $t.Method)}}</td>{{end}}{{end}}
 <td>{{f3 .RSMCorrFMRI.PearsonFull}}</td>
 <td>{{if .Degenerate}}<b>degenerate</b>: {{.DegenerateReason}}{{else}}tested{{end}}</td></tr>
 {{end}}{{end}}
@@ -357,10 +357,13 @@ balanced accuracy {{ci .R.FMRI.BalancedAccuracy}}, macro F1 {{f3 .R.FMRI.MacroF1
 seed (values: mean ± s.d. over the {{.R.Seeds}} seeds). <b>*</b> The decoder and every CNN head were trained on the same
 three labels, so both matrices have the class-block structure by construction: the raw Spearman and the original's
 full-matrix Pearson are <b>confounded</b> by it (with free permutations every model, even a collapsed one, would get
-p at its floor). The <b>within-class Spearman</b> compares only pairs of images of one class and the <b>partial
-Spearman</b> controls the category model. Every p-value here comes from <b>stratified</b> permutations (images permuted
-within their class; {{.Perms}} relabellings), so the shared class structure is part of the null: p asks whether
-anything beyond the labels is shared. Intervals: {{.Boots}} bootstrap resamples of the test images within classes.
+p at its floor). The <b>within-class Spearman</b> is Spearman's rho within each class (pairs of images of one class,
+ranked within the class), averaged over the classes weighted by their pair counts; the <b>partial Spearman</b> controls
+one indicator per class pair (every block of the matrix). Every p-value here comes from <b>stratified</b> permutations
+(images permuted within their class; {{.Perms}} relabellings), so the shared class structure is part of the null: p asks
+whether anything beyond the labels is shared. The raw Spearman's stratified test is the partial Spearman's test
+(a within-class permutation keeps every block's entries in the block, where the partial statistic is monotone in the
+raw one), so its p is given once, under the partial Spearman. Intervals: {{.Boots}} bootstrap resamples of the test images within classes.
 Holm: adjusted across the models tested. A <b>degenerate</b> model (constant RSM, or balanced
 accuracy whose interval includes chance) gets no p-values or intervals and is left out of the hypothesis test.</p>
 
@@ -373,19 +376,33 @@ accuracy whose interval includes chance) gets no p-values or intervals and is le
 
 <h2>The hypothesis</h2>
 <div class="verdict"><p><b>{{.R.Hypothesis.Verdict}}</b></p>
-<p>Primary test: {{.R.Hypothesis.Primary}}. Robustness is the drop in balanced accuracy from the mildest (clean) to the
-strongest level divided by the clean balanced accuracy's distance from chance (0: no loss, 1: down to chance), or the
-area under the balanced-accuracy curve; a negative rho with the drop (positive with the area) means that models closer
-to the brain lose less. Intervals: joint bootstrap resampling the test images (the same images for the RSMs and the
-accuracies of every model) and the training seeds.</p>
-<table><tr><th>distortion</th><th>brain measure</th><th>robustness</th><th>rho [95% CI]</th><th>exact p</th><th>partial rho | clean balanced accuracy [95% CI]</th></tr>
+<p>Primary test: {{.R.Hypothesis.Primary}}. Models are the sampling unit: each model's brain-likeness (its within-class
+Spearman with the fMRI decoder) is regressed on its robustness, the <b>half level</b> (the distortion level at which its
+balanced accuracy has fallen halfway from clean to chance, interpolated between the levels swept; a model that never
+falls halfway is censored at the last level), with its clean balanced accuracy and log10 parameter count as covariates.
+The coefficient is standardised; its p comes from Freedman-Lane permutations (residuals of the covariates-only model
+permuted), its interval from a bootstrap over models, and within each replicate over test images and training seeds.
+"Supported" needs p &lt; 0.05 after Holm across the distortions, an interval excluding 0 and the predicted (positive)
+sign; a design that cannot detect a partial correlation of 0.5 with 80% power is "underpowered", whatever its p.</p>
+{{if .R.FMRI.AtChance}}<p class="warn">{{.R.FMRI.Reason}}</p>{{end}}
+<table><tr><th>distortion</th><th>robustness</th><th>covariates</th><th>models</th><th>coefficient [95% CI]</th><th>partial r</th>
+<th>Freedman-Lane p</th><th>p Holm</th><th>smallest detectable r</th><th>verdict</th></tr>
+{{range .R.Hypothesis.Regressions}}<tr><td>{{.Distortion}}</td><td>{{.RobustnessMeasure}}</td><td>{{range $i, $c := .Covariates}}{{if $i}}, {{end}}{{$c}}{{end}}</td>
+<td>{{.Models}}</td><td>{{f3 .Coef}} [{{f3 .Low}}, {{f3 .High}}]</td><td>{{f3 .Partial}}</td><td>{{f4 .P}}</td><td>{{f4 .PHolm}}</td>
+<td>{{f3 .MDE}}</td><td>{{.Verdict}}{{if .Reason}}: {{.Reason}}{{end}}</td></tr>{{end}}
+</table>
+<p>Rank correlations across models, as the first versions of this study reported them (no covariates; Holm across all
+of them). The normalised drop is the fall in balanced accuracy from clean to the strongest level over the clean
+accuracy's distance from chance; it saturates at 1 when models end at chance. A negative rho with the drop (positive
+with the area and the half level) means that models closer to the brain lose less.</p>
+<table><tr><th>distortion</th><th>brain measure</th><th>robustness</th><th>rho [95% CI]</th><th>exact p</th><th>p Holm</th><th>partial rho | clean balanced accuracy [95% CI]</th></tr>
 {{range .R.Hypothesis.Tests}}<tr><td>{{.Distortion}}</td><td>{{.Brain}}{{if .Confounded}}*{{end}}</td><td>{{.Robustness}}</td>
-<td>{{ci .Rho}}</td><td>{{f3 .P}}</td><td>{{ci .Partial}}</td></tr>{{end}}
+<td>{{ci .Rho}}</td><td>{{f3 .P}}</td><td>{{f3 .PHolm}}</td><td>{{ci .Partial}}</td></tr>{{end}}
 </table>
 {{if .R.Hypothesis.Excluded}}<p>Excluded: {{range .R.Hypothesis.Excluded}}<b>{{.Model}}</b> ({{.Reason}}). {{end}}</p>{{end}}
 <h3>Which models can be told apart?</h3>
-<table><tr><th>models</th><th>difference in within-class Spearman [95% CI]</th><th>distinguishable</th></tr>
-{{range .R.Hypothesis.Differences}}<tr><td>{{.A}} − {{.B}}</td><td>{{ci .Diff}}</td><td>{{if .Distinguishable}}yes{{else}}no{{end}}</td></tr>{{end}}
+<table><tr><th>models</th><th>difference in within-class Spearman [95% CI]</th><th>bootstrap p</th><th>p Holm</th><th>distinguishable (Holm p &lt; 0.05)</th></tr>
+{{range .R.Hypothesis.Differences}}<tr><td>{{.A}} − {{.B}}</td><td>{{ci .Diff}}</td><td>{{f4 .P}}</td><td>{{f4 .PHolm}}</td><td>{{if .Distinguishable}}yes{{else}}no{{end}}</td></tr>{{end}}
 </table>
 <p>Caveats: {{.R.Hypothesis.Caveats}}</p></div>
 

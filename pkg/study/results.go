@@ -2,7 +2,9 @@ package study
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -63,6 +65,9 @@ type Measure struct {
 	Confounded bool `json:"confounded"`
 	Stratified bool `json:"stratified_permutation"`
 	Tested     bool `json:"tested"`
+	// SameTestAs names the method whose test this one's stratified test is
+	// (rsa.MethodSpec.SameTestAs): the p-value is reported there only.
+	SameTestAs rsa.Method `json:"same_test_as,omitempty"`
 }
 
 // DatasetInfo says what the study ran on.
@@ -83,6 +88,11 @@ type FMRIResult struct {
 	BalancedAccuracy hypothesis.Interval `json:"balanced_accuracy"` // with a bootstrap interval over test images
 	MacroF1          float64             `json:"macro_f1"`
 	TestAccuracySD   jsonnum.Float       `json:"test_accuracy_sd"`
+	// AtChance flags a decoder whose balanced-accuracy interval includes
+	// chance: it learned nothing the test images confirm, so it cannot be
+	// the brain side of any test; the comparisons with it are not tested.
+	AtChance bool   `json:"at_chance,omitempty"`
+	Reason   string `json:"at_chance_reason,omitempty"`
 }
 
 // CNNResult is one CNN's row. Accuracies and RSM comparisons are means over
@@ -161,11 +171,16 @@ type Exclusion struct {
 // NaN, null in JSON.
 type Hypothesis struct {
 	hypothesis.Result
-	Primary  string      `json:"primary"` // which test of Tests the verdict is about
-	NModels  int         `json:"n_models"`
-	Excluded []Exclusion `json:"excluded"`
-	Verdict  string      `json:"verdict"`
-	Caveats  string      `json:"caveats"`
+	// Regression is the primary test: the cross-model regression under
+	// the primary distortion (one of Regressions), whose verdict the study
+	// reports; nil when it was not run (fewer than 3 models, a decoder at
+	// chance).
+	Regression *hypothesis.Regression `json:"regression"`
+	Primary    string                 `json:"primary"` // which test the verdict is about
+	NModels    int                    `json:"n_models"`
+	Excluded   []Exclusion            `json:"excluded"`
+	Verdict    string                 `json:"verdict"`
+	Caveats    string                 `json:"caveats"`
 	// ByArchitecture repeats the test within each architecture that has
 	// at least 3 tested variants in the run (the same architecture trained
 	// differently: the comparison that holds architecture fixed).
@@ -187,6 +202,25 @@ func Load(dir string) (*Results, error) {
 	return &r, nil
 }
 
+// StagesIn returns the stages whose results dir's results.json holds (the
+// stages its run timed), in plan order; none when dir holds no results.json.
+func StagesIn(dir string) ([]string, error) {
+	r, err := Load(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, name := range StageNames() {
+		if _, ok := r.Timings[name]; ok {
+			out = append(out, name)
+		}
+	}
+	return out, nil
+}
+
 // LoadMatrices reads rsm/<model>.npz ("fmri" for the decoder) back into
 // similarity matrices.
 func LoadMatrices(dir, model string) (similarity.Matrices, error) {
@@ -204,6 +238,9 @@ func LoadMatrices(dir, model string) (similarity.Matrices, error) {
 		}
 		if a.Kind() != kind {
 			return similarity.Matrices{}, fmt.Errorf("%s: key %q: want %s, got %s", path, key, kind, a.Describe())
+		}
+		if err := a.CheckFinite(); err != nil {
+			return similarity.Matrices{}, fmt.Errorf("%s: key %q: %w", path, key, err)
 		}
 		arrays[key] = a
 	}
@@ -277,13 +314,22 @@ func (r *Results) HypothesisSummary() string {
 	h := r.Hypothesis
 	var b strings.Builder
 	fmt.Fprintf(&b, "verdict: %s\n\n", h.Verdict)
-	fmt.Fprintf(&b, "%-10s %-24s %-16s %26s %8s %26s\n", "distortion", "brain measure", "robustness", "rho [95% CI]", "exact p", "partial | clean bal. acc")
+	if len(h.Regressions) > 0 {
+		fmt.Fprintf(&b, "regression across models (%s on %s; covariates %s):\n", hypothesis.WithinClass, h.Regressions[0].RobustnessMeasure, strings.Join(h.Regressions[0].Covariates, ", "))
+		fmt.Fprintf(&b, "%-10s %7s %26s %9s %10s %8s %8s  %s\n", "distortion", "models", "coefficient [95% CI]", "partial r", "p (F-L)", "p Holm", "MDE", "verdict")
+		for _, r := range h.Regressions {
+			fmt.Fprintf(&b, "%-10s %7d %26s %9.3f %10.4f %8.4f %8.3f  %s\n", r.Distortion, r.Models,
+				fmt.Sprintf("%.3f [%.3f, %.3f]", r.Coef, r.Low, r.High), r.Partial, r.P, r.PHolm, r.MDE, r.Verdict)
+		}
+		b.WriteString("\n")
+	}
+	fmt.Fprintf(&b, "%-10s %-24s %-16s %26s %8s %8s %26s\n", "distortion", "brain measure", "robustness", "rho [95% CI]", "exact p", "p Holm", "partial | clean bal. acc")
 	for _, t := range h.Tests {
 		brain := t.Brain
 		if t.Confounded {
 			brain += "*"
 		}
-		fmt.Fprintf(&b, "%-10s %-24s %-16s %26s %8.3f %26s\n", t.Distortion, brain, t.Robustness, interval(t.Rho), t.P, interval(t.Partial))
+		fmt.Fprintf(&b, "%-10s %-24s %-16s %26s %8.3f %8.3f %26s\n", t.Distortion, brain, t.Robustness, interval(t.Rho), t.P, t.PHolm, interval(t.Partial))
 	}
 	b.WriteString("* confounded by the labels the decoder and the heads share\n")
 	for _, e := range h.Excluded {
@@ -297,7 +343,7 @@ func (r *Results) HypothesisSummary() string {
 		if d.Distinguishable {
 			verdict = "distinguishable"
 		}
-		fmt.Fprintf(&b, "  %-20s - %-20s %26s  %s\n", d.A, d.B, interval(d.Diff), verdict)
+		fmt.Fprintf(&b, "  %-20s - %-20s %26s  p Holm %.4f  %s\n", d.A, d.B, interval(d.Diff), d.PHolm, verdict)
 	}
 	archs := make([]string, 0, len(h.ByArchitecture))
 	for a := range h.ByArchitecture {

@@ -2,6 +2,8 @@ package study
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
@@ -20,11 +22,16 @@ import (
 const keyFile = "inputs.key"
 
 // reuse returns open()'s result when dir records key, else run()'s, written
-// into dir and recorded. A stage that cannot be reopened is run again.
-func reuse[R interface{ Write(dir string) error }](dir, key string, open, run func() (R, error)) (R, error) {
+// into dir and recorded. A stage that cannot be reopened (a damaged file, a
+// checkpoint holding NaN) is run again, saying why on w.
+func reuse[R interface{ Write(dir string) error }](w io.Writer, dir, key string, open, run func() (R, error)) (R, error) {
 	if b, err := os.ReadFile(filepath.Join(dir, keyFile)); err == nil && string(b) == key {
-		if r, err := open(); err == nil {
+		r, err := open()
+		if err == nil {
 			return r, nil
+		}
+		if w != nil {
+			fmt.Fprintf(w, "cannot reopen %s: %v; running it again\n", dir, err)
 		}
 	}
 	r, err := run()
@@ -42,7 +49,7 @@ func reuse[R interface{ Write(dir string) error }](dir, key string, open, run fu
 func FMRI(ctx context.Context, b compute.Backend, d *kay.Dataset, opt decoder.Options, dir string) (*decoder.Result, error) {
 	keyOpt := opt
 	keyOpt.Progress, keyOpt.Train.Progress = nil, nil
-	return reuse(dir, cachedir.Key("fmri-v1", d.Fingerprint(), keyOpt),
+	return reuse(opt.Progress, dir, cachedir.Key("fmri-v1", d.Fingerprint(), keyOpt),
 		func() (*decoder.Result, error) { return decoder.Open(b, dir, d) },
 		func() (*decoder.Result, error) { return decoder.Run(ctx, b, d, opt) })
 }
@@ -52,7 +59,7 @@ func FMRI(ctx context.Context, b compute.Backend, d *kay.Dataset, opt decoder.Op
 func CNN(ctx context.Context, hb compute.Backend, m *cnn.Model, d *kay.Dataset, opt stimulus.Options, dir string) (*stimulus.Result, error) {
 	keyOpt := opt
 	keyOpt.Progress, keyOpt.Train.Progress, keyOpt.Features.Progress = nil, nil, nil
-	return reuse(dir, cachedir.Key("cnn-v1", m.Arch.Name, m.Weights, d.Fingerprint(), keyOpt),
+	return reuse(opt.Progress, dir, cachedir.Key("cnn-v1", m.Arch.Name, m.Weights, d.Fingerprint(), keyOpt),
 		func() (*stimulus.Result, error) { return stimulus.Open(ctx, hb, m, dir, d, opt) },
 		func() (*stimulus.Result, error) { return stimulus.Run(ctx, hb, m, d, opt) })
 }

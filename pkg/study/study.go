@@ -496,6 +496,13 @@ func (st *state) trainFMRI(ctx context.Context) error {
 	first := st.fmri.first()
 	st.res.FMRI = FMRIResult{TestAccuracy: stats.Mean(acc), TestAccuracySD: jsonnum.Float(stats.SD(acc)), MacroF1: first.Report.Macro.F1,
 		BalancedAccuracy: hypothesis.BalancedAccuracy(first.Sel.Test.Y, preds, st.cfg.Test.Bootstraps, st.cfg.Test.Level, st.cfg.Test.Seed)}
+	chance := 1 / float64(len(first.Meta.Classes))
+	if ba := st.res.FMRI.BalancedAccuracy; !(float64(ba.Low) > chance) {
+		st.res.FMRI.AtChance = true
+		st.res.FMRI.Reason = fmt.Sprintf("the decoder's balanced test accuracy %.3f [%.3f, %.3f] includes chance (%.3f): no comparison with it is tested",
+			ba.Value, ba.Low, ba.High, chance)
+		st.logf("fMRI decoder: %s", st.res.FMRI.Reason)
+	}
 	return nil
 }
 

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
 
@@ -19,6 +20,7 @@ import (
 	"github.com/decodingthoughts/decoding-thoughts/pkg/backend"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/cnn"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/distortion"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/kay"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/nn"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/npfile"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/rsa"
@@ -31,7 +33,7 @@ func init() {
 	// Two small backbones (different widths) keep the end-to-end test fast
 	// on every backend: a strided convolution, ReLU, global pooling and a
 	// Linear layer to the 1000 "logits".
-	for name, width := range map[string]int{"tiny_a": 8, "tiny_b": 16} {
+	for name, width := range map[string]int{"tiny_a": 8, "tiny_b": 16, "tiny_c": 12} {
 		cnn.Register(name, width, name+".pth", func(scope *model.Scope, x *graph.Node) (*graph.Node, *graph.Node) {
 			x = nn.ReLU(nn.Conv2d(scope.In("conv"), x, nn.Conv{Out: width, Kernel: 5, Stride: 4, Padding: 2, Bias: true}))
 			f := nn.Flatten(nn.AdaptiveAvgPool2d(x, 1, 1))
@@ -44,20 +46,8 @@ func init() {
 // backbones, checks the promised outputs, and runs it again: the training
 // stages are reopened and results.json is identical apart from timings.
 func TestStudyEndToEnd(t *testing.T) {
-	cfg, _ := synth.Profile(simtest.Profile(), 1)
-	dataDir := t.TempDir()
-	d, _, err := synth.Write(dataDir, cfg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	conv, _, err := backend.FromEnv(os.Getenv).New("", backend.Convolutions)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dense, _, err := backend.FromEnv(os.Getenv).New("", backend.Dense)
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := simulated(t, simtest.Profile(), 1)
+	conv, dense := backends(t)
 	out, cache := t.TempDir(), t.TempDir()
 	run := func() *Results {
 		c := Config{Data: d, Out: out, Models: []string{"tiny_a", "tiny_b"}, Conv: conv, Dense: dense, Seed: 3, Cache: cache, Seeds: 2,
@@ -121,7 +111,10 @@ func TestStudyEndToEnd(t *testing.T) {
 			t.Errorf("%s: cells %v for models %v (the decoder is not a column)", roi, first.ROI.Cells[roi], first.ROI.Models)
 		}
 	}
-	if n := first.Hypothesis.NModels + len(first.Hypothesis.Excluded); n != 2 || len(first.Hypothesis.Tests) != 8 {
+	if first.FMRI.AtChance {
+		t.Errorf("the decoder is at chance on the %s profile, so nothing was tested: %s", simtest.Profile(), first.FMRI.Reason)
+	}
+	if n := first.Hypothesis.NModels + len(first.Hypothesis.Excluded); n != 2 || len(first.Hypothesis.Tests) != 12 || first.Hypothesis.Regression != nil {
 		t.Errorf("hypothesis: %d models + %d excluded, %d tests", first.Hypothesis.NModels, len(first.Hypothesis.Excluded), len(first.Hypothesis.Tests))
 	}
 	html, _ := os.ReadFile(filepath.Join(out, ReportFile))
@@ -287,4 +280,31 @@ func TestVariantsByArchitecture(t *testing.T) {
 	if !ok || len(within.Models) != 3 || len(within.Tests) != len(r.Hypothesis.Tests) || !strings.Contains(r.HypothesisSummary(), "within tiny_a (3 variants") {
 		t.Errorf("within tiny_a: %v, %+v", ok, within)
 	}
+}
+
+// simulated writes a simulator profile's dataset into a new folder.
+func simulated(t *testing.T, profile string, seed uint64) *kay.Dataset {
+	t.Helper()
+	cfg, err := synth.Profile(profile, seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, _, err := synth.Write(t.TempDir(), cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// backends starts the backbone and dense backends the environment asks for.
+func backends(t *testing.T) (conv, dense compute.Backend) {
+	t.Helper()
+	var err error
+	if conv, _, err = backend.FromEnv(os.Getenv).New("", backend.Convolutions); err != nil {
+		t.Fatal(err)
+	}
+	if dense, _, err = backend.FromEnv(os.Getenv).New("", backend.Dense); err != nil {
+		t.Fatal(err)
+	}
+	return conv, dense
 }

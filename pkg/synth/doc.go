@@ -18,11 +18,12 @@
 // A Config fully determines a dataset: Profile gives the named ones
 // ("full": the real sizes; "quick": 480/60 images and 1,054 voxels, the
 // embedded default; "tiny": the notebooks' smoke test), Config.Clean
-// raises every ROI's SNR for tests of the analysis machinery, and Null and
-// CategoryOnly make the nulls of the calibration tests. Generate returns
-// the Dataset and its Truth (Voxel and ROIParams, each image's Content);
-// Write also saves them in a folder. Ensure, EnsureDefault and
-// ResolveDataDir find or generate a profile's dataset in the cache
-// (IsSynthetic recognises a finished one). GaborEnergy and Frequencies
-// expose the simulator's low-level model for reference analyses.
+// raises every ROI's SNR for tests of the analysis machinery, and Null,
+// CategoryOnly and NullWithinClass make the nulls of the calibration
+// tests. Generate returns the Dataset and its Truth (Voxel and ROIParams,
+// each image's Content); Write also saves them in a folder. Ensure,
+// EnsureDefault and ResolveDataDir find or generate a profile's dataset in
+// the cache (IsSynthetic recognises a finished one). GaborEnergy and
+// Frequencies expose the simulator's low-level model for reference
+// analyses.
 package synth

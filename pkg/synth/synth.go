@@ -88,8 +88,49 @@ func Generate(cfg Config, progressOut io.Writer) (*kay.Dataset, *Truth, error) {
 	}
 	truth.Train, truth.Test = contents[0], contents[1]
 	truth.Repeats = respond(cfg, truth.Voxels, splits, drives, lums, contents)
+	if cfg.NullWithinClass {
+		for s, sp := range splits {
+			permuteWithinClass(sp, truth.Repeats[s], rand.New(rand.NewPCG(cfg.Seed, uint64(200+s))))
+		}
+	}
 	d.Train, d.Test = *splits[0], *splits[1]
 	return d, truth, nil
+}
+
+// permuteWithinClass gives each image of the split the response (and,
+// when trials is not nil, the trials) of a random image of its level-0
+// class, every voxel together: a random permutation within each class,
+// the classes drawn in order of first appearance.
+func permuteWithinClass(sp *kay.Split, trials []float32, r *rand.Rand) {
+	n, nv := sp.Responses.Rows, sp.Responses.Cols
+	var classes []string
+	members := map[string][]int{}
+	for i, c := range sp.Labels.Level[0] {
+		if _, ok := members[c]; !ok {
+			classes = append(classes, c)
+		}
+		members[c] = append(members[c], i)
+	}
+	src := make([]int, n)
+	for _, c := range classes {
+		idx := members[c]
+		for k, q := range r.Perm(len(idx)) {
+			src[idx[k]] = idx[q]
+		}
+	}
+	moveRows(sp.Responses.Data, src, nv)
+	for t := 0; t < len(trials)/(n*nv); t++ {
+		moveRows(trials[t*n*nv:(t+1)*n*nv], src, nv)
+	}
+}
+
+// moveRows makes row i of the row-major rows (width nv) the former row
+// src[i].
+func moveRows[T float32 | float64](rows []T, src []int, nv int) {
+	old := slices.Clone(rows)
+	for i, j := range src {
+		copy(rows[i*nv:(i+1)*nv], old[j*nv:(j+1)*nv])
+	}
 }
 
 func classesOf(cs []Content) []string {
@@ -445,7 +486,7 @@ func coverages(cs []Content) npfile.Array {
 
 // Version changes whenever the generator's output changes, so cached
 // datasets from older generators are not reused.
-const Version = "v2"
+const Version = "v3"
 
 // DataDirEnv names a dataset folder for the CLI and notebooks.
 const DataDirEnv = "DT_DATA_DIR"

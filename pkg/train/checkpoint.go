@@ -45,6 +45,9 @@ func ReadCheckpoint(path string) ([]npfile.Entry, json.RawMessage, error) {
 			return nil, nil, err
 		}
 		if k != MetaKey {
+			if err := a.CheckFinite(); err != nil {
+				return nil, nil, fmt.Errorf("%s: key %q: %w: a checkpoint's weights must be finite", path, k, err)
+			}
 			entries = append(entries, npfile.Entry{Key: k, Array: a})
 			continue
 		}

@@ -13,5 +13,6 @@
 // Downloading: Download fetches an official checkpoint by file name from
 // BaseURL, resumable and verified against the hash prefix in its name;
 // DownloadURL fetches one from any address (IsURL), verified against a
-// "#sha256=" suffix when the address has one.
+// "#sha256=" suffix when the address has one, and CachedURL says where it
+// keeps it.
 package weights

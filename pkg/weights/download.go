@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"os"
 	"path"
+	"path/filepath"
 	"regexp"
 	"strings"
 
@@ -52,15 +54,37 @@ func IsURL(source string) bool {
 // file is named after the address (a hash of it, then the file name), so
 // two releases with one file name do not collide.
 func DownloadURL(ctx context.Context, dir, source string, progress io.Writer) (string, error) {
+	f, err := urlFile(source)
+	if err != nil {
+		return "", err
+	}
+	return fetch.Fetch(ctx, dir, f, fetch.Options{Progress: progress})
+}
+
+// CachedURL returns where DownloadURL(ctx, dir, source, ...) keeps its
+// file, and whether the file is there (it appears only once verified).
+func CachedURL(dir, source string) (string, bool) {
+	f, err := urlFile(source)
+	if err != nil {
+		return "", false
+	}
+	p := filepath.Join(dir, f.Name)
+	_, err = os.Stat(p)
+	return p, err == nil
+}
+
+// urlFile is the download of an address: its file name under the cache
+// folder, the digest its "#sha256=" fragment asks for, and a format check.
+func urlFile(source string) (fetch.File, error) {
 	u, err := url.Parse(source)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return "", fmt.Errorf("weights %q: not an http(s) address", source)
+		return fetch.File{}, fmt.Errorf("weights %q: not an http(s) address", source)
 	}
 	want := ""
 	if u.Fragment != "" {
 		h, ok := strings.CutPrefix(u.Fragment, "sha256=")
 		if !ok || !regexp.MustCompile(`^[0-9a-fA-F]{8,64}$`).MatchString(h) {
-			return "", fmt.Errorf("weights %q: the fragment must be sha256=HEX (8 to 64 hex digits), got %q", source, u.Fragment)
+			return fetch.File{}, fmt.Errorf("weights %q: the fragment must be sha256=HEX (8 to 64 hex digits), got %q", source, u.Fragment)
 		}
 		want = strings.ToLower(h)
 		u.Fragment = ""
@@ -78,7 +102,7 @@ func DownloadURL(ctx context.Context, dir, source string, progress io.Writer) (s
 	}
 	sum := sha256.Sum256([]byte(u.String()))
 	name := hex.EncodeToString(sum[:4]) + "-" + base
-	f := fetch.File{URL: u.String(), Name: name, SHA256: want, Check: func(path string) error {
+	return fetch.File{URL: u.String(), Name: name, SHA256: want, Check: func(path string) error {
 		// path is the partial file: its format is the final name's.
 		var err error
 		if strings.HasSuffix(name, ".safetensors") {
@@ -87,6 +111,5 @@ func DownloadURL(ctx context.Context, dir, source string, progress io.Writer) (s
 			_, err = ReadPTH(path)
 		}
 		return err
-	}}
-	return fetch.Fetch(ctx, dir, f, fetch.Options{Progress: progress})
+	}}, nil
 }

@@ -319,3 +319,41 @@ func TestWrappedCheckpoints(t *testing.T) {
 		}
 	}
 }
+
+// TestDownloadURLAndCachedURL: an address's checkpoint is fetched once into
+// the file CachedURL names (absent before, present after, the same path for
+// the address with or without its "#sha256="); a second call sends nothing.
+func TestDownloadURLAndCachedURL(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "w.safetensors")
+	if err := WriteSafetensors(file, []npfile.Entry{{Key: "fc.weight", Array: npfile.Array{Shape: []int{2, 3}, Data: []float32{1, 2, 3, 4, 5, 6}}}}); err != nil {
+		t.Fatal(err)
+	}
+	body, _ := os.ReadFile(file)
+	sum, _ := fetch.SHA256File(file)
+	hits := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits++
+		http.ServeContent(w, r, "w.safetensors", time.Time{}, bytes.NewReader(body))
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	source := srv.URL + "/v1/w.safetensors#sha256=" + sum[:12]
+	want, ok := CachedURL(dir, source)
+	if ok || filepath.Dir(want) != dir || !strings.HasSuffix(want, "-w.safetensors") {
+		t.Fatalf("before the download: %s, cached %v", want, ok)
+	}
+	for range 2 {
+		got, err := DownloadURL(context.Background(), dir, source, nil)
+		if err != nil || got != want {
+			t.Fatalf("downloaded to %s (%v), want %s", got, err, want)
+		}
+	}
+	if hits != 1 {
+		t.Errorf("%d requests for two calls, want 1", hits)
+	}
+	for _, s := range []string{source, srv.URL + "/v1/w.safetensors"} {
+		if got, ok := CachedURL(dir, s); !ok || got != want {
+			t.Errorf("CachedURL(%s) = %s, %v; want %s, true", s, got, ok, want)
+		}
+	}
+}

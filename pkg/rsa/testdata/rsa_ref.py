@@ -6,9 +6,11 @@ A and B are (n, d) float32 patterns. Writes, for A: cosine (n,n), corrdist
 (n, n) matrices MA and MB (the Go side's cosine matrices, so that both sides
 rank the same values and meet the same ties): pearson_full, pearson,
 spearman, kendall_a (tau-a from the signs of all pairwise differences),
-within_class_spearman (pairs i < j of one class, LABELS giving the classes of
-MA's rows) and partial_spearman_category (controlling the same-class
-indicator; computed here from the inverse of the rank correlation matrix),
+within_class_spearman (scipy's Spearman within each class's pairs i < j,
+LABELS giving the classes of MA's rows, averaged weighted by the classes'
+pair counts) and partial_spearman_category (controlling one indicator per
+class pair: computed here by least squares on the indicator matrix, the
+residuals of both rank vectors then correlated),
 and cka (centred kernel alignment of MA and MB as kernels, with the centring
 matrix H; for cosine matrices also the linear CKA of the normalised patterns,
 checked here against that feature-space formula), and cka_debiased (the same
@@ -40,8 +42,15 @@ sx = np.sign(x[:, None] - x[None, :])
 sy = np.sign(y[:, None] - y[None, :])
 m = len(x)
 same = (labels[:, None] == labels[None, :])[iu]
-r3 = np.corrcoef(np.stack([stats.rankdata(x), stats.rankdata(y), stats.rankdata(same.astype(float))]))
-prec = np.linalg.inv(r3)
+li, lj = labels[iu[0]], labels[iu[1]]
+cls = [c for c in range(classes) if (labels == c).sum() > 1]
+rhos = [(((li == c) & (lj == c)).sum(), stats.spearmanr(x[(li == c) & (lj == c)], y[(li == c) & (lj == c)])[0]) for c in cls]
+within = sum(m * r for m, r in rhos) / sum(m for m, _ in rhos)
+blocks = np.minimum(li, lj) * classes + np.maximum(li, lj)
+design = np.stack([(blocks == v).astype(float) for v in np.unique(blocks)], axis=1)
+rx, ry = stats.rankdata(x), stats.rankdata(y)
+res_x = rx - design @ np.linalg.lstsq(design, rx, rcond=None)[0]
+res_y = ry - design @ np.linalg.lstsq(design, ry, rcond=None)[0]
 H = np.eye(len(ma)) - 1.0 / len(ma)
 ka, kb = H @ ma @ H, H @ mb @ H
 cka = (ka * kb).sum() / np.sqrt((ka * ka).sum() * (kb * kb).sum())
@@ -69,7 +78,7 @@ np.savez(sys.argv[7],
          pearson=stats.pearsonr(x, y)[0],
          spearman=stats.spearmanr(x, y)[0],
          kendall_a=(sx * sy)[np.triu_indices(m, 1)].sum() / (m * (m - 1) / 2),
-         within_class_spearman=stats.spearmanr(x[same], y[same])[0],
-         partial_spearman_category=-prec[0, 1] / np.sqrt(prec[0, 0] * prec[1, 1]),
+         within_class_spearman=within,
+         partial_spearman_category=np.corrcoef(res_x, res_y)[0, 1],
          cka=cka,
          cka_debiased=cka_debiased)

@@ -1,0 +1,77 @@
+package study
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/decodingthoughts/decoding-thoughts/pkg/rsa"
+)
+
+// TestShardsMergeAsOneRun: a study split into two tasks (run one after the
+// other here, as separate processes would: each with its own folder, one
+// shared cache) and merged gives the single-process run's results.json,
+// timings and compilation counts aside. The merge refuses a missing task,
+// naming it, and a task of another configuration.
+func TestShardsMergeAsOneRun(t *testing.T) {
+	d := simulated(t, "tiny", 1)
+	conv, dense := backends(t)
+	cache := t.TempDir()
+	// -short: the decoder, the heads and the RSA of two models, one seed;
+	// make test-long: three models, two seeds, through the hypothesis
+	models, seeds, stages := []string{"tiny_a", "tiny_b", "tiny_c"}, 2, []string{"hypothesis"}
+	if testing.Short() {
+		models, seeds, stages = models[:2], 1, []string{"rsa"}
+	}
+	config := func(out string) Config {
+		return Config{Data: d, Out: out, Models: models, Conv: conv, Dense: dense, Seed: 2, Cache: cache, Seeds: seeds,
+			Test:    rsa.TestConfig{Permutations: 100, Bootstraps: 50, Level: 0.95, Seed: 2},
+			ROITest: rsa.TestConfig{Permutations: 50, Bootstraps: 20, Level: 0.95, Seed: 3},
+			Stages:  stages}
+	}
+	ctx := context.Background()
+	split := t.TempDir()
+	if _, err := Merge(ctx, config(split)); err == nil || !strings.Contains(err.Error(), "no tasks") {
+		t.Errorf("merge without tasks: %v", err)
+	}
+	if err := RunShard(ctx, config(split), Shard{1, 2}, []string{"--seed=2"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Merge(ctx, config(split)); err == nil || !strings.Contains(err.Error(), "task 0/2 not finished") {
+		t.Errorf("merge with task 0/2 missing: %v", err)
+	}
+	other := config(split)
+	other.Seeds = seeds + 1
+	if err := RunShard(ctx, config(split), Shard{0, 2}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Merge(ctx, other); err == nil || !strings.Contains(err.Error(), "another configuration") {
+		t.Errorf("merge of another configuration: %v", err)
+	}
+	rec, _ := ReadShards(split)
+	if len(rec) != 2 || rec[0].Models[0] != "tiny_a" || strings.Join(rec[1].Models, ",") != "tiny_b" || rec[1].Command[0] != "--seed=2" {
+		t.Errorf("task records %+v", rec)
+	}
+	merged, err := Merge(ctx, config(split))
+	if err != nil {
+		t.Fatal(err)
+	}
+	single, err := Run(ctx, config(t.TempDir()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []*Results{merged, single} {
+		r.Timings, r.PeakMemoryMB, r.Compilations = nil, nil, nil
+	}
+	a, _ := json.Marshal(merged)
+	b, _ := json.Marshal(single)
+	if string(a) != string(b) {
+		t.Errorf("merged and single-process results differ:\n%s\n%s", a, b)
+	}
+	if _, err := os.Stat(filepath.Join(split, "cnn", "tiny_b", keyFile)); err != nil {
+		t.Errorf("the merge did not take task 1's heads: %v", err)
+	}
+}
