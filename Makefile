@@ -14,10 +14,12 @@ ORT_LIB := $(CACHE)/onnxruntime/$(ORT_VERSION)/libonnxruntime.so.1
 ORT_SHA256 := 57625571931dd813257ed422fe73ba2c25aadcc5640d9c6743e71540135c227e
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := jupyter-nbconvert python3-numpy python3-scipy python3-torch python3-torchvision python3-pil
+# Only for make test-slurm: on a systemd machine these packages enable munge and Slurm services.
+SLURM_APT_PACKAGES := slurm-wlm munge
 OUT ?= out
 BIN := bin/decoding-thoughts
 
-.PHONY: help setup demo test test-long refs notebooks jupyter bench vet build clean setup-apt setup-gonb setup-ort fuzz race
+.PHONY: help setup demo test test-long test-slurm refs notebooks jupyter bench vet build clean setup-apt setup-gonb setup-ort setup-slurm fuzz race
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -74,6 +76,17 @@ test-long: setup vet ## everything: the whole zoo, the slow calibrations, every 
 	$(MAKE) --no-print-directory race
 	$(MAKE) --no-print-directory fuzz FUZZTIME=10000x
 	scripts/run-notebooks.sh $(OUT)/notebooks
+
+setup-slurm:
+	@if ! command -v slurmctld >/dev/null || ! command -v slurmd >/dev/null || ! command -v sbatch >/dev/null || ! command -v munged >/dev/null; then \
+		echo "setup: installing $(SLURM_APT_PACKAGES)"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(SLURM_APT_PACKAGES) >/dev/null; \
+	fi
+	@command -v slurmctld >/dev/null && command -v slurmd >/dev/null && command -v sbatch >/dev/null && command -v munged >/dev/null || \
+		{ echo "setup: slurmctld, slurmd, sbatch or munged missing after installing $(SLURM_APT_PACKAGES)"; exit 1; }
+
+test-slurm: setup-slurm setup-ort build ## a 3-model study as 3 Slurm tasks and a merge on a throwaway local cluster (root), compared with one process (docs/cluster.md)
+	ONNXRUNTIME_SHARED_LIBRARY_PATH=$(or $(ONNXRUNTIME_SHARED_LIBRARY_PATH),$(ORT_LIB)) scripts/slurm/test.sh
 
 refs: setup ## rewrite every golden reference file from Python (torch, torchvision, numpy, scipy); commit what changes
 	DT_UPDATE_REFS=1 $(GO) test -count=1 -timeout 120m ./...
