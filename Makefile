@@ -68,7 +68,7 @@ vet:
 test: setup vet ## the fast suite (-short, committed references only): go vet, go test, the race detector, short fuzz runs, every notebook headless on the smallest dataset
 	$(GO) test -short -count=1 -timeout 30m ./...
 	$(MAKE) --no-print-directory race RACE_FLAGS=-short
-	$(MAKE) --no-print-directory fuzz FUZZTIME=10000x
+	$(MAKE) --no-print-directory fuzz FUZZTIME=3000x
 	DT_NOTEBOOK_PROFILE=tiny scripts/run-notebooks.sh $(OUT)/notebooks
 
 test-long: setup vet ## everything: the whole zoo, the slow calibrations, every Python reference regenerated and compared with the committed one, the notebooks on the default dataset

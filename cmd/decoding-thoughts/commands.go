@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -77,7 +78,7 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 		if err == flag.ErrHelp {
 			return err
 		}
-		return errors.New(oneLine(err.Error()))
+		return errors.New(oneLine(didYouMean(err.Error(), fs)))
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments %q", fs.Args())
@@ -179,6 +180,9 @@ func loadData(dir string) (*kay.Dataset, error) {
 		return nil, err
 	}
 	d, err := kay.Load(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%w: no Kay dataset there; fetch the real one with `decoding-thoughts download --out DIR` and pass --data-dir DIR, or leave --data-dir out for the embedded simulated dataset", err)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -87,6 +87,14 @@ func main() {
 	}
 	cmd, ok := commands[os.Args[1]]
 	if !ok {
+		names := make([]string, 0, len(commands))
+		for n := range commands {
+			names = append(names, n)
+		}
+		if s := closest(os.Args[1], names); s != "" {
+			fmt.Fprintf(os.Stderr, "decoding-thoughts: unknown command %q: did you mean %q?\n", os.Args[1], s)
+			os.Exit(2)
+		}
 		fmt.Fprintf(os.Stderr, "decoding-thoughts: unknown command %q\n\n", os.Args[1])
 		usage()
 		os.Exit(2)

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"golang.org/x/term"
 )
 
 // Bar reports progress of a task of known size. It is safe for concurrent use.
@@ -24,7 +26,12 @@ type Bar struct {
 	lastLine time.Time
 	done     bool
 	now      func() time.Time // the clock (tests replace it)
+	cols     int              // the line's width: the terminal's, else Columns
 }
+
+// Columns is the width of a progress line off a terminal (and on one whose
+// width is unknown).
+const Columns = 80
 
 // Steps is how many lines a non-terminal writer gets at most over a whole
 // task: one per tenth of it, and never two within Interval of each other
@@ -41,7 +48,13 @@ func New(w io.Writer, label string, total int64, unit string) *Bar {
 		w = io.Discard
 	}
 	now := time.Now()
-	return &Bar{w: w, label: label, unit: unit, total: total, tty: IsTerminal(w), start: now, lastLine: now, now: time.Now}
+	b := &Bar{w: w, label: label, unit: unit, total: total, tty: IsTerminal(w), start: now, lastLine: now, now: time.Now, cols: Columns}
+	if f, ok := w.(*os.File); ok && b.tty {
+		if c, _, err := term.GetSize(int(f.Fd())); err == nil && c >= 20 {
+			b.cols = c
+		}
+	}
+	return b
 }
 
 // IsTerminal reports whether w is a character device (an interactive terminal).
@@ -95,7 +108,7 @@ func (b *Bar) draw(final bool) {
 		if final {
 			end = "\n"
 		}
-		fmt.Fprintf(b.w, "\r%s%s", b.line(now), end)
+		fmt.Fprintf(b.w, "\r%s\x1b[K%s", b.line(now), end) // the rest of a longer earlier line erased
 		return
 	}
 	step := int64(0)
@@ -123,11 +136,25 @@ func (b *Bar) line(now time.Time) string {
 		rate = fmt.Sprintf(" %.1f %s/s", cur/el, unit)
 	}
 	if b.total <= 0 {
-		return fmt.Sprintf("%s: %.0f %s%s %.1fs", b.label, cur, unit, rate, el)
+		return fit(fmt.Sprintf("%s: %.0f %s%s %.1fs", b.label, cur, unit, rate, el), b.cols)
 	}
 	frac := min(cur/total, 1)
-	const width = 30
-	fill := int(frac * width)
-	return fmt.Sprintf("%s [%s%s] %3.0f%% %.0f/%.0f %s%s %.1fs", b.label,
-		strings.Repeat("=", fill), strings.Repeat(" ", width-fill), 100*frac, cur, total, unit, rate, el)
+	tail := fmt.Sprintf(" %3.0f%% %.0f/%.0f %s%s %.1fs", 100*frac, cur, total, unit, rate, el)
+	// the bar takes what the label and the numbers leave of the line (one
+	// column spare: a full line wraps on some terminals), up to 30; below
+	// 5 it is left out
+	width := min(30, b.cols-1-len(b.label)-len(tail)-3)
+	if width < 5 {
+		return fit(b.label+tail, b.cols)
+	}
+	fill := int(frac * float64(width))
+	return fmt.Sprintf("%s [%s%s]%s", b.label, strings.Repeat("=", fill), strings.Repeat(" ", width-fill), tail)
+}
+
+// fit shortens s to cols-1 columns, cutting the end.
+func fit(s string, cols int) string {
+	if r := []rune(s); len(r) > cols-1 {
+		return string(r[:max(cols-2, 0)]) + "…"
+	}
+	return s
 }

@@ -60,3 +60,24 @@ func TestShortTaskGetsOneLine(t *testing.T) {
 		}
 	}
 }
+
+// TestLinesFitTheWidth: a line never exceeds the width less one column
+// (80 off a terminal), whatever the label's length; the bar shrinks, then
+// goes, then the line is cut.
+func TestLinesFitTheWidth(t *testing.T) {
+	var buf strings.Builder
+	for _, label := range []string{"fmri", "features resnet50 (1593 images, 4 views)", strings.Repeat("very long label ", 8)} {
+		for _, cols := range []int{Columns, 60, 30} {
+			b := New(&buf, label, 12345, "img")
+			b.cols = cols
+			b.cur = 5000
+			line := b.line(b.start.Add(3 * time.Second))
+			if n := len([]rune(line)); n > cols-1 {
+				t.Errorf("%d columns, label %q: %d-column line %q", cols, label, n, line)
+			}
+			if !strings.Contains(line, "41%") && len(label) < 20 && cols == Columns {
+				t.Errorf("%q lacks the percentage", line)
+			}
+		}
+	}
+}

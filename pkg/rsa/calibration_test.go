@@ -251,6 +251,9 @@ func checkCalibrated(t *testing.T, null string, m Method, r nullResult) {
 // (null (d)) rejects nearly always, its p-values far from uniform: the
 // shared class structure drives it.
 func TestCalibrationClassSpread(t *testing.T) {
+	if raceEnabled {
+		t.Skip("a calibration: nothing concurrent in it (make test-long runs it without -race)")
+	}
 	registerPooled(t)
 	w := newWorld(1, calibrationN, calibrationD)
 	draw := func(k int) (Matrix, Matrix) { return w.pair(k, Cosine) }
@@ -283,6 +286,9 @@ func TestCalibrationClassSpread(t *testing.T) {
 // level-0 labels, which the within-class and partial tests are meant to
 // detect: they must reject (at least 80% of 100 draws).
 func TestCalibrationSharedSubclasses(t *testing.T) {
+	if raceEnabled {
+		t.Skip("a calibration: nothing concurrent in it (make test-long runs it without -race)")
+	}
 	res := testRuns(t, altRuns, func(k int) (Matrix, Matrix) {
 		return newWorld(uint64(100+k), calibrationN, calibrationD).withSubclasses(uint64(k), 2, 2).pair(k, Cosine)
 	}, calibrationTest, WithinClassSpearman, PartialSpearmanCategory)
@@ -309,6 +315,9 @@ func TestCalibrationSharedSubclasses(t *testing.T) {
 //     must reject (they cannot tell a shared nuisance from a shared
 //     feature; controlling it needs a model of it).
 func TestCalibrationContrast(t *testing.T) {
+	if raceEnabled {
+		t.Skip("a calibration: nothing concurrent in it (make test-long runs it without -race)")
+	}
 	scaled := testRuns(t, nullRuns(), func(k int) (Matrix, Matrix) {
 		return newWorld(uint64(2000+k), calibrationN, calibrationD).withContrast(uint64(k), 1, false).pair(k, Cosine)
 	}, calibrationTest, WithinClassSpearman, PartialSpearmanCategory)

@@ -262,10 +262,14 @@ func PermutationPValues(as, bs []Matrix, m Method, cfg TestConfig) ([][]float64,
 			for j := range bs {
 				g := gather(zb[j], ps, p)
 				for i := range as {
-					v := 0.0
-					for c, r := range parts {
-						if w := weight[i][j][c]; w > 0 {
-							v += w * floats.Dot(za[i][r[0]:r[1]], g[r[0]:r[1]])
+					var v float64
+					if !s.PerClass {
+						v = floats.Dot(za[i], g)
+					} else {
+						for c, r := range parts {
+							if w := weight[i][j][c]; w > 0 {
+								v += w * floats.Dot(za[i][r[0]:r[1]], g[r[0]:r[1]])
+							}
 						}
 					}
 					if v >= obs[i][j]-1e-12 {
