@@ -19,12 +19,12 @@ SLURM_APT_PACKAGES := slurm-wlm munge
 OUT ?= out
 BIN := bin/decoding-thoughts
 
-.PHONY: help setup demo test test-long test-slurm refs notebooks jupyter bench vet build clean setup-apt setup-gonb setup-ort setup-slurm fuzz race
+.PHONY: help setup demo test test-long test-slurm refs notebooks jupyter bench vet build clean setup-apt setup-gonb setup-ort setup-kernel setup-slurm fuzz race
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-setup: setup-apt setup-gonb setup-ort build ## install everything a fresh Debian/Ubuntu machine needs (idempotent)
+setup: setup-apt setup-gonb setup-ort setup-kernel build ## install everything a fresh Debian/Ubuntu machine needs (idempotent)
 
 setup-apt:
 	@if ! command -v jupyter-nbconvert >/dev/null || ! /usr/bin/python3 -c 'import numpy, scipy, torch, torchvision, PIL' 2>/dev/null; then \
@@ -41,6 +41,12 @@ setup-gonb: setup-apt
 		echo "setup: registering the gonb Jupyter kernel"; \
 		gonb --install --force_deps --raw_error >/dev/null; \
 	fi
+
+# The kernel builds what the CLI builds, whichever server starts it.
+setup-kernel: setup-gonb setup-ort
+	@scripts/gonb-kernel-env.py "$$(jupyter --data-dir)/kernels/gonb/kernel.json" GOEXPERIMENT=$(GOEXPERIMENT) \
+		GOFLAGS=$(GOFLAGS) GOMLX_NO_AUTO_INSTALL=$(GOMLX_NO_AUTO_INSTALL) DT_CACHE=$(DT_CACHE) \
+		$(if $(wildcard $(ORT_LIB)),ONNXRUNTIME_SHARED_LIBRARY_PATH=$(ORT_LIB))
 
 setup-ort:
 	@if [ ! -f "$(ORT_LIB)" ] && ! command -v npm >/dev/null; then \

@@ -416,7 +416,7 @@ func (m *Model) StateDict() ([]npfile.Entry, error) { return nn.StateDict(m.scop
 // About says where the weights came from, warning when they are random.
 func (m *Model) About() string {
 	if !m.random {
-		about := fmt.Sprintf("%s: weights %s, BatchNorm %s", m.Arch.Name, m.Weights, m.BatchNorm)
+		about := fmt.Sprintf("%s: weights %s, %s", m.Arch.Name, m.Weights, m.bnAbout())
 		if len(m.Loading) > 0 {
 			about += " (" + strings.Join(m.Loading, "; ") + ")"
 		}
@@ -427,7 +427,19 @@ func (m *Model) About() string {
 		where = " in " + m.weightsDir
 	}
 	return fmt.Sprintf("%s: RANDOM weights, %s: the untrained-network control (no ImageNet weights%s; "+
-		"`decoding-thoughts weights` downloads them); BatchNorm %s", m.Arch.Name, m.Weights, where, m.BatchNorm)
+		"`decoding-thoughts weights` downloads them); %s", m.Arch.Name, m.Weights, where, m.bnAbout())
+}
+
+// bnAbout says what the BatchNorm statistics are now: as loaded (a stage
+// may adapt them next, and says so), adapted, or none.
+func (m *Model) bnAbout() string {
+	switch m.BatchNorm {
+	case BNFrozen:
+		return "BatchNorm statistics as loaded"
+	case BNNone:
+		return "no BatchNorm"
+	}
+	return "BatchNorm " + string(m.BatchNorm)
 }
 
 // Pretrained reports whether the weights came from a checkpoint.

@@ -17,6 +17,7 @@ import (
 	"github.com/decodingthoughts/decoding-thoughts/internal/atomicfile"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/encoding"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/hypothesis"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/jsonnum"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/kay"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/layers"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/plots"
@@ -89,9 +90,43 @@ func pngs(dir string, names ...string) []image {
 		if err != nil {
 			continue
 		}
-		out = append(out, image{Name: n, Src: template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(b))})
+		out = append(out, image{Name: caption(n), Src: template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(b))})
 	}
 	return out
+}
+
+// captions are the report's words for its figures, by file name or by
+// the prefix a model's or distortion's name follows.
+var captions = []struct{ prefix, text string }{
+	{"rsm_class_", "%s: similarity of the class-mean embeddings"},
+	{"rsm_corr_fmri_distorted", "RSM correlation with the decoder on distorted test images, per level"},
+	{"rsm_corr_fmri", "RSM correlation of each CNN with the fMRI decoder: raw and category-controlled measures"},
+	{"rsm_", "%s: similarity of the test images' embeddings (images grouped by class)"},
+	{"roi_rsa_within_class", "visual areas against models: within-class Spearman"},
+	{"roi_rsa", "visual areas against models: Spearman over all pairs"},
+	{"model_params", "parameters of each model"},
+	{"model_frobenius", "Frobenius norm of each model's parameters"},
+	{"distortion_examples_", "test images under %s, by level"},
+	{"distortion_accuracy_", "balanced accuracy along %s"},
+	{"accuracy_drop", "accuracy drop from the mildest to the strongest level (the original's measure)"},
+	{"hypothesis", "brain-likeness against robustness, one point per model, intervals on both axes"},
+}
+
+// caption is the figure's caption: the captions table's text, or the file
+// name with underscores as spaces.
+func caption(name string) string {
+	for _, c := range captions {
+		if rest, ok := strings.CutPrefix(name, c.prefix); ok && (rest == "" || strings.Contains(c.text, "%s")) {
+			if strings.Contains(c.text, "%s") {
+				if rest == "fmri" {
+					rest = "fMRI decoder"
+				}
+				return fmt.Sprintf(c.text, rest)
+			}
+			return c.text
+		}
+	}
+	return strings.ReplaceAll(name, "_", " ")
 }
 
 func (st *state) html() ([]byte, error) {
@@ -294,19 +329,44 @@ func cnnImages(st *state) []image {
 	return out
 }
 
+// num formats a number of the report, an undefined one (NaN: not
+// computed, degenerate, too few models; the table's notes say which) as
+// "n/a" and an infinite one as "none" (no effect is detectable).
+func num(v any, format string) string {
+	var x float64
+	switch t := v.(type) {
+	case float64:
+		x = t
+	case jsonnum.Float:
+		x = float64(t)
+	default:
+		return fmt.Sprint(v)
+	}
+	switch {
+	case math.IsNaN(x):
+		return "n/a"
+	case math.IsInf(x, 0):
+		return "none"
+	}
+	return fmt.Sprintf(format, x)
+}
+
 var reportTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 	// v is a float64 or a jsonnum.Float (a template does not convert one to
 	// the other); fmt prints both as the float they are.
-	"f3": func(v any) string { return fmt.Sprintf("%.3f", v) },
-	"f4": func(v any) string { return fmt.Sprintf("%.4f", v) },
+	"f3": func(v any) string { return num(v, "%.3f") },
+	"f4": func(v any) string { return num(v, "%.4f") },
 	"ci": func(v hypothesis.Interval) string {
+		if math.IsNaN(float64(v.Low)) || math.IsNaN(float64(v.High)) {
+			return num(v.Value, "%.3f") + " (no interval)"
+		}
 		return fmt.Sprintf("%.3f [%.3f, %.3f]", v.Value, v.Low, v.High)
 	},
 }).Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>decoding-thoughts: study report</title>
 <style>
 body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}
-table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #bbb;padding:.3em .6em;text-align:right}
+table{border-collapse:collapse;margin:1em 0;display:block;overflow-x:auto;max-width:100%}td,th{border:1px solid #bbb;padding:.3em .6em;text-align:right}
 th{background:#eee}td:first-child,th:first-child{text-align:left}
 .warn{background:#fff3cd;border:1px solid #e0c060;padding:.7em 1em}
 .verdict{background:#eef5ff;border:1px solid #8ab;padding:.7em 1em}
