@@ -69,9 +69,13 @@ type Model struct {
 
 // Input is everything the cross-model test resamples.
 type Input struct {
-	Labels      []int        // class of each test image
-	Reference   []rsa.Matrix // the fMRI decoder's RSM per seed (paired with the models' seeds)
-	Models      []Model      // the models tested (degenerate ones already excluded)
+	Labels    []int        // class of each test image
+	Reference []rsa.Matrix // the fMRI decoder's RSM per seed (paired with the models' seeds)
+	// Voxels is the voxels' own RSM over the same images (nil: none): a
+	// second brain side, measured and regressed on robustness as the
+	// decoder is (Result.Regressions with BrainSide BrainVoxels).
+	Voxels      *rsa.Matrix
+	Models      []Model // the models tested (degenerate ones already excluded)
 	Distortions []string
 	Bootstraps  int
 	// Permutations of the cross-model regression's Freedman-Lane test (0:
@@ -104,11 +108,14 @@ func interval(v float64, reps []float64, level float64) Interval {
 // ModelMeasures are one model's coordinates in the tests, means over seeds
 // with joint-bootstrap intervals.
 type ModelMeasures struct {
-	Name        string                         `json:"model"`
-	WithinClass Interval                       `json:"within_class_spearman"`
-	Raw         Interval                       `json:"spearman"`
-	CleanBAcc   map[string]Interval            `json:"clean_balanced_accuracy"` // per distortion: its first level
-	Robustness  map[string]map[string]Interval `json:"robustness"`              // distortion -> measure -> value
+	Name        string   `json:"model"`
+	WithinClass Interval `json:"within_class_spearman"`
+	// WithinClassVoxels is the within-class Spearman with the voxels' own
+	// RSM (Input.Voxels; absent without it).
+	WithinClassVoxels *Interval                      `json:"within_class_spearman_voxels,omitempty"`
+	Raw               Interval                       `json:"spearman"`
+	CleanBAcc         map[string]Interval            `json:"clean_balanced_accuracy"` // per distortion: its first level
+	Robustness        map[string]map[string]Interval `json:"robustness"`              // distortion -> measure -> value
 	// Censored: per distortion, the observed curve never fell halfway to
 	// chance, so its HalfLevel is the last level swept (a lower bound).
 	Censored map[string]bool `json:"half_level_censored,omitempty"`
@@ -171,6 +178,7 @@ type Result struct {
 // measures are one resample's (or the data's) coordinates of every model.
 type measures struct {
 	within, raw []float64      // per model
+	voxels      []float64      // per model: within-class Spearman with the voxels (nil without them)
 	clean       [][]float64    // per distortion, per model
 	robust      [][3][]float64 // per distortion: [drop, auc, half level] per model
 	censored    [][]bool       // per distortion, per model: half level not reached
@@ -220,6 +228,10 @@ func Run(in Input) (Result, error) {
 		mm := ModelMeasures{Name: m.Name, CleanBAcc: map[string]Interval{}, Robustness: map[string]map[string]Interval{}}
 		mm.WithinClass = ci(obs.within[k], func(b measures) float64 { return b.within[k] })
 		mm.Raw = ci(obs.raw[k], func(b measures) float64 { return b.raw[k] })
+		if obs.voxels != nil {
+			v := ci(obs.voxels[k], func(b measures) float64 { return b.voxels[k] })
+			mm.WithinClassVoxels = &v
+		}
 		for d, name := range in.Distortions {
 			mm.CleanBAcc[name] = ci(obs.clean[d][k], func(b measures) float64 { return b.clean[d][k] })
 			mm.Robustness[name] = map[string]Interval{}
@@ -312,26 +324,36 @@ func (in Input) regressions(obs measures, boots []measures) ([]Regression, error
 	if logParams != nil {
 		covs = append(covs, LogParams)
 	}
-	sample := func(m measures, d int) Sample {
+	sides := []string{BrainDecoder}
+	if in.Voxels != nil {
+		sides = append(sides, BrainVoxels)
+	}
+	sample := func(m measures, d int, side string) Sample {
 		c := [][]float64{m.clean[d]}
 		if logParams != nil {
 			c = append(c, logParams)
 		}
-		return Sample{Brain: m.within, Robustness: m.robust[d][2], Covariates: c}
+		brain := m.within
+		if side == BrainVoxels {
+			brain = m.voxels
+		}
+		return Sample{Brain: brain, Robustness: m.robust[d][2], Covariates: c}
 	}
 	var out []Regression
-	for d := range in.Distortions {
-		ri := RegressionInput{Data: sample(obs, d), Covariates: covs, RobustnessMeasure: HalfLevel, BrainSide: BrainDecoder,
-			Permutations: in.Permutations, Level: in.Level, Seed: in.Seed + uint64(d)}
-		for _, b := range boots {
-			ri.Replicates = append(ri.Replicates, sample(b, d))
+	for k, side := range sides {
+		for d := range in.Distortions {
+			ri := RegressionInput{Data: sample(obs, d, side), Covariates: covs, RobustnessMeasure: HalfLevel, BrainSide: side,
+				Permutations: in.Permutations, Level: in.Level, Seed: in.Seed + uint64(d) + uint64(k)<<20}
+			for _, b := range boots {
+				ri.Replicates = append(ri.Replicates, sample(b, d, side))
+			}
+			r, err := Regress(ri)
+			if err != nil {
+				return nil, fmt.Errorf("hypothesis: regression under %s (%s): %w", in.Distortions[d], side, err)
+			}
+			r.Distortion = in.Distortions[d]
+			out = append(out, r)
 		}
-		r, err := Regress(ri)
-		if err != nil {
-			return nil, fmt.Errorf("hypothesis: regression under %s: %w", in.Distortions[d], err)
-		}
-		r.Distortion = in.Distortions[d]
-		out = append(out, r)
 	}
 	HolmFamily(out)
 	return out, nil
@@ -376,13 +398,16 @@ func bootstrapP(reps []float64) float64 {
 // resamplers prepares each model's comparisons with the reference, per
 // seed: [model][seed] within-class and raw Spearman. The inputs were
 // checked, so an error cannot occur.
-func (in Input) resamplers() [][][2]*rsa.Resampler {
-	out := make([][][2]*rsa.Resampler, len(in.Models))
+func (in Input) resamplers() [][][3]*rsa.Resampler {
+	out := make([][][3]*rsa.Resampler, len(in.Models))
 	for k, mod := range in.Models {
-		out[k] = make([][2]*rsa.Resampler, len(in.Reference))
+		out[k] = make([][3]*rsa.Resampler, len(in.Reference))
 		for s := range in.Reference {
 			out[k][s][0], _ = rsa.NewResampler(in.Reference[s], mod.RSM[s], rsa.WithinClassSpearman)
 			out[k][s][1], _ = rsa.NewResampler(in.Reference[s], mod.RSM[s], rsa.Spearman)
+			if in.Voxels != nil {
+				out[k][s][2], _ = rsa.NewResampler(*in.Voxels, mod.RSM[s], rsa.WithinClassSpearman)
+			}
 		}
 	}
 	return out
@@ -408,6 +433,9 @@ func (in Input) check() error {
 		if r.N != n {
 			return fmt.Errorf("hypothesis: reference RSM over %d images, %d labels", r.N, n)
 		}
+	}
+	if in.Voxels != nil && in.Voxels.N != n {
+		return fmt.Errorf("hypothesis: voxel RSM over %d images, %d labels", in.Voxels.N, n)
 	}
 	for _, m := range in.Models {
 		if len(m.RSM) != seeds {
@@ -443,7 +471,7 @@ func (in Input) check() error {
 // measure computes every model's coordinates on the images renamed by draw
 // (nil: as they are) and the seeds in seedDraw (nil: all), comparing the
 // matrices through rs (resamplers).
-func (in Input) measure(rs [][][2]*rsa.Resampler, draw, seedDraw []int) measures {
+func (in Input) measure(rs [][][3]*rsa.Resampler, draw, seedDraw []int) measures {
 	if seedDraw == nil {
 		for s := range in.Reference {
 			seedDraw = append(seedDraw, s)
@@ -459,13 +487,19 @@ func (in Input) measure(rs [][][2]*rsa.Resampler, draw, seedDraw []int) measures
 	chance := 1 / float64(classes(in.Labels))
 	m := measures{}
 	for k := range in.Models {
-		var w, r float64
+		var w, r, v float64
 		for _, s := range seedDraw {
 			w += rs[k][s][0].Compare(draw)
 			r += rs[k][s][1].Compare(draw)
+			if in.Voxels != nil {
+				v += rs[k][s][2].Compare(draw)
+			}
 		}
 		m.within = append(m.within, w/float64(len(seedDraw)))
 		m.raw = append(m.raw, r/float64(len(seedDraw)))
+		if in.Voxels != nil {
+			m.voxels = append(m.voxels, v/float64(len(seedDraw)))
+		}
 	}
 	m.clean = make([][]float64, len(in.Distortions))
 	m.robust = make([][3][]float64, len(in.Distortions))

@@ -268,3 +268,34 @@ func TestHalfLevel(t *testing.T) {
 		}
 	}
 }
+
+// TestVoxelsBrainSide: with the voxels' RSM as a second brain side, each
+// model gets its within-class Spearman with it, and the regressions come
+// for both sides under every distortion, Holm across all of them; a voxel
+// RSM that is the decoder's gives the decoder's numbers.
+func TestVoxelsBrainSide(t *testing.T) {
+	in := planted(5, 1, 45)
+	in.Voxels = &in.Reference[0]
+	res, err := Run(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range res.Models {
+		if m.WithinClassVoxels == nil || *m.WithinClassVoxels != m.WithinClass {
+			t.Errorf("%s: voxels %v, decoder %v", m.Name, m.WithinClassVoxels, m.WithinClass)
+		}
+	}
+	var sides []string
+	for _, r := range res.Regressions {
+		sides = append(sides, r.BrainSide+" "+r.Distortion)
+	}
+	if len(res.Regressions) != 2*len(in.Distortions) || res.Regressions[len(in.Distortions)].BrainSide != BrainVoxels {
+		t.Errorf("regressions: %v", sides)
+	}
+	bad := in
+	v := rsa.Matrix{N: 3, Data: make([]float64, 9)}
+	bad.Voxels = &v
+	if _, err := Run(bad); err == nil {
+		t.Error("a voxel RSM over other images was accepted")
+	}
+}

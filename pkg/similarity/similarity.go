@@ -178,6 +178,20 @@ func Collapsed(m Matrices) (bool, float64) {
 	return hi-lo < CollapseTolerance, hi - lo
 }
 
+// PooledName names the voxels of every selected area together.
+const PooledName = "pooled"
+
+// Pooled returns the raw voxel patterns of the test images over every
+// voxel the selection keeps (V1 ... LatOcc by default: the fMRI decoder's
+// input), named PooledName.
+func Pooled(d *kay.Dataset, sel *kay.Selection) (Representation, error) {
+	if len(sel.Voxels) == 0 {
+		return Representation{}, fmt.Errorf("similarity: the selection keeps no voxels")
+	}
+	x, n, v := sel.Rows(d.Test.Responses, sel.Test)
+	return Representation{Name: PooledName, Patterns: rsa.Patterns{X: x, N: n, D: v}, Labels: sel.Test.Y}, nil
+}
+
 // ROIs returns the raw voxel patterns of each named visual area over the
 // selection's test images: the brain's own representations, beyond the
 // decoder's.

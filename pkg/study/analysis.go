@@ -98,6 +98,13 @@ func (st *state) rsa(context.Context) error {
 		st.res.Measures = append(st.res.Measures, ms)
 	}
 	tested := tested()
+	pooled, err := similarity.Pooled(st.cfg.Data, st.fmri.first().Sel)
+	if err != nil {
+		return err
+	}
+	if st.fmri.voxels, err = similarity.Build(pooled, classes); err != nil {
+		return err
+	}
 	for _, mod := range st.models {
 		name, runs := mod.name(), mod.heads
 		var ms []similarity.Matrices
@@ -147,6 +154,22 @@ func (st *state) rsa(context.Context) error {
 			st.logf("%s: degenerate, not tested: %s", name, res.DegenerateReason)
 		}
 		res.RSMCorrFMRI = c
+		vox := make([]similarity.Matrices, len(ms))
+		for k := range vox {
+			vox[k] = st.fmri.voxels
+		}
+		vcfg := test
+		if res.Degenerate {
+			vcfg = rsa.TestConfig{Level: cfg.Level}
+		}
+		cv, err := similarity.ComparePaired(vox, ms, vcfg, tested...)
+		if err != nil {
+			return err
+		}
+		if res.Degenerate {
+			cv.Untested(collapsed)
+		}
+		res.RSMCorrVoxels = map[string]similarity.Comparison{similarity.PooledName: cv}
 		if !res.Degenerate && !st.res.FMRI.AtChance {
 			var parts []string
 			for _, s := range rsa.StudyMethods() {
@@ -175,14 +198,22 @@ func (st *state) rsa(context.Context) error {
 			names, ps = append(names, mod.name()), append(ps, float64(mod.res.RSMCorrFMRI.Get(m).PValue))
 		}
 		adj := stats.Holm(ps)
+		var vps []float64
+		for _, mod := range st.tested() {
+			vps = append(vps, float64(mod.res.RSMCorrVoxels[similarity.PooledName].Get(m).PValue))
+		}
+		vadj := stats.Holm(vps)
 		for _, mod := range st.models {
 			c := &mod.res
 			if c.PHolm == nil {
 				c.PHolm = map[rsa.Method]jsonnum.Float{}
 			}
-			c.PHolm[m] = jsonnum.Float(math.NaN())
+			if c.PHolmVoxels == nil {
+				c.PHolmVoxels = map[rsa.Method]jsonnum.Float{}
+			}
+			c.PHolm[m], c.PHolmVoxels[m] = jsonnum.Float(math.NaN()), jsonnum.Float(math.NaN())
 			if k := slices.Index(names, mod.name()); k >= 0 {
-				c.PHolm[m] = jsonnum.Float(adj[k])
+				c.PHolm[m], c.PHolmVoxels[m] = jsonnum.Float(adj[k]), jsonnum.Float(vadj[k])
 			}
 		}
 	}
@@ -323,6 +354,9 @@ func (st *state) hypothesis(context.Context) error {
 		Level: st.cfg.Test.Level, Seed: st.cfg.Test.Seed}
 	for _, m := range st.fmri.rsms {
 		in.Reference = append(in.Reference, m.Image)
+	}
+	if st.fmri.voxels.Image.N > 0 {
+		in.Voxels = &st.fmri.voxels.Image
 	}
 	for _, d := range st.cfg.Distortions {
 		in.Distortions = append(in.Distortions, d.Name)

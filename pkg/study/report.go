@@ -443,11 +443,14 @@ falls halfway is censored at the last level), with its clean balanced accuracy a
 The coefficient is standardised; its p comes from Freedman-Lane permutations (residuals of the covariates-only model
 permuted), its interval from a bootstrap over models, and within each replicate over test images and training seeds.
 "Supported" needs p &lt; 0.05 after Holm across the distortions, an interval excluding 0 and the predicted (positive)
-sign; a design that cannot detect a partial correlation of 0.5 with 80% power is "underpowered", whatever its p.</p>
+sign; a design that cannot detect a partial correlation of 0.5 with 80% power is "underpowered", whatever its p.
+The verdict is the decoder side's under the primary distortion (the original study's brain side). The <b>voxels</b> side
+asks the same of the voxels' own RSM (every voxel of V1 … LatOcc, the decoder's input, on the test images): no trained
+network between the brain and the comparison. Holm runs across every row.</p>
 {{if .R.FMRI.AtChance}}<p class="warn">{{.R.FMRI.Reason}}</p>{{end}}
-<table><tr><th>distortion</th><th>robustness</th><th>covariates</th><th>models</th><th>coefficient [95% CI]</th><th>partial r</th>
+<table><tr><th>brain side</th><th>distortion</th><th>robustness</th><th>covariates</th><th>models</th><th>coefficient [95% CI]</th><th>partial r</th>
 <th>Freedman-Lane p</th><th>p Holm</th><th>smallest detectable r</th><th>verdict</th></tr>
-{{range .R.Hypothesis.Regressions}}<tr><td>{{.Distortion}}</td><td>{{.RobustnessMeasure}}</td><td>{{range $i, $c := .Covariates}}{{if $i}}, {{end}}{{$c}}{{end}}</td>
+{{range .R.Hypothesis.Regressions}}<tr><td>{{.BrainSide}}</td><td>{{.Distortion}}</td><td>{{.RobustnessMeasure}}</td><td>{{range $i, $c := .Covariates}}{{if $i}}, {{end}}{{$c}}{{end}}</td>
 <td>{{.Models}}</td><td>{{f3 .Coef}} [{{f3 .Low}}, {{f3 .High}}]</td><td>{{f3 .Partial}}</td><td>{{f4 .P}}</td><td>{{f4 .PHolm}}</td>
 <td>{{f3 .MDE}}</td><td>{{.Verdict}}{{if .Reason}}: {{.Reason}}{{end}}</td></tr>{{end}}
 </table>

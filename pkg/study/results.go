@@ -112,6 +112,12 @@ type CNNResult struct {
 	// method of the rsa table, keyed by method; spearman,
 	// within_class_spearman and partial_spearman_category tested.
 	RSMCorrFMRI similarity.Comparison `json:"rsm_corr_fmri"`
+	// RSMCorrVoxels relates the CNN's RSMs to the voxels' own, keyed by
+	// area ("pooled": every voxel of V1 ... LatOcc, the decoder's input),
+	// tested as RSMCorrFMRI is (stratified permutations, Holm across models
+	// in PHolmVoxels): brain-likeness without a decoder in between.
+	RSMCorrVoxels map[string]similarity.Comparison `json:"rsm_corr_voxels,omitempty"`
+	PHolmVoxels   map[rsa.Method]jsonnum.Float     `json:"p_holm_voxels,omitempty"`
 	Weights     string                `json:"weights"`
 	Pretrained  bool                  `json:"pretrained"`
 	// Architecture is the torchvision architecture (the model's name, or
@@ -316,9 +322,9 @@ func (r *Results) HypothesisSummary() string {
 	fmt.Fprintf(&b, "verdict: %s\n\n", h.Verdict)
 	if len(h.Regressions) > 0 {
 		fmt.Fprintf(&b, "regression across models (%s on %s; covariates %s):\n", hypothesis.WithinClass, h.Regressions[0].RobustnessMeasure, strings.Join(h.Regressions[0].Covariates, ", "))
-		fmt.Fprintf(&b, "%-10s %7s %26s %9s %10s %8s %8s  %s\n", "distortion", "models", "coefficient [95% CI]", "partial r", "p (F-L)", "p Holm", "MDE", "verdict")
+		fmt.Fprintf(&b, "%-8s %-10s %7s %26s %9s %10s %8s %8s  %s\n", "brain", "distortion", "models", "coefficient [95% CI]", "partial r", "p (F-L)", "p Holm", "MDE", "verdict")
 		for _, r := range h.Regressions {
-			fmt.Fprintf(&b, "%-10s %7d %26s %9.3f %10.4f %8.4f %8.3f  %s\n", r.Distortion, r.Models,
+			fmt.Fprintf(&b, "%-8s %-10s %7d %26s %9.3f %10.4f %8.4f %8.3f  %s\n", r.BrainSide, r.Distortion, r.Models,
 				fmt.Sprintf("%.3f [%.3f, %.3f]", r.Coef, r.Low, r.High), r.Partial, r.P, r.PHolm, r.MDE, r.Verdict)
 		}
 		b.WriteString("\n")

@@ -143,6 +143,10 @@ func (c *Config) validate() error {
 type brain struct {
 	runs []*decoder.Result     // per seed; runs[0] is the first seed's
 	rsms []similarity.Matrices // per seed
+	// voxels is the voxels' own matrices: the test images' patterns over
+	// every voxel the decoder reads (V1 ... LatOcc), the brain side that
+	// no training shaped.
+	voxels similarity.Matrices
 }
 
 // first is the first seed's decoder.

@@ -82,6 +82,9 @@ func TestStudyEndToEnd(t *testing.T) {
 		if len(c.Primary.BalancedAccuracy) != 5 || c.Primary.Seeds != 2 || len(c.Distortions) != 2 || len(c.RSMCorrFMRIDistorted) != 5 || c.Params == 0 {
 			t.Errorf("%s: results incomplete: %+v", name, c)
 		}
+		if v, ok := c.RSMCorrVoxels[similarity.PooledName]; !ok || (!c.Degenerate && math.IsNaN(float64(v.WithinClass().PValue))) {
+			t.Errorf("%s: no tested comparison with the voxels: %+v", name, c.RSMCorrVoxels)
+		}
 		wc := c.RSMCorrFMRI.WithinClass()
 		if c.Degenerate != math.IsNaN(float64(wc.PValue)) || wc.Seeds != 2 || (!c.Degenerate && (wc.Permutations != 200 || !wc.Stratified || math.IsNaN(c.Holm(rsa.WithinClassSpearman)))) {
 			t.Errorf("%s: degenerate %v (%s), within-class %+v", name, c.Degenerate, c.DegenerateReason, wc)
