@@ -118,8 +118,8 @@ type CNNResult struct {
 	// in PHolmVoxels): brain-likeness without a decoder in between.
 	RSMCorrVoxels map[string]similarity.Comparison `json:"rsm_corr_voxels,omitempty"`
 	PHolmVoxels   map[rsa.Method]jsonnum.Float     `json:"p_holm_voxels,omitempty"`
-	Weights     string                `json:"weights"`
-	Pretrained  bool                  `json:"pretrained"`
+	Weights       string                           `json:"weights"`
+	Pretrained    bool                             `json:"pretrained"`
 	// Architecture is the torchvision architecture (the model's name, or
 	// the base of a variant with its own weights).
 	Architecture string `json:"architecture"`
