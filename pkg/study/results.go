@@ -15,6 +15,7 @@ import (
 	"github.com/decodingthoughts/decoding-thoughts/pkg/decoder"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/encoding"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/hypothesis"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/insilico"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/jsonnum"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/layers"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/npfile"
@@ -40,10 +41,15 @@ type Results struct {
 	// .{rsa,cka,cka_debiased,encoding,encoding_fraction_of_ceiling}, each
 	// CNN's layers and the reference models (gabor, pixels); LayersSummary
 	// the best layer per model, measure and ROI and its depth across CNNs.
-	Layers        layers.Table       `json:"layers,omitempty"`
-	LayersSummary *layers.Summary    `json:"layers_summary,omitempty"`
-	Seeds         int                `json:"seeds"` // training seeds of the decoder and of each head
-	Timings       map[string]float64 `json:"timings"`
+	Layers layers.Table `json:"layers,omitempty"`
+	// BrainRobustness is the brain's robustness in silico: the encoding
+	// model's predicted representation of the test images along each
+	// distortion, per visual area (brain_robustness.<distortion>.<roi>):
+	// model predictions, not measurements.
+	BrainRobustness map[string]map[string]insilico.Curve `json:"brain_robustness,omitempty"`
+	LayersSummary   *layers.Summary                      `json:"layers_summary,omitempty"`
+	Seeds           int                                  `json:"seeds"` // training seeds of the decoder and of each head
+	Timings         map[string]float64                   `json:"timings"`
 	// PeakMemoryMB is each stage's peak resident memory (MiB; Linux only:
 	// the process's VmHWM, reset as the stage starts).
 	PeakMemoryMB map[string]float64 `json:"peak_memory_mb,omitempty"`

@@ -234,6 +234,7 @@ func init() {
 	stages = []stage{
 		{name: "explore", run: (*state).explore, sections: exploreSections},
 		{name: "encoding", run: (*state).encoding, sections: encodingSections},
+		{name: "brain_robustness", needs: []string{"encoding"}, run: (*state).brainRobustness, figures: brainRobustnessFigures, sections: brainRobustnessSections},
 		{name: "fmri", run: (*state).trainFMRI, sections: fmriSections},
 		{name: "cnn", run: (*state).trainCNNs, sections: cnnSections},
 		{name: "layers", needs: []string{"cnn"}, run: (*state).layers, sections: layersSections},

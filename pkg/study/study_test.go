@@ -98,6 +98,12 @@ func TestStudyEndToEnd(t *testing.T) {
 		first.Layers["gabor"]["gwp"]["V1"].Get("encoding").Value == 0 || ls.Best["pixels"]["rsa"]["V1"].Layer != "pixels" {
 		t.Errorf("layers stage: %d models, summary %+v", len(first.Layers), first.LayersSummary)
 	}
+	if c := first.BrainRobustness["gaussian"]["V1"]; len(c.RSMCorrClean) != len(c.Levels) || len(c.Identification) != len(c.Levels) || c.RSMCorrClean[0] != 1 {
+		t.Errorf("brain robustness in silico: %+v", first.BrainRobustness["gaussian"])
+	}
+	if _, err := os.Stat(filepath.Join(out, "figures", "brain_robustness_gaussian.png")); err != nil {
+		t.Errorf("brain robustness figure: %v", err)
+	}
 	if l := first.LayersSummary.Robustness; l == nil || l["encoding"]["V1"].Models != 2 {
 		t.Errorf("layers vs robustness: %+v", l)
 	}

@@ -1,0 +1,162 @@
+package insilico
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/decodingthoughts/decoding-thoughts/internal/parallel"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/distortion"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/encoding"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/jsonnum"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/kay"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/rsa"
+)
+
+// Curve is one area's predicted representation along one distortion.
+type Curve struct {
+	Levels []float64 `json:"levels"`
+	// RSMCorrClean is the Spearman correlation of the predicted RSM at each
+	// level with the clean images' predicted RSM (1 at a level that leaves
+	// the images as they are), with its percentile bootstrap interval over
+	// the test images (resampled within classes).
+	RSMCorrClean []jsonnum.Float `json:"rsm_corr_clean"`
+	Low          []jsonnum.Float `json:"ci_low"`
+	High         []jsonnum.Float `json:"ci_high"`
+	// Identification is the share of test images whose distorted
+	// prediction correlates best with their own clean prediction (chance:
+	// 1 / images).
+	Identification []float64 `json:"identification"`
+	Chance         float64   `json:"chance"`
+	Voxels         int       `json:"voxels"`
+}
+
+// Options sets the resampling and the features.
+type Options struct {
+	Bootstraps int     // of the RSM correlation's interval (0: none)
+	Level      float64 // of the interval, e.g. 0.95
+	Seed       int64   // the distortions' random draws, and the bootstrap's
+	Pool       int     // the Gabor features' grid (encoding.Options.Pool)
+}
+
+// Area is a set of voxels (columns of the responses) under a name.
+type Area struct {
+	Name   string
+	Voxels []int
+}
+
+// Run predicts, with the fitted model, every voxel's response to the test
+// images (test: their indices in d.Test, labels: their classes) at every
+// level of each distortion, and measures each area's predicted
+// representation against the clean images' (see Curve): out[distortion
+// name][area name].
+func Run(ctx context.Context, d *kay.Dataset, fit *encoding.Ridge, test, labels []int, dists []distortion.Distortion, areas []Area, opt Options) (map[string]map[string]Curve, error) {
+	if fit == nil {
+		return nil, fmt.Errorf("insilico: no fitted encoding model")
+	}
+	if len(test) < 3 || len(labels) != len(test) {
+		return nil, fmt.Errorf("insilico: %d test images with %d labels: want at least 3, one label each", len(test), len(labels))
+	}
+	im := d.Test.Stimuli
+	predict := func(f distortion.Func) (*mat.Dense, error) {
+		sub := kay.Images{N: len(test), H: im.H, W: im.W, Pix: make([]float32, 0, len(test)*im.H*im.W)}
+		for k, i := range test {
+			pix := im.At(i)
+			if f != nil {
+				pix = f(k, append([]float32(nil), pix...), im.H, im.W)
+			}
+			sub.Pix = append(sub.Pix, pix...)
+		}
+		all := make([]int, len(test))
+		for k := range all {
+			all[k] = k
+		}
+		x, err := encoding.Features(sub, all, opt.Pool)
+		if err != nil {
+			return nil, err
+		}
+		return fit.Predict(x), nil
+	}
+	clean, err := predict(nil)
+	if err != nil {
+		return nil, err
+	}
+	cleanRSM := make([]rsa.Matrix, len(areas))
+	for a, area := range areas {
+		if cleanRSM[a], err = areaRSM(clean, area.Voxels, labels); err != nil {
+			return nil, fmt.Errorf("insilico: %s: %w", area.Name, err)
+		}
+	}
+	out := map[string]map[string]Curve{}
+	for _, dist := range dists {
+		curves := make([]Curve, len(areas))
+		for a, area := range areas {
+			curves[a] = Curve{Levels: dist.Levels, Chance: 1 / float64(len(test)), Voxels: len(area.Voxels)}
+		}
+		for _, level := range dist.Levels {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			f, err := dist.Func(level, opt.Seed)
+			if err != nil {
+				return nil, err
+			}
+			pred, err := predict(f)
+			if err != nil {
+				return nil, err
+			}
+			for a, area := range areas {
+				m, err := areaRSM(pred, area.Voxels, labels)
+				if err != nil {
+					return nil, fmt.Errorf("insilico: %s: %w", area.Name, err)
+				}
+				v, lo, hi := compare(cleanRSM[a], m, opt)
+				c := &curves[a]
+				c.RSMCorrClean = append(c.RSMCorrClean, jsonnum.Float(v))
+				c.Low, c.High = append(c.Low, jsonnum.Float(lo)), append(c.High, jsonnum.Float(hi))
+				c.Identification = append(c.Identification, float64(encoding.Identify(pred, clean, area.Voxels))/float64(len(test)))
+			}
+		}
+		out[dist.Name] = map[string]Curve{}
+		for a, area := range areas {
+			out[dist.Name][area.Name] = curves[a]
+		}
+	}
+	return out, nil
+}
+
+// areaRSM is the cosine similarity matrix of the predicted patterns over
+// the area's voxels, labelled with the images' classes.
+func areaRSM(pred *mat.Dense, voxels, labels []int) (rsa.Matrix, error) {
+	n, _ := pred.Dims()
+	p := rsa.Patterns{N: n, D: len(voxels), X: make([]float32, 0, n*len(voxels))}
+	for i := range n {
+		for _, v := range voxels {
+			p.X = append(p.X, float32(pred.At(i, v)))
+		}
+	}
+	m, err := rsa.Cosine(p)
+	m.Labels = labels
+	return m, err
+}
+
+// compare is the Spearman correlation of the clean and distorted RSMs
+// with its bootstrap interval over images (within classes).
+func compare(clean, dist rsa.Matrix, opt Options) (v, lo, hi float64) {
+	r, err := rsa.NewResampler(clean, dist, rsa.Spearman)
+	if err != nil {
+		return math.NaN(), math.NaN(), math.NaN()
+	}
+	v, lo, hi = r.Compare(nil), math.NaN(), math.NaN()
+	if opt.Bootstraps > 0 {
+		strata := rsa.Strata(clean.Labels, clean.N)
+		boot := parallel.Map(opt.Bootstraps, func(b int) float64 {
+			return r.Compare(rsa.Draw(strata, clean.N, rand.New(rand.NewPCG(uint64(opt.Seed), uint64(b)|1<<59))))
+		})
+		lo, hi = rsa.Interval(boot, opt.Level)
+	}
+	return v, lo, hi
+}
