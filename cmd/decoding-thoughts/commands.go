@@ -338,7 +338,8 @@ func runStudyAs(ctx context.Context, name string, args []string, stages []string
 			}
 			// the flags as given, for the merge to rebuild the configuration
 			fs.Visit(func(fl *flag.Flag) {
-				if fl.Name != "shard" && fl.Name != "out" {
+				// the merge may run on another kind of node: its backend is its own
+				if fl.Name != "shard" && fl.Name != "out" && fl.Name != "backend" {
 					command = append(command, "--"+fl.Name+"="+fl.Value.String())
 				}
 			})

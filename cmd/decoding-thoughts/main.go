@@ -91,6 +91,7 @@ func main() {
 		for n := range commands {
 			names = append(names, n)
 		}
+		sort.Strings(names) // a tie goes to the first name, always the same
 		if s := closest(os.Args[1], names); s != "" {
 			fmt.Fprintf(os.Stderr, "decoding-thoughts: unknown command %q: did you mean %q?\n", os.Args[1], s)
 			os.Exit(2)

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"io"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 )
@@ -16,6 +17,7 @@ func TestDidYouMean(t *testing.T) {
 	for n := range commands {
 		names = append(names, n)
 	}
+	sort.Strings(names)
 	for typo, want := range map[string]string{"trian-fmri": "train-fmri", "stduy": "study", "robust": "robustness", "weight": "weights", "zzzz": ""} {
 		if got := closest(typo, names); got != want {
 			t.Errorf("%s: suggested %q, want %q", typo, got, want)

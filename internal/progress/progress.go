@@ -136,7 +136,7 @@ func (b *Bar) line(now time.Time) string {
 		rate = fmt.Sprintf(" %.1f %s/s", cur/el, unit)
 	}
 	if b.total <= 0 {
-		return fit(fmt.Sprintf("%s: %.0f %s%s %.1fs", b.label, cur, unit, rate, el), b.cols)
+		return b.fit(fmt.Sprintf("%s: %.0f %s%s %.1fs", b.label, cur, unit, rate, el))
 	}
 	frac := min(cur/total, 1)
 	tail := fmt.Sprintf(" %3.0f%% %.0f/%.0f %s%s %.1fs", 100*frac, cur, total, unit, rate, el)
@@ -145,16 +145,17 @@ func (b *Bar) line(now time.Time) string {
 	// 5 it is left out
 	width := min(30, b.cols-1-len(b.label)-len(tail)-3)
 	if width < 5 {
-		return fit(b.label+tail, b.cols)
+		return b.fit(b.label + tail)
 	}
 	fill := int(frac * float64(width))
 	return fmt.Sprintf("%s [%s%s]%s", b.label, strings.Repeat("=", fill), strings.Repeat(" ", width-fill), tail)
 }
 
-// fit shortens s to cols-1 columns, cutting the end.
-func fit(s string, cols int) string {
-	if r := []rune(s); len(r) > cols-1 {
-		return string(r[:max(cols-2, 0)]) + "…"
+// fit shortens s to the terminal's width less one column, cutting the end;
+// a log line (off a terminal) keeps all of it.
+func (b *Bar) fit(s string) string {
+	if r := []rune(s); b.tty && len(r) > b.cols-1 {
+		return string(r[:max(b.cols-2, 0)]) + "…"
 	}
 	return s
 }

@@ -69,7 +69,7 @@ func TestLinesFitTheWidth(t *testing.T) {
 	for _, label := range []string{"fmri", "features resnet50 (1593 images, 4 views)", strings.Repeat("very long label ", 8)} {
 		for _, cols := range []int{Columns, 60, 30} {
 			b := New(&buf, label, 12345, "img")
-			b.cols = cols
+			b.cols, b.tty = cols, true
 			b.cur = 5000
 			line := b.line(b.start.Add(3 * time.Second))
 			if n := len([]rune(line)); n > cols-1 {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/decodingthoughts/decoding-thoughts/internal/parallel"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/jsonnum"
@@ -164,9 +165,11 @@ type Result struct {
 	// Regressions relate, with models as the unit, brain-likeness
 	// (within-class Spearman with the reference) to robustness (HalfLevel)
 	// under each distortion, controlling clean balanced accuracy and the
-	// log parameter count (when every model's is known): Freedman-Lane p,
+	// log parameter count (when every model's is known and they differ; a
+	// covariate constant across the models is left out): Freedman-Lane p,
 	// an interval from the joint bootstrap resampled over models, Holm
-	// across the distortions, and each one's verdict.
+	// across the distortions within each brain side, and each one's
+	// verdict.
 	Regressions []Regression `json:"regressions"`
 	Tests       []Test       `json:"tests"`
 	Differences []Difference `json:"differences"`
@@ -321,6 +324,9 @@ func (in Input) regressions(obs measures, boots []measures) ([]Regression, error
 			break
 		}
 	}
+	if logParams != nil && constant(logParams) { // variants of one architecture: one size
+		logParams = nil
+	}
 	if logParams != nil {
 		covs = append(covs, LogParams)
 	}
@@ -341,7 +347,19 @@ func (in Input) regressions(obs measures, boots []measures) ([]Regression, error
 	}
 	var out []Regression
 	for k, side := range sides {
+		var family []Regression
 		for d := range in.Distortions {
+			covs := covs
+			if constant(obs.clean[d]) { // every model equally accurate on clean images
+				covs = slices.DeleteFunc(slices.Clone(covs), func(c string) bool { return c == CleanAccuracy })
+			}
+			sample := func(m measures, d int, side string) Sample {
+				s := sample(m, d, side)
+				if len(covs) < len(s.Covariates) {
+					s.Covariates = s.Covariates[1:]
+				}
+				return s
+			}
 			ri := RegressionInput{Data: sample(obs, d, side), Covariates: covs, RobustnessMeasure: HalfLevel, BrainSide: side,
 				Permutations: in.Permutations, Level: in.Level, Seed: in.Seed + uint64(d) + uint64(k)<<20}
 			for _, b := range boots {
@@ -352,10 +370,16 @@ func (in Input) regressions(obs measures, boots []measures) ([]Regression, error
 				return nil, fmt.Errorf("hypothesis: regression under %s (%s): %w", in.Distortions[d], side, err)
 			}
 			r.Distortion = in.Distortions[d]
-			out = append(out, r)
+			for _, c := range obs.censored[d] {
+				if c {
+					r.Censored++
+				}
+			}
+			family = append(family, r)
 		}
+		HolmFamily(family) // across the distortions, within the brain side
+		out = append(out, family...)
 	}
-	HolmFamily(out)
 	return out, nil
 }
 

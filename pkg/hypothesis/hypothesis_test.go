@@ -299,3 +299,29 @@ func TestVoxelsBrainSide(t *testing.T) {
 		t.Error("a voxel RSM over other images was accepted")
 	}
 }
+
+// TestConstantCovariatesAreDropped: variants of one architecture share a
+// parameter count, so log size is no covariate among them (a constant
+// column would make every fit degenerate); models of different sizes keep
+// it. The planted models all classify the clean images perfectly, so clean
+// accuracy is dropped too. Censored half levels are counted.
+func TestConstantCovariatesAreDropped(t *testing.T) {
+	in := planted(5, 1, 45)
+	for k := range in.Models {
+		in.Models[k].Params = 11_000_000
+	}
+	res, err := Run(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := res.Regressions[0]
+	if len(r.Covariates) != 0 || r.Censored != 1 {
+		t.Errorf("one size: covariates %v, censored %d (want none, 1: model e)", r.Covariates, r.Censored)
+	}
+	for k := range in.Models {
+		in.Models[k].Params = int64(1_000_000 * (k + 1))
+	}
+	if res, _ = Run(in); len(res.Regressions[0].Covariates) != 1 || res.Regressions[0].Covariates[0] != LogParams {
+		t.Errorf("five sizes: covariates %v", res.Regressions[0].Covariates)
+	}
+}

@@ -362,9 +362,13 @@ type Regression struct {
 	Permutations int           `json:"permutations"`
 	// Bootstraps counts the replicates fit; Dropped those whose resample
 	// was degenerate.
-	Bootstraps int    `json:"bootstraps"`
-	Dropped    int    `json:"bootstraps_dropped"`
-	Expected   string `json:"expected_sign"` // "positive" or "negative"
+	Bootstraps int `json:"bootstraps"`
+	Dropped    int `json:"bootstraps_dropped"`
+	// Censored counts the models whose robustness is censored (a half level
+	// never reached: the last level stands in for a larger value), which
+	// pulls the coefficient toward 0.
+	Censored int    `json:"censored"`
+	Expected string `json:"expected_sign"` // "positive" or "negative"
 	// MDE is MinDetectableEffect for these models and covariates.
 	MDE     jsonnum.Float `json:"min_detectable_effect"`
 	Verdict string        `json:"verdict"`

@@ -32,6 +32,10 @@ type Curve struct {
 	Identification []float64 `json:"identification"`
 	Chance         float64   `json:"chance"`
 	Voxels         int       `json:"voxels"`
+	// Truth is the same computed from the simulated brain's noise-free
+	// responses to the distorted images (Options.Truth), where the data are
+	// simulated: what the in-silico curve should recover.
+	Truth *Curve `json:"truth,omitempty"`
 }
 
 // Options sets the resampling and the features.
@@ -40,6 +44,12 @@ type Options struct {
 	Level      float64 // of the interval, e.g. 0.95
 	Seed       int64   // the distortions' random draws, and the bootstrap's
 	Pool       int     // the Gabor features' grid (encoding.Options.Pool)
+	// Truth, when not nil, gives the true noise-free responses (images x
+	// voxels, row-major, every voxel of the dataset) to test images in the
+	// order given (the simulator's synth.Truth.Signal): Run then computes
+	// each curve from them too (Curve.Truth), each voxel standardised over
+	// the clean images.
+	Truth func(images kay.Images) ([]float64, error)
 }
 
 // Area is a set of voxels (columns of the responses) under a name.
@@ -61,7 +71,7 @@ func Run(ctx context.Context, d *kay.Dataset, fit *encoding.Ridge, test, labels 
 		return nil, fmt.Errorf("insilico: %d test images with %d labels: want at least 3, one label each", len(test), len(labels))
 	}
 	im := d.Test.Stimuli
-	predict := func(f distortion.Func) (*mat.Dense, error) {
+	images := func(f distortion.Func) kay.Images {
 		sub := kay.Images{N: len(test), H: im.H, W: im.W, Pix: make([]float32, 0, len(test)*im.H*im.W)}
 		for k, i := range test {
 			pix := im.At(i)
@@ -70,31 +80,62 @@ func Run(ctx context.Context, d *kay.Dataset, fit *encoding.Ridge, test, labels 
 			}
 			sub.Pix = append(sub.Pix, pix...)
 		}
-		all := make([]int, len(test))
-		for k := range all {
-			all[k] = k
-		}
+		return sub
+	}
+	all := make([]int, len(test))
+	for k := range all {
+		all[k] = k
+	}
+	predict := func(sub kay.Images) (*mat.Dense, error) {
 		x, err := encoding.Features(sub, all, opt.Pool)
 		if err != nil {
 			return nil, err
 		}
 		return fit.Predict(x), nil
 	}
-	clean, err := predict(nil)
-	if err != nil {
-		return nil, err
+	var mu, sd []float64 // the true responses' standardisation, from the clean images
+	truth := func(sub kay.Images) (*mat.Dense, error) {
+		sig, err := opt.Truth(sub)
+		if err != nil {
+			return nil, err
+		}
+		nv := len(sig) / len(test)
+		if mu == nil {
+			mu, sd = columnStats(sig, len(test), nv)
+		}
+		for i := range len(test) {
+			for v := range nv {
+				sig[i*nv+v] = (sig[i*nv+v] - mu[v]) / sd[v]
+			}
+		}
+		return mat.NewDense(len(test), nv, sig), nil
 	}
-	cleanRSM := make([]rsa.Matrix, len(areas))
-	for a, area := range areas {
-		if cleanRSM[a], err = areaRSM(clean, area.Voxels, labels); err != nil {
-			return nil, fmt.Errorf("insilico: %s: %w", area.Name, err)
+	sources := []func(kay.Images) (*mat.Dense, error){predict}
+	if opt.Truth != nil {
+		sources = append(sources, truth)
+	}
+	clean := make([]*mat.Dense, len(sources))
+	cleanRSM := make([][]rsa.Matrix, len(sources))
+	for s, source := range sources {
+		var err error
+		if clean[s], err = source(images(nil)); err != nil {
+			return nil, err
+		}
+		cleanRSM[s] = make([]rsa.Matrix, len(areas))
+		for a, area := range areas {
+			if cleanRSM[s][a], err = areaRSM(clean[s], area.Voxels, labels); err != nil {
+				return nil, fmt.Errorf("insilico: %s: %w", area.Name, err)
+			}
 		}
 	}
 	out := map[string]map[string]Curve{}
 	for _, dist := range dists {
-		curves := make([]Curve, len(areas))
-		for a, area := range areas {
-			curves[a] = Curve{Levels: dist.Levels, Chance: 1 / float64(len(test)), Voxels: len(area.Voxels)}
+		curves := make([][]Curve, len(sources))
+		for s := range sources {
+			curves[s] = make([]Curve, len(areas))
+			for a, area := range areas {
+				curves[s][a] = Curve{Levels: dist.Levels, Chance: 1 / float64(len(test)), Voxels: len(area.Voxels)}
+			}
 		}
 		for _, level := range dist.Levels {
 			if err := ctx.Err(); err != nil {
@@ -104,28 +145,59 @@ func Run(ctx context.Context, d *kay.Dataset, fit *encoding.Ridge, test, labels 
 			if err != nil {
 				return nil, err
 			}
-			pred, err := predict(f)
-			if err != nil {
-				return nil, err
-			}
-			for a, area := range areas {
-				m, err := areaRSM(pred, area.Voxels, labels)
+			sub := images(f)
+			for s, source := range sources {
+				pred, err := source(sub)
 				if err != nil {
-					return nil, fmt.Errorf("insilico: %s: %w", area.Name, err)
+					return nil, err
 				}
-				v, lo, hi := compare(cleanRSM[a], m, opt)
-				c := &curves[a]
-				c.RSMCorrClean = append(c.RSMCorrClean, jsonnum.Float(v))
-				c.Low, c.High = append(c.Low, jsonnum.Float(lo)), append(c.High, jsonnum.Float(hi))
-				c.Identification = append(c.Identification, float64(encoding.Identify(pred, clean, area.Voxels))/float64(len(test)))
+				for a, area := range areas {
+					m, err := areaRSM(pred, area.Voxels, labels)
+					if err != nil {
+						return nil, fmt.Errorf("insilico: %s: %w", area.Name, err)
+					}
+					v, lo, hi := compare(cleanRSM[s][a], m, opt)
+					c := &curves[s][a]
+					c.RSMCorrClean = append(c.RSMCorrClean, jsonnum.Float(v))
+					c.Low, c.High = append(c.Low, jsonnum.Float(lo)), append(c.High, jsonnum.Float(hi))
+					c.Identification = append(c.Identification, float64(encoding.Identify(pred, clean[s], area.Voxels))/float64(len(test)))
+				}
 			}
 		}
 		out[dist.Name] = map[string]Curve{}
 		for a, area := range areas {
-			out[dist.Name][area.Name] = curves[a]
+			c := curves[0][a]
+			if len(sources) > 1 {
+				c.Truth = &curves[1][a]
+			}
+			out[dist.Name][area.Name] = c
 		}
 	}
 	return out, nil
+}
+
+// columnStats are the mean and s.d. of each column of a rows x cols
+// row-major matrix (s.d. 1 where a column is constant).
+func columnStats(m []float64, rows, cols int) (mu, sd []float64) {
+	mu, sd = make([]float64, cols), make([]float64, cols)
+	for i := range rows {
+		for j := range cols {
+			mu[j] += m[i*cols+j] / float64(rows)
+		}
+	}
+	for i := range rows {
+		for j := range cols {
+			d := m[i*cols+j] - mu[j]
+			sd[j] += d * d / float64(rows)
+		}
+	}
+	for j := range sd {
+		sd[j] = math.Sqrt(sd[j])
+		if !(sd[j] > 0) {
+			sd[j] = 1
+		}
+	}
+	return mu, sd
 }
 
 // areaRSM is the cosine similarity matrix of the predicted patterns over

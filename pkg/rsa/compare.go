@@ -94,12 +94,14 @@ type MethodSpec struct {
 	// resamples within classes, keeping the class sizes.
 	Stratified bool
 	// SameTestAs names the method whose stratified permutation test this
-	// method's stratified test is: the same p-value, permutation by
-	// permutation (the raw Spearman's and the partial Spearman's, since a
-	// within-class permutation leaves every class-pair block's entries in
-	// the block and the partial statistic is then monotone in the raw
-	// one). Where both are tested with stratified permutations, the p-value
-	// is reported once, on the named method.
+	// method's stratified test is, for one pair of matrices: the same
+	// p-value, permutation by permutation (the raw Spearman's and the
+	// partial Spearman's, since a within-class permutation leaves every
+	// class-pair block's entries in the block and the partial statistic is
+	// then monotone in the raw one). Where both are tested on one pair with
+	// stratified permutations, the p-value is reported once, on the named
+	// method. Over several seeds (a mean of per-seed statistics, each with
+	// its own monotone map) the two tests differ slightly.
 	SameTestAs Method
 	// Confounded marks a method that the class-block structure alone drives
 	// high when both representations were trained on the same labels (the

@@ -1,6 +1,7 @@
 package study
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -92,7 +93,7 @@ func (st *state) rsa(context.Context) error {
 	for _, m := range rsa.Methods {
 		s, _ := rsa.Spec(m)
 		ms := Measure{Method: m, Title: s.Title, Confounded: s.Confounded, Stratified: s.Stratified || s.Study, Tested: s.Study}
-		if s.Study && s.SameTestAs != "" {
+		if s.Study && s.SameTestAs != "" && st.cfg.Seeds == 1 {
 			ms.Tested, ms.SameTestAs = false, s.SameTestAs
 		}
 		st.res.Measures = append(st.res.Measures, ms)
@@ -178,7 +179,7 @@ func (st *state) rsa(context.Context) error {
 					note = " (confounded by the shared labels)"
 				}
 				p := fmt.Sprintf("p = %.4f", v.PValue)
-				if s.SameTestAs != "" {
+				if s.SameTestAs != "" && st.cfg.Seeds == 1 {
 					p = "p: see " + string(s.SameTestAs)
 				}
 				parts = append(parts, fmt.Sprintf("%s%s %.3f [%.3f, %.3f] %s", s.Method, note, v.Value, v.CILow, v.CIHigh, p))
@@ -189,7 +190,7 @@ func (st *state) rsa(context.Context) error {
 	// Holm across the models tested, method by method (a method whose test
 	// is another's has no p-value of its own)
 	for _, m := range tested {
-		if s, _ := rsa.Spec(m); s.SameTestAs != "" {
+		if s, _ := rsa.Spec(m); s.SameTestAs != "" && st.cfg.Seeds == 1 {
 			continue
 		}
 		var names []string
@@ -413,7 +414,10 @@ func (st *state) hypothesis(context.Context) error {
 	}
 	h.NModels = len(in.Models)
 	primary := st.cfg.Distortions[0]
-	h.Primary = fmt.Sprintf("regression of %s on %s under %s, controlling clean balanced accuracy and size", hypothesis.WithinClass, hypothesis.HalfLevel, primary.Title())
+	h.Primary = fmt.Sprintf("regression of %s on %s under %s", hypothesis.WithinClass, hypothesis.HalfLevel, primary.Title())
+	if len(res.Regressions) > 0 {
+		h.Primary += ", covariates: " + cmp.Or(strings.Join(res.Regressions[0].Covariates, ", "), "none (constant across the models)")
+	}
 	var t hypothesis.Test
 	for _, x := range res.Tests {
 		if x.Distortion == primary.Name && x.Brain == hypothesis.WithinClass && x.Robustness == hypothesis.HalfLevel {
@@ -471,7 +475,10 @@ func (st *state) hypothesis(context.Context) error {
 func regressionVerdict(r *hypothesis.Regression, distortion, excluded string) string {
 	numbers := fmt.Sprintf("standardised coefficient %.2f, 95%% interval [%.2f, %.2f] (bootstrap over models, images and seeds), "+
 		"partial r %.2f, Freedman-Lane p = %.4f (Holm %.4f); n = %d models; covariates %s; excluded: %s",
-		r.Coef, r.Low, r.High, r.Partial, r.P, r.PHolm, r.Models, strings.Join(r.Covariates, ", "), excluded)
+		r.Coef, r.Low, r.High, r.Partial, r.P, r.PHolm, r.Models, cmp.Or(strings.Join(r.Covariates, ", "), "none"), excluded)
+	if r.Censored > 0 {
+		numbers += fmt.Sprintf("; %d of %d models never fell halfway to chance (half level censored at the last level, which pulls the coefficient toward 0)", r.Censored, r.Models)
+	}
 	switch r.Verdict {
 	case hypothesis.Underpowered:
 		return fmt.Sprintf("underpowered: %s; a verdict needs a design that detects a partial correlation of %.1f with 80%% power "+

@@ -13,6 +13,7 @@ import (
 	"github.com/decodingthoughts/decoding-thoughts/pkg/jsonnum"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/kay"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/plots"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/synth"
 )
 
 // brainRobustness asks the sweep of every distortion of the brain's own
@@ -32,8 +33,23 @@ func (st *state) brainRobustness(ctx context.Context) error {
 		}
 		areas = append(areas, insilico.Area{Name: name, Voxels: vox})
 	}
-	out, err := insilico.Run(ctx, d, st.res.Encoding.Model, sel.Test.Index, sel.Test.Y, st.cfg.Distortions, areas,
-		insilico.Options{Bootstraps: min(st.cfg.Test.Bootstraps, 200), Level: st.cfg.Test.Level, Seed: st.cfg.Seed, Pool: encoding.DefaultOptions().Pool})
+	opt := insilico.Options{Bootstraps: min(st.cfg.Test.Bootstraps, 200), Level: st.cfg.Test.Level, Seed: st.cfg.Seed, Pool: encoding.DefaultOptions().Pool}
+	if synth.IsSynthetic(d.Dir) { // the simulated brain's true curves beside the model's
+		truth, err := synth.ReadTruth(d.Dir)
+		if err != nil {
+			return err
+		}
+		signal, err := truth.Signal(d.Train.Stimuli)
+		if err != nil {
+			return err
+		}
+		var contents []synth.Content
+		for _, i := range sel.Test.Index {
+			contents = append(contents, truth.Test[i])
+		}
+		opt.Truth = func(im kay.Images) ([]float64, error) { return signal(im, contents) }
+	}
+	out, err := insilico.Run(ctx, d, st.res.Encoding.Model, sel.Test.Index, sel.Test.Y, st.cfg.Distortions, areas, opt)
 	if err != nil {
 		return err
 	}
@@ -46,8 +62,10 @@ func (st *state) brainRobustness(ctx context.Context) error {
 }
 
 // BrainRobustnessPlot draws one distortion's in-silico curves: each area's
-// predicted RSM correlation with the clean images' along the levels.
-func (r *Results) BrainRobustnessPlot(distortion string) (*plot.Plot, error) {
+// predicted RSM correlation with the clean images' along the levels; with
+// truth, the simulated brain's true curves instead (an error when the data
+// were not simulated).
+func (r *Results) BrainRobustnessPlot(distortion string, truth bool) (*plot.Plot, error) {
 	curves, ok := r.BrainRobustness[distortion]
 	if !ok {
 		return nil, fmt.Errorf("no in-silico curves for %q", distortion)
@@ -60,23 +78,45 @@ func (r *Results) BrainRobustnessPlot(distortion string) (*plot.Plot, error) {
 			continue
 		}
 		x = c.Levels
+		if truth {
+			if c.Truth == nil {
+				continue
+			}
+			c = *c.Truth
+		}
 		series = append(series, plots.Series{Label: roi, Values: floats(c.RSMCorrClean)})
 	}
-	if len(series) == 0 { // the per-area stage did not run: the areas in name order
+	if len(series) == 0 && len(r.ROI.ROIs) == 0 { // the per-area stage did not run: the areas in name order
 		for _, roi := range sortedKeys(curves) {
-			x = curves[roi].Levels
-			series = append(series, plots.Series{Label: roi, Values: floats(curves[roi].RSMCorrClean)})
+			c := curves[roi]
+			if truth {
+				if c.Truth == nil {
+					continue
+				}
+				c = *c.Truth
+			}
+			x = c.Levels
+			series = append(series, plots.Series{Label: roi, Values: floats(c.RSMCorrClean)})
 		}
 	}
-	return plots.Lines("the brain's model under "+distortionTitle(distortion)+" (encoding-model predictions)", "level",
-		"predicted RSM vs the clean images' (Spearman)", x, series...)
+	if len(series) == 0 {
+		return nil, fmt.Errorf("no %s curves for %q", map[bool]string{true: "true", false: "in-silico"}[truth], distortion)
+	}
+	title := "the brain's model under " + distortionTitle(distortion) + " (encoding-model predictions)"
+	if truth {
+		title = "the simulated brain under " + distortionTitle(distortion) + " (its true, noise-free responses)"
+	}
+	return plots.Lines(title, "level", "RSM vs the clean images' (Spearman)", x, series...)
 }
 
 func brainRobustnessFigures(st *state) []plots.Spec {
 	r := st.results()
 	var specs []plots.Spec
 	for _, d := range st.cfg.Distortions {
-		specs = append(specs, plots.Spec{Name: "brain_robustness_" + d.Name, Draw: func() (*plot.Plot, error) { return r.BrainRobustnessPlot(d.Name) }})
+		specs = append(specs, plots.Spec{Name: "brain_robustness_" + d.Name, Draw: func() (*plot.Plot, error) { return r.BrainRobustnessPlot(d.Name, false) }})
+		if hasTruth(r, d.Name) {
+			specs = append(specs, plots.Spec{Name: "brain_robustness_true_" + d.Name, Draw: func() (*plot.Plot, error) { return r.BrainRobustnessPlot(d.Name, true) }})
+		}
 	}
 	return specs
 }
@@ -84,14 +124,17 @@ func brainRobustnessFigures(st *state) []plots.Spec {
 func brainRobustnessSections(st *state) []section {
 	var names []string
 	for _, d := range st.cfg.Distortions {
-		names = append(names, "brain_robustness_"+d.Name)
+		names = append(names, "brain_robustness_"+d.Name, "brain_robustness_true_"+d.Name)
 	}
 	return []section{{Title: "The brain's robustness, in silico",
 		Text: "The study's sweep asked of the brain's own model: the Gabor encoding model fitted on the training images predicts every voxel's " +
 			"response to the test images at each level of each distortion, and each area's predicted representation is compared with the " +
 			"clean images' (Spearman correlation of the RSMs, 1: unchanged; intervals over test images in results.json " +
 			"brain_robustness, with the identification of each clean image from its distorted prediction). These are model predictions, not " +
-			"measurements: an area the Gabor model explains poorly (see the encoding section) gives a curve that says little.",
+			"measurements: an area the Gabor model explains poorly (see the encoding section) gives a curve that says little. On simulated " +
+			"data the second figure of each distortion gives the simulated brain's true curves (its noise-free responses to the same distorted images): what " +
+			"the model should recover. On the simulator the model's V1 curve falls more slowly than the true one and its LatOcc curve " +
+			"faster (the true category component ignores blur; the Gabor model cannot know that).",
 		Images: pngs(st.dir("figures"), names...)}}
 }
 
@@ -115,3 +158,13 @@ func sortedKeys[V any](m map[string]V) []string {
 
 // distortionTitle names a distortion for figures ("Gaussian blur").
 func distortionTitle(name string) string { return distortion.Distortion{Name: name}.Title() }
+
+// hasTruth reports whether the distortion's curves carry the true ones.
+func hasTruth(r *Results, distortion string) bool {
+	for _, c := range r.BrainRobustness[distortion] {
+		if c.Truth != nil {
+			return true
+		}
+	}
+	return false
+}

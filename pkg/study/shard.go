@@ -89,7 +89,10 @@ func ConfigDigest(cfg Config) string {
 	if c.CNN != nil {
 		o := *c.CNN
 		o.Progress, o.Train.Progress, o.Features.Progress = nil, nil, nil
-		o.Features.CacheDir = ""
+		// where the cache is and how many images a backbone call takes (128
+		// on a GPU, 32 on a CPU) do not change the results: tasks on GPU
+		// nodes and a merge on a CPU node describe one study
+		o.Features.CacheDir, o.Features.Batch = "", 0
 		b, _ := json.Marshal(o)
 		recipe = string(b)
 	}

@@ -59,6 +59,7 @@ func FMRI(ctx context.Context, b compute.Backend, d *kay.Dataset, opt decoder.Op
 func CNN(ctx context.Context, hb compute.Backend, m *cnn.Model, d *kay.Dataset, opt stimulus.Options, dir string) (*stimulus.Result, error) {
 	keyOpt := opt
 	keyOpt.Progress, keyOpt.Train.Progress, keyOpt.Features.Progress = nil, nil, nil
+	keyOpt.Features.Batch = 0 // the backbone's batch does not change the features (backend.DefaultBatch)
 	return reuse(opt.Progress, dir, cachedir.Key("cnn-v1", m.Arch.Name, m.Weights, d.Fingerprint(), keyOpt),
 		func() (*stimulus.Result, error) { return stimulus.Open(ctx, hb, m, dir, d, opt) },
 		func() (*stimulus.Result, error) { return stimulus.Run(ctx, hb, m, d, opt) })

@@ -1,0 +1,169 @@
+package synth
+
+import (
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"sync"
+
+	"github.com/decodingthoughts/decoding-thoughts/internal/parallel"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/kay"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/npfile"
+)
+
+// ReadTruth reads a simulated dataset's planted parameters back from its
+// TruthFile: the configuration and the painted content of every image from
+// the file, the voxels redrawn from the configuration (the generator draws
+// them from its seed alone) and checked against the receptive fields the
+// file records. Trials are not read.
+func ReadTruth(dir string) (*Truth, error) {
+	path := filepath.Join(dir, TruthFile)
+	z, err := npfile.OpenNPZ(path)
+	if err != nil {
+		return nil, err
+	}
+	defer z.Close()
+	read := func(key, kind string, n int) (npfile.Array, error) {
+		a, err := z.Read(key)
+		if err != nil {
+			return a, err
+		}
+		if a.Kind() != kind || (n >= 0 && (len(a.Shape) == 0 || a.Shape[0] != n)) {
+			return a, fmt.Errorf("%s: key %q: want %s with %d rows, got %s", path, key, kind, n, a.Describe())
+		}
+		return a, nil
+	}
+	js, err := read("config_json", "U", 1)
+	if err != nil {
+		return nil, err
+	}
+	t := &Truth{}
+	if err := json.Unmarshal([]byte(js.Data.([]string)[0]), &t.Config); err != nil {
+		return nil, fmt.Errorf("%s: key \"config_json\": %w", path, err)
+	}
+	t.Frequencies = Frequencies(t.Config.Size)
+	t.Voxels = drawVoxels(t.Config, t.Frequencies)
+	rx, err := read("rf_x", "f8", len(t.Voxels))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w (does the file come from this generator, %s?)", path, err, Version)
+	}
+	for i, v := range t.Voxels {
+		if x := rx.Data.([]float64)[i]; x != v.X {
+			return nil, fmt.Errorf("%s: voxel %d's receptive field at x = %v, redrawn at %v: not this generator's (%s) file", path, i, x, v.X, Version)
+		}
+	}
+	for s, split := range []string{"train", "test"} {
+		cls, err := read(split+"_content_class", "U", -1)
+		if err != nil {
+			return nil, err
+		}
+		n := cls.Shape[0]
+		st, err := read(split+"_style", "f8", n)
+		if err != nil {
+			return nil, err
+		}
+		cov, err := read(split+"_coverage", "f8", n)
+		if err != nil {
+			return nil, err
+		}
+		cs := make([]Content, n)
+		for i := range cs {
+			cs[i].Class, cs[i].Coverage = cls.Data.([]string)[i], cov.Data.([]float64)[i]
+			copy(cs[i].Style[:], st.Data.([]float64)[i*styleDims:])
+			if !slices.Contains(Level0Classes, cs[i].Class) {
+				return nil, fmt.Errorf("%s: key %q: image %d's class %q is not a level-0 class", path, split+"_content_class", i, cs[i].Class)
+			}
+		}
+		if s == 0 {
+			t.Train = cs
+		} else {
+			t.Test = cs
+		}
+	}
+	return t, nil
+}
+
+// Signal returns the simulated brain's noise-free response (images x
+// voxels, row-major) to images whose painted content is contents (one per
+// image: e.g. the selected test images', for distorted versions of them):
+// each voxel's energy and luminance drives, standardised over the training
+// images train as the generator standardises them (computed once, here),
+// plus its category component. The dataset's responses are these plus
+// noise, averaged over trials and z-scored.
+func (t *Truth) Signal(train kay.Images) (func(images kay.Images, contents []Content) ([]float64, error), error) {
+	if train.H != t.Config.Size || train.W != train.H {
+		return nil, fmt.Errorf("synth: training images of %dx%d, the simulation's are %d", train.H, train.W, t.Config.Size)
+	}
+	if len(t.Train) != train.N {
+		return nil, fmt.Errorf("synth: %d training images, the truth has %d", train.N, len(t.Train))
+	}
+	nv := len(t.Voxels)
+	trDrive, trLum := t.drives(train)
+	mu, sd := columnStats(trDrive, train.N, nv)
+	lmu, lsd := columnStats(trLum, train.N, nv)
+	cat := func(cs []Content) []float64 {
+		out := make([]float64, len(cs)*nv)
+		for i, c := range cs {
+			for v := range t.Voxels {
+				out[i*nv+v] = t.Voxels[v].categoryDrive(c, t.Config.CategoryOnly)
+			}
+		}
+		return out
+	}
+	cmu, csd := columnStats(cat(t.Train), train.N, nv)
+	return func(images kay.Images, contents []Content) ([]float64, error) {
+		if len(contents) != images.N {
+			return nil, fmt.Errorf("synth: %d contents for %d images", len(contents), images.N)
+		}
+		if images.H != t.Config.Size || images.W != images.H {
+			return nil, fmt.Errorf("synth: images of %dx%d, the simulation's are %d", images.H, images.W, t.Config.Size)
+		}
+		drive, lum := t.drives(images)
+		ct := cat(contents)
+		sig := make([]float64, images.N*nv)
+		for i := range images.N {
+			for v, vx := range t.Voxels {
+				k := i*nv + v
+				sig[k] = vx.Stimulus*(drive[k]-mu[v])/sd[v] + vx.Luminance*(lum[k]-lmu[v])/lsd[v]
+				if vx.Category != 0 {
+					sig[k] += vx.Category * (ct[k] - cmu[v]) / csd[v]
+				}
+			}
+		}
+		return sig, nil
+	}, nil
+}
+
+// drives are each voxel's energy and luminance drives for each image, as
+// the generator computes them.
+func (t *Truth) drives(im kay.Images) (drive, lum []float64) {
+	nv := len(t.Voxels)
+	drive, lum = make([]float64, im.N*nv), make([]float64, im.N*nv)
+	size := t.Config.Size
+	type scratch struct {
+		pyr                                 *pyramid
+		energy, h, pooled, mean, pooledMean []float64
+	}
+	pool := sync.Pool{New: func() any {
+		pyr := newPyramid(size)
+		return &scratch{pyr: pyr, energy: make([]float64, pyr.channels()*Grid*Grid), h: make([]float64, len(RFSizes)*Grid*Grid),
+			pooled: make([]float64, pyr.channels()*len(RFSizes)*Grid*Grid), mean: make([]float64, Grid*Grid),
+			pooledMean: make([]float64, len(RFSizes)*Grid*Grid)}
+	}}
+	parallel.For(im.N, func(i int) {
+		sc := pool.Get().(*scratch)
+		defer pool.Put(sc)
+		pyr, energy, h, pooled, mean, pooledMean := sc.pyr, sc.energy, sc.h, sc.pooled, sc.mean, sc.pooledMean
+		img := im.At(i)
+		pyr.energy(img, energy)
+		poolRF(energy, pyr.channels(), h, pooled)
+		blockMean(img, size, mean)
+		poolRF(mean, 1, h, pooledMean)
+		for v := range t.Voxels {
+			drive[i*nv+v] = t.Voxels[v].drive(pooled)
+			lum[i*nv+v] = t.Voxels[v].luminance(pooledMean)
+		}
+	})
+	return drive, lum
+}
