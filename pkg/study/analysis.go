@@ -348,7 +348,7 @@ func round3(x []float64) []float64 {
 // hypothesis relates, across the models that are not degenerate,
 // brain-likeness (within-class Spearman with the decoder; the raw Spearman
 // too, labelled confounded) to robustness under every distortion.
-func (st *state) hypothesis(context.Context) error {
+func (st *state) hypothesis(ctx context.Context) error {
 	h := Hypothesis{SpearmanRho: jsonnum.Float(math.NaN()), PValue: jsonnum.Float(math.NaN())}
 	ref := st.fmri.rsms[0]
 	in := hypothesis.Input{Labels: ref.Labels, Bootstraps: st.cfg.Test.Bootstraps, Permutations: st.cfg.Test.Permutations,
@@ -466,10 +466,26 @@ func (st *state) hypothesis(context.Context) error {
 	if !allPretrained(st.results().CNN) {
 		h.Caveats += " Some CNNs ran with random (untrained) weights: ImageNet weights were not available."
 	}
+	// the design's power: how many models this question needs at this
+	// study's test images and seeds
+	models := []int{5, 10, 20, 35, 50}
+	if n >= 4 && !slices.Contains(models, n) {
+		models = append(models, n)
+		slices.Sort(models)
+	}
+	power, err := hypothesis.PowerGrid(ctx, models, powerEffects, st.res.Dataset.NTest, st.cfg.Seeds, 500, 99, uint64(st.cfg.Seed), nil)
+	if err != nil {
+		return err
+	}
+	h.Power = power
 	st.res.Hypothesis = h
 	st.logf("hypothesis: %s", h.Verdict)
 	return nil
 }
+
+// powerEffects are the planted partial correlations of the report's power
+// table.
+var powerEffects = []float64{0.2, 0.3, 0.5}
 
 // regressionVerdict is the sentence of the primary regression's verdict.
 func regressionVerdict(r *hypothesis.Regression, distortion, excluded string) string {

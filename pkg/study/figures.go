@@ -2,6 +2,7 @@ package study
 
 import (
 	"fmt"
+	"slices"
 
 	"gonum.org/v1/plot"
 
@@ -72,7 +73,26 @@ func hypothesisFigures(st *state) []plots.Spec {
 	if len(r.Hypothesis.Models) == 0 {
 		return nil
 	}
-	return []plots.Spec{{Name: "hypothesis", Draw: r.HypothesisPlot}}
+	specs := []plots.Spec{{Name: "hypothesis", Draw: r.HypothesisPlot}}
+	if len(r.Hypothesis.Power) > 0 {
+		specs = append(specs, plots.Spec{Name: "power", Draw: r.PowerPlot})
+	}
+	return specs
+}
+
+// PowerPlot draws the power table of the study's design (Hypothesis.Power).
+func (r *Results) PowerPlot() (*plot.Plot, error) {
+	var models []int
+	var effects []float64
+	for _, p := range r.Hypothesis.Power {
+		if !slices.Contains(models, p.Models) {
+			models = append(models, p.Models)
+		}
+		if !slices.Contains(effects, p.Effect) {
+			effects = append(effects, p.Effect)
+		}
+	}
+	return hypothesis.PowerPlot(models, effects, r.Hypothesis.Power)
 }
 
 // column collects one number per model, in the study's order.

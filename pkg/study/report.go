@@ -193,7 +193,29 @@ func robustnessSections(st *state) []section {
 }
 
 func hypothesisSections(st *state) []section {
-	return []section{{Title: "The hypothesis", Images: pngs(st.dir("figures"), "hypothesis")}}
+	return []section{{Title: "The hypothesis", Text: powerText(st.results()), Images: pngs(st.dir("figures"), "hypothesis", "power")}}
+}
+
+// powerText says, from the power table, how many models this design needs.
+func powerText(r *Results) string {
+	h := r.Hypothesis
+	if len(h.Power) == 0 {
+		return ""
+	}
+	var parts []string
+	for _, e := range powerEffects {
+		need := "more than the table's largest number of models"
+		for _, p := range h.Power {
+			if p.Effect == e && p.Power >= 0.8 {
+				need = fmt.Sprintf("%d models", p.Models)
+				break
+			}
+		}
+		parts = append(parts, fmt.Sprintf("a partial correlation of %.1f needs %s", e, need))
+	}
+	return fmt.Sprintf("Power of the cross-model test for this design (%d test images, %d seeds; %d models tested): "+
+		"the share of 500 simulated studies in which the Freedman-Lane test finds a planted effect (figure). "+
+		"For 80%% power, %s. results.json: hypothesis.power.", h.Power[0].Images, h.Power[0].Seeds, h.NModels, strings.Join(parts, "; "))
 }
 
 // encodingText summarises the encoding stage for the report.

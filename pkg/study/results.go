@@ -183,6 +183,11 @@ type Exclusion struct {
 // NaN, null in JSON.
 type Hypothesis struct {
 	hypothesis.Result
+	// Power is the cross-model test's power for this study's design (its
+	// test images and seeds) by number of models and planted effect
+	// (hypothesis.PowerGrid: 500 simulated studies per row, the models
+	// this run tested among the numbers).
+	Power []hypothesis.PowerResult `json:"power,omitempty"`
 	// Regression is the primary test: the cross-model regression under
 	// the primary distortion (one of Regressions), whose verdict the study
 	// reports; nil when it was not run (fewer than 3 models, a decoder at

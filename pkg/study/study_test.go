@@ -101,6 +101,9 @@ func TestStudyEndToEnd(t *testing.T) {
 	if c := first.BrainRobustness["gaussian"]["V1"]; len(c.RSMCorrClean) != len(c.Levels) || len(c.Identification) != len(c.Levels) || c.RSMCorrClean[0] != 1 {
 		t.Errorf("brain robustness in silico: %+v", first.BrainRobustness["gaussian"])
 	}
+	if p := first.Hypothesis.Power; len(p) != 15 || p[0].Images != first.Dataset.NTest || p[0].Seeds != 2 {
+		t.Errorf("the design's power table: %+v", p)
+	}
 	if _, err := os.Stat(filepath.Join(out, "figures", "brain_robustness_gaussian.png")); err != nil {
 		t.Errorf("brain robustness figure: %v", err)
 	}
