@@ -473,7 +473,7 @@ func (st *state) hypothesis(ctx context.Context) error {
 		models = append(models, n)
 		slices.Sort(models)
 	}
-	power, err := hypothesis.PowerGrid(ctx, models, powerEffects, st.res.Dataset.NTest, st.cfg.Seeds, 500, 99, uint64(st.cfg.Seed), nil)
+	power, err := hypothesis.PowerGrid(ctx, models, powerEffects, len(in.Labels), st.cfg.Seeds, 500, 99, uint64(st.cfg.Seed), nil)
 	if err != nil {
 		return err
 	}
