@@ -6,7 +6,6 @@ import (
 	"io"
 	"math"
 	"os"
-	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -19,22 +18,9 @@ import (
 // before any work, with a message that names that flag, its value and its
 // range, and no other flag.
 func TestEveryNumericFlagIsBounded(t *testing.T) {
-	var names []string
-	for n := range commands {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	flagOutput = io.Discard
-	defer func() { flagOutput = os.Stderr }()
 	checked := 0
-	for _, cmd := range names {
-		if err := commands[cmd].run(context.Background(), []string{"-h"}); err != flag.ErrHelp {
-			t.Fatalf("%s -h: %v, want flag.ErrHelp", cmd, err)
-		}
+	for _, cmd := range registerFlags(t) {
 		fs := flagSets[cmd]
-		if fs == nil {
-			t.Fatalf("%s made no flag set", cmd)
-		}
 		var numericFlags []*flag.Flag
 		fs.VisitAll(func(f *flag.Flag) {
 			if _, ok := numeric(f); ok {
@@ -89,4 +75,23 @@ func outside(x float64, dir int, f *flag.Flag) string {
 		return strconv.FormatInt(int64(x)+int64(dir), 10)
 	}
 	return strconv.FormatFloat(x*(1+float64(dir)*0.5)+float64(dir)*1e-9, 'g', -1, 64)
+}
+
+// registerFlags runs every command with -h, so that each registers its
+// flags in flagSets (usage text discarded until the test ends), and returns
+// the commands' names, sorted.
+func registerFlags(tb testing.TB) []string {
+	tb.Helper()
+	flagOutput = io.Discard
+	tb.Cleanup(func() { flagOutput = os.Stderr })
+	names := commandNames()
+	for _, cmd := range names {
+		if err := commands[cmd].run(context.Background(), []string{"-h"}); err != flag.ErrHelp {
+			tb.Fatalf("%s -h: %v, want flag.ErrHelp", cmd, err)
+		}
+		if flagSets[cmd] == nil {
+			tb.Fatalf("%s made no flag set", cmd)
+		}
+	}
+	return names
 }

@@ -1,12 +1,9 @@
 package main
 
 import (
-	"context"
 	"flag"
 	"io"
 	"math"
-	"os"
-	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -17,18 +14,7 @@ import (
 // never panic; an error is one line with no Go internals in it; a command
 // line it accepts leaves every numeric flag finite and inside its range.
 func FuzzFlags(f *testing.F) {
-	var names []string
-	for n := range commands {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	flagOutput = io.Discard
-	defer func() { flagOutput = os.Stderr }()
-	for _, cmd := range names {
-		if err := commands[cmd].run(context.Background(), []string{"-h"}); err != flag.ErrHelp {
-			f.Fatalf("%s -h: %v", cmd, err)
-		}
-	}
+	names := registerFlags(f)
 	for _, seed := range []string{
 		"--bootstraps\x001e9", "--seeds=-1", "--batch\x00999999999999999999999", "--lr\x00NaN", "--lr=+Inf",
 		"--epochs\x000x10", "--views=1_000", "--permutations\x00\x00--out", "-seed=-9223372036854775808",

@@ -62,14 +62,19 @@ var commands = map[string]command{
 	"models":     {"list the model registry: parameters, feature width, cached weights (--models all|study|resnet*|...)", runModels},
 }
 
-func usage() {
-	fmt.Fprintf(os.Stderr, "usage: decoding-thoughts <command> [flags]\n\ncommands:\n")
+// commandNames lists the commands, sorted.
+func commandNames() []string {
 	names := make([]string, 0, len(commands))
 	for n := range commands {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	for _, n := range names {
+	return names
+}
+
+func usage() {
+	fmt.Fprintf(os.Stderr, "usage: decoding-thoughts <command> [flags]\n\ncommands:\n")
+	for _, n := range commandNames() {
 		fmt.Fprintf(os.Stderr, "  %-11s %s\n", n, commands[n].summary)
 	}
 	fmt.Fprintf(os.Stderr, "\nrun 'decoding-thoughts <command> -h' for its flags\n")
@@ -87,12 +92,8 @@ func main() {
 	}
 	cmd, ok := commands[os.Args[1]]
 	if !ok {
-		names := make([]string, 0, len(commands))
-		for n := range commands {
-			names = append(names, n)
-		}
-		sort.Strings(names) // a tie goes to the first name, always the same
-		if s := closest(os.Args[1], names); s != "" {
+		// sorted: a tie goes to the first name, always the same
+		if s := closest(os.Args[1], commandNames()); s != "" {
 			fmt.Fprintf(os.Stderr, "decoding-thoughts: unknown command %q: did you mean %q?\n", os.Args[1], s)
 			os.Exit(2)
 		}

@@ -5,7 +5,6 @@ import (
 	"flag"
 	"io"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 )
@@ -13,11 +12,7 @@ import (
 // TestDidYouMean: a typo'd command or flag gets the nearest name; a name
 // far from every one gets none; a missing data folder names download.
 func TestDidYouMean(t *testing.T) {
-	var names []string
-	for n := range commands {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names := commandNames()
 	for typo, want := range map[string]string{"trian-fmri": "train-fmri", "stduy": "study", "robust": "robustness", "weight": "weights", "zzzz": ""} {
 		if got := closest(typo, names); got != want {
 			t.Errorf("%s: suggested %q, want %q", typo, got, want)
