@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/rand/v2"
 
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/stat/distuv"
@@ -29,9 +30,13 @@ type Options struct {
 	Pool int
 	// Curve lists the voxel counts of the identification curve.
 	Curve []int
-	// Repeats are the per-trial responses for noise ceilings; nil: read
-	// kay.RepeatsFile from the dataset's folder where there is one.
+	// Repeats are the per-trial responses for noise ceilings and voxel
+	// reliability; nil: read kay.RepeatsFile from the dataset's folder
+	// where there is one.
 	Repeats *kay.Repeats `json:"-"`
+	// Bootstraps are the resamples of the test images for the interval of
+	// each area's score over its reliable voxels (0: 200).
+	Bootstraps int
 }
 
 // DefaultOptions: 5 folds, AutoVoxels, an 8 x 8 grid.
@@ -143,6 +148,19 @@ type ROIAccuracy struct {
 	// over that.
 	NoiseCeiling      jsonnum.Float `json:"noise_ceiling"`
 	FractionOfCeiling jsonnum.Float `json:"fraction_of_ceiling"`
+	// Reliable is the area's encoding score as the layer-wise comparison
+	// computes it (the same fit, voxels and median, MedianR): the median
+	// test r over the area's voxels reliable on the training images
+	// (Result.ReliabilityMethod; ReliableVoxels of them, Fallback when fewer
+	// than MinReliable passed and the most reliable were taken), with a 95%
+	// percentile bootstrap interval over test images, and the median noise
+	// ceiling of those voxels.
+	ReliableVoxels  int           `json:"reliable_voxels"`
+	Fallback        bool          `json:"reliable_fallback,omitempty"`
+	Reliable        jsonnum.Float `json:"median_r_reliable"`
+	ReliableLow     jsonnum.Float `json:"median_r_reliable_ci_low"`
+	ReliableHigh    jsonnum.Float `json:"median_r_reliable_ci_high"`
+	ReliableCeiling jsonnum.Float `json:"noise_ceiling_reliable"`
 }
 
 // CurvePoint is the identification accuracy with the n best voxels.
@@ -163,6 +181,11 @@ type Result struct {
 	MedianR        jsonnum.Float `json:"median_r"` // over every voxel (null: undefined)
 	Folds          int           `json:"folds"`
 	Lambdas        []float64     `json:"lambdas"` // the relative penalties tried
+	// ReliabilityMethod says how the voxels' reliability on the training
+	// images was measured (ReliabilityRepeats or ReliabilityModel).
+	ReliabilityMethod string `json:"reliability_method"`
+	// Reliability is every voxel's (not in encoding.json).
+	Reliability *Reliability `json:"-"`
 	// TestR and CVR are every voxel's test and cross-validated
 	// correlations, Ceiling its test noise ceiling (NaN without repeats;
 	// none of them in encoding.json: figures use them).
@@ -223,11 +246,14 @@ func Run(d *kay.Dataset, opt Options, progress io.Writer) (*Result, error) {
 	logf("encoding: Gabor features %d per image, %d training and %d test images, %d voxels", nf, d.Train.Stimuli.N, d.Test.Stimuli.N, d.Voxels())
 	ytr := mat.NewDense(d.Train.Responses.Rows, d.Train.Responses.Cols, d.Train.Responses.Data)
 	yte := mat.NewDense(d.Test.Responses.Rows, d.Test.Responses.Cols, d.Test.Responses.Data)
-	fit, err := FitRidge(xtr, ytr, opt.Ridge)
+	// the encoding score's one fit (FitFeatures), as the layer-wise
+	// comparison fits every layer
+	x32 := f32(xtr)
+	fit, err := FitFeatures(x32, d.Train.Stimuli.N, nf, ytr, opt.Ridge)
 	if err != nil {
 		return nil, err
 	}
-	pred := fit.Predict(xte)
+	pred := fit.PredictFeatures(f32(xte), d.Test.Stimuli.N)
 	res := &Result{Features: nf, TrainImages: d.Train.Stimuli.N, TestImages: d.Test.Stimuli.N, Folds: max(opt.Ridge.Folds, 5),
 		Lambdas: opt.Ridge.lambdas(), CVR: fit.CV, TestR: columnCorrelations(pred, yte), Model: fit,
 		Gabor: &ImageFeatures{Train: xtr, Test: xte, Pool: opt.Pool}}
@@ -247,6 +273,23 @@ func Run(d *kay.Dataset, opt Options, progress io.Writer) (*Result, error) {
 	} else {
 		for v := range res.Ceiling {
 			res.Ceiling[v] = math.NaN()
+		}
+	}
+	if res.Reliability, err = TrainingReliability(rep, x32, nf, all(d.Train.Stimuli.N), ytr, opt.Ridge.Seed); err != nil {
+		return nil, err
+	}
+	res.ReliabilityMethod = res.Reliability.Method
+	predT, measT := mat.DenseCopyOf(pred.T()), mat.DenseCopyOf(yte.T())
+	boots := opt.Bootstraps
+	if boots == 0 {
+		boots = 200
+	}
+	draws := make([][]int, boots)
+	rng := rand.New(rand.NewPCG(opt.Ridge.Seed, 0xb007))
+	for k := range draws {
+		draws[k] = make([]int, d.Test.Stimuli.N)
+		for i := range draws[k] {
+			draws[k][i] = rng.IntN(d.Test.Stimuli.N)
 		}
 	}
 	chance := 1 / float64(d.Test.Stimuli.N)
@@ -280,12 +323,60 @@ func Run(d *kay.Dataset, opt Options, progress io.Writer) (*Result, error) {
 		if ra.NoiseCeiling > 0 {
 			ra.FractionOfCeiling = ra.Median / ra.NoiseCeiling
 		}
+		rel, fallback := res.Reliability.ReliableOf(vox, MinReliable)
+		ra.ReliableVoxels, ra.Fallback = len(rel), fallback
+		ra.Reliable = jsonnum.Float(MedianR(predT, measT, rel, all(d.Test.Stimuli.N)))
+		vals := make([]float64, len(draws))
+		for k, dr := range draws {
+			vals[k] = MedianR(predT, measT, rel, dr)
+		}
+		ra.ReliableLow, ra.ReliableHigh = jsonnum.Float(stats.Percentile(vals, 2.5)), jsonnum.Float(stats.Percentile(vals, 97.5))
+		ra.ReliableCeiling = jsonnum.Float(medianAt(res.Ceiling, rel))
 		res.ROIs = append(res.ROIs, ra)
 	}
 	logf("encoding: identification %d/%d = %.3f [%.3f, %.3f] with the %d best voxels (chance %.4f); median test r %.3f",
 		res.Identification.Correct, res.Identification.N, res.Identification.Value, res.Identification.Low, res.Identification.High,
 		res.NVoxels, chance, res.MedianR)
 	return res, nil
+}
+
+// TrainingReliability is every voxel's reliability on the training images
+// idx (rows of y, the voxels' training responses; indices into the
+// dataset's training images for rep): from the repeated trials where rep
+// has two or more per training image (HalvesReliability), else the
+// split-half prediction of the reference features x (n x width float32,
+// rows as y's; ModelReliability, halves drawn with seed).
+func TrainingReliability(rep *kay.Repeats, x []float32, width int, idx []int, y *mat.Dense, seed uint64) (*Reliability, error) {
+	_, voxels := y.Dims()
+	if rep != nil && rep.Trials[0] >= 2 {
+		even, odd, err := TrialHalves(rep, 0, idx, voxels)
+		if err != nil {
+			return nil, err
+		}
+		return HalvesReliability(even, odd), nil
+	}
+	return ModelReliability(x, len(idx), width, y, seed)
+}
+
+// medianAt is the median of x at the indices idx (NaNs ignored).
+func medianAt(x []float64, idx []int) float64 {
+	vals := make([]float64, len(idx))
+	for k, i := range idx {
+		vals[k] = x[i]
+	}
+	return median(vals)
+}
+
+// f32 is a dense matrix's values (row-major) in float32.
+func f32(m *mat.Dense) []float32 {
+	r, c := m.Dims()
+	out := make([]float32, 0, r*c)
+	for i := range r {
+		for _, v := range m.RawRowView(i) {
+			out = append(out, float32(v))
+		}
+	}
+	return out
 }
 
 // median ignores NaNs (NaN when none is left).

@@ -66,8 +66,12 @@ type Ridge struct {
 	mu, sd []float64 // feature standardisation (training)
 	ymu    []float64 // response means (training)
 	xs     *mat.Dense
-	q      *mat.Dense // Q
-	w      *mat.Dense // per voxel (T + λ_v I)⁻¹ Qᵀ y_v: n_train x voxels; α = Q w
+	// x32 are the float32 training features of a fit by FitFeatures
+	// (n x width, not copied), standardised on the fly.
+	x32   []float32
+	width int
+	q     *mat.Dense // Q
+	w     *mat.Dense // per voxel (T + λ_v I)⁻¹ Qᵀ y_v: n_train x voxels; α = Q w
 }
 
 // standardize returns X with each column centred and scaled by the
@@ -118,8 +122,16 @@ const gramBlock = 2048
 // standardised by their own column statistics (K = Xs Xsᵀ, as FitRidge
 // computes it) and the test images' products with them (Xs_test Xsᵀ), in
 // float64, summed over blocks of columns so that no float64 copy of wide
-// features is ever whole in memory.
+// features is ever whole in memory. FitFeatures and PredictFeatures compute
+// the same two products.
 func StandardGrams(train, test []float32, n, nt, width int) (*mat.SymDense, *mat.Dense) {
+	mu, sd := standardStats32(train, n, width)
+	return standardGram(train, n, width, mu, sd), crossGram(test, nt, train, n, width, mu, sd)
+}
+
+// standardStats32 are the column means and deviations of float32 features
+// (finishStats: a constant column's deviation is infinite).
+func standardStats32(train []float32, n, width int) (mu, sd []float64) {
 	sum, ss := make([]float64, width), make([]float64, width)
 	for i := range n {
 		for j, v := range train[i*width : (i+1)*width] {
@@ -127,25 +139,43 @@ func StandardGrams(train, test []float32, n, nt, width int) (*mat.SymDense, *mat
 			ss[j] += float64(v) * float64(v)
 		}
 	}
-	mu, sd := finishStats(sum, ss, n)
-	k, kt := mat.NewDense(n, n, nil), mat.NewDense(nt, n, nil)
-	block := func(x []float32, rows, lo, hi int) *mat.Dense {
-		out := mat.NewDense(rows, hi-lo, nil)
-		for i := range rows {
-			row, src := out.RawRowView(i), x[i*width+lo:i*width+hi]
-			for j, v := range src {
-				row[j] = (float64(v) - mu[lo+j]) / sd[lo+j]
-			}
+	return finishStats(sum, ss, n)
+}
+
+// standardBlock is columns lo..hi of float32 features (rows x width),
+// standardised, in float64.
+func standardBlock(x []float32, rows, width, lo, hi int, mu, sd []float64) *mat.Dense {
+	out := mat.NewDense(rows, hi-lo, nil)
+	for i := range rows {
+		row, src := out.RawRowView(i), x[i*width+lo:i*width+hi]
+		for j, v := range src {
+			row[j] = (float64(v) - mu[lo+j]) / sd[lo+j]
 		}
-		return out
 	}
+	return out
+}
+
+// standardGram is Xs Xsᵀ of the standardised training features, summed
+// over blocks of gramBlock columns.
+func standardGram(train []float32, n, width int, mu, sd []float64) *mat.SymDense {
+	k := mat.NewDense(n, n, nil)
 	for lo := 0; lo < width; lo += gramBlock {
 		hi := min(lo+gramBlock, width)
-		xs := block(train, n, lo, hi)
+		xs := standardBlock(train, n, width, lo, hi, mu, sd)
 		k.Add(k, linalg.Mul(xs, false, xs, true))
-		kt.Add(kt, linalg.Mul(block(test, nt, lo, hi), false, xs, true))
 	}
-	return mat.NewSymDense(n, k.RawMatrix().Data), kt
+	return mat.NewSymDense(n, k.RawMatrix().Data)
+}
+
+// crossGram is Xs_new Xsᵀ: new images' standardised features times the
+// training ones, summed over the same blocks as standardGram.
+func crossGram(x []float32, nx int, train []float32, n, width int, mu, sd []float64) *mat.Dense {
+	kt := mat.NewDense(nx, n, nil)
+	for lo := 0; lo < width; lo += gramBlock {
+		hi := min(lo+gramBlock, width)
+		kt.Add(kt, linalg.Mul(standardBlock(x, nx, width, lo, hi, mu, sd), false, standardBlock(train, n, width, lo, hi, mu, sd), true))
+	}
+	return kt
 }
 
 // dual is the pieces every penalty's fit is computed from: the Gram
@@ -390,9 +420,49 @@ func foldFit(gram *mat.SymDense, yc *mat.Dense, perm []int, f, folds int, lambda
 	return out, nil
 }
 
+// FitFeatures is FitRidge from float32 features (train: n images x width,
+// row-major), the Gram matrix summed over blocks of columns (StandardGrams)
+// so that wide features (CNN layers) are never whole in float64. It is the
+// encoding score's one fit: the encoding analysis (Run, on the Gabor
+// features) and the layer-wise comparison (every layer) both call it, so
+// the same features and voxels give the same scores. train is kept (not
+// copied) for PredictFeatures, Predict and Weights.
+func FitFeatures(train []float32, n, width int, y *mat.Dense, opt RidgeOptions) (*Ridge, error) {
+	if err := opt.Validate(); err != nil {
+		return nil, err
+	}
+	if len(train) != n*width {
+		return nil, fmt.Errorf("encoding: %d feature values for %d images x %d", len(train), n, width)
+	}
+	mu, sd := standardStats32(train, n, width)
+	r, err := FitRidgeGram(standardGram(train, n, width, mu, sd), y, opt)
+	if err != nil {
+		return nil, err
+	}
+	r.mu, r.sd, r.x32, r.width = mu, sd, train, width
+	return r, nil
+}
+
+// PredictFeatures returns the predicted responses of nt new images from
+// their float32 features (a fit by FitFeatures).
+func (r *Ridge) PredictFeatures(test []float32, nt int) *mat.Dense {
+	n, _ := r.q.Dims()
+	return r.PredictGram(crossGram(test, nt, r.x32, n, r.width, r.mu, r.sd))
+}
+
 // Predict returns the predicted responses (rows: images) for new features
-// (a fit by FitRidge): PredictGram of Xs_new Xsᵀ.
+// (a fit by FitRidge or FitFeatures): PredictGram of Xs_new Xsᵀ.
 func (r *Ridge) Predict(x *mat.Dense) *mat.Dense {
+	if r.x32 != nil {
+		nx, c := x.Dims()
+		x32 := make([]float32, 0, nx*c)
+		for i := range nx {
+			for _, v := range x.RawRowView(i) {
+				x32 = append(x32, float32(v))
+			}
+		}
+		return r.PredictFeatures(x32, nx)
+	}
 	return r.PredictGram(linalg.Mul(standardize(x, r.mu, r.sd), false, r.xs, true))
 }
 
@@ -412,9 +482,14 @@ func (r *Ridge) PredictGram(kt *mat.Dense) *mat.Dense {
 }
 
 // Weights returns the primal weights on the standardised features
-// (features x voxels): Xsᵀ Q w (a fit by FitRidge).
+// (features x voxels): Xsᵀ Q w (a fit by FitRidge or FitFeatures).
 func (r *Ridge) Weights() *mat.Dense {
-	return linalg.Mul(r.xs, true, linalg.Mul(r.q, false, r.w, false), false)
+	xs := r.xs
+	if r.x32 != nil {
+		n, _ := r.q.Dims()
+		xs = standardBlock(r.x32, n, r.width, 0, r.width, r.mu, r.sd)
+	}
+	return linalg.Mul(xs, true, linalg.Mul(r.q, false, r.w, false), false)
 }
 
 func rows(m *mat.Dense, idx []int) *mat.Dense {

@@ -11,9 +11,11 @@ import (
 
 // A two-layer toy model (raw pixels, then the Gabor pyramid's energy)
 // compared with two visual areas of a small simulated dataset: every
-// measure for every (layer, area) cell, with its interval, and the best
-// layer per area. The simulator's voxels pool Gabor energy, so the second
-// layer predicts both areas best.
+// measure for every (layer, area) cell over each area's voxels reliable on
+// the training images, with its interval, and the best layer per area,
+// chosen on held-out training images and scored on the test images. The
+// simulator's voxels pool Gabor energy, so the second layer predicts both
+// areas best.
 func ExampleAnalyze() {
 	cfg, _ := synth.Profile("quick", 3)
 	cfg.Size = 32
@@ -59,14 +61,15 @@ func ExampleAnalyze() {
 		float64(e.Value), float64(e.Low), float64(e.High), float64(t.P), float64(t.PBH))
 	for _, roi := range brain.ROIs {
 		b := sum.Best["toy"][layers.Encoding][roi]
-		fmt.Printf("best layer for %s by encoding: %s (depth %.0f)\n", roi, b.Layer, float64(b.Depth))
+		fmt.Printf("best layer for %s by encoding: %s (depth %.0f; training cv %.2f, test %.2f)\n", roi, b.Layer, float64(b.Depth),
+			float64(b.Selection), float64(b.Value))
 	}
 	// Output:
-	// pixels V1     rsa 0.05 cka 0.42 cka_debiased 0.14 rsa_within_class 0.17 encoding 0.10
-	// pixels LatOcc rsa -0.01 cka 0.40 cka_debiased 0.08 rsa_within_class 0.02 encoding 0.13
-	// gabor  V1     rsa 0.14 cka 0.60 cka_debiased 0.47 rsa_within_class -0.01 encoding 0.67
-	// gabor  LatOcc rsa 0.18 cka 0.59 cka_debiased 0.43 rsa_within_class 0.18 encoding 0.48
-	// gabor V1: encoding 0.67 [0.64, 0.75], rsa p 0.010 (adjusted 0.040)
-	// best layer for V1 by encoding: gabor (depth 1)
-	// best layer for LatOcc by encoding: gabor (depth 1)
+	// pixels V1     rsa 0.05 cka 0.43 cka_debiased 0.14 rsa_within_class 0.16 encoding 0.20
+	// pixels LatOcc rsa -0.01 cka 0.40 cka_debiased 0.07 rsa_within_class 0.01 encoding 0.13
+	// gabor  V1     rsa 0.15 cka 0.60 cka_debiased 0.47 rsa_within_class -0.02 encoding 0.73
+	// gabor  LatOcc rsa 0.19 cka 0.59 cka_debiased 0.43 rsa_within_class 0.17 encoding 0.57
+	// gabor V1: encoding 0.73 [0.72, 0.80], rsa p 0.010 (adjusted 0.040)
+	// best layer for V1 by encoding: gabor (depth 1; training cv 0.63, test 0.73)
+	// best layer for LatOcc by encoding: gabor (depth 1; training cv 0.52, test 0.57)
 }

@@ -67,9 +67,9 @@ type Options struct {
 	// measures' p-values (0: 10,000; negative: no p-values).
 	Permutations int
 	Seed         uint64
-	// Ridge sets the encoding score's regression; without folds or
-	// penalties given, each voxel's penalty is chosen by exact
-	// leave-one-out (encoding.RidgeOptions.LeaveOneOut).
+	// Ridge sets the encoding score's regression; the zero value is the
+	// encoding analysis's own (encoding.DefaultOptions().Ridge: 5 folds),
+	// so that both stages score the same features and voxels alike.
 	Ridge encoding.RidgeOptions
 	// Gabor, when set, are the dataset's Gabor features at the encoding
 	// model's default grid (encoding.Result.Gabor, so that a study computes
@@ -78,90 +78,242 @@ type Options struct {
 }
 
 // Brain is the selected data the layers are compared with: per ROI its
-// voxels' training and test responses and, where the data have repeats,
-// their noise ceilings.
+// reliable voxels' training and test responses (voxels selected on the
+// training images only, encoding.TrainingReliability), the held-out
+// training images on which the best layer is chosen and, where the data
+// have repeats, the noise ceilings.
 type Brain struct {
 	ROIs    []string
-	train   *mat.Dense   // selected training images x all ROI voxels
-	test    *mat.Dense   // selected test images x all ROI voxels
+	train   *mat.Dense   // selected training images x the ROIs' reliable voxels
+	test    *mat.Dense   // selected test images x the ROIs' reliable voxels
 	testT   *mat.Dense   // its transpose: a voxel's test responses contiguous
-	cols    [][]int      // per ROI: its columns in train/test
+	cols    [][]int      // per ROI: its reliable voxels' columns in train/test
 	rsms    []rsa.Matrix // cosine RSM of each ROI's test patterns
 	kernels []rsa.Matrix // linear kernel of each ROI's test patterns
-	ceiling []float64    // per ROI: its voxels' median noise ceiling (NaN without repeats)
 	labels  []int        // each selected test image's class
+	// val are the held-out training images (rows of train) the RSA
+	// measures choose the best layer on, valRSMs and valKernels each ROI's
+	// matrices over them (the encoding score chooses on the ridge fit's
+	// cross-validation over all training images).
+	val                 []int
+	valRSMs, valKernels []rsa.Matrix
+	ceilings            []Ceiling
+	reliability         string // encoding.Reliability.Method
 }
 
+// Ceiling is an ROI's noise ceilings and voxel counts
+// (layers_summary.ceilings.<roi>). RDMLower and RDMUpper are the rsa
+// measure's (Spearman of cosine RSMs) noise ceiling as rsatoolbox computes
+// it, with the test repeats' trials as its subjects: each trial's RSM of
+// the reliable voxels' single-trial patterns, rank-transformed; the upper
+// bound is the mean over trials of the Spearman correlation of a trial's
+// RSM with the mean of all, the lower bound the same with the mean of the
+// others (leave one trial out). They bound a single trial's RSM: the
+// layers are compared with the trial means' RSM, which is more reliable, so
+// a layer may score above them. Encoding is the median over the reliable
+// voxels of their test noise ceiling (encoding.NoiseCeilings), on the
+// encoding score's scale. NaN (null) without repeats.
+type Ceiling struct {
+	RDMLower jsonnum.Float `json:"rdm_lower"`
+	RDMUpper jsonnum.Float `json:"rdm_upper"`
+	Encoding jsonnum.Float `json:"encoding"`
+	Voxels   int           `json:"voxels"`          // the ROI's
+	Reliable int           `json:"reliable_voxels"` // those it is scored on
+	// Fallback: fewer than encoding.MinReliable voxels were reliable; the
+	// most reliable were taken.
+	Fallback bool `json:"reliable_fallback,omitempty"`
+}
+
+// validationImages is how many held-out training images the RSA measures
+// choose the best layer on: half the training images, at most 500 (the
+// training responses average fewer trials than the test responses, so
+// more images make up for their noise; 500 keeps the matrices small).
+func validationImages(ntrain int) int { return min(ntrain/2, 500) }
+
 // NewBrain gathers the ROIs' responses for the selection (V1..LatOcc when
-// rois is empty) and their test noise ceilings from rep (nil: none).
+// rois is empty), keeping each ROI's voxels reliable on the selected
+// training images (encoding.TrainingReliability: from the repeats rep where
+// it has them, else the split-half prediction of the Gabor model), and
+// their noise ceilings from rep (nil: none).
 func NewBrain(d *kay.Dataset, sel *kay.Selection, rois []string, rep *kay.Repeats) (*Brain, error) {
+	return newBrain(d, sel, rois, rep, nil, 1)
+}
+
+// newBrain is NewBrain with the dataset's Gabor features (nil: computed
+// when needed) and the seed of the split-half and validation draws.
+func newBrain(d *kay.Dataset, sel *kay.Selection, rois []string, rep *kay.Repeats, gabor *encoding.ImageFeatures, seed uint64) (*Brain, error) {
 	if len(rois) == 0 {
 		rois = d.ROINames[1:]
 	}
 	b := &Brain{ROIs: slices.Clone(rois), labels: sel.Test.Y}
+	ytr := gatherAll(d.Train.Responses, sel.Train.Index)
+	var x []float32
+	var width int
+	if rep == nil || rep.Trials[0] < 2 {
+		var g Model
+		var err error
+		if gabor != nil && gabor.Pool == encoding.DefaultOptions().Pool {
+			g, err = GaborModelOf(d, gabor, sel)
+		} else {
+			g, err = GaborModel(d, sel, encoding.DefaultOptions().Pool)
+		}
+		if err != nil {
+			return nil, err
+		}
+		x, width = g.Train[0], g.Widths[0]
+	}
+	rel, err := encoding.TrainingReliability(rep, x, width, sel.Train.Index, ytr, seed)
+	if err != nil {
+		return nil, fmt.Errorf("layers: voxel reliability: %w", err)
+	}
+	b.reliability = rel.Method
+	var nc []float64
+	if rep != nil {
+		nc = encoding.NoiseCeilings(rep, 1, d.Test.Stimuli.N, d.Voxels())
+	}
 	var all []int
 	for _, name := range rois {
 		vox, err := d.ROIVoxels(name)
 		if err != nil {
 			return nil, err
 		}
-		cols := make([]int, len(vox))
-		for k, v := range vox {
+		keep, fallback := rel.ReliableOf(vox, encoding.MinReliable)
+		if len(keep) < 2 {
+			return nil, fmt.Errorf("layers: ROI %s has %d voxels: want at least 2", name, len(keep))
+		}
+		c := Ceiling{Voxels: len(vox), Reliable: len(keep), Fallback: fallback, Encoding: jsonnum.Float(math.NaN()),
+			RDMLower: jsonnum.Float(math.NaN()), RDMUpper: jsonnum.Float(math.NaN())}
+		if nc != nil {
+			vals := make([]float64, len(keep))
+			for k, v := range keep {
+				vals[k] = nc[v]
+			}
+			c.Encoding = jsonnum.Float(stats.Percentile(vals, 50))
+			if rep.Trials[1] >= 2 {
+				lo, hi, err := RDMCeiling(rep, sel.Test.Index, d.Voxels(), keep)
+				if err != nil {
+					return nil, fmt.Errorf("layers: ROI %s: %w", name, err)
+				}
+				c.RDMLower, c.RDMUpper = jsonnum.Float(lo), jsonnum.Float(hi)
+			}
+		}
+		b.ceilings = append(b.ceilings, c)
+		cols := make([]int, len(keep))
+		for k, v := range keep {
 			cols[k] = len(all)
 			all = append(all, v)
 		}
 		b.cols = append(b.cols, cols)
 	}
-	gather := func(m kay.Matrix, idx []int) *mat.Dense {
-		out := mat.NewDense(len(idx), len(all), nil)
-		for a, i := range idx {
-			row := m.Row(i)
-			for c, v := range all {
-				out.Set(a, c, row[v])
-			}
-		}
-		return out
-	}
-	b.train, b.test = gather(d.Train.Responses, sel.Train.Index), gather(d.Test.Responses, sel.Test.Index)
+	b.train, b.test = gather(d.Train.Responses, sel.Train.Index, all), gather(d.Test.Responses, sel.Test.Index, all)
 	b.testT = mat.DenseCopyOf(b.test.T())
-	var nc []float64
-	if rep != nil {
-		nc = encoding.NoiseCeilings(rep, 1, d.Test.Stimuli.N, d.Voxels())
-	}
-	for _, cols := range b.cols {
-		ceil := math.NaN()
-		if nc != nil {
-			var vals []float64
-			for _, c := range cols {
-				vals = append(vals, nc[all[c]])
-			}
-			ceil = stats.Percentile(vals, 50)
-		}
-		b.ceiling = append(b.ceiling, ceil)
+	ntr := len(sel.Train.Index)
+	perm := rand.New(rand.NewPCG(seed, 0x7a1)).Perm(ntr)
+	b.val = slices.Sorted(slices.Values(perm[:validationImages(ntr)]))
+	valLabels := make([]int, len(b.val))
+	for a, i := range b.val {
+		valLabels[a] = sel.Train.Y[i]
 	}
 	for k := range rois {
-		p := b.patterns(k)
-		rsm, err := rsa.Cosine(p)
-		if err != nil {
-			return nil, fmt.Errorf("layers: ROI %s: %w", rois[k], err)
+		for _, split := range []struct {
+			p      rsa.Patterns
+			labels []int
+			rsms   *[]rsa.Matrix
+			kerns  *[]rsa.Matrix
+		}{{b.patterns(b.test, nil, k), b.labels, &b.rsms, &b.kernels}, {b.patterns(b.train, b.val, k), valLabels, &b.valRSMs, &b.valKernels}} {
+			rsm, err := rsa.Cosine(split.p)
+			if err != nil {
+				return nil, fmt.Errorf("layers: ROI %s: %w", rois[k], err)
+			}
+			kern, err := rsa.LinearKernel(split.p)
+			if err != nil {
+				return nil, fmt.Errorf("layers: ROI %s: %w", rois[k], err)
+			}
+			rsm.Labels, kern.Labels = split.labels, split.labels
+			*split.rsms, *split.kerns = append(*split.rsms, rsm), append(*split.kerns, kern)
 		}
-		kern, err := rsa.LinearKernel(p)
-		if err != nil {
-			return nil, fmt.Errorf("layers: ROI %s: %w", rois[k], err)
-		}
-		rsm.Labels, kern.Labels = b.labels, b.labels
-		b.rsms, b.kernels = append(b.rsms, rsm), append(b.kernels, kern)
 	}
 	return b, nil
 }
 
-// patterns are ROI k's test patterns.
-func (b *Brain) patterns(k int) rsa.Patterns {
-	n, _ := b.test.Dims()
-	p := rsa.Patterns{N: n, D: len(b.cols[k]), X: make([]float32, 0, n*len(b.cols[k]))}
-	for i := range n {
+// gather is the responses m of the images idx (rows) at the voxels cols.
+func gather(m kay.Matrix, idx, cols []int) *mat.Dense {
+	out := mat.NewDense(len(idx), len(cols), nil)
+	for a, i := range idx {
+		row, dst := m.Row(i), out.RawRowView(a)
+		for c, v := range cols {
+			dst[c] = row[v]
+		}
+	}
+	return out
+}
+
+// gatherAll is the responses m of the images idx at every voxel.
+func gatherAll(m kay.Matrix, idx []int) *mat.Dense {
+	out := mat.NewDense(len(idx), m.Cols, nil)
+	for a, i := range idx {
+		copy(out.RawRowView(a), m.Row(i))
+	}
+	return out
+}
+
+// RDMCeiling is the noise ceiling (lower, upper) of the rsa measure as
+// rsatoolbox's calc_noise_ceiling computes it for the Spearman method,
+// with the trials of the test repeats as the subjects: each trial's cosine
+// RSM of the voxels vox over the test images idx, its upper triangle
+// rank-transformed (rsatoolbox's pool_rdm for rank methods); upper is the
+// mean over trials of each one's Spearman correlation with the mean of all
+// of them, lower with the mean of the others. NaN with fewer than two
+// trials or a constant RSM.
+func RDMCeiling(rep *kay.Repeats, idx []int, voxels int, vox []int) (lower, upper float64, err error) {
+	trials := rep.Trials[1]
+	if trials < 2 {
+		return math.NaN(), math.NaN(), nil
+	}
+	ranked := make([][]float64, trials)
+	for t := range trials {
+		p := rsa.Patterns{N: len(idx), D: len(vox), X: make([]float32, 0, len(idx)*len(vox))}
+		for _, i := range idx {
+			row := rep.Trial(1, t, i, voxels)
+			for _, v := range vox {
+				p.X = append(p.X, row[v])
+			}
+		}
+		m, err := rsa.Cosine(p)
+		if err != nil {
+			return 0, 0, fmt.Errorf("trial %d: %w", t+1, err)
+		}
+		ranked[t] = stats.Ranks(m.UpperTriangle())
+	}
+	sum := make([]float64, len(ranked[0]))
+	for _, r := range ranked {
+		for j, v := range r {
+			sum[j] += v
+		}
+	}
+	others := make([]float64, len(sum))
+	for _, r := range ranked {
+		for j, v := range r {
+			others[j] = sum[j] - v
+		}
+		upper += stats.Spearman(r, sum) / float64(trials)
+		lower += stats.Spearman(r, others) / float64(trials)
+	}
+	return lower, upper, nil
+}
+
+// patterns are ROI k's patterns in responses m (rows: images) over the
+// rows idx (nil: all).
+func (b *Brain) patterns(m *mat.Dense, idx []int, k int) rsa.Patterns {
+	if idx == nil {
+		n, _ := m.Dims()
+		idx = identity(n)
+	}
+	p := rsa.Patterns{N: len(idx), D: len(b.cols[k]), X: make([]float32, 0, len(idx)*len(b.cols[k]))}
+	for _, i := range idx {
+		row := m.RawRowView(i)
 		for _, c := range b.cols[k] {
-			p.X = append(p.X, float32(b.test.At(i, c)))
+			p.X = append(p.X, float32(row[c]))
 		}
 	}
 	return p
@@ -177,6 +329,13 @@ type Score struct {
 	Value jsonnum.Float `json:"value"`
 	Low   jsonnum.Float `json:"ci_low"`
 	High  jsonnum.Float `json:"ci_high"`
+	// Selection is the measure on held-out training images, on which the
+	// best layer is chosen (nested selection; the test images never
+	// choose): for the encoding score, the median over the ROI's reliable
+	// voxels of the ridge fit's cross-validated correlation on the
+	// training images; for the others, the measure over the Brain's
+	// validation images (training images none of the test images are).
+	Selection jsonnum.Float `json:"selection_value"`
 	*Test
 }
 
@@ -208,7 +367,7 @@ func (c Cell) Get(measure string) Score {
 		return s
 	}
 	nan := jsonnum.Float(math.NaN())
-	return Score{Value: nan, Low: nan, High: nan}
+	return Score{Value: nan, Low: nan, High: nan, Selection: nan}
 }
 
 // Tested returns the measure's permutation test, for the measures that
@@ -265,8 +424,8 @@ func (b *Brain) Compare(m Model, opt Options) ([][]Cell, error) {
 	if boots == 0 {
 		boots = 200
 	}
-	if opt.Ridge.Folds == 0 && len(opt.Ridge.Lambdas) == 0 {
-		opt.Ridge.LeaveOneOut = true
+	if opt.Ridge.Folds == 0 && len(opt.Ridge.Lambdas) == 0 && !opt.Ridge.LeaveOneOut && opt.Ridge.Seed == 0 {
+		opt.Ridge = encoding.DefaultOptions().Ridge // the encoding analysis's own
 	}
 	// Test images resampled within classes (keeping the class sizes, as
 	// rsa.Test does), the same draws for every measure, layer and ROI.
@@ -278,17 +437,34 @@ func (b *Brain) Compare(m Model, opt Options) ([][]Cell, error) {
 	}
 	// Each layer's matrices and encoding fit, two layers at a time (the
 	// Gram matrix's tridiagonal reduction is serial).
-	rsms, kerns := make([]rsa.Matrix, len(m.Layers)), make([]rsa.Matrix, len(m.Layers))
-	preds, errs := make([]*mat.Dense, len(m.Layers)), make([]error, len(m.Layers))
-	parallel.For(len(m.Layers), func(l int) {
+	n := len(m.Layers)
+	rsms, kerns, valRSMs, valKerns := make([]rsa.Matrix, n), make([]rsa.Matrix, n), make([]rsa.Matrix, n), make([]rsa.Matrix, n)
+	preds, cvs, errs := make([]*mat.Dense, n), make([][]float64, n), make([]error, n)
+	parallel.For(n, func(l int) {
 		test := rsa.Patterns{N: nte, D: m.Widths[l], X: m.Test[l]}
+		val := rsa.Patterns{N: len(b.val), D: m.Widths[l], X: make([]float32, 0, len(b.val)*m.Widths[l])}
+		for _, i := range b.val {
+			val.X = append(val.X, m.Train[l][i*m.Widths[l]:(i+1)*m.Widths[l]]...)
+		}
 		var err error
-		if rsms[l], err = rsa.Cosine(test); err == nil {
-			if kerns[l], err = rsa.LinearKernel(test); err == nil {
-				preds[l], err = b.encode(m.Train[l], m.Test[l], m.Widths[l], opt.Ridge)
+		for _, c := range []struct {
+			p         rsa.Patterns
+			rsm, kern *rsa.Matrix
+		}{{test, &rsms[l], &kerns[l]}, {val, &valRSMs[l], &valKerns[l]}} {
+			if err == nil {
+				if *c.rsm, err = rsa.Cosine(c.p); err == nil {
+					*c.kern, err = rsa.LinearKernel(c.p)
+				}
+			}
+		}
+		if err == nil {
+			var fit *encoding.Ridge
+			if fit, err = encoding.FitFeatures(m.Train[l], ntr, m.Widths[l], b.train, opt.Ridge); err == nil {
+				preds[l], cvs[l] = fit.PredictFeatures(m.Test[l], nte), fit.CV
 			}
 		}
 		rsms[l].Labels, kerns[l].Labels = b.labels, b.labels
+		valRSMs[l].Labels, valKerns[l].Labels = b.valRSMs[0].Labels, b.valRSMs[0].Labels
 		if err != nil {
 			errs[l] = fmt.Errorf("layers: %s %s: %w", m.Name, m.Layers[l], err)
 		}
@@ -304,17 +480,30 @@ func (b *Brain) Compare(m Model, opt Options) ([][]Cell, error) {
 		parallel.For(len(b.ROIs), func(k int) {
 			c := Cell{Scores: make(map[string]Score, len(methods)+1)}
 			for _, s := range methods {
+				var sc Score
+				valLayer, valBrain := valRSMs[l], b.valRSMs[k]
 				if s.Kernel {
-					c.Scores[MeasureName(s.Method)] = jackknife(kern, b.kernels[k], s.Method)
+					sc = jackknife(kern, b.kernels[k], s.Method)
+					valLayer, valBrain = valKerns[l], b.valKernels[k]
 				} else {
-					c.Scores[MeasureName(s.Method)] = bootstrap(draws, resampler(rsm, b.rsms[k], s.Method))
+					sc = bootstrap(draws, resampler(rsm, b.rsms[k], s.Method))
 				}
+				sc.Selection = jsonnum.Float(math.NaN())
+				if v, err := rsa.Compare(valLayer, valBrain, s.Method); err == nil {
+					sc.Selection = jsonnum.Float(v)
+				}
+				c.Scores[MeasureName(s.Method)] = sc
 			}
-			enc := bootstrap(draws, func(idx []int) float64 { return b.medianR(r, k, idx) })
+			enc := bootstrap(draws, func(idx []int) float64 { return encoding.MedianR(r, b.testT, b.cols[k], idx) })
+			cv := make([]float64, len(b.cols[k]))
+			for a, col := range b.cols[k] {
+				cv[a] = cvs[l][col]
+			}
+			enc.Selection = jsonnum.Float(stats.Percentile(cv, 50))
 			c.Scores[Encoding] = enc
 			c.FractionOfCeiling = jsonnum.Float(math.NaN())
-			if b.ceiling[k] > 0 {
-				c.FractionOfCeiling = enc.Value / jsonnum.Float(b.ceiling[k])
+			if ceil := b.ceilings[k].Encoding; ceil > 0 {
+				c.FractionOfCeiling = enc.Value / ceil
 			}
 			cells[l][k] = c
 		})
@@ -370,20 +559,6 @@ func (b *Brain) permutationTests(cells [][]Cell, rsms, kerns []rsa.Matrix, opt O
 	return nil
 }
 
-// encode fits the voxel-wise ridge regression (penalty per voxel by
-// cross-validation on the training images) and predicts the test images'
-// responses of every ROI voxel.
-func (b *Brain) encode(train, test []float32, width int, ropt encoding.RidgeOptions) (*mat.Dense, error) {
-	ntr, _ := b.train.Dims()
-	nte, _ := b.test.Dims()
-	k, kt := encoding.StandardGrams(train, test, ntr, nte, width)
-	fit, err := encoding.FitRidgeGram(k, b.train, ropt)
-	if err != nil {
-		return nil, err
-	}
-	return fit.PredictGram(kt), nil
-}
-
 // resampler is rsa's method of two matrices over the test images, stimuli
 // renamed by a resample within classes (rsa.Resampler): a repeated image
 // gives no pair. NaN where the statistic is undefined.
@@ -395,22 +570,6 @@ func resampler(x, y rsa.Matrix, m rsa.Method) func(idx []int) float64 {
 	return r.Compare
 }
 
-// medianR is the median over ROI k's voxels of the correlation between
-// predicted and measured responses over the images idx (predT: voxels x
-// test images).
-func (b *Brain) medianR(predT *mat.Dense, k int, idx []int) float64 {
-	x, y := make([]float64, len(idx)), make([]float64, len(idx))
-	rs := make([]float64, 0, len(b.cols[k]))
-	for _, c := range b.cols[k] {
-		p, m := predT.RawRowView(c), b.testT.RawRowView(c)
-		for a, i := range idx {
-			x[a], y[a] = p[i], m[i]
-		}
-		rs = append(rs, stats.Pearson(x, y))
-	}
-	return stats.Percentile(rs, 50)
-}
-
 // jackknife is the kernel method's value with its leave-one-image-out
 // jackknife interval (rsa.JackknifeInterval): a bootstrap resample's
 // repeated images inflate CKA, so that its percentile interval can miss the
@@ -419,7 +578,7 @@ func jackknife(x, y rsa.Matrix, m rsa.Method) Score {
 	v, lo, hi, err := rsa.JackknifeInterval(x, y, m, 0.95)
 	if err != nil {
 		nan := jsonnum.Float(math.NaN())
-		return Score{Value: nan, Low: nan, High: nan}
+		return Score{Value: nan, Low: nan, High: nan, Selection: nan}
 	}
 	return Score{Value: jsonnum.Float(v), Low: jsonnum.Float(lo), High: jsonnum.Float(hi)}
 }

@@ -102,7 +102,7 @@ func Run(ctx context.Context, d *kay.Dataset, archs []cnn.Arch, open func(cnn.Ar
 			return nil, nil, err
 		}
 	}
-	brain, err := NewBrain(d, sel, nil, rep)
+	brain, err := newBrain(d, sel, nil, rep, opt.Gabor, opt.Seed)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/rand/v2"
 	"slices"
 
 	"github.com/decodingthoughts/decoding-thoughts/pkg/jsonnum"
@@ -15,12 +16,24 @@ import (
 // layers.<model>.<layer>.<roi>.<measure>.
 type Table map[string]map[string]map[string]Cell
 
-// Best is a model's best layer for an ROI under one measure, with its
-// relative depth (0 for the first layer compared, 1 for the last).
+// Best is a model's best layer for an ROI under one measure, chosen on
+// held-out training images (nested: the largest Score.Selection), with its
+// relative depth (0 for the first layer compared, 1 for the last) and its
+// score on the test images (Value, with its 95% interval), which took no
+// part in the choice.
 type Best struct {
-	Layer string        `json:"layer"`
-	Depth jsonnum.Float `json:"depth"`
-	Value jsonnum.Float `json:"value"`
+	Layer     string        `json:"layer"`
+	Depth     jsonnum.Float `json:"depth"`
+	Value     jsonnum.Float `json:"value"`
+	Low       jsonnum.Float `json:"ci_low"`
+	High      jsonnum.Float `json:"ci_high"`
+	Selection jsonnum.Float `json:"selection_value"`
+}
+
+// Interval is a 95% interval.
+type Interval struct {
+	Low  jsonnum.Float `json:"ci_low"`
+	High jsonnum.Float `json:"ci_high"`
 }
 
 // Depth summarises, for one measure and ROI, the relative depth of the best
@@ -50,7 +63,16 @@ type Summary struct {
 	// ROIs' order in the visual hierarchy (V1 first) and the mean depth of
 	// their best layers: positive when later areas follow deeper layers.
 	DepthTrend map[string]jsonnum.Float `json:"depth_trend"`
-	References []string                 `json:"references"` // models outside the depth summary
+	// DepthTrendCI is its 95% percentile bootstrap interval over the
+	// CNNs (models resampled with replacement, DepthTrend recomputed;
+	// resamples where it is undefined, every mean depth alike, left out).
+	DepthTrendCI map[string]Interval `json:"depth_trend_ci"`
+	References   []string            `json:"references"` // models outside the depth summary
+	// Ceilings are each ROI's noise ceilings and voxel counts (Ceiling),
+	// ReliabilityMethod how its voxels were selected on the training
+	// images (encoding.Reliability.Method).
+	Ceilings          map[string]Ceiling `json:"ceilings"`
+	ReliabilityMethod string             `json:"reliability_method"`
 	// Significant counts, per model and tested measure, the cells that
 	// reject the stratified permutation null after adjustment across the
 	// table.
@@ -73,10 +95,15 @@ type Analysis struct {
 
 // NewAnalysis starts comparing models with b.
 func NewAnalysis(b *Brain, pool string, opt Options) *Analysis {
+	ceil := map[string]Ceiling{}
+	for k, roi := range b.ROIs {
+		ceil[roi] = b.ceilings[k]
+	}
 	return &Analysis{b: b, opt: opt, tab: Table{},
 		sum: &Summary{Pool: pool, ROIs: b.ROIs, Measures: Measures(), Order: map[string][]string{},
 			Best: map[string]map[string]map[string]Best{}, Depth: map[string]map[string]Depth{}, DepthTrend: map[string]jsonnum.Float{},
-			Significant: map[string]map[string]Significance{}}}
+			DepthTrendCI: map[string]Interval{}, Significant: map[string]map[string]Significance{}, Ceilings: ceil,
+			ReliabilityMethod: b.reliability}}
 }
 
 // Add compares every layer of m with every ROI, logging one line on
@@ -122,13 +149,11 @@ func (a *Analysis) Add(m Model, progress io.Writer) error {
 	for _, meas := range sum.Measures {
 		sum.Best[m.Name][meas] = map[string]Best{}
 		for k, roi := range b.ROIs {
-			best := -1
+			sel := make([]float64, len(m.Layers))
 			for l := range m.Layers {
-				v := float64(cells[l][k].Get(meas).Value)
-				if !math.IsNaN(v) && (best < 0 || v > float64(cells[best][k].Get(meas).Value)) {
-					best = l
-				}
+				sel[l] = float64(cells[l][k].Get(meas).Selection)
 			}
+			best := Select(sel)
 			if best < 0 {
 				continue
 			}
@@ -136,15 +161,31 @@ func (a *Analysis) Add(m Model, progress io.Writer) error {
 			if len(m.Layers) > 1 {
 				depth = float64(best) / float64(len(m.Layers)-1)
 			}
-			sum.Best[m.Name][meas][roi] = Best{Layer: m.Layers[best], Depth: jsonnum.Float(depth), Value: cells[best][k].Get(meas).Value}
+			sc := cells[best][k].Get(meas)
+			sum.Best[m.Name][meas][roi] = Best{Layer: m.Layers[best], Depth: jsonnum.Float(depth), Value: sc.Value, Low: sc.Low, High: sc.High,
+				Selection: sc.Selection}
 		}
 	}
 	if progress != nil {
 		e := sum.Best[m.Name][Encoding]
-		fmt.Fprintf(progress, "layers: %s (%d layers): best layer by encoding score: V1 %s (r %.3f), LatOcc %s (r %.3f)\n", m.Name, len(m.Layers),
-			e["V1"].Layer, float64(e["V1"].Value), e["LatOcc"].Layer, float64(e["LatOcc"].Value))
+		fmt.Fprintf(progress, "layers: %s (%d layers): best layer by encoding score (chosen on training images; test r): V1 %s (%.3f [%.3f, %.3f]), LatOcc %s (%.3f [%.3f, %.3f])\n",
+			m.Name, len(m.Layers), e["V1"].Layer, float64(e["V1"].Value), float64(e["V1"].Low), float64(e["V1"].High),
+			e["LatOcc"].Layer, float64(e["LatOcc"].Value), float64(e["LatOcc"].Low), float64(e["LatOcc"].High))
 	}
 	return nil
+}
+
+// Select is nested selection's choice among layers: the index of the
+// largest held-out training value (Score.Selection; NaNs skipped, the
+// first of ties), -1 when all are NaN.
+func Select(selection []float64) int {
+	best := -1
+	for l, v := range selection {
+		if !math.IsNaN(v) && (best < 0 || v > selection[best]) {
+			best = l
+		}
+	}
+	return best
 }
 
 // Finish summarises the best layers' depths across the non-reference
@@ -153,30 +194,88 @@ func (a *Analysis) Finish() (Table, *Summary) {
 	sum := a.sum
 	for _, meas := range sum.Measures {
 		sum.Depth[meas] = map[string]Depth{}
-		var means, order []float64
 		for k, roi := range a.b.ROIs {
-			var ds []float64
-			for _, name := range a.models {
-				if bst, ok := sum.Best[name][meas][roi]; ok && !slices.Contains(sum.References, name) {
-					ds = append(ds, float64(bst.Depth))
-				}
-			}
+			ds := a.depths(meas, nil)[k]
 			d := Depth{Mean: jsonnum.Float(math.NaN()), SD: jsonnum.Float(math.NaN()), Models: len(ds)}
 			if len(ds) > 0 {
 				d.Mean = jsonnum.Float(stats.Mean(ds))
-				means, order = append(means, stats.Mean(ds)), append(order, float64(k))
 			}
 			if len(ds) > 1 {
 				d.SD = jsonnum.Float(stats.SD(ds))
 			}
 			sum.Depth[meas][roi] = d
 		}
-		sum.DepthTrend[meas] = jsonnum.Float(math.NaN())
-		if len(means) > 2 {
-			sum.DepthTrend[meas] = jsonnum.Float(stats.Pearson(stats.Ranks(order), stats.Ranks(means)))
-		}
+		sum.DepthTrend[meas] = jsonnum.Float(depthTrend(a.depths(meas, nil)))
+		sum.DepthTrendCI[meas] = a.trendInterval(meas)
 	}
 	return a.tab, sum
+}
+
+// cnns are the non-reference models added, in order.
+func (a *Analysis) cnns() []string {
+	var out []string
+	for _, name := range a.models {
+		if !slices.Contains(a.sum.References, name) {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// depths are, per ROI, the best layers' relative depths under meas of the
+// models (nil: every CNN; a model may appear more than once).
+func (a *Analysis) depths(meas string, models []string) [][]float64 {
+	if models == nil {
+		models = a.cnns()
+	}
+	out := make([][]float64, len(a.b.ROIs))
+	for k, roi := range a.b.ROIs {
+		for _, name := range models {
+			if bst, ok := a.sum.Best[name][meas][roi]; ok {
+				out[k] = append(out[k], float64(bst.Depth))
+			}
+		}
+	}
+	return out
+}
+
+// depthTrend is the Spearman correlation between the ROIs' order and the
+// mean of their depths, over the ROIs with any (NaN with fewer than 3, or
+// with every mean alike).
+func depthTrend(depths [][]float64) float64 {
+	var means, order []float64
+	for k, ds := range depths {
+		if len(ds) > 0 {
+			means, order = append(means, stats.Mean(ds)), append(order, float64(k))
+		}
+	}
+	if len(means) < 3 {
+		return math.NaN()
+	}
+	return stats.Pearson(stats.Ranks(order), stats.Ranks(means))
+}
+
+// trendBootstraps are the resamples of the CNNs for DepthTrendCI.
+const trendBootstraps = 2000
+
+// trendInterval is DepthTrend's percentile bootstrap interval over the
+// CNNs (NaN with fewer than 2 CNNs).
+func (a *Analysis) trendInterval(meas string) Interval {
+	nan := jsonnum.Float(math.NaN())
+	models := a.cnns()
+	if len(models) < 2 {
+		return Interval{nan, nan}
+	}
+	rng := rand.New(rand.NewPCG(a.opt.Seed, 0x7e4d))
+	vals := make([]float64, 0, trendBootstraps)
+	pick := make([]string, len(models))
+	for range trendBootstraps {
+		for i := range pick {
+			pick[i] = models[rng.IntN(len(models))]
+		}
+		vals = append(vals, depthTrend(a.depths(meas, pick)))
+	}
+	return Interval{jsonnum.Float(stats.Percentile(vals, 2.5)), jsonnum.Float(stats.Percentile(vals, 97.5))}
 }
 
 // Analyze compares every model with b (NewAnalysis, Add, Finish).
