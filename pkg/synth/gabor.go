@@ -20,6 +20,9 @@ type pyramid struct {
 	bufs  map[int][]complex128
 	spec  map[int][]complex128
 	work  []complex128
+	// masks[l*Orientations+o] is the band-pass of frequency l and
+	// orientation o on its working resolution's DFT grid.
+	masks [][]float64
 }
 
 // Frequencies are the pyramid's spatial frequencies for an image side n:
@@ -44,6 +47,26 @@ func newPyramid(size int) *pyramid {
 		}
 	}
 	p.work = make([]complex128, size*size)
+	for l, f := range p.freqs {
+		r := p.res[l]
+		sigma := 0.4 * f
+		for o := range Orientations {
+			th := float64(o) * math.Pi / Orientations
+			u0, v0 := f*math.Cos(th), f*math.Sin(th)
+			// A one-sided Gaussian band-pass gives the analytic signal: its
+			// modulus is the energy of a quadrature pair of Gabor wavelets.
+			// The inverse transform's 1/r² is folded in.
+			m := make([]float64, r*r)
+			for v := range r {
+				dv := freq(v, r) - v0
+				for u := range r {
+					du := freq(u, r) - u0
+					m[v*r+u] = math.Exp(-(du*du+dv*dv)/(2*sigma*sigma)) / float64(r*r)
+				}
+			}
+			p.masks = append(p.masks, m)
+		}
+	}
 	return p
 }
 
@@ -57,23 +80,14 @@ func (p *pyramid) energy(img []float32, out []float64) {
 		downsample(img, p.size, r, spec)
 		p.ffts[r].forward(spec)
 	}
-	for l, f := range p.freqs {
+	for l := range p.freqs {
 		r := p.res[l]
 		spec, buf := p.spec[r], p.bufs[r]
-		sigma := 0.4 * f
 		for o := range Orientations {
-			th := float64(o) * math.Pi / Orientations
-			u0, v0 := f*math.Cos(th), f*math.Sin(th)
-			// A one-sided Gaussian band-pass gives the analytic signal: its
-			// modulus is the energy of a quadrature pair of Gabor wavelets.
-			for v := range r {
-				dv := freq(v, r) - v0
-				for u := range r {
-					du := freq(u, r) - u0
-					buf[v*r+u] = spec[v*r+u] * complex(math.Exp(-(du*du+dv*dv)/(2*sigma*sigma)), 0)
-				}
+			for i, m := range p.masks[l*Orientations+o] {
+				buf[i] = spec[i] * complex(m, 0)
 			}
-			p.ffts[r].inverse(buf)
+			p.ffts[r].unscaledInverse(buf)
 			cell := out[(l*Orientations+o)*Grid*Grid:][:Grid*Grid]
 			pool(buf, r, cell)
 		}
@@ -107,7 +121,7 @@ func pool(z []complex128, r int, cell []float64) {
 			for y := gy * b; y < (gy+1)*b; y++ {
 				for x := gx * b; x < (gx+1)*b; x++ {
 					v := z[y*r+x]
-					s += math.Hypot(real(v), imag(v))
+					s += math.Sqrt(real(v)*real(v) + imag(v)*imag(v))
 				}
 			}
 			cell[gy*Grid+gx] = math.Sqrt(s * inv)

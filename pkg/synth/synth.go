@@ -486,7 +486,7 @@ func coverages(cs []Content) npfile.Array {
 
 // Version changes whenever the generator's output changes, so cached
 // datasets from older generators are not reused.
-const Version = "v3"
+const Version = "v4"
 
 // DataDirEnv names a dataset folder for the CLI and notebooks.
 const DataDirEnv = "DT_DATA_DIR"
