@@ -13,21 +13,25 @@ ORT_VERSION := 1.26.0
 ORT_LIB := $(CACHE)/onnxruntime/$(ORT_VERSION)/libonnxruntime.so.1
 ORT_SHA256 := 57625571931dd813257ed422fe73ba2c25aadcc5640d9c6743e71540135c227e
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_PACKAGES := jupyter-nbconvert python3-numpy python3-scipy python3-torch python3-torchvision python3-pil
+APT_PACKAGES := jupyter-nbconvert jupyter-notebook python3-numpy python3-scipy python3-torch python3-torchvision python3-pil
+# The browser test of the notebooks (scripts/browser-notebooks.mjs): Debian's
+# Chromium driven by puppeteer-core from npm, kept in the cache.
+PUPPETEER_VERSION := 24.43.1
+export DT_PUPPETEER_DIR := $(CACHE)/puppeteer-core
 # Only for make test-slurm: on a systemd machine these packages enable munge and Slurm services.
 SLURM_APT_PACKAGES := slurm-wlm munge
 OUT ?= out
 BIN := bin/decoding-thoughts
 
-.PHONY: help setup demo test test-long test-slurm refs notebooks jupyter bench vet build clean setup-apt setup-gonb setup-ort setup-kernel setup-slurm fuzz race
+.PHONY: help setup demo test test-long test-slurm refs notebooks notebook jupyter bench vet build clean setup-apt setup-gonb setup-ort setup-kernel setup-browser setup-slurm fuzz race
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-setup: setup-apt setup-gonb setup-ort setup-kernel build ## install everything a fresh Debian/Ubuntu machine needs (idempotent)
+setup: setup-apt setup-gonb setup-ort setup-kernel setup-browser build ## install everything a fresh Debian/Ubuntu machine needs (idempotent)
 
 setup-apt:
-	@if ! command -v jupyter-nbconvert >/dev/null || ! /usr/bin/python3 -c 'import numpy, scipy, torch, torchvision, PIL' 2>/dev/null; then \
+	@if ! command -v jupyter-nbconvert >/dev/null || ! command -v jupyter-notebook >/dev/null || ! /usr/bin/python3 -c 'import numpy, scipy, torch, torchvision, PIL' 2>/dev/null; then \
 		echo "setup: installing $(APT_PACKAGES)"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(APT_PACKAGES) >/dev/null; \
 	fi
@@ -42,11 +46,32 @@ setup-gonb: setup-apt
 		gonb --install --force_deps --raw_error >/dev/null; \
 	fi
 
-# The kernel builds what the CLI builds, whichever server starts it.
+# The kernel builds what the CLI builds, whichever server starts it. Each
+# cell is a program gonb links: without DWARF (-ldflags=-w) that takes a third
+# less time. pkg/nb (and so every package a notebook uses) is built once here,
+# so that a notebook's first cell finds it in the build cache.
 setup-kernel: setup-gonb setup-ort
 	@scripts/gonb-kernel-env.py "$$(jupyter --data-dir)/kernels/gonb/kernel.json" GOEXPERIMENT=$(GOEXPERIMENT) \
-		GOFLAGS=$(GOFLAGS) GOMLX_NO_AUTO_INSTALL=$(GOMLX_NO_AUTO_INSTALL) DT_CACHE=$(DT_CACHE) \
+		"GOFLAGS=$(GOFLAGS) -ldflags=-w" GOMLX_NO_AUTO_INSTALL=$(GOMLX_NO_AUTO_INSTALL) DT_CACHE=$(DT_CACHE) \
 		$(if $(wildcard $(ORT_LIB)),ONNXRUNTIME_SHARED_LIBRARY_PATH=$(ORT_LIB))
+	$(GO) build ./pkg/nb
+
+# Best effort: without Chromium or npm the browser test says SKIP and the
+# notebooks run headless, unless DT_REQUIRE_BROWSER=1 (CI).
+setup-browser:
+	@command -v chromium >/dev/null || { echo "setup: installing Debian's chromium"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium >/dev/null; } || true
+	@if [ "$$(cat "$(DT_PUPPETEER_DIR)/node_modules/puppeteer-core/package.json" 2>/dev/null | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["version"])' 2>/dev/null)" != $(PUPPETEER_VERSION) ] && \
+		command -v npm >/dev/null; then \
+		echo "setup: installing puppeteer-core $(PUPPETEER_VERSION) (npm) into $(DT_PUPPETEER_DIR)"; \
+		rm -rf "$(DT_PUPPETEER_DIR).tmp" && mkdir -p "$(DT_PUPPETEER_DIR).tmp" && \
+		npm install --silent --no-audit --no-fund --prefix "$(DT_PUPPETEER_DIR).tmp" puppeteer-core@$(PUPPETEER_VERSION) >/dev/null && \
+		rm -rf "$(DT_PUPPETEER_DIR)" && mv "$(DT_PUPPETEER_DIR).tmp" "$(DT_PUPPETEER_DIR)" || true; \
+	fi
+	@if [ "$(DT_REQUIRE_BROWSER)" = 1 ]; then \
+		command -v chromium >/dev/null || { echo "setup: DT_REQUIRE_BROWSER=1 but chromium could not be installed"; exit 1; }; \
+		[ -f "$(DT_PUPPETEER_DIR)/node_modules/puppeteer-core/package.json" ] || { echo "setup: DT_REQUIRE_BROWSER=1 but puppeteer-core could not be installed (npm)"; exit 1; }; \
+	fi
 
 setup-ort:
 	@if [ ! -f "$(ORT_LIB)" ] && ! command -v npm >/dev/null; then \
@@ -121,10 +146,10 @@ fuzz: ## run each fuzz target for FUZZTIME executions (default 100000x); a crash
 	done
 
 JUPYTER_PORT ?= 8888
-jupyter: setup ## start Jupyter Notebook on 127.0.0.1 (port JUPYTER_PORT, 8888) in notebooks/, with the gonb kernel and this Makefile's environment (installs Debian's jupyter-notebook once)
-	@command -v jupyter-notebook >/dev/null || { echo "setup: installing Debian's jupyter-notebook"; \
-		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends jupyter-notebook >/dev/null; }
-	cd notebooks && jupyter notebook --ip=127.0.0.1 --port=$(JUPYTER_PORT) --no-browser
+notebook: jupyter
+jupyter: setup ## (or make notebook) Jupyter Notebook on 127.0.0.1 (port JUPYTER_PORT, 8888) in notebooks/, with the gonb kernel and this Makefile's environment; prints the URL
+	cd notebooks && ONNXRUNTIME_SHARED_LIBRARY_PATH=$(or $(ONNXRUNTIME_SHARED_LIBRARY_PATH),$(ORT_LIB)) \
+		jupyter notebook --ip=127.0.0.1 --port=$(JUPYTER_PORT) --no-browser $(if $(SUDO),,--allow-root)
 
 notebooks: setup ## execute every notebook and export HTML next to it, in out/notebooks
 	scripts/run-notebooks.sh $(OUT)/notebooks --html

@@ -6,6 +6,11 @@
 # The notebooks run in two lanes at once: the CNN ones in order (02, 04, 06:
 # each reuses the backbone features the one before cached) and the others
 # (01, 03, 05), so that one lane's cell builds overlap the other's compute.
+# 01 and 03 run as a user runs them: a Jupyter Notebook server, headless
+# Chromium, Cell > Run All (scripts/browser-notebooks.mjs: per-cell times,
+# screenshots in OUT). Without Chromium or puppeteer-core (make setup-browser)
+# they run headless like the others, and a SKIP line says so, unless
+# DT_REQUIRE_BROWSER=1 (CI), which fails instead.
 set -euo pipefail
 out=${1:?usage: run-notebooks.sh OUT [--html]}
 html=${2:-}
@@ -24,7 +29,7 @@ if [ -n "${DT_NOTEBOOK_PROFILE:-}" ]; then
 	echo "notebook: on the synthetic $DT_NOTEBOOK_PROFILE profile ($data), models $DT_MODELS"
 fi
 # Each cell is a program gonb builds: without DWARF its link takes a third
-# less time.
+# less time (make setup-kernel also writes this into the kernel's env).
 export GOFLAGS="${GOFLAGS:-} -ldflags=-w"
 # The CNN notebooks run ImageNet networks over hundreds of images: minutes
 # on ONNX Runtime, hours on the pure-Go backend's convolutions. Without the
@@ -57,12 +62,43 @@ run() {
 	fi
 }
 
+browserNotebooks=(notebooks/01_exploratory_analysis.ipynb notebooks/03_fmri_dnn.ipynb)
+puppeteer=${DT_PUPPETEER_DIR:-${DT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/decoding-thoughts}/puppeteer-core}
+browser=1
+for need in chromium node "$puppeteer/node_modules/puppeteer-core/package.json"; do
+	if ! command -v "$need" >/dev/null && [ ! -f "$need" ]; then
+		if [ "${DT_REQUIRE_BROWSER:-}" = 1 ]; then
+			echo "notebook: FAILED: DT_REQUIRE_BROWSER=1 but $need is missing (make setup-browser)"
+			exit 1
+		fi
+		echo "notebook: SKIP browser test: $need is missing (make setup-browser installs chromium and puppeteer-core); ${browserNotebooks[*]} run headless instead"
+		browser=0
+		break
+	fi
+done
+
+# inBrowser runs notebooks 01 and 03 in Chromium; it returns non-zero when one
+# failed.
+inBrowser() {
+	echo "notebook: executing ${browserNotebooks[*]} in headless Chromium"
+	DT_PUPPETEER_DIR=$puppeteer DT_NOTEBOOK_TIMEOUT=1200 node scripts/browser-notebooks.mjs "$out" "${browserNotebooks[@]}" || return 1
+	if [ "$html" = "--html" ]; then
+		for nb in "${browserNotebooks[@]}"; do
+			jupyter nbconvert --to html --output-dir="$out" "$out/$(basename "$nb")" >/dev/null 2>&1
+		done
+	fi
+}
+
 # lane runs notebooks in order and records in $out/lane-N.failed what failed.
 lane() {
 	local id=$1 failed=0
 	shift
 	rm -f "$out/lane-$id.failed"
 	for nb in "$@"; do
+		if [ "$nb" = browser ]; then
+			inBrowser || { failed=1; echo "${browserNotebooks[*]}" >>"$out/lane-$id.failed"; }
+			continue
+		fi
 		run "$nb" || { failed=1; echo "$nb" >>"$out/lane-$id.failed"; }
 	done
 	return $failed
@@ -70,8 +106,15 @@ lane() {
 
 cnnNotebooks=() otherNotebooks=()
 for nb in notebooks/*.ipynb; do
-	if grep -q 'nb\.CNN(\|nb\.Study(\|nb\.Layers(' "$nb"; then cnnNotebooks+=("$nb"); else otherNotebooks+=("$nb"); fi
+	if grep -q 'nb\.CNN(\|nb\.Study(\|nb\.Layers(' "$nb"; then
+		cnnNotebooks+=("$nb")
+	elif [ $browser = 1 ] && [[ " ${browserNotebooks[*]} " == *" $nb "* ]]; then
+		continue
+	else
+		otherNotebooks+=("$nb")
+	fi
 done
+[ $browser = 1 ] && otherNotebooks=(browser "${otherNotebooks[@]}")
 lane 1 "${cnnNotebooks[@]}" &
 cnn=$!
 status=0
