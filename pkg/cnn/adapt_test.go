@@ -16,7 +16,6 @@ import (
 	"github.com/decodingthoughts/decoding-thoughts/internal/pyref"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/backend"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/npfile"
-	"github.com/decodingthoughts/decoding-thoughts/pkg/weights"
 )
 
 // noise is n images of 3 x h x w drawn N(0,1) from seed.
@@ -73,15 +72,7 @@ func TestAdaptParityWithTorchvision(t *testing.T) {
 			continue
 		}
 		t.Run(a.Name, func(t *testing.T) {
-			sd := parityWeights(t, a)
-			state := filepath.Join(dir, a.Name+".npz")
-			if err := npfile.WriteNPZ(state, sd...); err != nil {
-				t.Fatal(err)
-			}
-			st := filepath.Join(dir, a.Name+".safetensors")
-			if err := weights.WriteSafetensors(st, sd); err != nil {
-				t.Fatal(err)
-			}
+			state, st := parityFiles(t, a)
 			refs := pyref.Golden(t, a.Name+"_adapt.npz", []string{"torch", "torchvision", "numpy"},
 				pyref.File("testdata/torchvision_adapt_ref.py", a.Name, state, adaptIn, in, pyref.Out))
 			for spec, b := range backends {

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/decodingthoughts/decoding-thoughts/internal/pyref"
@@ -143,7 +144,7 @@ func TestParityWithTorchvision(t *testing.T) {
 	x, in := parityInput(t, dir, n, h, w, 1, 2)
 	for _, a := range zoo() {
 		t.Run(a.Name, func(t *testing.T) {
-			state, st := parityFiles(t, a, dir)
+			state, st := parityFiles(t, a)
 			refs := pyref.Golden(t, a.Name+".npz", []string{"torch", "torchvision", "numpy"},
 				pyref.File("testdata/torchvision_ref.py", a.Name, state, in, pyref.Out))
 			for _, spec := range parityBackends(a) {
@@ -192,24 +193,50 @@ func parityInput(t *testing.T, dir string, n, h, w int, s1, s2 uint64) ([]float3
 	return x, in
 }
 
-// parityFiles writes a's parity weights into dir: for torchvision (.npz)
-// and for the Go side (.safetensors, with the published checkpoint's legacy
-// DenseNet key names).
-func parityFiles(t *testing.T, a Arch, dir string) (state, st string) {
+// parityFiles writes a's parity weights, once per test binary, into a
+// folder TestMain removes: for torchvision (.npz) and for the Go side
+// (.safetensors, with the published checkpoint's legacy DenseNet key
+// names). The parity, layer and adaptation tests share them (drawing and
+// writing VGG's 130 million weights takes seconds).
+func parityFiles(t *testing.T, a Arch) (state, st string) {
 	t.Helper()
+	parity.Lock()
+	defer parity.Unlock()
+	if f, ok := parity.files[a.Name]; ok {
+		return f[0], f[1]
+	}
 	sd := parityWeights(t, a)
-	state = filepath.Join(dir, a.Name+".npz")
+	state = filepath.Join(parity.dir, a.Name+".npz")
 	if err := npfile.WriteNPZ(state, sd...); err != nil {
 		t.Fatal(err)
 	}
 	if a.Family == "densenet" {
 		sd = legacyDenseNet(sd)
 	}
-	st = filepath.Join(dir, a.Name+".safetensors")
+	st = filepath.Join(parity.dir, a.Name+".safetensors")
 	if err := weights.WriteSafetensors(st, sd); err != nil {
 		t.Fatal(err)
 	}
+	parity.files[a.Name] = [2]string{state, st}
 	return state, st
+}
+
+var parity struct {
+	sync.Mutex
+	dir   string
+	files map[string][2]string
+}
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "cnn-parity-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	parity.dir, parity.files = dir, map[string][2]string{}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
 }
 
 // legacyDenseNet renames DenseNet keys to the published checkpoint's old

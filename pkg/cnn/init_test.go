@@ -37,7 +37,7 @@ func TestRandomInitMatchesTorchvision(t *testing.T) {
 			want := pyref.Floats(t, ref)
 			for _, e := range sd {
 				w := want(a.Name + "|" + e.Key)
-				var x []float64
+				x := make([]float64, 0, e.Array.Len())
 				switch d := e.Array.Data.(type) {
 				case []float32:
 					for _, v := range d {

@@ -76,7 +76,7 @@ func TestLayersMatchTorchHooks(t *testing.T) {
 			pools = append(pools, PoolGrid4)
 		}
 		t.Run(a.Name, func(t *testing.T) {
-			state, st := parityFiles(t, a, dir)
+			state, st := parityFiles(t, a)
 			layers := a.DefaultLayers()
 			refs := pyref.Golden(t, a.Name+"_layers.npz", []string{"torch", "torchvision", "numpy"},
 				pyref.File("testdata/torchvision_layers_ref.py", a.Name, state, in, strings.Join(layers, ","), strings.Join(pools, ","), pyref.Out))
