@@ -91,6 +91,13 @@ async function startServer(dir) {
 	if (process.getuid && process.getuid() === 0) args.push('--allow-root');
 	const log = fs.openSync(path.join(out, 'jupyter-server.log'), 'w');
 	const proc = spawn('jupyter', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+	// The server (and the kernels it started) must not outlive this process,
+	// however it ends: a closed pipe, Ctrl-C, a timeout's SIGTERM.
+	const stop = () => { if (proc.exitCode === null) proc.kill('SIGTERM'); };
+	process.on('exit', stop);
+	for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGPIPE']) {
+		process.on(sig, () => { stop(); process.exit(1); });
+	}
 	return new Promise((resolve, reject) => {
 		let buf = '';
 		const timer = setTimeout(() => reject(new Error('the notebook server did not start in 60 s: see jupyter-server.log')), 60000);
@@ -101,7 +108,7 @@ async function startServer(dir) {
 			if (m && timer) {
 				clearTimeout(timer);
 				const base = `http://127.0.0.1:${m[1]}`;
-				resolve({ base, token, stop: () => proc.kill('SIGTERM') });
+				resolve({ base, token, stop });
 			}
 		});
 		proc.on('exit', (code) => reject(new Error(`the notebook server exited (${code}): see ${out}/jupyter-server.log`)));
