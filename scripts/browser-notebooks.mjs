@@ -3,7 +3,8 @@
 // "Error" on stderr, a cell that should show a figure and shows none (in the
 // saved outputs or in the page), or a timeout. Prints each cell's wall time
 // and saves a full-page screenshot per notebook (NAME.png, NAME-failed.png on
-// failure) and the executed notebook (NAME.ipynb) into OUT.
+// failure), the executed notebook (NAME.ipynb) and the cell times
+// (NAME.cells.tsv) into OUT.
 //
 // usage: node browser-notebooks.mjs OUT NOTEBOOK.ipynb...
 //
@@ -146,6 +147,7 @@ async function runNotebook(browser, server, name) {
 		})));
 		const code = cells.filter((c) => c.code);
 		const reported = new Set();
+		const times = ['cell\tseconds\tfirst line'];
 		const deadline = Date.now() + timeoutMs;
 		let prev = clicked;
 		for (;;) {
@@ -165,6 +167,7 @@ async function runNotebook(browser, server, name) {
 				const lines = c.source.split('\n').map((l) => l.trim());
 				const first = lines.find((l) => l !== '' && !l.startsWith('%') && !l.startsWith('!')) || lines[0];
 				console.log(`browser: ${stem} cell ${String(c.i).padStart(2)} ${((end - prev) / 1000).toFixed(1).padStart(6)} s  ${first.slice(0, 70)}`);
+				times.push(`${c.i}\t${((end - prev) / 1000).toFixed(2)}\t${first}`);
 				prev = end;
 			}
 			if (state.dead) throw new Error('the kernel died');
@@ -177,6 +180,7 @@ async function runNotebook(browser, server, name) {
 			await new Promise((r) => setTimeout(r, 250));
 		}
 		console.log(`browser: ${stem} all ${code.length} code cells ${((prev - clicked) / 1000).toFixed(1)} s`);
+		fs.writeFileSync(path.join(out, `${stem}.cells.tsv`), times.join('\n') + '\n');
 		// The outputs as the page holds them, checked as the headless runs are.
 		const json = await page.evaluate(() => JSON.stringify(Jupyter.notebook.toJSON(), null, 1));
 		const saved = path.join(out, name);
