@@ -208,14 +208,36 @@ func blockCentredPearson(a, b, block []float64) float64 {
 	return stats.Pearson(centreWithin(a, block), centreWithin(b, block))
 }
 
-// centreWithin subtracts from each value the mean of its block.
+// centreWithin subtracts from each value the mean of its block. Blocks
+// numbered by small non-negative integers (the class pairs of
+// MethodSpec.blocks) are summed in slices, others in maps: the same sums in
+// the same order either way.
 func centreWithin(x, block []float64) []float64 {
+	top := -1
+	for _, b := range block {
+		if !(b >= 0 && b <= float64(len(block)) && b == math.Trunc(b)) {
+			top = -2
+			break
+		}
+		top = max(top, int(b))
+	}
+	out := make([]float64, len(x))
+	if top >= -1 {
+		sum, count := make([]float64, top+1), make([]float64, top+1)
+		for k, v := range x {
+			sum[int(block[k])] += v
+			count[int(block[k])]++
+		}
+		for k, v := range x {
+			out[k] = v - sum[int(block[k])]/count[int(block[k])]
+		}
+		return out
+	}
 	sum, count := map[float64]float64{}, map[float64]float64{}
 	for k, v := range x {
 		sum[block[k]] += v
 		count[block[k]]++
 	}
-	out := make([]float64, len(x))
 	for k, v := range x {
 		out[k] = v - sum[block[k]]/count[block[k]]
 	}
