@@ -53,6 +53,13 @@ func ReadTruth(dir string) (*Truth, error) {
 			return nil, fmt.Errorf("%s: voxel %d's receptive field at x = %v, redrawn at %v: not this generator's (%s) file", path, i, x, v.X, Version)
 		}
 	}
+	for k, key := range driveStatKeys {
+		a, err := read(key, "f8", len(t.Voxels))
+		if err != nil {
+			return nil, fmt.Errorf("%w (does the file come from this generator, %s?)", err, Version)
+		}
+		t.DriveStats[k] = a.Data.([]float64)
+	}
 	for s, split := range []string{"train", "test"} {
 		cls, err := read(split+"_content_class", "U", -1)
 		if err != nil {
@@ -88,8 +95,9 @@ func ReadTruth(dir string) (*Truth, error) {
 // voxels, row-major) to images whose painted content is contents (one per
 // image: e.g. the selected test images', for distorted versions of them):
 // each voxel's energy and luminance drives, standardised over the training
-// images train as the generator standardises them (computed once, here),
-// plus its category component. The dataset's responses are these plus
+// images train as the generator standardised them (Truth.DriveStats, read
+// from the file; computed here from train when the Truth lacks them), plus
+// its category component. The dataset's responses are these plus
 // noise, averaged over trials and z-scored.
 func (t *Truth) Signal(train kay.Images) (func(images kay.Images, contents []Content) ([]float64, error), error) {
 	if train.H != t.Config.Size || train.W != train.H {
@@ -99,9 +107,12 @@ func (t *Truth) Signal(train kay.Images) (func(images kay.Images, contents []Con
 		return nil, fmt.Errorf("synth: %d training images, the truth has %d", train.N, len(t.Train))
 	}
 	nv := len(t.Voxels)
-	trDrive, trLum := t.drives(train)
-	mu, sd := columnStats(trDrive, train.N, nv)
-	lmu, lsd := columnStats(trLum, train.N, nv)
+	mu, sd, lmu, lsd := t.DriveStats[0], t.DriveStats[1], t.DriveStats[2], t.DriveStats[3]
+	if len(mu) != nv || len(sd) != nv || len(lmu) != nv || len(lsd) != nv {
+		trDrive, trLum := t.drives(train)
+		mu, sd = columnStats(trDrive, train.N, nv)
+		lmu, lsd = columnStats(trLum, train.N, nv)
+	}
 	cat := func(cs []Content) []float64 {
 		out := make([]float64, len(cs)*nv)
 		for i, c := range cs {

@@ -2,6 +2,7 @@ package synth_test
 
 import (
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/decodingthoughts/decoding-thoughts/pkg/stats"
@@ -42,6 +43,15 @@ func TestTruthSignal(t *testing.T) {
 		sig, err := signal(d.Test.Stimuli, truth.Test)
 		if err != nil {
 			t.Fatal(err)
+		}
+		bare := *truth // the drives' standardisation recomputed from the training images
+		bare.DriveStats = [4][]float64{}
+		recomputed, err := bare.Signal(d.Train.Stimuli)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if again, err := recomputed(d.Test.Stimuli, truth.Test); err != nil || !slices.Equal(again, sig) {
+			t.Errorf("the signal with the file's drive statistics differs from the one recomputing them (%v)", err)
 		}
 		if _, err := signal(d.Test.Stimuli, truth.Test[1:]); err == nil {
 			t.Error("one content short: accepted")

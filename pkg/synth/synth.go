@@ -39,6 +39,11 @@ type Truth struct {
 	// component is computed.
 	Train, Test []Content
 	Frequencies []float64
+	// DriveStats standardise each voxel's drives as the generator did: the
+	// mean and s.d. over the training images of the energy drive, then of
+	// the luminance drive (Signal reuses them instead of recomputing every
+	// training image's pyramid).
+	DriveStats [4][]float64 `json:"-"`
 	// Repeats holds every trial of each split (repeats x images x voxels,
 	// on the scale of the z-scored responses, whose mean they are), when
 	// Config.SaveRepeats.
@@ -87,6 +92,9 @@ func Generate(cfg Config, progressOut io.Writer) (*kay.Dataset, *Truth, error) {
 		splits[s], drives[s], lums[s], contents[s] = split, drive, lum, cs
 	}
 	truth.Train, truth.Test = contents[0], contents[1]
+	nv := len(truth.Voxels)
+	truth.DriveStats[0], truth.DriveStats[1] = columnStats(drives[0], splits[0].Stimuli.N, nv)
+	truth.DriveStats[2], truth.DriveStats[3] = columnStats(lums[0], splits[0].Stimuli.N, nv)
 	truth.Repeats = respond(cfg, truth.Voxels, splits, drives, lums, contents)
 	if cfg.NullWithinClass {
 		for s, sp := range splits {
@@ -464,9 +472,16 @@ func (t *Truth) save(path string) error {
 		e("train_content_class", npfile.Array{Shape: []int{len(t.Train)}, Data: classesOf(t.Train)}),
 		e("test_content_class", npfile.Array{Shape: []int{len(t.Test)}, Data: classesOf(t.Test)}),
 		e("frequencies_cpi", npfile.Array{Shape: []int{len(t.Frequencies)}, Data: t.Frequencies}),
+		e(driveStatKeys[0], npfile.Array{Shape: []int{nv}, Data: t.DriveStats[0]}),
+		e(driveStatKeys[1], npfile.Array{Shape: []int{nv}, Data: t.DriveStats[1]}),
+		e(driveStatKeys[2], npfile.Array{Shape: []int{nv}, Data: t.DriveStats[2]}),
+		e(driveStatKeys[3], npfile.Array{Shape: []int{nv}, Data: t.DriveStats[3]}),
 		e("config_json", npfile.Array{Shape: []int{1}, Data: []string{string(cfg)}}),
 	)
 }
+
+// driveStatKeys name Truth.DriveStats in the TruthFile.
+var driveStatKeys = [4]string{"train_drive_mean", "train_drive_sd", "train_luminance_mean", "train_luminance_sd"}
 
 func styles(cs []Content) npfile.Array {
 	out := make([]float64, 0, len(cs)*styleDims)
