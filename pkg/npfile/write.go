@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/decodingthoughts/decoding-thoughts/internal/atomicfile"
+	"github.com/decodingthoughts/decoding-thoughts/internal/lebytes"
 )
 
 // Entry is one named array of an .npz archive.
@@ -102,6 +103,10 @@ func encodeData(w *bufio.Writer, data any, width int) error {
 		if err == nil {
 			_, err = w.Write(b)
 		}
+	}
+	if b, ok := lebytes.Of(data); ok {
+		put(b)
+		return err
 	}
 	switch d := data.(type) {
 	case []float32:

@@ -16,6 +16,7 @@ import (
 	"github.com/nlpodyssey/gopickle/types"
 
 	"github.com/decodingthoughts/decoding-thoughts/internal/atomicfile"
+	"github.com/decodingthoughts/decoding-thoughts/internal/lebytes"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/npfile"
 )
 
@@ -379,7 +380,11 @@ func ReadSafetensors(path string) ([]npfile.Entry, error) {
 		if size != int64(binary.Size(data)) {
 			return nil, fmt.Errorf("%s: tensor %q: %d bytes for shape %v of %s", path, k, size, in.Shape, in.DType)
 		}
-		if err := binary.Read(sec, binary.LittleEndian, data); err != nil {
+		if b, ok := lebytes.Of(data); ok {
+			if _, err := io.ReadFull(sec, b); err != nil {
+				return nil, fmt.Errorf("%s: tensor %q: %w", path, k, err)
+			}
+		} else if err := binary.Read(sec, binary.LittleEndian, data); err != nil {
 			return nil, fmt.Errorf("%s: tensor %q: %w", path, k, err)
 		}
 		out = append(out, npfile.Entry{Key: k, Array: npfile.Array{Shape: in.Shape, Data: data}})
@@ -439,7 +444,11 @@ func WriteSafetensors(path string, entries []npfile.Entry) error {
 			return err
 		}
 		for _, e := range entries {
-			if err := binary.Write(w, binary.LittleEndian, e.Array.Data); err != nil {
+			if b, ok := lebytes.Of(e.Array.Data); ok {
+				if _, err := w.Write(b); err != nil {
+					return err
+				}
+			} else if err := binary.Write(w, binary.LittleEndian, e.Array.Data); err != nil {
 				return err
 			}
 		}
