@@ -4,13 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/gomlx/compute"
-	"github.com/janpfeifer/must"
 	"gonum.org/v1/plot"
 
 	"github.com/decodingthoughts/decoding-thoughts/internal/cachedir"
@@ -22,7 +19,6 @@ import (
 	"github.com/decodingthoughts/decoding-thoughts/pkg/robustness"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/stimulus"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/study"
-	"github.com/decodingthoughts/decoding-thoughts/pkg/train"
 )
 
 // Backbone opens a CNN with the notebooks' weights: the cached official
@@ -31,13 +27,13 @@ import (
 // backend.
 func Backbone(name string) (*cnn.Model, string) {
 	b, c, err := env().New("", backend.Convolutions)
-	must.M(err)
+	Check(err)
 	m, about := backboneOn(b, name)
 	return m, backend.Describe(b, c) + "\n" + about
 }
 
 func backboneOn(b compute.Backend, name string) (*cnn.Model, string) {
-	m := must.M1(cnn.Open(context.Background(), b, must.M1(cnn.Get(name)), "auto", Seed, cachedir.Path("weights"), nil))
+	m := Must(cnn.Open(context.Background(), b, Must(cnn.Get(name)), "auto", Seed, cachedir.Path("weights"), nil))
 	return m, m.About()
 }
 
@@ -45,22 +41,10 @@ func backboneOn(b compute.Backend, name string) (*cnn.Model, string) {
 const Seed = 1
 
 // CNN returns the stimulus classifier of the named backbone on d, trained
-// with the study's recipe: the first call computes the features (cached)
-// and trains the head, printing its progress and log; later cells reopen the
-// saved run.
-func CNN(name string, d *kay.Dataset) *stimulus.Result {
-	m, about := Backbone(name)
-	hb, _, err := env().New("", backend.Dense)
-	must.M(err)
-	log := newLog(name + " classifier")
-	defer log.Done()
-	opt := study.CNNOptions(d, Seed, cachedir.Root(), log)
-	dir := cachedir.Path("runs", name+"-"+runKey(d, m.Weights))
-	if _, err := os.Stat(filepath.Join(dir, train.CheckpointFile)); err != nil {
-		fmt.Println(about)
-	}
-	return must.M1(study.CNN(context.Background(), hb, m, d, opt, dir))
-}
+// with the study's recipe (CNNWith with CNNOptions): the first call computes
+// the features (cached) and trains the head, printing its progress and
+// log; later cells reopen the saved run.
+func CNN(name string, d *kay.Dataset) *stimulus.Result { return CNNWith(name, d, CNNOptions(d)) }
 
 // ZooTable is the model registry as text: every architecture's family,
 // learned parameters, multiply-accumulates of one 128x128 image, feature
@@ -69,14 +53,14 @@ func CNN(name string, d *kay.Dataset) *stimulus.Result {
 func ZooTable() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%-20s %-12s %11s %10s %8s %4s  %s\n", "model", "family", "parameters", "GMACs@128", "features", "BN", "ImageNet weights")
-	for _, a := range must.M1(cnn.Lookup("all")) {
-		macs := must.M1(a.MACs(128, 128))
-		bns := must.M1(a.BatchNormModules())
+	for _, a := range Must(cnn.Lookup("all")) {
+		macs := Must(a.MACs(128, 128))
+		bns := Must(a.BatchNormModules())
 		w := "not cached"
 		if _, ok := cnn.CachedWeights(a, cachedir.Path("weights")); ok {
 			w = "cached"
 		}
-		fmt.Fprintf(&b, "%-20s %-12s %10.2fM %10.3f %8d %4d  %s\n", a.Name, a.Family, float64(must.M1(a.LearnedParams()))/1e6,
+		fmt.Fprintf(&b, "%-20s %-12s %10.2fM %10.3f %8d %4d  %s\n", a.Name, a.Family, float64(Must(a.LearnedParams()))/1e6,
 			float64(macs)/1e9, a.Features, len(bns), w)
 	}
 	return b.String()

@@ -5,8 +5,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/janpfeifer/must"
-
 	"github.com/decodingthoughts/decoding-thoughts/internal/cachedir"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/encoding"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/kay"
@@ -26,7 +24,7 @@ func Encoding(d *kay.Dataset) *encoding.Result {
 	}
 	log := newLog("encoding model")
 	defer log.Done()
-	r := must.M1(encoding.Run(d, opt, log))
-	must.M(r.Write(dir))
+	r := Must(encoding.Run(d, opt, log))
+	Check(r.Write(dir))
 	return r
 }

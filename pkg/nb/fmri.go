@@ -1,20 +1,14 @@
 package nb
 
 import (
-	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 
 	"github.com/gomlx/compute"
-	"github.com/janpfeifer/must"
 
 	"github.com/decodingthoughts/decoding-thoughts/internal/cachedir"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/backend"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/decoder"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/kay"
-	"github.com/decodingthoughts/decoding-thoughts/pkg/study"
-	"github.com/decodingthoughts/decoding-thoughts/pkg/train"
 )
 
 // Backend starts the compute backend for fully connected training
@@ -22,29 +16,19 @@ import (
 // says which.
 func Backend(verbose bool) compute.Backend {
 	b, c, err := env().New("", backend.Dense)
-	must.M(err)
+	Check(err)
 	if verbose {
 		fmt.Println(backend.Describe(b, c))
 	}
 	return b
 }
 
-// FMRI returns the fMRI decoder trained with the original's recipe on d.
-// GoNB runs every cell as a fresh program, so the first call trains (printing
-// the backend and one line per epoch) and saves the run under the cache;
-// later cells reopen it in well under a second.
-func FMRI(d *kay.Dataset) *decoder.Result {
-	opt := decoder.DefaultOptions()
-	log := newLog("fMRI decoder")
-	defer log.Done()
-	opt.Progress = log
-	dir := cachedir.Path("runs", "fmri-"+runKey(d, "decoder"))
-	verbose := true
-	if _, err := os.Stat(filepath.Join(dir, train.CheckpointFile)); err == nil {
-		verbose = false
-	}
-	return must.M1(study.FMRI(context.Background(), Backend(verbose), d, opt, dir))
-}
+// FMRI returns the fMRI decoder trained with the original's recipe on d
+// (FMRIWith with FMRIOptions). GoNB runs every cell as a fresh program, so
+// the first call trains (printing the backend and one line per epoch) and
+// saves the run under the cache; later cells reopen it in well under a
+// second.
+func FMRI(d *kay.Dataset) *decoder.Result { return FMRIWith(d, FMRIOptions()) }
 
 // runKey names a cached run: the dataset's files and the options.
 func runKey(d *kay.Dataset, opt any) string { return cachedir.Key(d.Fingerprint(), opt) }

@@ -3,10 +3,10 @@ package nb
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
-
-	"github.com/janpfeifer/must"
+	"strings"
 
 	"github.com/decodingthoughts/decoding-thoughts/internal/cachedir"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/backend"
@@ -36,7 +36,7 @@ func LayerModels() []string {
 func Layers(d *kay.Dataset, names ...string) (layers.Table, *layers.Summary, string) {
 	var archs []cnn.Arch
 	for _, n := range names {
-		archs = append(archs, must.M1(cnn.Get(n)))
+		archs = append(archs, Must(cnn.Get(n)))
 	}
 	log := newLog("layer-wise comparison")
 	defer log.Done()
@@ -56,13 +56,13 @@ func Layers(d *kay.Dataset, names ...string) (layers.Table, *layers.Summary, str
 		return saved.Layers, saved.Summary, dir
 	}
 	b, _, err := env().New("", backend.Convolutions)
-	must.M(err)
+	Check(err)
 	open := func(a cnn.Arch) (*cnn.Model, func(), error) {
 		m, _ := backboneOn(b, a.Name)
 		return m, m.Close, nil
 	}
-	tab, sum := must.M2(layers.Run(context.Background(), d, archs, open, cnn.PoolGrid4, fopt, layers.Options{Bootstraps: 200, Seed: Seed}, log))
-	must.M(layers.Write(dir, tab, sum))
+	tab, sum := Must2(layers.Run(context.Background(), d, archs, open, cnn.PoolGrid4, fopt, layers.Options{Bootstraps: 200, Seed: Seed}, log))
+	Check(layers.Write(dir, tab, sum))
 	return tab, sum, dir
 }
 
@@ -75,5 +75,9 @@ func LayerFigure(tab layers.Table, sum *layers.Summary, name string) {
 			return
 		}
 	}
-	panic("no layer-wise figure " + name)
+	var names []string
+	for _, s := range layers.Figures(tab, sum) {
+		names = append(names, s.Name)
+	}
+	Check(fmt.Errorf("no layer-wise figure %q; there are %s", name, strings.Join(names, ", ")))
 }

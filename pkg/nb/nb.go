@@ -6,7 +6,6 @@ import (
 	"sync"
 
 	"github.com/janpfeifer/gonb/gonbui"
-	"github.com/janpfeifer/must"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
 
@@ -40,7 +39,7 @@ func Models() []string {
 	if sel == "" {
 		return cnn.StudyModels()
 	}
-	archs := must.M1(cnn.Lookup(sel))
+	archs := Must(cnn.Lookup(sel))
 	var names []string
 	for _, a := range archs {
 		names = append(names, a.Name)
@@ -67,8 +66,9 @@ func About(d *kay.Dataset) string {
 	return "dataset: " + d.Dir
 }
 
-// MustDataset is Dataset for notebook cells: it panics with the error.
-func MustDataset() *kay.Dataset { return must.M1(Dataset()) }
+// MustDataset is Dataset for notebook cells: an error stops the cell with
+// one line.
+func MustDataset() *kay.Dataset { return Must(Dataset()) }
 
 // Show displays a figure at the project's standard size (7 x 4.5 inches).
 func Show(p *plot.Plot, err error) { show(p, err, 7, 4.5) }
@@ -77,12 +77,8 @@ func Show(p *plot.Plot, err error) { show(p, err, 7, 4.5) }
 func Square(p *plot.Plot, err error) { show(p, err, 5, 5) }
 
 func show(p *plot.Plot, err error, w, h float64) {
-	if err != nil {
-		panic(err)
-	}
+	Check(err)
 	b, err := plots.PNG(p, vg.Length(w)*vg.Inch, vg.Length(h)*vg.Inch)
-	if err != nil {
-		panic(err)
-	}
+	Check(err)
 	gonbui.DisplayPNG(b)
 }

@@ -2,10 +2,12 @@ package nb
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/decodingthoughts/decoding-thoughts/pkg/decoder"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/explore"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/synth"
 )
@@ -53,5 +55,76 @@ func TestLiveLog(t *testing.T) {
 	}
 	if !strings.Contains(shown, "stage 1/2: cnn\nresnet50: test accuracy 0.61") || strings.Contains(shown, "img/s") || !strings.Contains(shown, "2 lines") {
 		t.Errorf("final log %q: want the two result lines, no progress bar", shown)
+	}
+}
+
+// stopped is what the tests' stop panics with.
+type stopped struct{ err error }
+
+// stops runs f and returns the one line a cell would stop with ("" when f
+// returned).
+func stops(t *testing.T, f func()) (line string) {
+	t.Helper()
+	old := stop
+	stop = func(err error) { panic(stopped{err}) }
+	defer func() {
+		stop = old
+		if r := recover(); r != nil {
+			s, ok := r.(stopped)
+			if !ok {
+				panic(r)
+			}
+			line = s.err.Error()
+		}
+	}()
+	f()
+	return ""
+}
+
+// TestOptionsInViewAndOneLineErrors: the notebooks' recipes are options a
+// cell can change; a changed option is a different cached run, the same
+// one is reopened, and options that cannot run (or an unknown area) stop
+// the cell with one line naming the option, never a panic's stack trace.
+func TestOptionsInViewAndOneLineErrors(t *testing.T) {
+	dir := t.TempDir()
+	cfg, _ := synth.Profile("tiny", 5)
+	d, _, err := synth.Write(dir, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("DT_CACHE", t.TempDir())
+	for name, c := range map[string]struct {
+		f    func()
+		want string
+	}{
+		"no epochs":    {func() { o := FMRIOptions(); o.Train.Epochs = 0; FMRIWith(d, o) }, "Train.Epochs 0: want at least 1"},
+		"roi value":    {func() { o := FMRIOptions(); o.Filter.ROIs = []int{1, 9}; FMRIWith(d, o) }, "Filter.ROIs holds 9"},
+		"roi name":     {func() { ROIs(d, "V1", "V9") }, `unknown ROI "V9"`},
+		"head epochs":  {func() { o := CNNOptions(d); o.Train.Epochs = -1; CNNWith("resnet18", d, o) }, "Train.Epochs -1"},
+		"no such plot": {func() { Show(nil, fmt.Errorf("no data")) }, "no data"},
+	} {
+		if got := stops(t, c.f); !strings.Contains(got, c.want) || strings.Contains(got, "\n") {
+			t.Errorf("%s: the cell stopped with %q, want one line with %q", name, got, c.want)
+		}
+	}
+	o := FMRIOptions()
+	o.Train.Epochs = 2
+	o.Filter.ROIs = ROIs(d, "V1", "V2")
+	var first, again, other *decoder.Result
+	if line := stops(t, func() { first, again = FMRIWith(d, o), FMRIWith(d, o) }); line != "" {
+		t.Fatal(line)
+	}
+	if len(first.Meta.History.Epochs) != 2 || len(first.Meta.Voxels) != len(Must(d.VoxelsOf([]int{1, 2}))) {
+		t.Errorf("trained %d epochs on %d voxels, want 2 on V1 and V2's", len(first.Meta.History.Epochs), len(first.Meta.Voxels))
+	}
+	if !slices.Equal(again.Test.Embedding, first.Test.Embedding) {
+		t.Error("the same options gave another run")
+	}
+	o.Seed = 7
+	if line := stops(t, func() { other = FMRIWith(d, o) }); line != "" {
+		t.Fatal(line)
+	}
+	if other.Meta.Seed != 7 || slices.Equal(other.Test.Embedding, first.Test.Embedding) {
+		t.Errorf("a changed seed reopened the first run (seed %d)", other.Meta.Seed)
 	}
 }

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/janpfeifer/must"
-
 	"github.com/decodingthoughts/decoding-thoughts/internal/cachedir"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/cnn"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/kay"
@@ -24,7 +22,7 @@ func Study(d *kay.Dataset) (string, *study.Results) {
 	var weights []string
 	models := Models()
 	for _, name := range models {
-		_, ok := cnn.CachedWeights(must.M1(cnn.Get(name)), cachedir.Path("weights"))
+		_, ok := cnn.CachedWeights(Must(cnn.Get(name)), cachedir.Path("weights"))
 		weights = append(weights, fmt.Sprint(name, ok))
 	}
 	// The last element names the results.json schema and the random
@@ -37,9 +35,9 @@ func Study(d *kay.Dataset) (string, *study.Results) {
 	defer log.Done()
 	cfg, release, err := study.Setup(context.Background(), study.Settings{Data: d, Out: dir, Models: models, Env: env(), Seed: Seed, Stages: studyStages(),
 		Cache: cachedir.Root(), Progress: log, Log: os.Stdout})
-	must.M(err)
+	Check(err)
 	defer release()
-	r := must.M1(study.Run(context.Background(), cfg))
+	r := Must(study.Run(context.Background(), cfg))
 	return dir, r
 }
 
