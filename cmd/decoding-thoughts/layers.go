@@ -69,7 +69,9 @@ func runLayers(ctx context.Context, args []string) error {
 		for _, roi := range sum.ROIs {
 			parts = append(parts, fmt.Sprintf("%s %.2f", roi, float64(sum.Depth[meas][roi].Mean)))
 		}
-		fmt.Printf("layers: %-12s best-layer depth per area (mean over %d CNNs): %s; trend %.2f\n", meas, len(archs), strings.Join(parts, ", "), float64(sum.DepthTrend[meas]))
+		ci := sum.DepthTrendCI[meas]
+		fmt.Printf("layers: %-12s best-layer depth per area (chosen on training images, mean over %d CNNs): %s; trend %.2f [%.2f, %.2f]\n",
+			meas, len(archs), strings.Join(parts, ", "), float64(sum.DepthTrend[meas]), float64(ci.Low), float64(ci.High))
 	}
 	fmt.Printf("layers: %s and figures in %s\n", layers.ResultFile, out)
 	return nil

@@ -8,7 +8,9 @@
 // orientations, on a Pool x Pool grid), a ridge fit of every voxel on the
 // training images, the test prediction correlation of each voxel and each
 // area's median (ROIAccuracy, with the noise ceiling and the fraction of it
-// where repeated trials exist), and identification from the best voxels
+// where repeated trials exist, and the median over the area's voxels
+// reliable on the training images with its bootstrap interval, as the
+// layer-wise comparison scores it), and identification from the best voxels
 // by cross-validation (AutoVoxels: Kay et al.'s 500 of 8,428, the same share
 // of smaller data) with its Clopper-Pearson interval (Proportion) and a
 // curve over voxel counts. Result.Write saves encoding.json and the figures.
@@ -21,9 +23,17 @@
 //     K = Xs Xsᵀ = Q T Qᵀ, so every penalty costs one tridiagonal solve:
 //     α = Q (T + λI)⁻¹ Qᵀ y. Ridge.Predict, Ridge.Weights and Ridge.Tunings
 //     (receptive-field centre and spatial-frequency preference) read a fit.
-//   - FitRidgeGram and StandardGrams fit from the Gram matrix alone, so
-//     that wide float32 features (CNN layers) never exist whole in float64;
-//     Ridge.PredictGram predicts from test-by-training products.
+//   - FitFeatures and Ridge.PredictFeatures are the encoding score's one
+//     fit, from float32 features (the Gabor features here, every CNN layer
+//     in pkg/layers), the Gram matrix summed over column blocks so that wide
+//     features never exist whole in float64; MedianR is its score over a
+//     set of voxels. FitRidgeGram and StandardGrams fit from a Gram matrix
+//     alone; Ridge.PredictGram predicts from test-by-training products.
+//   - TrainingReliability selects voxels on the training images only:
+//     HalvesReliability of the split-half trials (TrialHalves) where there
+//     are repeats, else ModelReliability (a reference model's split-half
+//     prediction at one penalty); a one-sided Fisher-z test per voxel with
+//     Benjamini-Hochberg across voxels (Reliability, ReliableOf).
 //   - NoiseCeilings: the correlation a perfect model of the signal reaches
 //     with the trial mean, sqrt(signal / (signal + noise/R)) from R repeated
 //     trials (Hsu et al. 2004).

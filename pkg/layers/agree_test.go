@@ -5,6 +5,8 @@ import (
 
 	"github.com/decodingthoughts/decoding-thoughts/pkg/encoding"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/kay"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/plots"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/rsa"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/synth"
 )
 
@@ -94,6 +96,13 @@ func TestEncodeAndLayersAgree(t *testing.T) {
 			if repeats && c.Encoding != a.ReliableCeiling {
 				t.Errorf("repeats %v: %s: noise ceiling %v in layers, %v in encoding", repeats, a.ROI, c.Encoding, a.ReliableCeiling)
 			}
+			if lo, hi := float64(c.RDMLower), float64(c.RDMUpper); repeats != (lo <= hi && hi <= 1) {
+				t.Errorf("repeats %v: %s: rdm ceiling [%v, %v]: want lower <= upper <= 1 with repeats, none without", repeats, a.ROI, lo, hi)
+			}
+		}
+		// the ceilings drawn beside the best layers
+		if _, err := plots.RenderAll(BestFigure(sum, Encoding), BestFigure(sum, MeasureName(rsa.Spearman))); err != nil {
+			t.Errorf("repeats %v: best-layer figures: %v", repeats, err)
 		}
 	}
 }

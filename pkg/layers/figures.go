@@ -3,20 +3,29 @@ package layers
 import (
 	"encoding/json"
 	"fmt"
+	"image/color"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/plotutil"
+	"gonum.org/v1/plot/vg"
 
 	"github.com/decodingthoughts/decoding-thoughts/internal/atomicfile"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/plots"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/rsa"
 )
 
 // Figures are the stage's plots: per model and measure a layer x ROI
 // heatmap (<model>_<measure>.png; a tested cell whose adjusted p-value is
-// below 0.05 is marked *), and per measure the best layer's mean relative
-// depth per ROI across the CNNs (depth_<measure>.png).
+// below 0.05 is marked *), per measure the best layer's mean relative depth
+// per ROI across the CNNs (depth_<measure>.png), and for the encoding score
+// and rsa each model's best layer's test score per ROI beside the noise
+// ceilings (best_<measure>.png, BestFigure).
 func Figures(tab Table, sum *Summary) []plots.Spec {
 	var specs []plots.Spec
 	for name, order := range sum.Order {
@@ -64,10 +73,118 @@ func Figures(tab Table, sum *Summary) []plots.Spec {
 				plots.Series{Label: meas, Values: mean})
 		}})
 	}
+	for _, meas := range []string{Encoding, MeasureName(rsa.Spearman)} {
+		if slices.Contains(sum.Measures, meas) {
+			specs = append(specs, BestFigure(sum, meas))
+		}
+	}
 	if sum.Robustness != nil {
 		specs = append(specs, RobustnessFigure(sum))
 	}
 	return specs
+}
+
+// BestFigure is best_<measure>.png: per visual area, each model's best
+// layer's test score (the layer chosen on held-out training images) with
+// its 95% interval, beside the area's noise ceiling where the data have
+// repeated trials (Summary.Ceilings): for the rsa measure the shaded band
+// between the lower and upper bound, for the encoding score the ceiling as
+// a dashed line. Points that are undefined are left out.
+func BestFigure(sum *Summary, meas string) plots.Spec {
+	return plots.Spec{Name: "best_" + meas, Draw: func() (*plot.Plot, error) {
+		p := plot.New()
+		p.Title.Text = "best layer per area (" + meas + "; chosen on training images, scored on test images)"
+		p.X.Label.Text = "visual area"
+		p.Y.Label.Text = meas
+		var ticks []plot.Tick
+		for k, roi := range sum.ROIs {
+			ticks = append(ticks, plot.Tick{Value: float64(k), Label: roi})
+		}
+		p.X.Tick.Marker = plot.ConstantTicks(ticks)
+		p.X.Min, p.X.Max = -0.5, float64(len(sum.ROIs))-0.5
+		var lower, upper, enc plotter.XYs
+		for k, roi := range sum.ROIs {
+			c := sum.Ceilings[roi]
+			if lo, hi := float64(c.RDMLower), float64(c.RDMUpper); !math.IsNaN(lo) && !math.IsNaN(hi) {
+				lower, upper = append(lower, plotter.XY{X: float64(k), Y: lo}), append(upper, plotter.XY{X: float64(k), Y: hi})
+			}
+			if e := float64(c.Encoding); !math.IsNaN(e) {
+				enc = append(enc, plotter.XY{X: float64(k), Y: e})
+			}
+		}
+		grey := color.RGBA{R: 200, G: 200, B: 200, A: 255}
+		switch {
+		case meas == MeasureName(rsa.Spearman) && len(lower) > 1:
+			band := slices.Clone(lower)
+			for i := len(upper) - 1; i >= 0; i-- {
+				band = append(band, upper[i])
+			}
+			poly, err := plotter.NewPolygon(band)
+			if err != nil {
+				return nil, err
+			}
+			poly.Color, poly.LineStyle.Width = grey, 0
+			p.Add(poly)
+			p.Legend.Add("noise ceiling (lower-upper, single trials)", poly)
+		case meas == Encoding && len(enc) > 1:
+			l, err := plotter.NewLine(enc)
+			if err != nil {
+				return nil, err
+			}
+			l.Color, l.Dashes, l.Width = color.Black, []vg.Length{vg.Points(4), vg.Points(3)}, vg.Points(1.5)
+			p.Add(l)
+			p.Legend.Add("noise ceiling", l)
+		}
+		names := slices.Sorted(maps.Keys(sum.Best))
+		for i, name := range names {
+			var pts plotter.XYs
+			var bars yErrors
+			off := 0.3 * (float64(i)/math.Max(1, float64(len(names)-1)) - 0.5)
+			for k, roi := range sum.ROIs {
+				b, ok := sum.Best[name][meas][roi]
+				if !ok || math.IsNaN(float64(b.Value)) {
+					continue
+				}
+				pts = append(pts, plotter.XY{X: float64(k) + off, Y: float64(b.Value)})
+				if lo, hi := float64(b.Low), float64(b.High); !math.IsNaN(lo) && !math.IsNaN(hi) {
+					bars = append(bars, yError{x: float64(k) + off, y: float64(b.Value), lo: lo, hi: hi})
+				}
+			}
+			if len(pts) == 0 {
+				continue
+			}
+			l, sc, err := plotter.NewLinePoints(pts)
+			if err != nil {
+				return nil, err
+			}
+			l.Color, sc.Color, sc.Shape = plotutil.Color(i), plotutil.Color(i), plotutil.Shape(i)
+			l.Dashes = plotutil.Dashes(i)
+			p.Add(l, sc)
+			if len(bars) > 0 {
+				eb, err := plotter.NewYErrorBars(bars)
+				if err != nil {
+					return nil, err
+				}
+				eb.Color = plotutil.Color(i)
+				p.Add(eb)
+			}
+			p.Legend.Add(name, l, sc)
+		}
+		p.Legend.Top = true
+		p.Add(plotter.NewGrid())
+		return p, nil
+	}}
+}
+
+// yErrors serve points with an interval to gonum's error-bar plotter.
+type yErrors []yError
+
+type yError struct{ x, y, lo, hi float64 }
+
+func (e yErrors) Len() int                    { return len(e) }
+func (e yErrors) XY(i int) (float64, float64) { return e[i].x, e[i].y }
+func (e yErrors) YError(i int) (float64, float64) {
+	return math.Max(e[i].y-e[i].lo, 0), math.Max(e[i].hi-e[i].y, 0)
 }
 
 // RobustnessFigure is robustness_by_area.png: per measure and area, the

@@ -62,8 +62,9 @@ func planted(t *testing.T, clean *kay.Dataset, sel *kay.Selection) Model {
 // are the simulator's noise-free ROI responses is compared with the noisy
 // brain (per-trial SNR 0.3). Each ROI's own layer must be its best layer
 // (or its twin's: V3A and V3B are planted alike) under every measure (RSA
-// over all pairs and within classes, CKA, encoding); and the
-// best layer's depth must grow from V1 to LatOcc. A layer equal to an ROI's
+// over all pairs and within classes, CKA, encoding), chosen on held-out
+// training images; and the best layer's depth must grow from V1 to LatOcc,
+// the trend's interval over the models above 0. A layer equal to an ROI's
 // measured patterns has RSA and CKA 1 with it.
 func TestPlantedMappingRecovered(t *testing.T) {
 	noisy, sel := cleanQuick(t, 4, 0.3)
@@ -89,8 +90,9 @@ func TestPlantedMappingRecovered(t *testing.T) {
 				t.Errorf("%s: %s's best layer is %s, not its own (or its twin's)", meas, roi, best.Layer)
 			}
 		}
-		if tr := float64(sum.DepthTrend[meas]); !(tr > 0.7) {
-			t.Errorf("%s: depth trend %.3f, want the best layers deeper for later areas (> 0.7)", meas, tr)
+		if tr, ci := float64(sum.DepthTrend[meas]), sum.DepthTrendCI[meas]; !(tr > 0.7) || !(ci.Low > 0 && ci.Low <= ci.High) {
+			t.Errorf("%s: depth trend %.3f [%.3f, %.3f], want the best layers deeper for later areas (> 0.7, interval above 0)", meas, tr,
+				float64(ci.Low), float64(ci.High))
 		}
 	}
 	// The planted relation is found by the permutation tests: every ROI's

@@ -110,6 +110,7 @@ var captions = []struct{ prefix, text string }{
 	{"distortion_accuracy_", "balanced accuracy along %s"},
 	{"accuracy_drop", "accuracy drop from the mildest to the strongest level (the original's measure)"},
 	{"hypothesis", "brain-likeness against robustness, one point per model, intervals on both axes"},
+	{"best_", "each model's best layer per area by %s (chosen on training images, test score and interval) beside the noise ceiling"},
 }
 
 // caption is the figure's caption: the captions table's text, or the file
@@ -270,15 +271,43 @@ func layersText(r *Results) string {
 		for _, name := range s.ROIs {
 			roi = append(roi, fmt.Sprintf("%s %.2f", name, float64(s.Depth[meas][name].Mean)))
 		}
-		parts = append(parts, fmt.Sprintf("%s: %s (trend %.2f)", meas, strings.Join(roi, ", "), float64(s.DepthTrend[meas])))
+		ci := s.DepthTrendCI[meas]
+		parts = append(parts, fmt.Sprintf("%s: %s (trend %.2f [%.2f, %.2f])", meas, strings.Join(roi, ", "), float64(s.DepthTrend[meas]),
+			float64(ci.Low), float64(ci.High)))
 	}
 	return fmt.Sprintf("Each CNN's layers (the end of each block group, the penultimate features, the logits; intermediate layers "+
-		"averaged on a %s grid) and two reference models (the Gabor wavelet pyramid, raw pixels) against each visual area: "+
+		"averaged on a %s grid) and two reference models (the Gabor wavelet pyramid, raw pixels) against each visual area's voxels "+
+		"reliable on the training images (%s; Benjamini-Hochberg at 5%%): "+
 		"the Spearman correlation of their test-image RSMs (rsa), linear CKA of the test patterns (cka, and debiased), and an "+
-		"encoding score (ridge regression from the layer to each voxel, fitted on the training images; median test r over the "+
-		"area's voxels), each with a 95%% bootstrap interval over test images in results.json (layers). Relative depth of the "+
-		"best layer per area, mean over the CNNs (0 first layer, 1 the logits), and its rank correlation with the areas' order "+
-		"V1 to LatOcc: %s.%s%s", "4 x 4", strings.Join(parts, "; "), significanceText(s), robustnessText(s))
+		"encoding score (ridge regression from the layer to each voxel, fitted on the training images as the encoding stage fits "+
+		"the Gabor model; median test r over the area's reliable voxels), each with a 95%% bootstrap interval over test images in "+
+		"results.json (layers). Each model's best layer per area is chosen on held-out training images (the encoding fit's "+
+		"cross-validation; a validation half of the training images for the matrix measures) and scored on the test images. "+
+		"Relative depth of the best layer per area, mean over the CNNs (0 first layer, 1 the logits), and its rank correlation "+
+		"with the areas' order V1 to LatOcc (95%% bootstrap interval over the CNNs): %s.%s%s%s", "4 x 4", s.ReliabilityMethod,
+		strings.Join(parts, "; "), layerCeilingText(s), significanceText(s), robustnessText(s))
+}
+
+// layerCeilingText lists each area's reliable voxels and noise ceilings
+// (layers_summary.ceilings).
+func layerCeilingText(s *layers.Summary) string {
+	var parts []string
+	for _, roi := range s.ROIs {
+		c := s.Ceilings[roi]
+		part := fmt.Sprintf("%s %d of %d voxels", roi, c.Reliable, c.Voxels)
+		if c.Fallback {
+			part += " (too few reliable: the most reliable taken)"
+		}
+		if !math.IsNaN(float64(c.Encoding)) {
+			part += fmt.Sprintf(", encoding ceiling %.2f", float64(c.Encoding))
+		}
+		if !math.IsNaN(float64(c.RDMLower)) {
+			part += fmt.Sprintf(", rsa ceiling %.2f-%.2f", float64(c.RDMLower), float64(c.RDMUpper))
+		}
+		parts = append(parts, part)
+	}
+	return " Reliable voxels and noise ceilings (the rsa band from single test trials, as rsatoolbox computes it; drawn in the " +
+		"best-layer figures): " + strings.Join(parts, "; ") + "."
 }
 
 // significanceText counts, per model, the layer x area cells whose RSA
@@ -316,7 +345,8 @@ func robustnessText(s *layers.Summary) string {
 
 // layerImages are the depth summaries and each model's encoding heatmap.
 func layerImages(st *state) []image {
-	names := []string{"depth_encoding", "depth_rsa", "depth_rsa_within_class", "depth_cka", "robustness_by_area", "gabor_encoding", "pixels_encoding"}
+	names := []string{"best_encoding", "best_rsa", "depth_encoding", "depth_rsa", "depth_rsa_within_class", "depth_cka", "robustness_by_area",
+		"gabor_encoding", "pixels_encoding"}
 	for _, m := range st.cfg.Models {
 		names = append(names, m+"_encoding", m+"_rsa")
 	}

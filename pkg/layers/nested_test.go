@@ -1,0 +1,124 @@
+package layers
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/decodingthoughts/decoding-thoughts/pkg/kay"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/rsa"
+)
+
+// TestRandomLayersNullAfterSelection is nested selection's known answer:
+// a model of six layers of random features (independent of the images,
+// so H0 holds: no layer relates to any area) has its best layer per area
+// chosen on training images; that layer's test score must lie within its
+// interval of 0 (the 95% interval covers 0) for the encoding score and rsa
+// in all but at most one of the 7 areas, where the largest test score
+// across the layers (the old, optimistic choice) is larger on average.
+func TestRandomLayersNullAfterSelection(t *testing.T) {
+	d, sel := smallAllKept(t, false)
+	b, err := NewBrain(d, sel, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(7, 8))
+	m := Model{Name: "random", NTrain: len(sel.Train.Index), NTest: len(sel.Test.Index)}
+	const width = 32
+	for l := range 6 {
+		m.Layers = append(m.Layers, string(rune('a'+l)))
+		m.Widths = append(m.Widths, width)
+		tr, te := make([]float32, m.NTrain*width), make([]float32, m.NTest*width)
+		for i := range tr {
+			tr[i] = float32(rng.NormFloat64())
+		}
+		for i := range te {
+			te[i] = float32(rng.NormFloat64())
+		}
+		m.Train, m.Test = append(m.Train, tr), append(m.Test, te)
+	}
+	tab, sum, err := Analyze(b, []Model{m}, "none", Options{Bootstraps: 100, Permutations: -1, Seed: 3}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, meas := range []string{Encoding, MeasureName(rsa.Spearman)} {
+		misses := 0
+		var nested, argmax float64
+		for _, roi := range b.ROIs {
+			best := sum.Best["random"][meas][roi]
+			top := math.Inf(-1)
+			for _, l := range m.Layers {
+				top = math.Max(top, float64(tab["random"][l][roi].Get(meas).Value))
+			}
+			nested, argmax = nested+float64(best.Value)/float64(len(b.ROIs)), argmax+top/float64(len(b.ROIs))
+			t.Logf("%-8s %-6s layer %s: %.3f [%.3f, %.3f] (training %.3f; largest test score %.3f)", meas, roi, best.Layer,
+				float64(best.Value), float64(best.Low), float64(best.High), float64(best.Selection), top)
+			if !(best.Low <= 0 && 0 <= best.High) {
+				misses++
+			}
+		}
+		t.Logf("%s: mean over areas: nested %.3f, largest test score %.3f", meas, nested, argmax)
+		if misses > 1 {
+			t.Errorf("%s: %d of %d areas' chosen random layer has an interval without 0", meas, misses, len(b.ROIs))
+		}
+		if !(argmax > nested) {
+			t.Errorf("%s: the largest test score (%.3f on average) is not above the nested choice's (%.3f)", meas, argmax, nested)
+		}
+	}
+}
+
+// TestRDMCeilingKnownAnswer: trials that repeat one pattern exactly agree
+// perfectly (both bounds 1); trials of pure noise agree by chance only
+// (both bounds near 0); with signal and noise the upper bound exceeds the
+// lower one, and both grow with the signal.
+func TestRDMCeilingKnownAnswer(t *testing.T) {
+	const trials, images, voxels = 6, 30, 50
+	rng := rand.New(rand.NewPCG(9, 10))
+	signal := make([]float64, images*voxels)
+	for i := range signal {
+		signal[i] = rng.NormFloat64()
+	}
+	draw := func(s float64) *kay.Repeats {
+		r := &kay.Repeats{Trials: [2]int{1, trials}, Test: make([]float32, trials*images*voxels)}
+		for tr := range trials {
+			for i := range images * voxels {
+				r.Test[tr*images*voxels+i] = float32(s*signal[i] + rng.NormFloat64())
+			}
+		}
+		return r
+	}
+	idx, vox := make([]int, images), make([]int, voxels)
+	for i := range idx {
+		idx[i] = i
+	}
+	for v := range vox {
+		vox[v] = v
+	}
+	exact := &kay.Repeats{Trials: [2]int{1, trials}, Test: make([]float32, trials*images*voxels)}
+	for tr := range trials {
+		for i, x := range signal {
+			exact.Test[tr*images*voxels+i] = float32(x)
+		}
+	}
+	lo, hi, err := RDMCeiling(exact, idx, voxels, vox)
+	if err != nil || math.Abs(lo-1) > 1e-12 || math.Abs(hi-1) > 1e-12 {
+		t.Errorf("identical trials: ceiling [%v, %v] (%v), want [1, 1]", lo, hi, err)
+	}
+	var prevLo, prevHi float64
+	for k, s := range []float64{0, 0.3, 1} {
+		lo, hi, err := RDMCeiling(draw(s), idx, voxels, vox)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("signal %.1f: ceiling [%.3f, %.3f]", s, lo, hi)
+		switch {
+		case s == 0 && (math.Abs(lo) > 0.05 || hi > 0.5):
+			t.Errorf("noise: lower bound %.3f (want about 0), upper %.3f (want small: only each trial's share of the mean)", lo, hi)
+		case !(hi > lo):
+			t.Errorf("signal %.1f: upper bound %.3f not above the lower %.3f", s, hi, lo)
+		case k > 0 && !(lo > prevLo && hi > prevHi):
+			t.Errorf("signal %.1f: ceiling [%.3f, %.3f] not above the weaker signal's [%.3f, %.3f]", s, lo, hi, prevLo, prevHi)
+		}
+		prevLo, prevHi = lo, hi
+	}
+}
