@@ -10,8 +10,10 @@ import (
 	"strings"
 
 	"github.com/decodingthoughts/decoding-thoughts/pkg/decoder"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/encoding"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/hypothesis"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/jsonnum"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/kay"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/npfile"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/robustness"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/rsa"
@@ -99,10 +101,13 @@ func (st *state) rsa(context.Context) error {
 		st.res.Measures = append(st.res.Measures, ms)
 	}
 	tested := tested()
-	pooled, err := similarity.Pooled(st.cfg.Data, st.fmri.first().Sel)
+	reliable, choice := reliableVoxels(st.res.Encoding, st.fmri.first().Sel)
+	st.res.VoxelSelection = choice
+	pooled, err := similarity.Pooled(st.cfg.Data, reliable)
 	if err != nil {
 		return err
 	}
+	st.logf("the brain's own RSM: %d of the decoder's %d voxels, reliable on the training images (%s)", choice.Selected, choice.Of, choice.Method)
 	if st.fmri.voxels, err = similarity.Build(pooled, classes); err != nil {
 		return err
 	}
@@ -524,4 +529,16 @@ func allPretrained(m map[string]CNNResult) bool {
 		}
 	}
 	return true
+}
+
+// reliableVoxels is sel with only the voxels reliable on the training
+// images (the encoding stage's encoding.Reliability), and what was chosen.
+func reliableVoxels(e *encoding.Result, sel *kay.Selection) (*kay.Selection, *VoxelSelection) {
+	if e == nil || e.Reliability == nil {
+		return sel, &VoxelSelection{Method: "none", Selected: len(sel.Voxels), Of: len(sel.Voxels)}
+	}
+	vox, fallback := e.Reliability.ReliableOf(sel.Voxels, encoding.MinReliable)
+	out := *sel
+	out.Voxels = vox
+	return &out, &VoxelSelection{Method: e.Reliability.Method, Selected: len(vox), Of: len(sel.Voxels), Fallback: fallback}
 }

@@ -15,6 +15,6 @@ func ExamplePlan() {
 	fmt.Println(err)
 	// Output:
 	// [explore encoding brain_robustness fmri cnn layers embeddings rsa roi_rsa robustness hypothesis report]
-	// [fmri cnn rsa robustness hypothesis]
+	// [encoding fmri cnn rsa robustness hypothesis]
 	// unknown stage "blur" (want some of explore, encoding, brain_robustness, fmri, cnn, layers, embeddings, rsa, roi_rsa, robustness, hypothesis, report)
 }

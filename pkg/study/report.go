@@ -498,8 +498,9 @@ permuted), its interval from a bootstrap over models, and within each replicate 
 "Supported" needs p &lt; 0.05 after Holm across the distortions, an interval excluding 0 and the predicted (positive)
 sign; a design that cannot detect a partial correlation of 0.5 with 80% power is "underpowered", whatever its p.
 The verdict is the decoder side's under the primary distortion (the original study's brain side). The <b>voxels</b> side
-asks the same of the voxels' own RSM (every voxel of V1 … LatOcc, the decoder's input, on the test images): no trained
-network between the brain and the comparison. Holm runs across the distortions within each brain side.</p>
+asks the same of the voxels' own RSM (the voxels of V1 … LatOcc, the decoder's input, that are reliable on the
+training images{{with .R.VoxelSelection}}: {{.Selected}} of {{.Of}}, by {{.Method}}{{if .Fallback}}, too few reliable: the most reliable{{end}}{{end}};
+their patterns over the test images): no trained network between the brain and the comparison. Holm runs across the distortions within each brain side.</p>
 {{if .R.FMRI.AtChance}}<p class="warn">{{.R.FMRI.Reason}}</p>{{end}}
 <table><tr><th>brain side</th><th>distortion</th><th>robustness</th><th>covariates</th><th>models</th><th>coefficient [95% CI]</th><th>partial r</th>
 <th>Freedman-Lane p</th><th>p Holm</th><th>smallest detectable r</th><th>verdict</th></tr>

@@ -37,6 +37,10 @@ type Results struct {
 	// Encoding is Kay et al.'s analysis: the Gabor encoding model and the
 	// identification of the test images (encoding/encoding.json).
 	Encoding *encoding.Result `json:"encoding,omitempty"`
+	// VoxelSelection says which voxels the brain's own RSM (the pooled
+	// voxel patterns of rsm_corr_voxels) is built from: the voxels of the
+	// decoder's areas that are reliable on the training images only.
+	VoxelSelection *VoxelSelection `json:"voxel_selection,omitempty"`
 	// Layers is the layer-wise comparison: layers.<model>.<layer>.<roi>
 	// .{rsa,cka,cka_debiased,encoding,encoding_fraction_of_ceiling}, each
 	// CNN's layers and the reference models (gabor, pixels); LayersSummary
@@ -119,7 +123,8 @@ type CNNResult struct {
 	// within_class_spearman and partial_spearman_category tested.
 	RSMCorrFMRI similarity.Comparison `json:"rsm_corr_fmri"`
 	// RSMCorrVoxels relates the CNN's RSMs to the voxels' own, keyed by
-	// area ("pooled": every voxel of V1 ... LatOcc, the decoder's input),
+	// area ("pooled": the voxels of V1 ... LatOcc, the decoder's input, that
+	// are reliable on the training images: Results.VoxelSelection),
 	// tested as RSMCorrFMRI is (stratified permutations, Holm across models
 	// in PHolmVoxels): brain-likeness without a decoder in between.
 	RSMCorrVoxels map[string]similarity.Comparison `json:"rsm_corr_voxels,omitempty"`
@@ -382,4 +387,19 @@ func (r *Results) HypothesisSummary() string {
 
 func interval(v hypothesis.Interval) string {
 	return fmt.Sprintf("%.3f [%.3f, %.3f]", v.Value, v.Low, v.High)
+}
+
+// VoxelSelection is the choice of the voxels whose patterns are the brain's
+// own RSM: those of the decoder's areas (Of) that are reliable on the
+// training images (encoding.Reliability: split-half trials where the data
+// set has repeats, else the Gabor model's split-half prediction; Benjamini-
+// Hochberg at encoding.ReliabilityAlpha). With fewer than
+// encoding.MinReliable reliable voxels, the most reliable ones and Fallback
+// true; with no reliability (the encoding stage did not run), every voxel
+// and Method "none".
+type VoxelSelection struct {
+	Method   string `json:"method"`
+	Selected int    `json:"selected"`
+	Of       int    `json:"of"`
+	Fallback bool   `json:"fallback"`
 }

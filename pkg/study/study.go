@@ -239,7 +239,7 @@ func init() {
 		{name: "cnn", run: (*state).trainCNNs, sections: cnnSections},
 		{name: "layers", needs: []string{"cnn"}, run: (*state).layers, sections: layersSections},
 		{name: "embeddings", needs: []string{"fmri", "cnn"}, run: (*state).embeddings},
-		{name: "rsa", needs: []string{"fmri", "cnn"}, run: (*state).rsa, figures: rsaFigures, sections: rsaSections},
+		{name: "rsa", needs: []string{"encoding", "fmri", "cnn"}, run: (*state).rsa, figures: rsaFigures, sections: rsaSections},
 		{name: "roi_rsa", needs: []string{"rsa"}, run: (*state).roiRSA, figures: roiFigures, sections: roiSections},
 		{name: "robustness", needs: []string{"rsa"}, run: (*state).robustness, figures: robustnessFigures, sections: robustnessSections},
 		{name: "hypothesis", needs: []string{"rsa", "robustness"}, run: (*state).hypothesis, figures: hypothesisFigures, sections: hypothesisSections},

@@ -22,6 +22,7 @@ import (
 	"github.com/decodingthoughts/decoding-thoughts/pkg/distortion"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/kay"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/nn"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/encoding"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/npfile"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/rsa"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/similarity"
@@ -81,6 +82,9 @@ func TestStudyEndToEnd(t *testing.T) {
 		c := first.CNN[name]
 		if len(c.Primary.BalancedAccuracy) != 5 || c.Primary.Seeds != 2 || len(c.Distortions) != 2 || len(c.RSMCorrFMRIDistorted) != 5 || c.Params == 0 {
 			t.Errorf("%s: results incomplete: %+v", name, c)
+		}
+		if vs := first.VoxelSelection; vs == nil || vs.Method == "none" || vs.Selected > vs.Of || vs.Selected < encoding.MinReliable {
+			t.Errorf("the brain's own RSM's voxels: %+v", vs)
 		}
 		if v, ok := c.RSMCorrVoxels[similarity.PooledName]; !ok || (!c.Degenerate && math.IsNaN(float64(v.WithinClass().PValue))) {
 			t.Errorf("%s: no tested comparison with the voxels: %+v", name, c.RSMCorrVoxels)
@@ -186,9 +190,9 @@ func TestStudyEndToEnd(t *testing.T) {
 // an unknown stage is an error naming the known ones.
 func TestPlanRunsWhatStagesNeed(t *testing.T) {
 	for req, want := range map[string]string{
-		"rsa":          "fmri,cnn,rsa",
-		"hypothesis":   "fmri,cnn,rsa,robustness,hypothesis",
-		"roi_rsa,fmri": "fmri,cnn,rsa,roi_rsa",
+		"rsa":          "encoding,fmri,cnn,rsa",
+		"hypothesis":   "encoding,fmri,cnn,rsa,robustness,hypothesis",
+		"roi_rsa,fmri": "encoding,fmri,cnn,rsa,roi_rsa",
 		"":             strings.Join(StageNames(), ","),
 	} {
 		var stages []string
