@@ -37,6 +37,10 @@ func Lines(title, xlabel, ylabel string, x []float64, series ...Series) (*plot.P
 		p.Legend.Add(s.Label, l, sc)
 	}
 	p.Legend.Top = true
+	if len(series) > 1 || series[0].Label != "" {
+		LegendRoom(p, len(series))
+	}
+	p.X.Tick.Marker, p.Y.Tick.Marker = PlainTicks{}, PlainTicks{}
 	p.Add(plotter.NewGrid())
 	return p, nil
 }
@@ -183,6 +187,7 @@ func Scatter(title, xlabel, ylabel string, x, y []float64, labels []string) (*pl
 	}
 	l.Offset = vg.Point{X: vg.Points(5), Y: vg.Points(3)}
 	p.Add(plotter.NewGrid(), s, l)
+	p.X.Tick.Marker, p.Y.Tick.Marker = PlainTicks{}, PlainTicks{}
 	return p, nil
 }
 

@@ -75,7 +75,12 @@ func Bars(title, ylabel string, names []string, series ...Series) (*plot.Plot, e
 		}
 	}
 	p.Legend.Top = true
+	if len(series) > 1 {
+		LegendRoom(p, len(series))
+	}
+	p.Y.Tick.Marker = PlainTicks{}
 	p.NominalX(names...)
+	p.X.Min, p.X.Max = -0.5, float64(len(names))-0.5 // room for the outer groups' offset bars
 	if len(names) > 8 {
 		p.X.Tick.Label.Rotation = math.Pi / 3
 		p.X.Tick.Label.XAlign = -1 // draw.XRight
@@ -96,6 +101,7 @@ func Histogram(title, xlabel string, values []float64, bins int) (*plot.Plot, er
 	}
 	h.FillColor = plotutil.Color(0)
 	p.Add(h)
+	p.X.Tick.Marker, p.Y.Tick.Marker = PlainTicks{}, PlainTicks{}
 	return p, nil
 }
 
@@ -115,6 +121,7 @@ func Heatmap(title, xlabel, ylabel string, rows, cols int, data []float64, lo, h
 	p.Y.Scale = plot.LinearScale{}
 	p.Y.Min, p.Y.Max = 0, float64(rows)
 	p.Y.Tick.Marker = flippedTicks{rows: float64(rows)}
+	p.X.Tick.Marker = PlainTicks{}
 	return p
 }
 
@@ -123,7 +130,7 @@ type flippedTicks struct{ rows float64 }
 
 func (f flippedTicks) Ticks(min, max float64) []plot.Tick {
 	// Nice row numbers, each placed where that row is drawn.
-	ticks := plot.DefaultTicks{}.Ticks(min, max)
+	ticks := PlainTicks{}.Ticks(min, max)
 	for i := range ticks {
 		ticks[i].Value = f.rows - ticks[i].Value
 	}

@@ -102,3 +102,27 @@ func TestNewFiguresRenderAndRefuseBadShapes(t *testing.T) {
 		t.Error("a series shorter than x was accepted")
 	}
 }
+
+// TestPlainTicksAndLegendRoom: tick labels carry no padding decimals, and a
+// legend of two rows gets a fifth of the range above the tallest bar.
+func TestPlainTicksAndLegendRoom(t *testing.T) {
+	for _, tk := range (PlainTicks{}).Ticks(0, 75) {
+		if strings.Contains(tk.Label, ".") {
+			t.Errorf("tick %v labelled %q", tk.Value, tk.Label)
+		}
+	}
+	labels := map[string]bool{}
+	for _, tk := range (PlainTicks{}).Ticks(0, 1) {
+		labels[tk.Label] = true
+	}
+	if !labels["0.5"] && !labels["0.4"] {
+		t.Errorf("ticks over [0, 1]: %v", labels)
+	}
+	p, err := Bars("b", "n", []string{"a", "b"}, Series{"train", []float64{10, 60}}, Series{"test", []float64{5, 20}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !(p.Y.Max >= 60*1.19) {
+		t.Errorf("y axis tops at %v over bars up to 60: no room for the legend", p.Y.Max)
+	}
+}
