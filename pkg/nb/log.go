@@ -95,6 +95,10 @@ func (l *liveLog) Done() {
 	if len(l.lines) == 0 {
 		return
 	}
-	l.show(fmt.Sprintf(`<details><summary style="font-family:monospace;font-size:90%%">%s: done in %.0f s (log, %d lines)</summary><pre style="font-size:80%%">%s</pre></details>`,
-		html.EscapeString(l.title), time.Since(l.start).Seconds(), len(l.lines), html.EscapeString(strings.Join(l.lines, "\n"))))
+	count := fmt.Sprintf("%d lines", len(l.lines))
+	if len(l.lines) == 1 {
+		count = "1 line"
+	}
+	l.show(fmt.Sprintf(`<details><summary style="font-family:monospace;font-size:90%%">%s: done in %.0f s (log, %s)</summary><pre style="font-size:80%%">%s</pre></details>`,
+		html.EscapeString(l.title), time.Since(l.start).Seconds(), count, html.EscapeString(strings.Join(l.lines, "\n"))))
 }
