@@ -3,9 +3,10 @@
 # copies in OUT for inspection, and fails if any cell produced an error or a
 # notebook lacks figures. With --html, also exports each executed notebook.
 #
-# The notebooks run in two lanes at once: the CNN ones in order (02, 04, 06:
-# each reuses the backbone features the one before cached) and the others
-# (01, 03, 05), so that one lane's cell builds overlap the other's compute.
+# The notebooks run in two lanes at once: the CNN ones in order (02, then 04)
+# and the others (01 and 03 in the browser, 05), then 06 once 02 has cached
+# the backbone features it reuses, so that one lane's cell builds overlap the
+# other's compute.
 # 01 and 03 run as a user runs them: a Jupyter Notebook server, headless
 # Chromium, Cell > Run All (scripts/browser-notebooks.mjs: per-cell times,
 # screenshots in OUT). Without Chromium or puppeteer-core (make setup-browser)
@@ -38,11 +39,14 @@ export GOFLAGS="${GOFLAGS:-} -ldflags=-w"
 fast=1
 if bin/decoding-thoughts backend 2>/dev/null | grep -q "ONNX Runtime library: not found"; then fast=0; fi
 
+# The notebooks that run backbones (nb.CNN, nb.CNNWith, nb.Study, nb.Layers).
+cnnCalls='nb\.CNN(\|nb\.CNNWith(\|nb\.Study(\|nb\.StudyWith(\|nb\.Layers('
+
 # run executes one notebook; it returns non-zero when the notebook failed.
 run() {
 	local nb=$1 name
 	name=$(basename "$nb")
-	if [ $fast = 0 ] && [ "${DT_SLOW_NOTEBOOKS:-}" != 1 ] && grep -q 'nb\.CNN(\|nb\.Study(\|nb\.Layers(' "$nb"; then
+	if [ $fast = 0 ] && [ "${DT_SLOW_NOTEBOOKS:-}" != 1 ] && grep -q "$cnnCalls" "$nb"; then
 		echo "notebook: SKIPPING $name: it needs the ONNX Runtime library (make setup-ort, which needs npm); DT_SLOW_NOTEBOOKS=1 runs it on pure Go"
 		return 0
 	fi
@@ -90,23 +94,33 @@ inBrowser() {
 }
 
 # lane runs notebooks in order and records in $out/lane-N.failed what failed.
+# "browser" stands for the browser test's notebooks; "after-first-cnn" waits
+# until the first CNN notebook (02, which caches the backbone features the
+# others reuse) has finished.
 lane() {
 	local id=$1 failed=0
 	shift
 	rm -f "$out/lane-$id.failed"
 	for nb in "$@"; do
-		if [ "$nb" = browser ]; then
+		case $nb in
+		browser)
 			inBrowser || { failed=1; echo "${browserNotebooks[*]}" >>"$out/lane-$id.failed"; }
 			continue
-		fi
+			;;
+		after-first-cnn)
+			while [ ! -e "$out/first-cnn.done" ]; do sleep 1; done
+			continue
+			;;
+		esac
 		run "$nb" || { failed=1; echo "$nb" >>"$out/lane-$id.failed"; }
+		[ "$nb" = "${cnnNotebooks[0]:-}" ] && touch "$out/first-cnn.done"
 	done
 	return $failed
 }
 
 cnnNotebooks=() otherNotebooks=()
 for nb in notebooks/*.ipynb; do
-	if grep -q 'nb\.CNN(\|nb\.Study(\|nb\.Layers(' "$nb"; then
+	if grep -q "$cnnCalls" "$nb"; then
 		cnnNotebooks+=("$nb")
 	elif [ $browser = 1 ] && [[ " ${browserNotebooks[*]} " == *" $nb "* ]]; then
 		continue
@@ -115,7 +129,15 @@ for nb in notebooks/*.ipynb; do
 	fi
 done
 [ $browser = 1 ] && otherNotebooks=(browser "${otherNotebooks[@]}")
-lane 1 "${cnnNotebooks[@]}" &
+rm -f "$out/first-cnn.done"
+# Balance the lanes: the last CNN notebook (06) runs in the other lane once
+# the first (02) has cached the features, beside the middle ones (04).
+firstLane=("${cnnNotebooks[@]}")
+if [ ${#cnnNotebooks[@]} -ge 3 ]; then
+	firstLane=("${cnnNotebooks[@]:0:${#cnnNotebooks[@]}-1}")
+	otherNotebooks+=(after-first-cnn "${cnnNotebooks[-1]}")
+fi
+lane 1 "${firstLane[@]}" &
 cnn=$!
 status=0
 lane 2 "${otherNotebooks[@]}" || status=1
