@@ -128,3 +128,23 @@ func TestOptionsInViewAndOneLineErrors(t *testing.T) {
 		t.Errorf("a changed seed reopened the first run (seed %d)", other.Meta.Seed)
 	}
 }
+
+// TestStudyOptionsThatCannotRun: each stops the cell with one line naming
+// the option, before any work.
+func TestStudyOptionsThatCannotRun(t *testing.T) {
+	for name, c := range map[string]struct {
+		change func(*StudyOptions)
+		want   string
+	}{
+		"no models":    {func(o *StudyOptions) { o.Models = nil }, "Models is empty"},
+		"seeds":        {func(o *StudyOptions) { o.Seeds = -1 }, "Seeds -1"},
+		"permutations": {func(o *StudyOptions) { o.Permutations = 5 }, "Permutations 5"},
+		"bootstraps":   {func(o *StudyOptions) { o.Bootstraps = 0 }, "Bootstraps 0"},
+	} {
+		o := StudyDefaults()
+		c.change(&o)
+		if got := stops(t, func() { StudyWith(nil, o) }); !strings.Contains(got, c.want) {
+			t.Errorf("%s: stopped with %q, want %q", name, got, c.want)
+		}
+	}
+}
