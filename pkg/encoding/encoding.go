@@ -28,6 +28,11 @@ type Options struct {
 	// pyramid's 16 x 16 cells pooled to Pool x Pool; 8: 3,072 features for
 	// 128-pixel images).
 	Pool int
+	// Pyramid is the Gabor pyramid the features come from (zero:
+	// synth.DefaultPyramid, the simulator's own). Another one fits the
+	// simulated brain without sharing its generator's channels: the
+	// recovery test's non-circular case.
+	Pyramid synth.PyramidSpec
 	// Curve lists the voxel counts of the identification curve.
 	Curve []int
 	// Repeats are the per-trial responses for noise ceilings and voxel
@@ -50,14 +55,22 @@ func DefaultOptions() Options {
 // pool x pool grid of positions (the simulator's pyramid, synth.GaborEnergy,
 // whose 16 x 16 cells are averaged in blocks).
 func Features(im kay.Images, idx []int, pool int) (*mat.Dense, error) {
+	return FeaturesOf(im, idx, pool, synth.DefaultPyramid)
+}
+
+// FeaturesOf is Features through the Gabor pyramid ps.
+func FeaturesOf(im kay.Images, idx []int, pool int, ps synth.PyramidSpec) (*mat.Dense, error) {
 	if pool < 1 || synth.Grid%pool != 0 {
 		return nil, fmt.Errorf("encoding: grid %d: want a divisor of %d", pool, synth.Grid)
+	}
+	if err := ps.Validate(); err != nil {
+		return nil, fmt.Errorf("encoding: %w", err)
 	}
 	imgs := make([][]float32, len(idx))
 	for k, i := range idx {
 		imgs[k] = im.At(i)
 	}
-	energy := synth.GaborEnergy(imgs, im.H)
+	energy := synth.GaborEnergyOf(imgs, im.H, ps)
 	channels := len(energy[0]) / (synth.Grid * synth.Grid)
 	block := synth.Grid / pool
 	out := mat.NewDense(len(idx), channels*pool*pool, nil)
@@ -234,11 +247,15 @@ func Run(d *kay.Dataset, opt Options, progress io.Writer) (*Result, error) {
 		}
 		return idx
 	}
-	xtr, err := Features(d.Train.Stimuli, all(d.Train.Stimuli.N), opt.Pool)
+	ps := opt.Pyramid
+	if ps == (synth.PyramidSpec{}) {
+		ps = synth.DefaultPyramid
+	}
+	xtr, err := FeaturesOf(d.Train.Stimuli, all(d.Train.Stimuli.N), opt.Pool, ps)
 	if err != nil {
 		return nil, err
 	}
-	xte, err := Features(d.Test.Stimuli, all(d.Test.Stimuli.N), opt.Pool)
+	xte, err := FeaturesOf(d.Test.Stimuli, all(d.Test.Stimuli.N), opt.Pool, ps)
 	if err != nil {
 		return nil, err
 	}

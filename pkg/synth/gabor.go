@@ -1,6 +1,7 @@
 package synth
 
 import (
+	"fmt"
 	"math"
 )
 
@@ -10,18 +11,44 @@ const Grid = 16
 // Orientations of the Gabor pyramid, evenly spaced over 180 degrees.
 const Orientations = 8
 
+// PyramidSpec shapes a Gabor pyramid: its orientations (evenly spaced over
+// 180 degrees), a shift of every spatial frequency by Octaves (0: octaves
+// from 1 cycle per image; 0.5: half an octave higher), and the Gaussian
+// band-pass's width as a fraction of its frequency. The simulator's brain
+// sees through DefaultPyramid; an encoding model may fit another
+// (encoding.Options.Pyramid), so that recovering the simulated voxels is not
+// circular.
+type PyramidSpec struct {
+	Orientations int     `json:"orientations"`
+	Octaves      float64 `json:"octaves"`
+	Bandwidth    float64 `json:"bandwidth"`
+}
+
+// DefaultPyramid is the simulator's: 8 orientations, octaves from 1 to 32
+// cycles per image, band-pass s.d. 0.4 of the frequency.
+var DefaultPyramid = PyramidSpec{Orientations: Orientations, Octaves: 0, Bandwidth: 0.4}
+
+// Validate says what in s no pyramid can be built with.
+func (s PyramidSpec) Validate() error {
+	if s.Orientations < 1 || s.Orientations > 32 || s.Octaves < -1 || s.Octaves > 1 || !(s.Bandwidth >= 0.05 && s.Bandwidth <= 2) {
+		return fmt.Errorf("synth: pyramid %+v: want 1 to 32 orientations, a shift of -1 to 1 octave and a bandwidth of 0.05 to 2", s)
+	}
+	return nil
+}
+
 // pyramid computes compressed Gabor contrast energy on a Grid x Grid lattice
 // for every (spatial frequency, orientation) channel of an image.
 type pyramid struct {
-	size  int
-	freqs []float64 // cycles per image
-	res   []int     // working resolution of each frequency
-	ffts  map[int]*fft2
-	bufs  map[int][]complex128
-	spec  map[int][]complex128
-	work  []complex128
-	// masks[l*Orientations+o] is the band-pass of frequency l and
-	// orientation o on its working resolution's DFT grid.
+	size   int
+	orient int
+	freqs  []float64 // cycles per image
+	res    []int     // working resolution of each frequency
+	ffts   map[int]*fft2
+	bufs   map[int][]complex128
+	spec   map[int][]complex128
+	work   []complex128
+	// masks[l*orient+o] is the band-pass of frequency l and orientation o
+	// on its working resolution's DFT grid.
 	masks [][]float64
 }
 
@@ -35,10 +62,22 @@ func Frequencies(n int) []float64 {
 	return f
 }
 
-func newPyramid(size int) *pyramid {
-	p := &pyramid{size: size, freqs: Frequencies(size), ffts: map[int]*fft2{}, bufs: map[int][]complex128{}, spec: map[int][]complex128{}}
+func newPyramid(size int) *pyramid { return newPyramidOf(size, DefaultPyramid) }
+
+func newPyramidOf(size int, ps PyramidSpec) *pyramid {
+	p := &pyramid{size: size, orient: ps.Orientations, ffts: map[int]*fft2{}, bufs: map[int][]complex128{}, spec: map[int][]complex128{}}
+	shift := math.Exp2(ps.Octaves)
+	for _, f := range Frequencies(size) {
+		p.freqs = append(p.freqs, f*shift)
+	}
 	for _, f := range p.freqs {
-		r := min(size, max(Grid, int(4*f)))
+		// the working resolution: 4 samples per cycle, a power of two of at
+		// least Grid (so that its cells pool evenly), at most the image's
+		r := Grid
+		for r < size && float64(r) < 4*f {
+			r *= 2
+		}
+		r = min(r, size)
 		p.res = append(p.res, r)
 		if p.ffts[r] == nil {
 			p.ffts[r] = newFFT2(r)
@@ -49,9 +88,9 @@ func newPyramid(size int) *pyramid {
 	p.work = make([]complex128, size*size)
 	for l, f := range p.freqs {
 		r := p.res[l]
-		sigma := 0.4 * f
-		for o := range Orientations {
-			th := float64(o) * math.Pi / Orientations
+		sigma := ps.Bandwidth * f
+		for o := range p.orient {
+			th := float64(o) * math.Pi / float64(p.orient)
 			u0, v0 := f*math.Cos(th), f*math.Sin(th)
 			// A one-sided Gaussian band-pass gives the analytic signal: its
 			// modulus is the energy of a quadrature pair of Gabor wavelets.
@@ -71,7 +110,7 @@ func newPyramid(size int) *pyramid {
 }
 
 // channels is the number of energy channels.
-func (p *pyramid) channels() int { return len(p.freqs) * Orientations }
+func (p *pyramid) channels() int { return len(p.freqs) * p.orient }
 
 // energy fills out[ch*Grid*Grid + gy*Grid + gx] with sqrt(contrast energy)
 // of channel ch = level*Orientations + orientation, averaged over grid cells.
@@ -83,12 +122,12 @@ func (p *pyramid) energy(img []float32, out []float64) {
 	for l := range p.freqs {
 		r := p.res[l]
 		spec, buf := p.spec[r], p.bufs[r]
-		for o := range Orientations {
-			for i, m := range p.masks[l*Orientations+o] {
+		for o := range p.orient {
+			for i, m := range p.masks[l*p.orient+o] {
 				buf[i] = spec[i] * complex(m, 0)
 			}
 			p.ffts[r].unscaledInverse(buf)
-			cell := out[(l*Orientations+o)*Grid*Grid:][:Grid*Grid]
+			cell := out[(l*p.orient+o)*Grid*Grid:][:Grid*Grid]
 			pool(buf, r, cell)
 		}
 	}
@@ -205,7 +244,13 @@ func poolRF(energy []float64, channels int, h, out []float64) {
 // every Grid x Grid cell, the representation V1 voxels pool. It is the
 // reference the per-ROI RSA known-answer tests compare early areas with.
 func GaborEnergy(imgs [][]float32, size int) [][]float32 {
-	p := newPyramid(size)
+	return GaborEnergyOf(imgs, size, DefaultPyramid)
+}
+
+// GaborEnergyOf is GaborEnergy through the pyramid ps (channel ch =
+// frequency * ps.Orientations + orientation); ps must be valid.
+func GaborEnergyOf(imgs [][]float32, size int, ps PyramidSpec) [][]float32 {
+	p := newPyramidOf(size, ps)
 	out := make([][]float32, len(imgs))
 	buf := make([]float64, p.channels()*Grid*Grid)
 	for i, img := range imgs {
