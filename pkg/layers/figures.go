@@ -93,7 +93,7 @@ func Figures(tab Table, sum *Summary) []plots.Spec {
 func BestFigure(sum *Summary, meas string) plots.Spec {
 	return plots.Spec{Name: "best_" + meas, Draw: func() (*plot.Plot, error) {
 		p := plot.New()
-		p.Title.Text = "best layer per area (" + meas + "; chosen on training images, scored on test images)"
+		p.Title.Text = "best layers by " + meas + " (chosen on training images; test score)"
 		p.X.Label.Text = "visual area"
 		p.Y.Label.Text = meas
 		var ticks []plot.Tick
@@ -102,14 +102,28 @@ func BestFigure(sum *Summary, meas string) plots.Spec {
 		}
 		p.X.Tick.Marker = plot.ConstantTicks(ticks)
 		p.X.Min, p.X.Max = -0.5, float64(len(sum.ROIs))-0.5
+		ylo, yhi := math.Inf(1), math.Inf(-1)
+		track := func(ys ...float64) {
+			for _, y := range ys {
+				if !math.IsNaN(y) {
+					ylo, yhi = math.Min(ylo, y), math.Max(yhi, y)
+				}
+			}
+		}
 		var lower, upper, enc plotter.XYs
 		for k, roi := range sum.ROIs {
 			c := sum.Ceilings[roi]
 			if lo, hi := float64(c.RDMLower), float64(c.RDMUpper); !math.IsNaN(lo) && !math.IsNaN(hi) {
 				lower, upper = append(lower, plotter.XY{X: float64(k), Y: lo}), append(upper, plotter.XY{X: float64(k), Y: hi})
+				if meas == MeasureName(rsa.Spearman) {
+					track(lo, hi)
+				}
 			}
 			if e := float64(c.Encoding); !math.IsNaN(e) {
 				enc = append(enc, plotter.XY{X: float64(k), Y: e})
+				if meas == Encoding {
+					track(e)
+				}
 			}
 		}
 		grey := color.RGBA{R: 200, G: 200, B: 200, A: 255}
@@ -146,6 +160,7 @@ func BestFigure(sum *Summary, meas string) plots.Spec {
 					continue
 				}
 				pts = append(pts, plotter.XY{X: float64(k) + off, Y: float64(b.Value)})
+				track(float64(b.Value), float64(b.Low), float64(b.High))
 				if lo, hi := float64(b.Low), float64(b.High); !math.IsNaN(lo) && !math.IsNaN(hi) {
 					bars = append(bars, yError{x: float64(k) + off, y: float64(b.Value), lo: lo, hi: hi})
 				}
@@ -169,6 +184,10 @@ func BestFigure(sum *Summary, meas string) plots.Spec {
 				p.Add(eb)
 			}
 			p.Legend.Add(name, l, sc)
+		}
+		// headroom above the data for the legend
+		if lo, hi := ylo, yhi; lo < hi {
+			p.Y.Min, p.Y.Max = lo, hi+0.6*(hi-lo)
 		}
 		p.Legend.Top = true
 		p.Add(plotter.NewGrid())
