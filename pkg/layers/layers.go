@@ -131,8 +131,9 @@ type Ceiling struct {
 func validationImages(ntrain int) int { return min(ntrain/2, 500) }
 
 // NewBrain gathers the ROIs' responses for the selection (V1..LatOcc when
-// rois is empty), keeping each ROI's voxels reliable on the selected
-// training images (encoding.TrainingReliability: from the repeats rep where
+// rois is empty), keeping each ROI's voxels reliable on the training images
+// (all of them, as encoding.Run selects them; no test image takes part:
+// encoding.TrainingReliability, from the repeats rep where
 // it has them, else the split-half prediction of the Gabor model), and
 // their noise ceilings from rep (nil: none).
 func NewBrain(d *kay.Dataset, sel *kay.Selection, rois []string, rep *kay.Repeats) (*Brain, error) {
@@ -146,23 +147,25 @@ func newBrain(d *kay.Dataset, sel *kay.Selection, rois []string, rep *kay.Repeat
 		rois = d.ROINames[1:]
 	}
 	b := &Brain{ROIs: slices.Clone(rois), labels: sel.Test.Y}
-	ytr := gatherAll(d.Train.Responses, sel.Train.Index)
+	// Reliability from every training image (labels play no part in it),
+	// so that the encoding analysis (encoding.Run) selects the same voxels.
+	allTrain := identity(d.Train.Stimuli.N)
+	ytr := gatherAll(d.Train.Responses, allTrain)
 	var x []float32
 	var width int
 	if rep == nil || rep.Trials[0] < 2 {
-		var g Model
-		var err error
-		if gabor != nil && gabor.Pool == encoding.DefaultOptions().Pool {
-			g, err = GaborModelOf(d, gabor, sel)
-		} else {
-			g, err = GaborModel(d, sel, encoding.DefaultOptions().Pool)
+		f := gabor
+		if f == nil || f.Pool != encoding.DefaultOptions().Pool {
+			tr, err := encoding.Features(d.Train.Stimuli, allTrain, encoding.DefaultOptions().Pool)
+			if err != nil {
+				return nil, err
+			}
+			f = &encoding.ImageFeatures{Train: tr, Pool: encoding.DefaultOptions().Pool}
 		}
-		if err != nil {
-			return nil, err
-		}
-		x, width = g.Train[0], g.Widths[0]
+		x = f32(f.Train.RawMatrix().Data)
+		_, width = f.Train.Dims()
 	}
-	rel, err := encoding.TrainingReliability(rep, x, width, sel.Train.Index, ytr, seed)
+	rel, err := encoding.TrainingReliability(rep, x, width, allTrain, ytr, seed)
 	if err != nil {
 		return nil, fmt.Errorf("layers: voxel reliability: %w", err)
 	}
