@@ -98,9 +98,15 @@ vet:
 
 test: setup vet ## the fast suite (-short, committed references only): go vet, go test, the race detector, short fuzz runs, every notebook headless on the smallest dataset
 	$(GO) test -short -count=1 -timeout 30m ./...
-	$(MAKE) --no-print-directory race RACE_FLAGS=-short
-	$(MAKE) --no-print-directory fuzz FUZZTIME=3000x
-	DT_NOTEBOOK_PROFILE=tiny scripts/run-notebooks.sh $(OUT)/notebooks
+	@# The race detector and the short fuzz runs share the machine with the
+	@# notebooks, whose cell builds and browser waits leave cores idle; their
+	@# log follows the notebooks' (also in $(OUT)/race-fuzz.log).
+	@mkdir -p $(OUT); \
+	{ $(MAKE) --no-print-directory race RACE_FLAGS=-short && $(MAKE) --no-print-directory fuzz FUZZTIME=3000x; } >$(OUT)/race-fuzz.log 2>&1 & checks=$$!; \
+	DT_NOTEBOOK_PROFILE=tiny scripts/run-notebooks.sh $(OUT)/notebooks; notebooks=$$?; \
+	wait $$checks; checked=$$?; cat $(OUT)/race-fuzz.log; \
+	[ $$checked = 0 ] || echo "test: the race detector or a fuzz run FAILED (log above, $(OUT)/race-fuzz.log)"; \
+	[ $$notebooks = 0 ] && [ $$checked = 0 ]
 
 test-long: setup vet ## everything: the whole zoo, the slow calibrations, every Python reference regenerated and compared with the committed one, the notebooks on the default dataset
 	DT_CHECK_REFS=1 $(GO) test -count=1 -timeout 120m ./...
