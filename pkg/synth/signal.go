@@ -54,6 +54,10 @@ func ReadTruth(dir string) (*Truth, error) {
 		}
 	}
 	for k, key := range driveStatKeys {
+		if !z.Has(key) { // a file from before they were recorded: Signal recomputes them
+			t.DriveStats = [4][]float64{}
+			break
+		}
 		a, err := read(key, "f8", len(t.Voxels))
 		if err != nil {
 			return nil, fmt.Errorf("%w (does the file come from this generator, %s?)", err, Version)

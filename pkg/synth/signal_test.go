@@ -1,8 +1,11 @@
 package synth_test
 
 import (
+	"github.com/decodingthoughts/decoding-thoughts/pkg/npfile"
 	"math"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/decodingthoughts/decoding-thoughts/pkg/stats"
@@ -43,6 +46,30 @@ func TestTruthSignal(t *testing.T) {
 		sig, err := signal(d.Test.Stimuli, truth.Test)
 		if err != nil {
 			t.Fatal(err)
+		}
+		// A truth file from before the drives' statistics were recorded is
+		// read without them; Signal then recomputes them.
+		old := filepath.Join(t.TempDir(), synth.TruthFile)
+		src, err := npfile.OpenNPZ(filepath.Join(dir, synth.TruthFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var kept []npfile.Entry
+		for _, k := range src.Keys() {
+			if !strings.HasPrefix(k, "train_drive_") && !strings.HasPrefix(k, "train_luminance_") {
+				a, err := src.Read(k)
+				if err != nil {
+					t.Fatal(err)
+				}
+				kept = append(kept, npfile.Entry{Key: k, Array: a})
+			}
+		}
+		src.Close()
+		if err := npfile.WriteNPZ(old, kept...); err != nil {
+			t.Fatal(err)
+		}
+		if older, err := synth.ReadTruth(filepath.Dir(old)); err != nil || older.DriveStats[0] != nil {
+			t.Errorf("a truth file without the drives' statistics: %v", err)
 		}
 		bare := *truth // the drives' standardisation recomputed from the training images
 		bare.DriveStats = [4][]float64{}
