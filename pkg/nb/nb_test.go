@@ -97,10 +97,10 @@ func TestOptionsInViewAndOneLineErrors(t *testing.T) {
 		f    func()
 		want string
 	}{
-		"no epochs":    {func() { o := FMRIOptions(); o.Train.Epochs = 0; FMRIWith(d, o) }, "Train.Epochs 0: want at least 1"},
+		"no epochs":    {func() { o := FMRIOptions(); o.Train.Epochs = 0; FMRIWith(d, o) }, "Train: epochs 0: want epochs >= 1"},
 		"roi value":    {func() { o := FMRIOptions(); o.Filter.ROIs = []int{1, 9}; FMRIWith(d, o) }, "Filter.ROIs holds 9"},
 		"roi name":     {func() { ROIs(d, "V1", "V9") }, `unknown ROI "V9"`},
-		"head epochs":  {func() { o := CNNOptions(d); o.Train.Epochs = -1; CNNWith("resnet18", d, o) }, "Train.Epochs -1"},
+		"head epochs":  {func() { o := CNNOptions(d); o.Train.Epochs = -1; CNNWith("resnet18", d, o) }, "Train: epochs -1"},
 		"no such plot": {func() { Show(nil, fmt.Errorf("no data")) }, "no data"},
 	} {
 		if got := stops(t, c.f); !strings.Contains(got, c.want) || strings.Contains(got, "\n") {

@@ -92,15 +92,10 @@ func FMRIWith(d *kay.Dataset, opt decoder.Options) *decoder.Result {
 
 // checkFMRI says what in opt the decoder cannot run with, naming the field.
 func checkFMRI(d *kay.Dataset, opt decoder.Options) error {
-	t := opt.Train
-	switch {
-	case t.Epochs < 1:
-		return fmt.Errorf("decoder options: Train.Epochs %d: want at least 1", t.Epochs)
-	case t.BatchSize < 1:
-		return fmt.Errorf("decoder options: Train.BatchSize %d: want at least 1", t.BatchSize)
-	case !(t.LearningRate > 0):
-		return fmt.Errorf("decoder options: Train.LearningRate %v: want > 0", t.LearningRate)
-	case opt.Filter.Level < 0 || opt.Filter.Level >= kay.Levels:
+	if err := opt.Train.Validate(); err != nil {
+		return fmt.Errorf("decoder options: Train: %w", err)
+	}
+	if opt.Filter.Level < 0 || opt.Filter.Level >= kay.Levels {
 		return fmt.Errorf("decoder options: Filter.Level %d: want 0 to %d", opt.Filter.Level, kay.Levels-1)
 	}
 	for _, r := range opt.Filter.ROIs {
@@ -148,15 +143,10 @@ func CNNWith(name string, d *kay.Dataset, opt stimulus.Options) *stimulus.Result
 
 // checkCNN says what in opt the classifier cannot run with.
 func checkCNN(opt stimulus.Options) error {
-	t := opt.Train
-	switch {
-	case t.Epochs < 1:
-		return fmt.Errorf("classifier options: Train.Epochs %d: want at least 1", t.Epochs)
-	case t.BatchSize < 1:
-		return fmt.Errorf("classifier options: Train.BatchSize %d: want at least 1", t.BatchSize)
-	case !(t.LearningRate > 0):
-		return fmt.Errorf("classifier options: Train.LearningRate %v: want > 0", t.LearningRate)
-	case opt.Features.Batch < 0:
+	if err := opt.Train.Validate(); err != nil {
+		return fmt.Errorf("classifier options: Train: %w", err)
+	}
+	if opt.Features.Batch < 0 {
 		return fmt.Errorf("classifier options: Features.Batch %d: want 0 (the backend's default) or more", opt.Features.Batch)
 	}
 	return nil
