@@ -4,7 +4,10 @@
 //
 // Charts: Bars (grouped bars, one Series per colour), Lines (one line per
 // Series over shared x values), Histogram, Scatter (labelled points) and
-// ScatterCI (Points with intervals on both axes).
+// ScatterCI (Points with intervals on both axes). Scatter labels are placed,
+// not offset: each next to its point where there is room, else further out
+// with a leader line, clear of the other labels, the points and the plot's
+// edges.
 //
 // Matrices and images: Heatmap (a diverging map over [lo, hi]; large
 // matrices block-averaged, so a 1750 x 8428 matrix renders in

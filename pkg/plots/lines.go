@@ -6,6 +6,7 @@ import (
 	"math"
 
 	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
@@ -165,8 +166,26 @@ func Grouped(title string, n int, data []float64, groups []string, sizes []int, 
 	return p, nil
 }
 
-// Scatter draws labelled points (one per model) with axis labels.
+// Scatter draws labelled points (one per model) with axis labels. Each
+// label goes next to its point where there is room and further out, with a
+// leader line, where points crowd; labels keep clear of each other, of the
+// points and of the plot's edges (see placeLabels).
 func Scatter(title, xlabel, ylabel string, x, y []float64, labels []string) (*plot.Plot, error) {
+	p, l, err := scatter(title, xlabel, ylabel, x, y, labels, nil)
+	if err != nil {
+		return nil, err
+	}
+	p.Add(l)
+	padRanges(p)
+	return p, nil
+}
+
+// scatter draws Scatter's grid and points and returns, not yet added, the
+// labels' plotter, which also keeps the labels off the error bars of bars.
+func scatter(title, xlabel, ylabel string, x, y []float64, labels []string, bars []Point) (*plot.Plot, *placedLabels, error) {
+	if len(y) != len(x) || len(labels) != len(x) {
+		return nil, nil, fmt.Errorf("plots: %s: %d x values, %d y values and %d labels", title, len(x), len(y), len(labels))
+	}
 	p := plot.New()
 	p.Title.Text = title
 	p.X.Label.Text = xlabel
@@ -177,18 +196,25 @@ func Scatter(title, xlabel, ylabel string, x, y []float64, labels []string) (*pl
 	}
 	s, err := plotter.NewScatter(xys)
 	if err != nil {
-		return nil, err
+		return nil, nil, fmt.Errorf("plots: %s: %w", title, err)
 	}
 	s.Color = plotutil.Color(0)
 	s.Radius = vg.Points(4)
-	l, err := plotter.NewLabels(plotter.XYLabels{XYs: xys, Labels: labels})
-	if err != nil {
-		return nil, err
-	}
-	l.Offset = vg.Point{X: vg.Points(5), Y: vg.Points(3)}
-	p.Add(plotter.NewGrid(), s, l)
+	l := &placedLabels{xys: xys, labels: labels, font: font.From(plot.DefaultFont, plotter.DefaultFontSize), radius: s.Radius, bars: bars}
+	p.Add(plotter.NewGrid(), s)
 	p.X.Tick.Marker, p.Y.Tick.Marker = PlainTicks{}, PlainTicks{}
-	return p, nil
+	return p, l, nil
+}
+
+// padRanges widens both axes by a twentieth of their range on each side,
+// so points at the extremes leave their labels room and their markers clear
+// of the axes.
+func padRanges(p *plot.Plot) {
+	for _, a := range []*plot.Axis{&p.X, &p.Y} {
+		if d := a.Max - a.Min; d > 0 {
+			a.Min, a.Max = a.Min-d/20, a.Max+d/20
+		}
+	}
 }
 
 // Point is a labelled estimate with intervals on both axes (NaN bounds:
@@ -215,7 +241,7 @@ func ScatterCI(title, xlabel, ylabel string, points []Point) (*plot.Plot, error)
 	if len(x) == 0 {
 		return nil, fmt.Errorf("plots: %s: no point with both coordinates defined", title)
 	}
-	p, err := Scatter(title, xlabel, ylabel, x, y, labels)
+	p, l, err := scatter(title, xlabel, ylabel, x, y, labels, bars)
 	if err != nil {
 		return nil, err
 	}
@@ -228,7 +254,8 @@ func ScatterCI(title, xlabel, ylabel string, points []Point) (*plot.Plot, error)
 		return nil, err
 	}
 	xe.Color, ye.Color = plotutil.Color(0), plotutil.Color(0)
-	p.Add(xe, ye)
+	p.Add(xe, ye, l) // the labels last, over the bars
+	padRanges(p)
 	return p, nil
 }
 
