@@ -185,11 +185,10 @@ func BestFigure(sum *Summary, meas string) plots.Spec {
 			}
 			p.Legend.Add(name, l, sc)
 		}
-		// headroom above the data for the legend
 		if lo, hi := ylo, yhi; lo < hi {
-			p.Y.Min, p.Y.Max = lo, hi+0.6*(hi-lo)
+			p.Y.Min, p.Y.Max = lo, hi
 		}
-		p.Legend.Top = true
+		p.Legend.Top = true // plots.PNG keeps the data below it
 		p.Add(plotter.NewGrid())
 		return p, nil
 	}}

@@ -4,6 +4,8 @@ import (
 	"strconv"
 
 	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
 )
 
 // PlainTicks are gonum's default tick positions with labels written as
@@ -22,13 +24,34 @@ func (PlainTicks) Ticks(min, max float64) []plot.Tick {
 	return ts
 }
 
-// LegendRoom raises the top of p's y axis so that a legend of entries rows,
-// drawn at the top right, sits above the data instead of over it: each row
-// takes about a tenth of the plotted range. Call it after adding the data
-// (and after fixing Y.Max, if the plot fixes it).
-func LegendRoom(p *plot.Plot, entries int) {
-	if entries == 0 || !(p.Y.Max > p.Y.Min) {
-		return
+// legendGap is the space kept between a top legend and the data below it.
+const legendGap = vg.Length(4)
+
+// legendRoom returns p, or, when p has a legend at the top, a copy of p
+// whose y axis reaches high enough that the data, drawn at w x h, stay
+// below the legend instead of under it (the copy shares p's data; p is
+// unchanged). The legend's height is measured, so the room fits its number
+// of entries, its font and the figure's size.
+func legendRoom(p *plot.Plot, w, h vg.Length) *plot.Plot {
+	if !p.Legend.Top || !(p.Y.Max > p.Y.Min) {
+		return p
 	}
-	p.Y.Max += (p.Y.Max - p.Y.Min) * 0.1 * float64(entries)
+	if _, linear := p.Y.Scale.(plot.LinearScale); !linear {
+		return p
+	}
+	c := draw.Canvas{Rectangle: vg.Rectangle{Max: vg.Point{X: w, Y: h}}}
+	legend := p.Legend.Rectangle(c).Size().Y
+	if legend == 0 {
+		return p
+	}
+	area := p.DataCanvas(c).Rectangle
+	// The legend hangs from the top of the area above the data's padding:
+	// from area.Max.Y at the lowest.
+	free := (area.Max.Y - legend - legendGap - area.Min.Y) / area.Size().Y
+	if free <= 0.2 { // a legend taller than the plot: no room would help
+		return p
+	}
+	q := *p
+	q.Y.Max = p.Y.Min + (p.Y.Max-p.Y.Min)/float64(free)
+	return &q
 }

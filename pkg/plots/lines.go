@@ -35,12 +35,11 @@ func Lines(title, xlabel, ylabel string, x []float64, series ...Series) (*plot.P
 		l.Dashes = plotutil.Dashes(k)
 		sc.Shape = plotutil.Shape(k)
 		p.Add(l, sc)
-		p.Legend.Add(s.Label, l, sc)
+		if s.Label != "" || len(series) > 1 {
+			p.Legend.Add(s.Label, l, sc)
+		}
 	}
-	p.Legend.Top = true
-	if len(series) > 1 || series[0].Label != "" {
-		LegendRoom(p, len(series))
-	}
+	p.Legend.Top = true // PNG keeps the data below it
 	p.X.Tick.Marker, p.Y.Tick.Marker = PlainTicks{}, PlainTicks{}
 	p.Add(plotter.NewGrid())
 	return p, nil

@@ -22,9 +22,11 @@ type Figure struct {
 	PNG  []byte
 }
 
-// PNG renders p at w x h.
+// PNG renders p at w x h. A legend at the top gets room above the data:
+// the y axis of the rendered plot reaches as high as the legend needs at
+// this size (p itself is not changed).
 func PNG(p *plot.Plot, w, h vg.Length) ([]byte, error) {
-	wt, err := p.WriterTo(w, h, "png")
+	wt, err := legendRoom(p, w, h).WriterTo(w, h, "png")
 	if err != nil {
 		return nil, err
 	}
@@ -74,10 +76,7 @@ func Bars(title, ylabel string, names []string, series ...Series) (*plot.Plot, e
 			p.Legend.Add(s.Label, b)
 		}
 	}
-	p.Legend.Top = true
-	if len(series) > 1 {
-		LegendRoom(p, len(series))
-	}
+	p.Legend.Top = true // PNG keeps the data below it
 	p.Y.Tick.Marker = PlainTicks{}
 	p.NominalX(names...)
 	p.X.Min, p.X.Max = -0.5, float64(len(names))-0.5 // room for the outer groups' offset bars

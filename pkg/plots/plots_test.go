@@ -2,12 +2,17 @@ package plots
 
 import (
 	"bytes"
+	"fmt"
 	"image/png"
+	"math"
+	"slices"
 	"strings"
 	"testing"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/recorder"
 )
 
 func TestFiguresRenderAsPNG(t *testing.T) {
@@ -103,9 +108,8 @@ func TestNewFiguresRenderAndRefuseBadShapes(t *testing.T) {
 	}
 }
 
-// TestPlainTicksAndLegendRoom: tick labels carry no padding decimals, and a
-// legend of two rows gets a fifth of the range above the tallest bar.
-func TestPlainTicksAndLegendRoom(t *testing.T) {
+// TestPlainTicks: tick labels carry no padding decimals.
+func TestPlainTicks(t *testing.T) {
 	for _, tk := range (PlainTicks{}).Ticks(0, 75) {
 		if strings.Contains(tk.Label, ".") {
 			t.Errorf("tick %v labelled %q", tk.Value, tk.Label)
@@ -118,11 +122,54 @@ func TestPlainTicksAndLegendRoom(t *testing.T) {
 	if !labels["0.5"] && !labels["0.4"] {
 		t.Errorf("ticks over [0, 1]: %v", labels)
 	}
-	p, err := Bars("b", "n", []string{"a", "b"}, Series{"train", []float64{10, 60}}, Series{"test", []float64{5, 20}})
+}
+
+// TestLegendKeepsOffTheData: a top legend of many entries over lines that
+// end at their highest under it, and over bars, is drawn above the data at
+// the project's sizes; the plot passed in keeps its axis.
+func TestLegendKeepsOffTheData(t *testing.T) {
+	x := []float64{0, 1, 2, 3}
+	var series []Series
+	var names []string
+	for k := range 8 {
+		names = append(names, fmt.Sprintf("series %d", k))
+		series = append(series, Series{Label: names[k], Values: []float64{0, 0.2, 0.5, 1 - 0.01*float64(k)}})
+	}
+	lines, err := Lines("lines", "x", "y", x, series...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !(p.Y.Max >= 60*1.19) {
-		t.Errorf("y axis tops at %v over bars up to 60: no room for the legend", p.Y.Max)
+	bars, err := Bars("bars", "n", []string{"a", "b", "c"}, Series{"train", []float64{10, 20, 60}}, Series{"test", []float64{5, 20, 58}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name  string
+		p     *plot.Plot
+		top   float64 // the highest data value
+		names []string
+		w, h  vg.Length
+	}{{"lines", lines, 1, names, WideW, WideH}, {"lines, square", lines, 1, names, SquareW, SquareH}, {"bars", bars, 60, []string{"train", "test"}, WideW, WideH}} {
+		before := c.p.Y.Max
+		q := legendRoom(c.p, c.w, c.h)
+		if c.p.Y.Max != before {
+			t.Errorf("%s: the plot's own axis changed from %v to %v", c.name, before, c.p.Y.Max)
+		}
+		rec := &recorder.Canvas{}
+		canvas := draw.Canvas{Canvas: rec, Rectangle: vg.Rectangle{Max: vg.Point{X: c.w, Y: c.h}}}
+		q.Draw(canvas)
+		legendBottom := vg.Length(math.Inf(1))
+		for _, a := range rec.Actions {
+			if f, ok := a.(*recorder.FillString); ok && slices.Contains(c.names, f.String) {
+				face := plot.DefaultTextHandler.Cache().Lookup(f.Font, f.Size)
+				e := face.Extents()
+				legendBottom = min(legendBottom, f.Point.Y-e.Descent)
+			}
+		}
+		area := q.DataCanvas(canvas)
+		_, trY := q.Transforms(&area)
+		if top := trY(c.top); !(top < legendBottom) {
+			t.Errorf("%s: the data reach %.1f pt, the legend's lowest entry starts at %.1f pt", c.name, top, legendBottom)
+		}
 	}
 }
