@@ -86,11 +86,27 @@ func UniqueLabelsPerLevel(d *kay.Dataset) (*plot.Plot, error) {
 	return plots.Bars("unique labels per level", "labels", names, plots.Series{Label: "train", Values: tr}, plots.Series{Label: "test", Values: te})
 }
 
+// maxClassBars is the most classes ClassCounts draws as bars of their own;
+// beyond it the smallest share one bar, so every name stays readable.
+const maxClassBars = 30
+
 // ClassCounts is a bar chart of images per class at one level, train and test,
-// classes sorted by training count.
+// classes sorted by training count. A level with more than maxClassBars
+// classes shows the largest maxClassBars-1 and the others summed in one
+// bar.
 func ClassCounts(d *kay.Dataset, level int) (*plot.Plot, error) {
+	names, vt, ve, all := classCounts(d, level)
+	title := fmt.Sprintf("images per level-%d class", level)
+	if len(names) < all {
+		title += fmt.Sprintf(": the %d largest of %d classes, the other %d in one bar", len(names)-1, all, all-len(names)+1)
+	}
+	return plots.Bars(title, "images", names, plots.Series{Label: "train", Values: vt}, plots.Series{Label: "test", Values: ve})
+}
+
+// classCounts are ClassCounts' bars: names, training and test counts, and
+// the number of classes at the level.
+func classCounts(d *kay.Dataset, level int) (names []string, train, test []float64, classes int) {
 	tr, te := d.Train.Labels.Counts(level), d.Test.Labels.Counts(level)
-	names := make([]string, 0, len(tr))
 	for n := range tr {
 		names = append(names, n)
 	}
@@ -103,14 +119,25 @@ func ClassCounts(d *kay.Dataset, level int) (*plot.Plot, error) {
 		if tr[names[a]] != tr[names[b]] {
 			return tr[names[a]] > tr[names[b]]
 		}
+		if te[names[a]] != te[names[b]] {
+			return te[names[a]] > te[names[b]]
+		}
 		return names[a] < names[b]
 	})
-	var vt, ve []float64
 	for _, n := range names {
-		vt, ve = append(vt, float64(tr[n])), append(ve, float64(te[n]))
+		train, test = append(train, float64(tr[n])), append(test, float64(te[n]))
 	}
-	return plots.Bars(fmt.Sprintf("images per level-%d class", level), "images", names,
-		plots.Series{Label: "train", Values: vt}, plots.Series{Label: "test", Values: ve})
+	classes = len(names)
+	if classes > maxClassBars {
+		k := maxClassBars - 1
+		var otherTrain, otherTest float64
+		for i := k; i < classes; i++ {
+			otherTrain, otherTest = otherTrain+train[i], otherTest+test[i]
+		}
+		names = append(names[:k:k], fmt.Sprintf("%d others", classes-k))
+		train, test = append(train[:k:k], otherTrain), append(test[:k:k], otherTest)
+	}
+	return names, train, test, classes
 }
 
 // VoxelsPerROI is a bar chart of voxel counts per region.

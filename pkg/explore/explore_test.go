@@ -3,6 +3,7 @@ package explore
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -75,5 +76,34 @@ func TestBadIndexRefused(t *testing.T) {
 	}
 	if _, err := ResponseHistogram(d, -1); err == nil {
 		t.Error("negative stimulus accepted")
+	}
+}
+
+// TestClassCountsStayReadable: a level with more classes than fit as named
+// bars shows the largest and sums the rest into one bar, so the counts
+// still add up to every image; a level that fits shows every class.
+func TestClassCountsStayReadable(t *testing.T) {
+	d := dataset(t)
+	for level := range d.Train.Labels.Level {
+		names, train, test, classes := classCounts(d, level)
+		if len(names) > maxClassBars || len(names) != len(train) || len(names) != len(test) {
+			t.Errorf("level %d: %d bars (%d train, %d test counts) for at most %d", level, len(names), len(train), len(test), maxClassBars)
+		}
+		var sumTrain, sumTest float64
+		for i := range train {
+			sumTrain, sumTest = sumTrain+train[i], sumTest+test[i]
+		}
+		if int(sumTrain) != d.Train.Stimuli.N || int(sumTest) != d.Test.Stimuli.N {
+			t.Errorf("level %d: bars count %v training and %v test images, want %d and %d", level, sumTrain, sumTest, d.Train.Stimuli.N, d.Test.Stimuli.N)
+		}
+		switch {
+		case classes > maxClassBars && names[len(names)-1] != fmt.Sprintf("%d others", classes-maxClassBars+1):
+			t.Errorf("level %d: %d classes, last bar %q", level, classes, names[len(names)-1])
+		case classes <= maxClassBars && len(names) != classes:
+			t.Errorf("level %d: %d classes in %d bars", level, classes, len(names))
+		}
+	}
+	if _, _, _, classes := classCounts(d, 2); classes <= maxClassBars {
+		t.Skipf("level 2 has %d classes here: no level needs the summed bar", classes)
 	}
 }
