@@ -140,7 +140,7 @@ func newFit(s Sample, names []string) (*fit, error) {
 	k := len(s.Covariates)
 	p := k + 2
 	if n < p+2 {
-		return nil, fmt.Errorf("%w: %d models for %d parameters (intercept, %d covariates, robustness): need at least %d", ErrDegenerate, n, p, k, p+2)
+		return nil, fmt.Errorf("%w: %s for %d parameters (intercept, %s, robustness): need at least %d", ErrDegenerate, count(n, "model"), p, count(k, "covariate"), p+2)
 	}
 	finite := func(what string, v []float64) error {
 		for i, x := range v {
@@ -493,11 +493,11 @@ func (r *Regression) decide() {
 	mde := float64(r.MDE)
 	if math.IsInf(mde, 0) || math.IsNaN(mde) || mde > MaxDetectableEffect {
 		r.Verdict = Underpowered
-		r.Reason = fmt.Sprintf("%d models with %d covariates: the smallest partial correlation detectable with 80%% power is %.2f, over %.2f",
-			r.Models, len(r.Covariates), mde, MaxDetectableEffect)
+		r.Reason = fmt.Sprintf("%s with %s: the smallest partial correlation detectable with 80%% power is %.2f, over %.2f",
+			count(r.Models, "model"), count(len(r.Covariates), "covariate"), mde, MaxDetectableEffect)
 		if math.IsInf(mde, 0) {
-			r.Reason = fmt.Sprintf("%d models with %d covariates leave no degrees of freedom for the partial correlation (n - k - 3 = %d)",
-				r.Models, len(r.Covariates), r.Models-len(r.Covariates)-3)
+			r.Reason = fmt.Sprintf("%s with %s leave no degrees of freedom for the partial correlation (n - k - 3 = %d)",
+				count(r.Models, "model"), count(len(r.Covariates), "covariate"), r.Models-len(r.Covariates)-3)
 		}
 		return
 	}
@@ -522,6 +522,14 @@ func (r *Regression) decide() {
 	if len(why) > 0 {
 		r.Verdict = NotSupported
 	}
+}
+
+// count is n with its noun, plural unless n is 1.
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // HolmFamily adjusts the Freedman-Lane p-values of regressions that form

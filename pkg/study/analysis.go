@@ -455,13 +455,21 @@ func (st *state) hypothesis(ctx context.Context) error {
 		if math.IsNaN(float64(res.SmallestP)) {
 			pKind = "p (t approximation)"
 		}
-		h.Verdict += fmt.Sprintf(". Beside it, unadjusted for covariates: Spearman rho of %s and %s %.2f [%.2f, %.2f], %s = %.3f",
-			hypothesis.WithinClass, hypothesis.HalfLevel, t.Rho.Value, t.Rho.Low, t.Rho.High, pKind, t.P)
+		rho := num(t.Rho.Value, "%.2f")
+		if math.IsNaN(float64(t.Rho.Value)) {
+			rho += " (a side is constant across the models)"
+		} else if math.IsNaN(float64(t.Rho.Low)) || math.IsNaN(float64(t.Rho.High)) {
+			rho += " (no interval: undefined in over a tenth of the resamples)"
+		} else {
+			rho += fmt.Sprintf(" [%.2f, %.2f]", t.Rho.Low, t.Rho.High)
+		}
+		h.Verdict += fmt.Sprintf(". Beside it, unadjusted for covariates: Spearman rho of %s and %s %s, %s = %s",
+			hypothesis.WithinClass, hypothesis.HalfLevel, rho, pKind, num(t.P, "%.3f"))
 	}
-	h.Caveats = fmt.Sprintf("%d models are the sampling unit of the regression: its interval resamples them, and within each replicate the test images and the %d training seeds. "+
-		"Clean accuracy and size are controlled; the models still differ in architecture and training recipe (see the within-architecture tests where variants of one architecture ran). ", n, st.cfg.Seeds)
+	h.Caveats = fmt.Sprintf("%s are the sampling unit of the regression: its interval resamples them, and within each replicate the test images and the %s. "+
+		"Clean accuracy and size are controlled; the models still differ in architecture and training recipe (see the within-architecture tests where variants of one architecture ran). ", count(n, "model"), count(st.cfg.Seeds, "training seed"))
 	if !math.IsNaN(float64(res.SmallestP)) {
-		h.Caveats += fmt.Sprintf("The rank correlations' exact test cannot give p below %.3f with %d models. ", res.SmallestP, n)
+		h.Caveats += fmt.Sprintf("The rank correlations' exact test cannot give p below %.3f with %s. ", res.SmallestP, count(n, "model"))
 	}
 	if !st.res.Dataset.Synthetic {
 		h.Caveats += "One subject, 114 test images."
@@ -494,9 +502,8 @@ var powerEffects = []float64{0.2, 0.3, 0.5}
 
 // regressionVerdict is the sentence of the primary regression's verdict.
 func regressionVerdict(r *hypothesis.Regression, distortion, excluded string) string {
-	numbers := fmt.Sprintf("standardised coefficient %.2f, 95%% interval [%.2f, %.2f] (bootstrap over models, images and seeds), "+
-		"partial r %.2f, Freedman-Lane p = %.4f (Holm %.4f); n = %d models; covariates %s; excluded: %s",
-		r.Coef, r.Low, r.High, r.Partial, r.P, r.PHolm, r.Models, cmp.Or(strings.Join(r.Covariates, ", "), "none"), excluded)
+	numbers := fmt.Sprintf("%s; n = %s; covariates %s; excluded: %s",
+		regressionNumbers(r), count(r.Models, "model"), cmp.Or(strings.Join(r.Covariates, ", "), "none"), excluded)
 	if r.Censored > 0 {
 		numbers += fmt.Sprintf("; %d of %d models never fell halfway to chance (half level censored at the last level, which pulls the coefficient toward 0)", r.Censored, r.Models)
 	}
@@ -510,6 +517,26 @@ func regressionVerdict(r *hypothesis.Regression, distortion, excluded string) st
 			distortion, numbers)
 	}
 	return fmt.Sprintf("not supported: %s (%s)", r.Reason, numbers)
+}
+
+// regressionNumbers are the regression's estimates in words; an undefined
+// one is "n/a" with the reason (the regression's Note).
+func regressionNumbers(r *hypothesis.Regression) string {
+	why := strings.TrimPrefix(r.Note, hypothesis.ErrDegenerate.Error()+": ")
+	if math.IsNaN(float64(r.Coef)) {
+		return "no coefficient, interval or p: " + cmp.Or(why, "the regression is undefined")
+	}
+	s := fmt.Sprintf("standardised coefficient %.2f, 95%% interval ", r.Coef)
+	if math.IsNaN(float64(r.Low)) || math.IsNaN(float64(r.High)) {
+		s += "n/a (" + cmp.Or(why, "no bootstrap") + ")"
+	} else {
+		s += fmt.Sprintf("[%.2f, %.2f] (bootstrap over models, images and seeds)", r.Low, r.High)
+	}
+	s += ", partial r " + num(r.Partial, "%.2f") + ", Freedman-Lane p = "
+	if math.IsNaN(float64(r.P)) {
+		return s + "n/a (no permutations)"
+	}
+	return s + fmt.Sprintf("%.4f (Holm %.4f)", r.P, r.PHolm)
 }
 
 // inOrder lists p's entries in the given order (test-image predictions in

@@ -2,6 +2,7 @@ package study
 
 import (
 	"fmt"
+	"math"
 	"slices"
 
 	"gonum.org/v1/plot"
@@ -220,10 +221,26 @@ func (r *Results) HypothesisPlot() (*plot.Plot, error) {
 	}
 	title := fmt.Sprintf("brain-likeness vs robustness (n = %d)", h.NModels)
 	if g := h.Regression; g != nil {
-		title = fmt.Sprintf("brain-likeness vs robustness: coefficient %.2f [%.2f, %.2f], p %.3f, %s (n = %d)", g.Coef, g.Low, g.High, g.P, g.Verdict, g.Models)
+		title = fmt.Sprintf("brain-likeness vs robustness: %s, %s (n = %d)", plotNumbers(g), g.Verdict, g.Models)
 	}
 	d := distortion.Distortion{Name: primary}
 	return plots.ScatterCI(title, "within-class Spearman with the fMRI decoder", fmt.Sprintf("half level (%s at half the loss to chance)", d.Title()), pts)
+}
+
+// plotNumbers is the regression's coefficient, interval and p for a
+// figure's title, with what is undefined named as such.
+func plotNumbers(g *hypothesis.Regression) string {
+	if math.IsNaN(float64(g.Coef)) {
+		return "no coefficient (the regression cannot be fit)"
+	}
+	s := fmt.Sprintf("coefficient %.2f", g.Coef)
+	if !math.IsNaN(float64(g.Low)) && !math.IsNaN(float64(g.High)) {
+		s += fmt.Sprintf(" [%.2f, %.2f]", g.Low, g.High)
+	}
+	if !math.IsNaN(float64(g.P)) {
+		s += fmt.Sprintf(", p %.3f", g.P)
+	}
+	return s
 }
 
 func fileName(model string) string {

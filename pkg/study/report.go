@@ -2,6 +2,7 @@ package study
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/base64"
 	"fmt"
@@ -70,7 +71,8 @@ type section struct {
 }
 
 type image struct {
-	Name string
+	Name string // the caption
+	File string // the PNG's name, without .png
 	Src  template.URL
 }
 
@@ -90,44 +92,91 @@ func pngs(dir string, names ...string) []image {
 		if err != nil {
 			continue
 		}
-		out = append(out, image{Name: caption(n), Src: template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(b))})
+		text, _ := caption(n)
+		out = append(out, image{Name: text, File: n, Src: template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(b))})
 	}
 	return out
 }
 
-// captions are the report's words for its figures, by file name or by
-// the prefix a model's or distortion's name follows.
-var captions = []struct{ prefix, text string }{
-	{"rsm_class_", "%s: similarity of the class-mean embeddings"},
-	{"rsm_corr_fmri_distorted", "RSM correlation with the decoder on distorted test images, per level"},
-	{"rsm_corr_fmri", "RSM correlation of each CNN with the fMRI decoder: raw and category-controlled measures"},
-	{"rsm_", "%s: similarity of the test images' embeddings (images grouped by class)"},
-	{"roi_rsa_within_class", "visual areas against models: within-class Spearman"},
-	{"roi_rsa", "visual areas against models: Spearman over all pairs"},
-	{"model_params", "parameters of each model"},
-	{"model_frobenius", "Frobenius norm of each model's parameters"},
-	{"distortion_examples_", "test images under %s, by level"},
-	{"distortion_accuracy_", "balanced accuracy along %s"},
-	{"accuracy_drop", "accuracy drop from the mildest to the strongest level (the original's measure)"},
-	{"hypothesis", "brain-likeness against robustness, one point per model, intervals on both axes"},
-	{"best_", "each model's best layer per area by %s (chosen on training images, test score and interval) beside the noise ceiling"},
+// captions are the report's words for its figures: an entry matches a
+// file name equal to its prefix, or one that starts with its prefix (ends
+// with its suffix) where its text takes the rest (a model's, distortion's
+// or measure's name) at %s. Prefixes are tried first, in order.
+var captions = []struct{ prefix, suffix, text string }{
+	{prefix: "class_counts_level", text: "images per class of the level-%s labels, training and test"},
+	{prefix: "example_stimulus", text: "an example stimulus and its labels at each level"},
+	{prefix: "response_heatmap", text: "every voxel's response (columns) to every training image (rows)"},
+	{prefix: "response_histogram", text: "one stimulus's responses over the voxels"},
+	{prefix: "unique_labels_per_level", text: "distinct labels at each level of the hierarchy, training and test"},
+	{prefix: "voxels_per_roi", text: "voxels per visual area"},
+	{prefix: "encoding_identification", text: "test images identified from the measured responses against the number of voxels, with the 95% interval and chance"},
+	{prefix: "encoding_rois", text: "the Gabor encoding model per visual area: median prediction r and identification accuracy"},
+	{prefix: "brain_robustness_true_", text: "the simulated brain's noise-free responses under %s: each area's RSM against the clean images'"},
+	{prefix: "brain_robustness_", text: "the brain's encoding model under %s: each area's predicted RSM against the clean images'"},
+	{prefix: "rsm_class_", text: "%s: similarity of the class-mean embeddings"},
+	{prefix: "rsm_corr_fmri_distorted", text: "RSM correlation with the decoder on distorted test images, per level"},
+	{prefix: "rsm_corr_fmri", text: "RSM correlation of each CNN with the fMRI decoder: raw and category-controlled measures"},
+	{prefix: "rsm_", text: "%s: similarity of the test images' embeddings (images grouped by class)"},
+	{prefix: "roi_rsa_within_class", text: "visual areas against models: within-class Spearman"},
+	{prefix: "roi_rsa", text: "visual areas against models: Spearman over all pairs"},
+	{prefix: "model_params", text: "parameters of each model"},
+	{prefix: "model_frobenius", text: "Frobenius norm of each model's parameters"},
+	{prefix: "distortion_examples_", text: "test images under %s, by level"},
+	{prefix: "distortion_accuracy_", text: "balanced accuracy along %s"},
+	{prefix: "accuracy_drop", text: "accuracy drop from the mildest to the strongest level (the original's measure)"},
+	{prefix: "hypothesis", text: "brain-likeness against robustness, one point per model, intervals on both axes"},
+	{prefix: "power", text: "power of the cross-model test by number of models, for each planted partial correlation"},
+	{prefix: "best_", text: "each model's best layer per area by %s (chosen on training images, test score and interval) beside the noise ceiling"},
+	{prefix: "depth_", text: "relative depth of each area's best layer by %s, mean over the CNNs"},
+	{prefix: "robustness_by_area", text: "best-layer brain-likeness against robustness across the CNNs (Spearman rho), per area and measure"},
+	{suffix: "_accuracy", text: "%s: accuracy per epoch, training and validation"},
+	{suffix: "_loss", text: "%s: loss per epoch, training and validation"},
+	{suffix: "_confusion", text: "%s: confusion matrix on the test images"},
+	{suffix: "_encoding", text: "%s: encoding score of each layer in each visual area"},
+	{suffix: "_rsa_within_class", text: "%s: within-class RSA of each layer with each visual area"},
+	{suffix: "_rsa", text: "%s: RSA of each layer with each visual area"},
+	{suffix: "_cka_debiased", text: "%s: debiased CKA of each layer with each visual area"},
+	{suffix: "_cka", text: "%s: CKA of each layer with each visual area"},
 }
 
-// caption is the figure's caption: the captions table's text, or the file
-// name with underscores as spaces.
-func caption(name string) string {
+// captionWords are the words for the names a caption takes.
+var captionWords = map[string]string{"fmri": "fMRI decoder", "gabor": "Gabor wavelet pyramid", "pixels": "raw pixels",
+	"gaussian": "Gaussian blur", "box": "box blur", "rsa": "RSA", "rsa_within_class": "within-class RSA", "cka": "CKA",
+	"cka_debiased": "debiased CKA", "encoding": "encoding score"}
+
+// caption is the figure's caption from the captions table, and whether
+// the table has it; else the file name with underscores as spaces.
+func caption(name string) (string, bool) {
+	fill := func(text, rest string) (string, bool) {
+		if !strings.Contains(text, "%s") {
+			return text, rest == ""
+		}
+		if rest == "" {
+			return "", false
+		}
+		return fmt.Sprintf(text, cmp.Or(captionWords[rest], rest)), true
+	}
 	for _, c := range captions {
-		if rest, ok := strings.CutPrefix(name, c.prefix); ok && (rest == "" || strings.Contains(c.text, "%s")) {
-			if strings.Contains(c.text, "%s") {
-				if rest == "fmri" {
-					rest = "fMRI decoder"
-				}
-				return fmt.Sprintf(c.text, rest)
+		if c.prefix == "" {
+			continue
+		}
+		if rest, ok := strings.CutPrefix(name, c.prefix); ok {
+			if text, ok := fill(c.text, rest); ok {
+				return text, true
 			}
-			return c.text
 		}
 	}
-	return strings.ReplaceAll(name, "_", " ")
+	for _, c := range captions {
+		if c.suffix == "" {
+			continue
+		}
+		if rest, ok := strings.CutSuffix(name, c.suffix); ok {
+			if text, ok := fill(c.text, rest); ok {
+				return text, true
+			}
+		}
+	}
+	return strings.ReplaceAll(name, "_", " "), false
 }
 
 func (st *state) html() ([]byte, error) {
@@ -141,8 +190,9 @@ func (st *state) html() ([]byte, error) {
 	for i := range sections {
 		sections[i].Title = fmt.Sprintf("%d · %s", i+1, sections[i].Title)
 	}
+	rows, notes := regressionTable(r.Hypothesis.Regressions)
 	var buf bytes.Buffer
-	err := reportTemplate.Execute(&buf, map[string]any{"R": r, "Sections": sections, "Models": st.cfg.Models, "Tested": rsa.StudyMethods(), "ROIMethods": rsa.ROIMethods(),
+	err := reportTemplate.Execute(&buf, map[string]any{"R": r, "Sections": sections, "RegressionRows": rows, "RegressionNotes": notes, "Models": st.cfg.Models, "Tested": rsa.StudyMethods(), "ROIMethods": rsa.ROIMethods(),
 		"Random": !allPretrained(r.CNN), "Perms": st.cfg.Test.Permutations, "Boots": st.cfg.Test.Bootstraps})
 	return buf.Bytes(), err
 }
@@ -214,9 +264,9 @@ func powerText(r *Results) string {
 		}
 		parts = append(parts, fmt.Sprintf("a partial correlation of %.1f needs %s", e, need))
 	}
-	return fmt.Sprintf("Power of the cross-model test for this design (%d test images, %d seeds; %d models tested): "+
+	return fmt.Sprintf("Power of the cross-model test for this design (%s, %s; %s tested): "+
 		"the share of 500 simulated studies in which the Freedman-Lane test finds a planted effect (figure). "+
-		"For 80%% power, %s. results.json: hypothesis.power.", h.Power[0].Images, h.Power[0].Seeds, h.NModels, strings.Join(parts, "; "))
+		"For 80%% power, %s. results.json: hypothesis.power.", count(h.Power[0].Images, "test image"), count(h.Power[0].Seeds, "seed"), count(h.NModels, "model"), strings.Join(parts, "; "))
 }
 
 // encodingText summarises the encoding stage for the report.
@@ -269,11 +319,9 @@ func layersText(r *Results) string {
 	for _, meas := range s.Measures {
 		var roi []string
 		for _, name := range s.ROIs {
-			roi = append(roi, fmt.Sprintf("%s %.2f", name, float64(s.Depth[meas][name].Mean)))
+			roi = append(roi, name+" "+num(s.Depth[meas][name].Mean, "%.2f"))
 		}
-		ci := s.DepthTrendCI[meas]
-		parts = append(parts, fmt.Sprintf("%s: %s (trend %.2f [%.2f, %.2f])", meas, strings.Join(roi, ", "), float64(s.DepthTrend[meas]),
-			float64(ci.Low), float64(ci.High)))
+		parts = append(parts, fmt.Sprintf("%s: %s (%s)", meas, strings.Join(roi, ", "), trendText(s.DepthTrend[meas], s.DepthTrendCI[meas])))
 	}
 	return fmt.Sprintf("Each CNN's layers (the end of each block group, the penultimate features, the logits; intermediate layers "+
 		"averaged on a %s grid) and two reference models (the Gabor wavelet pyramid, raw pixels) against each visual area's voxels "+
@@ -286,6 +334,17 @@ func layersText(r *Results) string {
 		"Relative depth of the best layer per area, mean over the CNNs (0 first layer, 1 the logits), and its rank correlation "+
 		"with the areas' order V1 to LatOcc (95%% bootstrap interval over the CNNs): %s.%s%s%s", "4 x 4", s.ReliabilityMethod,
 		strings.Join(parts, "; "), layerCeilingText(s), significanceText(s), robustnessText(s))
+}
+
+// trendText is a depth trend with its interval, or why either is missing.
+func trendText(trend jsonnum.Float, ci layers.Interval) string {
+	switch {
+	case math.IsNaN(float64(trend)):
+		return "trend n/a: the mean depths do not vary, or under 3 areas"
+	case math.IsNaN(float64(ci.Low)) || math.IsNaN(float64(ci.High)):
+		return fmt.Sprintf("trend %.2f, no interval: under 2 CNNs", float64(trend))
+	}
+	return fmt.Sprintf("trend %.2f [%.2f, %.2f]", float64(trend), float64(ci.Low), float64(ci.High))
 }
 
 // layerCeilingText lists each area's reliable voxels and noise ceilings
@@ -334,13 +393,20 @@ func robustnessText(s *layers.Summary) string {
 		return ""
 	}
 	var parts []string
+	undefined := false
 	for _, roi := range s.ROIs {
 		l := s.Robustness[layers.Encoding][roi]
-		parts = append(parts, fmt.Sprintf("%s %.2f", roi, float64(l.Rho)))
+		parts = append(parts, roi+" "+num(l.Rho, "%.2f"))
+		if math.IsNaN(float64(l.Rho)) {
+			undefined = true
+		}
+	}
+	if undefined {
+		parts = append(parts, "n/a where the best layer's score or the robustness does not vary across the CNNs, or under 3 CNNs")
 	}
 	return fmt.Sprintf(" The hypothesis per area: Spearman rho across the CNNs between the best layer's encoding score and the %s "+
-		"(positive: more brain-like, more robust), %s (descriptive: with %d models; every measure in results.json, layers_summary.robustness).",
-		s.RobustnessMeasure, strings.Join(parts, ", "), s.Robustness[layers.Encoding][s.ROIs[0]].Models)
+		"(positive: more brain-like, more robust), %s (descriptive: with %s; every measure in results.json, layers_summary.robustness).",
+		s.RobustnessMeasure, strings.Join(parts, ", "), count(s.Robustness[layers.Encoding][s.ROIs[0]].Models, "model"))
 }
 
 // layerImages are the depth summaries and each model's encoding heatmap.
@@ -403,22 +469,139 @@ func num(v any, format string) string {
 	return fmt.Sprintf(format, x)
 }
 
+// withInterval is an estimate with its interval (the interval kept on one
+// line), or why either is missing.
+func withInterval(v hypothesis.Interval, why string) template.HTML {
+	if math.IsNaN(float64(v.Value)) {
+		return template.HTML("n/a (" + template.HTMLEscapeString(why) + ")")
+	}
+	if math.IsNaN(float64(v.Low)) || math.IsNaN(float64(v.High)) {
+		return template.HTML(fmt.Sprintf("%.3f (no interval†)", v.Value))
+	}
+	return template.HTML(fmt.Sprintf(`%.3f <span class="n">[%.3f, %.3f]</span>`, v.Value, v.Low, v.High))
+}
+
+// count is n with its noun, plural unless n is 1 ("1 seed", "5 seeds").
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// estimate is an RSM comparison's value (± its s.d. over seeds) over its
+// interval, or why it has none.
+func estimate(inf rsa.Inference, degenerate bool) template.HTML {
+	v := num(inf.Value, "%.3f")
+	if !math.IsNaN(float64(inf.Value)) && !math.IsNaN(float64(inf.SeedSD)) {
+		v += " ± " + num(inf.SeedSD, "%.3f")
+	}
+	v = `<span class="n">` + v + `</span>`
+	switch {
+	case math.IsNaN(float64(inf.Value)):
+		return template.HTML(v + " (not computed)")
+	case degenerate:
+		return template.HTML(v + "<br>no interval (degenerate)")
+	case math.IsNaN(float64(inf.CILow)) || math.IsNaN(float64(inf.CIHigh)):
+		if inf.Bootstraps == 0 {
+			return template.HTML(v + "<br>no interval (no bootstrap)")
+		}
+		return template.HTML(v + "<br>no interval†")
+	}
+	return template.HTML(fmt.Sprintf(`%s<br><span class="n">[%.3f, %.3f]</span>`, v, inf.CILow, inf.CIHigh))
+}
+
+// pTest is a comparison's permutation p with its Holm adjustment, or why
+// there is none.
+func pTest(inf rsa.Inference, holm float64, degenerate bool) template.HTML {
+	switch {
+	case degenerate:
+		return "not tested (degenerate)"
+	case math.IsNaN(float64(inf.PValue)):
+		return "n/a (no permutations)"
+	}
+	return template.HTML(fmt.Sprintf(`<span class="n">%.4f</span> <span class="n">(%s)</span>`, inf.PValue, num(holm, "%.4f")))
+}
+
+// regressionRow is a row of the report's regression table: numbers as
+// text, and the footnote that says why the verdict is what it is and why
+// a number is missing.
+type regressionRow struct {
+	Side, Distortion, Robustness, Covariates string
+	Models                                   int
+	Coef, Partial, P, MDE, Verdict           string
+	Note                                     int // 1-based into regressionTable's notes; 0: none
+}
+
+// regressionTable is the rows of the regressions and their distinct
+// footnotes.
+func regressionTable(rs []hypothesis.Regression) ([]regressionRow, []string) {
+	var rows []regressionRow
+	var notes []string
+	for _, r := range rs {
+		row := regressionRow{Side: r.BrainSide, Distortion: r.Distortion, Robustness: strings.ReplaceAll(r.RobustnessMeasure, "_", " "),
+			Covariates: strings.ReplaceAll(cmp.Or(strings.Join(r.Covariates, ", "), "none"), "_", " "), Models: r.Models,
+			Partial: num(r.Partial, "%.3f"), MDE: num(r.MDE, "%.3f"), Verdict: r.Verdict}
+		row.Coef = num(r.Coef, "%.3f")
+		if !math.IsNaN(float64(r.Coef)) {
+			row.Coef += " [" + num(r.Low, "%.3f") + ", " + num(r.High, "%.3f") + "]"
+			if math.IsNaN(float64(r.Low)) || math.IsNaN(float64(r.High)) {
+				row.Coef = num(r.Coef, "%.3f") + " (no interval)"
+			}
+		}
+		row.P = "n/a"
+		if !math.IsNaN(float64(r.P)) {
+			row.P = fmt.Sprintf("%.4f (Holm %s)", r.P, num(r.PHolm, "%.4f"))
+		}
+		var why []string
+		if r.Reason != "" {
+			why = append(why, r.Verdict+": "+r.Reason)
+		}
+		if r.Note != "" {
+			why = append(why, "no numbers where n/a: "+strings.TrimPrefix(r.Note, hypothesis.ErrDegenerate.Error()+": "))
+		} else if math.IsNaN(float64(r.P)) && r.Permutations == 0 {
+			why = append(why, "no p: no permutations")
+		}
+		if len(why) > 0 {
+			note := strings.Join(why, "; ")
+			k := slices.Index(notes, note)
+			if k < 0 {
+				notes = append(notes, note)
+				k = len(notes) - 1
+			}
+			row.Note = k + 1
+		}
+		rows = append(rows, row)
+	}
+	return rows, notes
+}
+
 var reportTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 	// v is a float64 or a jsonnum.Float (a template does not convert one to
 	// the other); fmt prints both as the float they are.
 	"f3": func(v any) string { return num(v, "%.3f") },
 	"f4": func(v any) string { return num(v, "%.4f") },
-	"ci": func(v hypothesis.Interval) string {
-		if math.IsNaN(float64(v.Low)) || math.IsNaN(float64(v.High)) {
-			return num(v.Value, "%.3f") + " (no interval)"
+	"ci": func(v hypothesis.Interval) template.HTML { return withInterval(v, "undefined") },
+	// rho is a rank correlation across models with its interval, or why
+	// it is undefined.
+	"rho":      withInterval,
+	"est":      estimate,
+	"ptest":    pTest,
+	"millions": func(n int) string { return fmt.Sprintf("%.1f M", float64(n)/1e6) },
+	// or is num's text, with why after an undefined number.
+	"or": func(v any, format, why string) string {
+		if t := num(v, format); t != "n/a" {
+			return t
 		}
-		return fmt.Sprintf("%.3f [%.3f, %.3f]", v.Value, v.Low, v.High)
+		return "n/a (" + why + ")"
 	},
+	"inc":   func(i int) int { return i + 1 },
+	"count": count,
 }).Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>decoding-thoughts: study report</title>
 <style>
 body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}
-table{border-collapse:collapse;margin:1em 0;display:block;overflow-x:auto;max-width:100%}td,th{border:1px solid #bbb;padding:.3em .6em;text-align:right}
+table{border-collapse:collapse;margin:1em 0;display:block;overflow-x:auto;max-width:100%;font-size:.92em}td,th{border:1px solid #bbb;padding:.3em .6em;text-align:right}.n{white-space:nowrap}td.l,th.l{text-align:left}
 th{background:#eee}td:first-child,th:first-child{text-align:left}
 .warn{background:#fff3cd;border:1px solid #e0c060;padding:.7em 1em}
 .verdict{background:#eef5ff;border:1px solid #8ab;padding:.7em 1em}
@@ -427,7 +610,7 @@ figcaption{font-size:.8em;color:#666}
 </style></head><body>
 <h1>Is the brain's representation of natural images closer to blur-robust CNNs?</h1>
 <p>This report was written by <code>decoding-thoughts study</code>. It compares the representation an fMRI decoder learns from
-visual cortex responses with the representations of {{len .Models}} ImageNet CNNs, measures how each CNN's accuracy falls as the
+visual cortex responses with the representations of {{count (len .Models) "ImageNet CNN"}}, measures how each CNN's accuracy falls as the
 images are blurred, and tests whether the two are related across models.</p>
 
 <h2>What was run</h2>
@@ -451,22 +634,27 @@ deterministic equivalent. Dropout inside the backbones' classifiers (VGG, Mobile
 here learn from cached features, while the original's dropout was active during head training.</p>
 
 <h2>Results</h2>
-<p>fMRI decoder ({{.R.Seeds}} training seeds): test accuracy <b>{{f3 .R.FMRI.TestAccuracy}}</b> (s.d. {{f3 .R.FMRI.TestAccuracySD}}),
+<p>fMRI decoder ({{count .R.Seeds "training seed"}}): test accuracy <b>{{f3 .R.FMRI.TestAccuracy}}</b> (s.d. {{f3 .R.FMRI.TestAccuracySD}}),
 balanced accuracy {{ci .R.FMRI.BalancedAccuracy}}, macro F1 {{f3 .R.FMRI.MacroF1}}.</p>
 <table>
-<tr><th>model</th><th>weights</th><th>BatchNorm</th><th>balanced accuracy [95% CI]</th><th>params</th>
-{{range .Tested}}<th>{{.Title}}{{if .Confounded}}*{{end}} [95% CI]</th><th>p (stratified)</th><th>p Holm</th>{{end}}
-<th>original's Pearson*</th><th>status</th></tr>
+<tr><th>model</th><th class="l">weights</th><th class="l">BatchNorm</th><th>parameters</th><th>balanced accuracy [95% CI]</th><th class="l">status</th></tr>
+{{range $m := .Models}}{{with index $.R.CNN $m}}<tr><td>{{$m}}</td><td class="l">{{.Weights}}</td><td class="l">{{.BatchNorm}}</td><td>{{millions .Params}}</td>
+<td>{{ci .BalancedAccuracy}}</td><td class="l">{{if .Degenerate}}<b>degenerate</b>: {{.DegenerateReason}}{{else}}tested{{end}}</td></tr>
+{{end}}{{end}}
+</table>
+<p>Each CNN's RSM against the fMRI decoder's: the value (± its s.d. over the seeds) over its 95% interval, and its
+stratified permutation p with the Holm-adjusted p in brackets.</p>
+<table>
+<tr><th>model</th>{{range .Tested}}<th>{{.Title}}{{if .Confounded}}*{{end}}</th><th>p (Holm)</th>{{end}}<th>original's Pearson*</th></tr>
 {{range $m := .Models}}{{with index $.R.CNN $m}}{{$c := .}}
-<tr><td>{{$m}}</td><td>{{.Weights}}</td><td>{{.BatchNorm}}</td><td>{{ci .BalancedAccuracy}}</td><td>{{.Params}}</td>
-{{range $t := $.Tested}}{{with $c.RSMCorrFMRI.Get $t.Method}}<td>{{f3 .Value}} ± {{f3 .SeedSD}} [{{f3 .CILow}}, {{f3 .CIHigh}}]</td>{{end}}
-{{if and $t.SameTestAs (eq $.R.Seeds 1)}}<td colspan="2">the {{$t.SameTestAs}} test</td>{{else}}<td>{{f4 ($c.RSMCorrFMRI.Get $t.Method).PValue}}</td><td>{{f4 ($c.Holm $t.Method)}}</td>{{end}}{{end}}
-<td>{{f3 .RSMCorrFMRI.PearsonFull}}</td>
-<td>{{if .Degenerate}}<b>degenerate</b>: {{.DegenerateReason}}{{else}}tested{{end}}</td></tr>
+<tr><td>{{$m}}</td>
+{{range $t := $.Tested}}{{$inf := $c.RSMCorrFMRI.Get $t.Method}}<td>{{est $inf $c.Degenerate}}</td>
+<td>{{if and $t.SameTestAs (eq $.R.Seeds 1) (not $c.Degenerate)}}the {{$t.SameTestAs}} test{{else}}{{ptest $inf ($c.Holm $t.Method) $c.Degenerate}}{{end}}</td>{{end}}
+<td>{{f3 .RSMCorrFMRI.PearsonFull}}</td></tr>
 {{end}}{{end}}
 </table>
 <p>RSM correlations compare the cosine-similarity matrices of the 100-d test embeddings with the fMRI decoder's, seed with
-seed (values: mean ± s.d. over the {{.R.Seeds}} seeds). <b>*</b> The decoder and every CNN head were trained on the same
+seed (values: mean ± s.d. over the {{count .R.Seeds "seed"}}). <b>*</b> The decoder and every CNN head were trained on the same
 three labels, so both matrices have the class-block structure by construction: the raw Spearman and the original's
 full-matrix Pearson are <b>confounded</b> by it (with free permutations every model, even a collapsed one, would get
 p at its floor). The <b>within-class Spearman</b> is Spearman's rho within each class (pairs of images of one class,
@@ -476,15 +664,16 @@ one indicator per class pair (every block of the matrix). Every p-value here com
 whether anything beyond the labels is shared. For one pair of matrices the raw Spearman's stratified test is the partial
 Spearman's test (a within-class permutation keeps every block's entries in the block, where the partial statistic is
 monotone in the raw one): with one training seed its p is given once, under the partial Spearman; over several seeds
-the statistics are means over seeds and the two tests differ slightly, so both are given. Intervals: {{.Boots}} bootstrap resamples of the test images within classes.
+the statistics are means over seeds and the two tests differ slightly, so both are given. Intervals: {{count .Boots "bootstrap resample"}} of the test images within classes.
 Holm: adjusted across the models tested. A <b>degenerate</b> model (constant RSM, or balanced
-accuracy whose interval includes chance) gets no p-values or intervals and is left out of the hypothesis test.</p>
+accuracy whose interval includes chance) gets no p-values or intervals and is left out of the hypothesis test.
+† No interval: the statistic is undefined in more than a tenth of the bootstrap resamples.</p>
 
 <h3>Visual areas</h3>
-<p>{{.R.ROI.Note}} ({{.R.ROI.Test.Permutations}} permutations, {{.R.ROI.Test.Bootstraps}} bootstrap resamples.)</p>
-<table><tr><th>area</th>{{range .R.ROI.Models}}<th>{{.}}: {{range $i, $t := $.ROIMethods}}{{if $i}} / {{end}}{{$t.Method}}{{end}} (p BH)</th>{{end}}</tr>
-{{range $roi := .R.ROI.ROIs}}<tr><td>{{$roi}}</td>{{range $m := $.R.ROI.Models}}{{with index (index $.R.ROI.Cells $roi) $m}}{{$cell := .}}
-<td>{{range $i, $t := $.ROIMethods}}{{if $i}} / {{end}}{{with $cell.Get $t.Method}}{{f3 .Value}} ({{f4 .PBH}}){{end}}{{end}}</td>{{end}}{{end}}</tr>
+<p>{{.R.ROI.Note}} ({{count .R.ROI.Test.Permutations "permutation"}}, {{count .R.ROI.Test.Bootstraps "bootstrap resample"}}.)</p>
+<p>Rows: models; columns: areas. Each cell: {{range $i, $t := .ROIMethods}}{{if $i}}, then {{end}}{{$t.Title}}{{end}}, one per line, each with its Benjamini-Hochberg adjusted p.</p>
+<table><tr><th>model</th>{{range .R.ROI.ROIs}}<th>{{.}}</th>{{end}}</tr>
+{{range $m := .R.ROI.Models}}<tr><td>{{$m}}</td>{{range $roi := $.R.ROI.ROIs}}<td>{{with index (index $.R.ROI.Cells $roi) $m}}{{$cell := .}}{{range $i, $t := $.ROIMethods}}{{if $i}}<br>{{end}}{{with $cell.Get $t.Method}}<span class="n">{{f3 .Value}} ({{f3 .PBH}})</span>{{end}}{{end}}{{end}}</td>{{end}}</tr>
 {{end}}</table>
 
 <h2>The hypothesis</h2>
@@ -502,29 +691,32 @@ asks the same of the voxels' own RSM (the voxels of V1 … LatOcc, the decoder's
 training images{{with .R.VoxelSelection}}: {{.Selected}} of {{.Of}}, by {{.Method}}{{if .Fallback}}, too few reliable: the most reliable{{end}}{{end}};
 their patterns over the test images): no trained network between the brain and the comparison. Holm runs across the distortions within each brain side.</p>
 {{if .R.FMRI.AtChance}}<p class="warn">{{.R.FMRI.Reason}}</p>{{end}}
-<table><tr><th>brain side</th><th>distortion</th><th>robustness</th><th>covariates</th><th>models</th><th>coefficient [95% CI]</th><th>partial r</th>
-<th>Freedman-Lane p</th><th>p Holm</th><th>smallest detectable r</th><th>verdict</th></tr>
-{{range .R.Hypothesis.Regressions}}<tr><td>{{.BrainSide}}</td><td>{{.Distortion}}</td><td>{{.RobustnessMeasure}}</td><td>{{range $i, $c := .Covariates}}{{if $i}}, {{end}}{{$c}}{{end}}</td>
-<td>{{.Models}}</td><td>{{f3 .Coef}} [{{f3 .Low}}, {{f3 .High}}]</td><td>{{f3 .Partial}}</td><td>{{f4 .P}}</td><td>{{f4 .PHolm}}</td>
-<td>{{f3 .MDE}}</td><td>{{.Verdict}}{{if .Reason}}: {{.Reason}}{{end}}</td></tr>{{end}}
+{{with .RegressionRows}}<p>The regressions ({{(index . 0).Robustness}} as robustness, {{count (index . 0).Models "model"}}):</p>{{end}}
+<table><tr><th>brain side</th><th>distortion</th><th>covariates</th><th>coefficient [95% CI]</th><th>partial r</th>
+<th>Freedman-Lane p</th><th>smallest detectable r</th><th class="l">verdict</th></tr>
+{{range .RegressionRows}}<tr><td>{{.Side}}</td><td>{{.Distortion}}</td><td>{{.Covariates}}</td><td>{{.Coef}}</td><td>{{.Partial}}</td><td>{{.P}}</td><td>{{.MDE}}</td><td class="l">{{.Verdict}}{{if .Note}} ({{.Note}}){{end}}</td></tr>{{end}}
 </table>
+{{range $i, $n := .RegressionNotes}}<p>({{inc $i}}) {{$n}}.</p>{{end}}
 <p>Rank correlations across models, as the first versions of this study reported them (no covariates; Holm across all
 of them). The normalised drop is the fall in balanced accuracy from clean to the strongest level over the clean
 accuracy's distance from chance; it saturates at 1 when models end at chance. A negative rho with the drop (positive
 with the area and the half level) means that models closer to the brain lose less.</p>
 <table><tr><th>distortion</th><th>brain measure</th><th>robustness</th><th>rho [95% CI]</th><th>exact p</th><th>p Holm</th><th>partial rho | clean balanced accuracy [95% CI]</th></tr>
 {{range .R.Hypothesis.Tests}}<tr><td>{{.Distortion}}</td><td>{{.Brain}}{{if .Confounded}}*{{end}}</td><td>{{.Robustness}}</td>
-<td>{{ci .Rho}}</td><td>{{f3 .P}}</td><td>{{f3 .PHolm}}</td><td>{{ci .Partial}}</td></tr>{{end}}
+<td>{{rho .Rho "a side is constant, or under 3 models"}}</td><td>{{or .P "%.3f" "under 3 models"}}</td><td>{{or .PHolm "%.3f" "under 3 models"}}</td>
+<td>{{rho .Partial "nothing varies beyond clean accuracy, or under 4 models"}}</td></tr>{{end}}
 </table>
+<p>† No interval: the statistic is undefined in more than a tenth of the bootstrap resamples of the models (a resample
+that repeats models can leave nothing to rank).</p>
 {{if .R.Hypothesis.Excluded}}<p>Excluded: {{range .R.Hypothesis.Excluded}}<b>{{.Model}}</b> ({{.Reason}}). {{end}}</p>{{end}}
 <h3>Which models can be told apart?</h3>
 <table><tr><th>models</th><th>difference in within-class Spearman [95% CI]</th><th>bootstrap p</th><th>p Holm</th><th>distinguishable (Holm p &lt; 0.05)</th></tr>
-{{range .R.Hypothesis.Differences}}<tr><td>{{.A}} − {{.B}}</td><td>{{ci .Diff}}</td><td>{{f4 .P}}</td><td>{{f4 .PHolm}}</td><td>{{if .Distinguishable}}yes{{else}}no{{end}}</td></tr>{{end}}
+{{range .R.Hypothesis.Differences}}<tr><td>{{.A}} − {{.B}}</td><td>{{ci .Diff}}</td><td>{{or .P "%.4f" "no bootstrap"}}</td><td>{{or .PHolm "%.4f" "no bootstrap"}}</td><td>{{if .Distinguishable}}yes{{else}}no{{end}}</td></tr>{{end}}
 </table>
 <p>Caveats: {{.R.Hypothesis.Caveats}}</p></div>
 
 {{range .Sections}}<h2>{{.Title}}</h2>{{if .Text}}<p>{{.Text}}</p>{{end}}
-{{range .Images}}<figure><img src="{{.Src}}" alt="{{.Name}}"><figcaption>{{.Name}}</figcaption></figure>{{end}}
+{{range .Images}}<figure data-file="{{.File}}"><img src="{{.Src}}" alt="{{.Name}}"><figcaption>{{.Name}}</figcaption></figure>{{end}}
 {{end}}
 <h2>Timings (seconds)</h2>
 <table>{{range $k, $v := .R.Timings}}<tr><td>{{$k}}</td><td>{{printf "%.1f" $v}}</td></tr>{{end}}</table>

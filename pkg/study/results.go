@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -289,22 +290,26 @@ func ints(v []int64) []int {
 // Summary is the results table as text: one row per CNN.
 func (r *Results) Summary() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "fMRI decoder (%d seeds): test accuracy %.3f, balanced %.3f [%.3f, %.3f]\n\n", r.Seeds, r.FMRI.TestAccuracy,
-		r.FMRI.BalancedAccuracy.Value, r.FMRI.BalancedAccuracy.Low, r.FMRI.BalancedAccuracy.High)
+	fmt.Fprintf(&b, "fMRI decoder (%s): test accuracy %.3f, balanced %s [%s, %s]\n\n", count(r.Seeds, "seed"), r.FMRI.TestAccuracy,
+		num(r.FMRI.BalancedAccuracy.Value, "%.3f"), num(r.FMRI.BalancedAccuracy.Low, "%.3f"), num(r.FMRI.BalancedAccuracy.High, "%.3f"))
 	fmt.Fprintf(&b, "%-20s %9s %24s %8s %8s %9s %8s %10s %8s\n", "model", "bal. acc", "within-class [95% CI]", "p", "p Holm", "partial", "p", "raw*", "p*")
 	for _, n := range r.Models {
 		c := r.CNN[n]
 		wc, pc, sp := c.RSMCorrFMRI.WithinClass(), c.RSMCorrFMRI.Get(rsa.PartialSpearmanCategory), c.RSMCorrFMRI.Spearman()
-		fmt.Fprintf(&b, "%-20s %9.3f %24s %8.4f %8.4f %9.3f %8.4f %10.3f %8.4f", n, c.BalancedAccuracy.Value,
-			fmt.Sprintf("%.3f [%.3f, %.3f]", wc.Value, wc.CILow, wc.CIHigh), wc.PValue, c.PHolm[rsa.WithinClassSpearman],
-			pc.Value, pc.PValue, sp.Value, sp.PValue)
+		within := num(wc.Value, "%.3f")
+		if !math.IsNaN(float64(wc.CILow)) && !math.IsNaN(float64(wc.CIHigh)) {
+			within += fmt.Sprintf(" [%.3f, %.3f]", wc.CILow, wc.CIHigh)
+		}
+		fmt.Fprintf(&b, "%-20s %9s %24s %8s %8s %9s %8s %10s %8s", n, num(c.BalancedAccuracy.Value, "%.3f"),
+			within, num(wc.PValue, "%.4f"), num(c.Holm(rsa.WithinClassSpearman), "%.4f"),
+			num(pc.Value, "%.3f"), num(pc.PValue, "%.4f"), num(sp.Value, "%.3f"), num(sp.PValue, "%.4f"))
 		if c.Degenerate {
-			b.WriteString("  degenerate: " + c.DegenerateReason)
+			b.WriteString("  degenerate (no interval or p): " + c.DegenerateReason)
 		}
 		b.WriteString("\n")
 	}
 	b.WriteString("* raw Spearman over all pairs: its value is confounded by the labels the decoder and the heads share;\n" +
-		"  every p comes from permutations within classes (the shared class structure is part of the null)\n")
+		"  every p comes from permutations within classes (the shared class structure is part of the null); n/a: not computed\n")
 	fmt.Fprintf(&b, "hypothesis: %s\n", r.Hypothesis.Verdict)
 	return b.String()
 }
@@ -322,7 +327,8 @@ func (r *Results) ROISummary() string {
 		fmt.Fprintf(&b, "%-8s", roi)
 		for _, m := range r.ROI.Models {
 			c := r.ROI.Cells[roi][m]
-			fmt.Fprintf(&b, " %30s", fmt.Sprintf("%.2f (%.3f) / %.2f (%.3f)", c.Get(rsa.Spearman).Value, c.Get(rsa.Spearman).PBH, c.Get(rsa.WithinClassSpearman).Value, c.Get(rsa.WithinClassSpearman).PBH))
+			raw, within := c.Get(rsa.Spearman), c.Get(rsa.WithinClassSpearman)
+			fmt.Fprintf(&b, " %30s", fmt.Sprintf("%s (%s) / %s (%s)", num(raw.Value, "%.2f"), num(raw.PBH, "%.3f"), num(within.Value, "%.2f"), num(within.PBH, "%.3f")))
 		}
 		b.WriteString("\n")
 	}
@@ -339,9 +345,17 @@ func (r *Results) HypothesisSummary() string {
 	if len(h.Regressions) > 0 {
 		fmt.Fprintf(&b, "regression across models (%s on %s; covariates %s):\n", hypothesis.WithinClass, h.Regressions[0].RobustnessMeasure, strings.Join(h.Regressions[0].Covariates, ", "))
 		fmt.Fprintf(&b, "%-8s %-10s %7s %26s %9s %10s %8s %8s  %s\n", "brain", "distortion", "models", "coefficient [95% CI]", "partial r", "p (F-L)", "p Holm", "MDE", "verdict")
+		var notes []string
 		for _, r := range h.Regressions {
-			fmt.Fprintf(&b, "%-8s %-10s %7d %26s %9.3f %10.4f %8.4f %8.3f  %s\n", r.BrainSide, r.Distortion, r.Models,
-				fmt.Sprintf("%.3f [%.3f, %.3f]", r.Coef, r.Low, r.High), r.Partial, r.P, r.PHolm, r.MDE, r.Verdict)
+			coef := interval(hypothesis.Interval{Value: r.Coef, Low: r.Low, High: r.High})
+			fmt.Fprintf(&b, "%-8s %-10s %7d %26s %9s %10s %8s %8s  %s\n", r.BrainSide, r.Distortion, r.Models,
+				coef, num(r.Partial, "%.3f"), num(r.P, "%.4f"), num(r.PHolm, "%.4f"), num(r.MDE, "%.3f"), r.Verdict)
+			if r.Note != "" && !slices.Contains(notes, r.Note) {
+				notes = append(notes, r.Note)
+			}
+		}
+		for _, n := range notes {
+			fmt.Fprintf(&b, "n/a: %s\n", n)
 		}
 		b.WriteString("\n")
 	}
@@ -351,9 +365,10 @@ func (r *Results) HypothesisSummary() string {
 		if t.Confounded {
 			brain += "*"
 		}
-		fmt.Fprintf(&b, "%-10s %-24s %-16s %26s %8.3f %8.3f %26s\n", t.Distortion, brain, t.Robustness, interval(t.Rho), t.P, t.PHolm, interval(t.Partial))
+		fmt.Fprintf(&b, "%-10s %-24s %-16s %26s %8s %8s %26s\n", t.Distortion, brain, t.Robustness, interval(t.Rho), num(t.P, "%.3f"), num(t.PHolm, "%.3f"), interval(t.Partial))
 	}
-	b.WriteString("* confounded by the labels the decoder and the heads share\n")
+	b.WriteString("* confounded by the labels the decoder and the heads share\n" +
+		"n/a: undefined (a side constant across the models, or too few models); no interval: undefined in over a tenth of the bootstrap resamples\n")
 	for _, e := range h.Excluded {
 		fmt.Fprintf(&b, "excluded %s: %s\n", e.Model, e.Reason)
 	}
@@ -365,7 +380,7 @@ func (r *Results) HypothesisSummary() string {
 		if d.Distinguishable {
 			verdict = "distinguishable"
 		}
-		fmt.Fprintf(&b, "  %-20s - %-20s %26s  p Holm %.4f  %s\n", d.A, d.B, interval(d.Diff), d.PHolm, verdict)
+		fmt.Fprintf(&b, "  %-20s - %-20s %26s  p Holm %s  %s\n", d.A, d.B, interval(d.Diff), num(d.PHolm, "%.4f"), verdict)
 	}
 	archs := make([]string, 0, len(h.ByArchitecture))
 	for a := range h.ByArchitecture {
@@ -378,14 +393,22 @@ func (r *Results) HypothesisSummary() string {
 			if t.Confounded {
 				continue
 			}
-			fmt.Fprintf(&b, "  %-10s %-24s %-16s %26s %8.3f\n", t.Distortion, t.Brain, t.Robustness, interval(t.Rho), t.P)
+			fmt.Fprintf(&b, "  %-10s %-24s %-16s %26s %8s\n", t.Distortion, t.Brain, t.Robustness, interval(t.Rho), num(t.P, "%.3f"))
 		}
 	}
 	fmt.Fprintf(&b, "\ncaveats: %s\n", h.Caveats)
 	return b.String()
 }
 
+// interval is an estimate with its interval as text: "n/a" when the
+// estimate is undefined, "no interval" when the interval is.
 func interval(v hypothesis.Interval) string {
+	switch {
+	case math.IsNaN(float64(v.Value)):
+		return "n/a"
+	case math.IsNaN(float64(v.Low)) || math.IsNaN(float64(v.High)):
+		return fmt.Sprintf("%.3f (no interval)", v.Value)
+	}
 	return fmt.Sprintf("%.3f [%.3f, %.3f]", v.Value, v.Low, v.High)
 }
 

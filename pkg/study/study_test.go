@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -136,6 +137,20 @@ func TestStudyEndToEnd(t *testing.T) {
 	html, _ := os.ReadFile(filepath.Join(out, ReportFile))
 	if n := strings.Count(string(html), "data:image/png;base64,"); n < 20 {
 		t.Errorf("report embeds %d figures", n)
+	}
+	// Every figure has words for a caption, and no number reads NaN (an
+	// undefined one says n/a and why).
+	for _, part := range strings.Split(string(html), `<figure data-file="`)[1:] {
+		file, _, _ := strings.Cut(part, `"`)
+		if text, ok := caption(file); !ok {
+			t.Errorf("figure %s has no caption in the captions table (would read %q)", file, text)
+		}
+	}
+	words := regexp.MustCompile(`data:image/png;base64,[^"]*`).ReplaceAllString(string(html), "")
+	for what, text := range map[string]string{"report": words, "summary": first.Summary(), "area summary": first.ROISummary()} {
+		if i := strings.Index(text, "NaN"); i >= 0 {
+			t.Errorf("the %s shows NaN: %q", what, text[max(0, i-120):min(len(text), i+40)])
+		}
 	}
 	m, err := LoadMatrices(out, "fmri")
 	if err != nil || m.Name != "fMRI decoder" || m.Image.N != first.Dataset.NTest || len(m.Order) != m.Image.N || m.Class.N != 3 {
