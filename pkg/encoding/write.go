@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"gonum.org/v1/plot"
 
@@ -60,6 +61,28 @@ func (r *Result) ROIPlot() (*plot.Plot, error) {
 	return plots.Bars("Gabor encoding model by visual area", "", names,
 		plots.Series{Label: "median prediction r (test images)", Values: med},
 		plots.Series{Label: "identification accuracy", Values: id})
+}
+
+// ROITable is the areas as text, one line each: voxels, median prediction
+// r, noise ceiling and identification accuracy; an undefined number reads
+// "n/a" with its reason.
+func (r *Result) ROITable() string {
+	var b strings.Builder
+	for _, a := range r.ROIs {
+		med, ceil := "n/a (no voxels)", "n/a (no repeated trials)"
+		if !math.IsNaN(float64(a.Median)) {
+			med = fmt.Sprintf("%.3f", float64(a.Median))
+		}
+		if !math.IsNaN(float64(a.NoiseCeiling)) {
+			ceil = fmt.Sprintf("%.3f", float64(a.NoiseCeiling))
+		}
+		id := "n/a (no voxels)"
+		if !math.IsNaN(a.Identification.Value) {
+			id = fmt.Sprintf("%.3f", a.Identification.Value)
+		}
+		fmt.Fprintf(&b, "%-7s %5d voxels  median r %s  noise ceiling %s  identification %s\n", a.ROI, a.Voxels, med, ceil, id)
+	}
+	return b.String()
 }
 
 // Write saves encoding.json and the figures into dir.

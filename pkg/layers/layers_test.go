@@ -6,11 +6,13 @@ import (
 	"math/rand/v2"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/decodingthoughts/decoding-thoughts/pkg/backend"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/cnn"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/encoding"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/jsonnum"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/kay"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/rsa"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/stimulus"
@@ -262,5 +264,28 @@ func TestPermutationNullCalibrated(t *testing.T) {
 		if r := adjusted / total; r > 0.02 {
 			t.Errorf("%s: %.3f of adjusted null p-values below 0.05, want almost none", meas, r)
 		}
+	}
+}
+
+// TestDepthTableSaysWhy: a trend over depths that do not vary, a trend
+// without an interval and an area no CNN reached read n/a or "no
+// interval" with the reason, never NaN.
+func TestDepthTableSaysWhy(t *testing.T) {
+	nan := jsonnum.Float(math.NaN())
+	s := Summary{ROIs: []string{"V1", "V2"}, Measures: []string{"rsa", "cka", "encoding"},
+		Depth: map[string]map[string]Depth{
+			"rsa": {"V1": {Mean: 0.5}, "V2": {Mean: 0.5}}, "cka": {"V1": {Mean: 0.2}, "V2": {Mean: nan}},
+			"encoding": {"V1": {Mean: 0.1}, "V2": {Mean: 0.9}}},
+		DepthTrend:   map[string]jsonnum.Float{"rsa": nan, "cka": 0.5, "encoding": 1},
+		DepthTrendCI: map[string]Interval{"rsa": {nan, nan}, "cka": {nan, nan}, "encoding": {0.2, 1}}}
+	got := s.DepthTable()
+	for _, want := range []string{"V1 0.50  V2 0.50   trend n/a: the mean depths do not vary", "V2 n/a   trend 0.50, no interval: under 2 CNNs",
+		"V1 0.10  V2 0.90   trend 1.00 [0.20, 1.00]"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("depth table lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "NaN") {
+		t.Errorf("depth table shows NaN:\n%s", got)
 	}
 }

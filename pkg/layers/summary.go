@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 
 	"github.com/decodingthoughts/decoding-thoughts/pkg/jsonnum"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/rsa"
@@ -253,6 +254,38 @@ func depthTrend(depths [][]float64) float64 {
 		return math.NaN()
 	}
 	return stats.Pearson(stats.Ranks(order), stats.Ranks(means))
+}
+
+// TrendText is meas's depth trend with its interval as words, or why
+// either is missing ("trend n/a: ...").
+func (s *Summary) TrendText(meas string) string {
+	trend, ci := float64(s.DepthTrend[meas]), s.DepthTrendCI[meas]
+	switch {
+	case math.IsNaN(trend):
+		return "trend n/a: the mean depths do not vary, or under 3 areas"
+	case math.IsNaN(float64(ci.Low)) || math.IsNaN(float64(ci.High)):
+		return fmt.Sprintf("trend %.2f, no interval: under 2 CNNs", trend)
+	}
+	return fmt.Sprintf("trend %.2f [%.2f, %.2f]", trend, float64(ci.Low), float64(ci.High))
+}
+
+// DepthTable is, one line per measure, the mean relative depth of each
+// area's best layer and the depth trend (TrendText); an area no CNN
+// reached reads "n/a".
+func (s *Summary) DepthTable() string {
+	var b strings.Builder
+	for _, meas := range s.Measures {
+		fmt.Fprintf(&b, "%-17s", meas)
+		for _, roi := range s.ROIs {
+			d := "n/a"
+			if m := float64(s.Depth[meas][roi].Mean); !math.IsNaN(m) {
+				d = fmt.Sprintf("%.2f", m)
+			}
+			fmt.Fprintf(&b, "  %s %s", roi, d)
+		}
+		fmt.Fprintf(&b, "   %s\n", s.TrendText(meas))
+	}
+	return b.String()
 }
 
 // trendBootstraps are the resamples of the CNNs for DepthTrendCI.

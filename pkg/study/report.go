@@ -321,7 +321,7 @@ func layersText(r *Results) string {
 		for _, name := range s.ROIs {
 			roi = append(roi, name+" "+num(s.Depth[meas][name].Mean, "%.2f"))
 		}
-		parts = append(parts, fmt.Sprintf("%s: %s (%s)", meas, strings.Join(roi, ", "), trendText(s.DepthTrend[meas], s.DepthTrendCI[meas])))
+		parts = append(parts, fmt.Sprintf("%s: %s (%s)", meas, strings.Join(roi, ", "), s.TrendText(meas)))
 	}
 	return fmt.Sprintf("Each CNN's layers (the end of each block group, the penultimate features, the logits; intermediate layers "+
 		"averaged on a %s grid) and two reference models (the Gabor wavelet pyramid, raw pixels) against each visual area's voxels "+
@@ -334,17 +334,6 @@ func layersText(r *Results) string {
 		"Relative depth of the best layer per area, mean over the CNNs (0 first layer, 1 the logits), and its rank correlation "+
 		"with the areas' order V1 to LatOcc (95%% bootstrap interval over the CNNs): %s.%s%s%s", "4 x 4", s.ReliabilityMethod,
 		strings.Join(parts, "; "), layerCeilingText(s), significanceText(s), robustnessText(s))
-}
-
-// trendText is a depth trend with its interval, or why either is missing.
-func trendText(trend jsonnum.Float, ci layers.Interval) string {
-	switch {
-	case math.IsNaN(float64(trend)):
-		return "trend n/a: the mean depths do not vary, or under 3 areas"
-	case math.IsNaN(float64(ci.Low)) || math.IsNaN(float64(ci.High)):
-		return fmt.Sprintf("trend %.2f, no interval: under 2 CNNs", float64(trend))
-	}
-	return fmt.Sprintf("trend %.2f [%.2f, %.2f]", float64(trend), float64(ci.Low), float64(ci.High))
 }
 
 // layerCeilingText lists each area's reliable voxels and noise ceilings
