@@ -78,10 +78,15 @@ func (l *placedLabels) Plot(c draw.Canvas, p *plot.Plot) {
 // segment is a straight line between two points.
 type segment [2]vg.Point
 
+// leaderSlack is how much further than labelGap a label may sit from its
+// marker without a leader line: a line shorter than this would read as a
+// stray mark, not as a pointer.
+const leaderSlack = vg.Length(6)
+
 // leader is the line from the rim of a point's marker to the nearest point
 // of its label's box, when the box is not next to the point.
 func leader(pt vg.Point, box vg.Rectangle, radius vg.Length) (segment, bool) {
-	if chebyshev(pt, box) <= radius+labelGap+vg.Points(0.5) {
+	if chebyshev(pt, box) <= radius+labelGap+leaderSlack {
 		return segment{}, false
 	}
 	q := vg.Point{X: min(max(pt.X, box.Min.X), box.Max.X), Y: min(max(pt.Y, box.Min.Y), box.Max.Y)}

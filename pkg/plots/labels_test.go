@@ -105,7 +105,7 @@ func TestScatterLabelsDoNotOverlap(t *testing.T) {
 	for _, l := range labels {
 		i := slices.Index(names, l.text)
 		c := vg.Point{X: trX(x[i]), Y: trY(y[i])}
-		if chebyshev(c, l.box) <= vg.Points(4)+labelGap+vg.Points(0.5) {
+		if chebyshev(c, l.box) <= vg.Points(4)+labelGap+leaderSlack {
 			continue
 		}
 		moved++
