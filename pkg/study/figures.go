@@ -277,5 +277,5 @@ func DistortionExamples(d *kay.Dataset, sel *kay.Selection, dist distortion.Dist
 			imgs = append(imgs, f(k, stimulus.Quantize(im.At(sel.Test.Index[k])), im.H, im.W))
 		}
 	}
-	return plots.Tiles(fmt.Sprintf("test images under %s (%s)", dist.Title(), dist.LevelLabel()), len(picks), len(dist.Levels), im.H, im.W, imgs, cols, rows)
+	return plots.Tiles(fmt.Sprintf("test images under %s, by %s", dist.Title(), dist.LevelLabel()), len(picks), len(dist.Levels), im.H, im.W, imgs, cols, rows)
 }

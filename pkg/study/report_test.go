@@ -26,7 +26,7 @@ func TestCaptionsAndNumbers(t *testing.T) {
 		"vgg11_bn_confusion":        "vgg11_bn: confusion matrix on the test images",
 		"resnet50_rsa_within_class": "resnet50: within-class RSA of each layer with each visual area",
 		"gabor_cka_debiased":        "Gabor wavelet pyramid: debiased CKA of each layer with each visual area",
-		"brain_robustness_true_box": "the simulated brain's noise-free responses under box blur: each area's RSM against the clean images'",
+		"brain_robustness_true_box": "the simulated brain's noise-free responses under box blur: each area's RSM against its RSM on the clean images",
 	} {
 		if got, ok := caption(name); got != want || !ok {
 			t.Errorf("%s: %q (from the table: %v), want %q", name, got, ok, want)
