@@ -197,7 +197,10 @@ func loadData(dir string) (*kay.Dataset, error) {
 // dataCommand parses the flags of a command that reads a dataset and writes
 // into --out (register adds the command's own flags), starts a backend for
 // the workload if compute is set, and loads the dataset.
-func dataCommand(name string, args []string, register func(fs *flag.FlagSet) (validate func() error), compute bool, w backend.Workload) (*kay.Dataset, string, compute.Backend, error) {
+//
+// noData, when given and true after parsing, skips loading a dataset (the
+// command reads its pictures from elsewhere): the dataset returned is nil.
+func dataCommand(name string, args []string, register func(fs *flag.FlagSet) (validate func() error), compute bool, w backend.Workload, noData ...func() bool) (*kay.Dataset, string, compute.Backend, error) {
 	c := common{compute: compute, workload: w}
 	fs := newFlags(name, &c)
 	dataDir := fs.String("data-dir", "", "dataset folder (default $DT_DATA_DIR, else the embedded default)")
@@ -219,6 +222,12 @@ func dataCommand(name string, args []string, register func(fs *flag.FlagSet) (va
 	}
 	if err := lockOut(lockFolder(fs, *out)); err != nil {
 		return nil, "", nil, err
+	}
+	if len(noData) > 0 && noData[0]() {
+		if *dataDir != "" {
+			return nil, "", nil, errors.New("--data-dir: this command reads its pictures from elsewhere here; give one")
+		}
+		return nil, *out, c.b, nil
 	}
 	// A command with --synthetic loads only the profile asked for (the
 	// default dataset is not generated on the way).

@@ -12,6 +12,7 @@
 //	decoding-thoughts study    [--data-dir DIR | --synthetic quick|full|tiny] [--weights ...] [--models ...] --out DIR
 //	decoding-thoughts study    --shard I/N [the same flags] --out DIR   (task I of N; on Slurm: scripts/slurm/submit.sh)
 //	decoding-thoughts study    merge --out DIR                          (the study, from the tasks' outputs)
+//	decoding-thoughts head-cv  [--data-dir DIR | --synthetic P | --stimuli-tar T.tar --labels L.npy] [--models ... --weights random --folds 5] --out DIR
 //	decoding-thoughts power    --out DIR [--models 5,10,20,35,50 --effects 0,0.2,0.3,0.5]
 //	decoding-thoughts backend
 //

@@ -55,11 +55,17 @@ func (d *Dataset) Select(f Filter) (*Selection, error) {
 			return nil, fmt.Errorf("ignore list names label level %d, want 0..%d", lev, Levels-1)
 		}
 	}
-	voxels, err := d.VoxelsOf(f.ROIs)
-	if err != nil {
-		return nil, err
+	s := &Selection{Filter: f}
+	// A dataset of images and labels alone (no voxels) selects no voxels
+	// when none are asked for.
+	if len(d.ROI) > 0 || f.ROIs != nil {
+		voxels, err := d.VoxelsOf(f.ROIs)
+		if err != nil {
+			return nil, err
+		}
+		s.Voxels = voxels
 	}
-	s := &Selection{Filter: f, Voxels: voxels}
+	var err error
 	trainIdx := keep(d.Train.Labels, f.Ignore)
 	s.Classes = uniqueSorted(d.Train.Labels.Level[f.Level], trainIdx)
 	if len(s.Classes) < 2 {

@@ -65,11 +65,11 @@ func ExampleAnalyze() {
 			float64(b.Selection), float64(b.Value))
 	}
 	// Output:
-	// pixels V1     rsa 0.05 cka 0.43 cka_debiased 0.14 rsa_within_class 0.16 encoding 0.20
-	// pixels LatOcc rsa -0.01 cka 0.40 cka_debiased 0.07 rsa_within_class 0.01 encoding 0.13
-	// gabor  V1     rsa 0.15 cka 0.60 cka_debiased 0.47 rsa_within_class -0.02 encoding 0.73
-	// gabor  LatOcc rsa 0.19 cka 0.59 cka_debiased 0.43 rsa_within_class 0.17 encoding 0.57
-	// gabor V1: encoding 0.73 [0.72, 0.80], rsa p 0.010 (adjusted 0.040)
-	// best layer for V1 by encoding: gabor (depth 1; training cv 0.63, test 0.73)
-	// best layer for LatOcc by encoding: gabor (depth 1; training cv 0.52, test 0.57)
+	// pixels V1     rsa 0.18 cka 0.56 cka_debiased 0.22 rsa_within_class 0.17 encoding 0.29
+	// pixels LatOcc rsa 0.08 cka 0.44 cka_debiased 0.05 rsa_within_class -0.02 encoding 0.05
+	// gabor  V1     rsa 0.22 cka 0.80 cka_debiased 0.70 rsa_within_class 0.39 encoding 0.65
+	// gabor  LatOcc rsa -0.03 cka 0.47 cka_debiased 0.22 rsa_within_class 0.04 encoding 0.37
+	// gabor V1: encoding 0.65 [0.57, 0.70], rsa p 0.005 (adjusted 0.010)
+	// best layer for V1 by encoding: gabor (depth 1; training cv 0.59, test 0.65)
+	// best layer for LatOcc by encoding: gabor (depth 1; training cv 0.41, test 0.37)
 }

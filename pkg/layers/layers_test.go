@@ -2,6 +2,7 @@ package layers
 
 import (
 	"context"
+	"gonum.org/v1/gonum/mat"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -76,8 +77,23 @@ func TestPlantedMappingRecovered(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := planted(t, clean, sel)
-	self := planted(t, noisy, sel)
-	self.Name = "self"
+	// self's layers are the brain's own measured patterns over each ROI's
+	// reliable voxels (the brain's selection)
+	self := Model{Name: "self", NTrain: len(sel.Train.Index), NTest: len(sel.Test.Index)}
+	for r, roi := range b.ROIs {
+		pick := func(x *mat.Dense) []float32 {
+			n, _ := x.Dims()
+			var out []float32
+			for i := range n {
+				for _, c := range b.cols[r] {
+					out = append(out, float32(x.At(i, c)))
+				}
+			}
+			return out
+		}
+		self.Layers, self.Widths = append(self.Layers, roi), append(self.Widths, len(b.cols[r]))
+		self.Train, self.Test = append(self.Train, pick(b.train)), append(self.Test, pick(b.test))
+	}
 	tab, sum, err := Analyze(b, []Model{m, self}, "none", Options{Bootstraps: 50, Seed: 1}, nil)
 	if err != nil {
 		t.Fatal(err)

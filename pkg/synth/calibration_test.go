@@ -21,7 +21,9 @@ import (
 // the full profile with seed 1 (issue 15's targets): the original's decoder
 // recipe reaches a test accuracy in [0.45, 0.62] (the original's notebook
 // 03: 0.52 on the real data); Kay et al.'s identification with the 500 best
-// voxels reaches [0.80, 0.97] (subject S1: 92%); the test images' raw-pixel
+// voxels reaches [0.70, 0.97] (subjects S1 and S2: 92% and 72%; 0.88 before
+// the pictures were made as hard as photographs, 0.73 since: their common
+// amplitude spectrum leaves the Gabor model less to tell them apart by); the test images' raw-pixel
 // RSM correlates more with V1's voxel RSM than with LatOcc's, and the
 // Gabor-energy RSM more with V1's than the pixels do; the level-0 counts are
 // the real ones; and the encoding model recovers the planted receptive-field
@@ -58,8 +60,8 @@ func TestCalibrationFull(t *testing.T) {
 	for _, p := range res.Curve {
 		t.Logf("  %4d voxels: %.3f", p.Voxels, p.Identification.Value)
 	}
-	if id.Value < 0.80 || id.Value > 0.97 {
-		t.Errorf("identification %.3f, want [0.80, 0.97] (Kay et al.'s S1: 0.92)", id.Value)
+	if id.Value < 0.70 || id.Value > 0.97 {
+		t.Errorf("identification %.3f, want [0.70, 0.97] (Kay et al.'s S1: 0.92, S2: 0.72)", id.Value)
 	}
 	tun, err := res.Model.Tunings(d.Train.Stimuli.H, encoding.DefaultOptions().Pool)
 	if err != nil {
@@ -194,4 +196,41 @@ func lowLevel(t *testing.T, d *kay.Dataset) (pixel, gabor map[string]float64) {
 		t.Logf("%-7s RSM vs raw pixels %.3f, vs Gabor energy %.3f", name, pixel[name], gabor[name])
 	}
 	return pixel, gabor
+}
+
+// TestCalibrationSeeds: the decoder lands in the real data's range, [0.45,
+// 0.62] (the real data: 0.52), for seeds 1 to 5 on the quick and the full
+// profiles, not only for the seed the calibration was set on (issue 29).
+// Measured: quick 0.579, 0.491, 0.614, 0.526, 0.456; full 0.553, 0.544,
+// 0.474, 0.456, 0.553. The range is narrow for it: one binomial s.d. of an
+// accuracy on the full profile's 114 test images is 0.047 (the quick
+// profile's 57: 0.066), and the seeds spread about that much.
+func TestCalibrationSeeds(t *testing.T) {
+	if testing.Short() {
+		t.Skip("10 datasets and decoders: about 5 minutes")
+	}
+	for _, profile := range []string{"quick", "full"} {
+		if p := os.Getenv("DT_CALIBRATION_PROFILE"); p != "" && p != profile {
+			continue
+		}
+		var accs []float64
+		for seed := uint64(1); seed <= 5; seed++ {
+			cfg, _ := synth.Profile(profile, seed)
+			d, _, err := synth.Generate(cfg, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			acc := decode(t, d)
+			t.Logf("%s seed %d: decoder test accuracy %.3f", profile, seed, acc)
+			if acc < 0.45 || acc > 0.62 {
+				t.Errorf("%s profile, seed %d: decoder test accuracy %.3f, want [0.45, 0.62] (the real data: 0.52)", profile, seed, acc)
+			}
+			accs = append(accs, acc)
+		}
+		m := stat.Mean(accs, nil)
+		t.Logf("%s: mean over seeds 1-5 %.3f (s.d. %.3f)", profile, m, stat.StdDev(accs, nil))
+		if m < 0.45 || m > 0.62 {
+			t.Errorf("%s profile: mean decoder test accuracy %.3f over seeds 1-5, want [0.45, 0.62] (the real data: 0.52)", profile, m)
+		}
+	}
 }

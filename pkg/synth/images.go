@@ -2,6 +2,7 @@ package synth
 
 import (
 	"math"
+	"math/cmplx"
 	"math/rand/v2"
 )
 
@@ -13,6 +14,15 @@ type canvas struct {
 	// object is set (the painter's strokes), reduced by what covers it later.
 	obj    []float64
 	object bool
+	// mix is the chance that a surface is drawn from the pool shared by
+	// every class instead of its class's own (Config.SurfaceMix); f makes
+	// the pool's noise surfaces.
+	mix float64
+	// contrast scales the painted content's luminance against the
+	// background's (Look.Contrast).
+	contrast float64
+	r        *rand.Rand
+	f        *fft2
 }
 
 func newCanvas(n int) *canvas {
@@ -102,8 +112,9 @@ var painters = map[string]func(*canvas, [styleDims]float64, *rand.Rand){
 
 // picture also returns the visible coverage of the painted content: the
 // fraction of the image it covers after occlusion.
-func picture(n int, class0 string, s [styleDims]float64, r *rand.Rand, f *fft2) ([]float32, float64) {
+func picture(n int, class0 string, s [styleDims]float64, look Look, r *rand.Rand, f *fft2) ([]float32, float64) {
 	c := pinkNoise(n, 1+0.3*r.Float64(), r, f)
+	c.mix, c.contrast, c.r, c.f = look.SurfaceMix, 1-look.Fade, r, f
 	bg := 0.35 + 0.15*s[5]
 	for i := range c.pix {
 		c.pix[i] *= bg
@@ -111,12 +122,12 @@ func picture(n int, class0 string, s [styleDims]float64, r *rand.Rand, f *fft2) 
 	// Scenes share their low-level make-up across classes, as photographs
 	// do: a landscape behind a third of the objects, a small object of
 	// another class beside some, and objects of every size.
-	if class0 != "geological formation" && r.Float64() < 0.35 {
+	if class0 != "geological formation" && r.Float64() < 0.5 {
 		var ls [styleDims]float64
 		for i := range ls {
 			ls[i] = r.Float64()
 		}
-		landscape(c, ls, r, 0.6)
+		landscape(c, ls, r, 0.6+0.25*c.mix)
 	}
 	if paint, ok := painters[class0]; ok {
 		c.object = true
@@ -136,6 +147,12 @@ func picture(n int, class0 string, s [styleDims]float64, r *rand.Rand, f *fft2) 
 	if r.Float64() < 0.3 {
 		occlude(c, r)
 	}
+	if look.SpectrumMatch > 0 {
+		matchSpectrum(c, look.SpectrumMatch, f)
+	}
+	if look.Aperture {
+		aperture(c)
+	}
 	var cover float64
 	for _, a := range c.obj {
 		cover += a
@@ -143,11 +160,59 @@ func picture(n int, class0 string, s [styleDims]float64, r *rand.Rand, f *fft2) 
 	return finish(c, r), cover / float64(len(c.obj))
 }
 
+// aperture shows the picture through a centred disc as wide as the image
+// over a uniform surround at the picture's mean, as Kay et al.'s stimuli
+// (20° circles on a grey background), with a soft edge a few pixels wide;
+// painted content outside it is no longer visible.
+func aperture(c *canvas) {
+	standardize(c.pix)
+	n := float64(c.n)
+	for py := range c.n {
+		for px := range c.n {
+			d := math.Hypot((float64(px)+0.5)/n-0.5, (float64(py)+0.5)/n-0.5)
+			a := 1 / (1 + math.Exp((d-0.485)*n/1.5))
+			i := py*c.n + px
+			c.pix[i] *= a
+			c.obj[i] *= a
+		}
+	}
+}
+
+// matchSpectrum replaces the fraction m (geometrically) of the picture's
+// Fourier amplitude by a 1/f amplitude, keeping its phases; the mean is
+// removed (finish standardises the picture anyway).
+func matchSpectrum(c *canvas, m float64, f *fft2) {
+	n := c.n
+	a := make([]complex128, n*n)
+	for i, v := range c.pix {
+		a[i] = complex(v, 0)
+	}
+	f.forward(a)
+	for v := range n {
+		for u := range n {
+			i := v*n + u
+			fr := math.Hypot(freq(u, n), freq(v, n))
+			amp := cmplx.Abs(a[i])
+			if fr == 0 || amp == 0 {
+				a[i] = 0
+				continue
+			}
+			a[i] *= complex(math.Pow(amp, -m)*math.Pow(fr, -m), 0)
+		}
+	}
+	f.inverse(a)
+	for i := range c.pix {
+		c.pix[i] = real(a[i])
+	}
+}
+
 // finish centres the picture and sets its contrast, roughly like the real
 // stimuli (zero-centred, s.d. about 0.2, varying from image to image).
 func finish(c *canvas, r *rand.Rand) []float32 {
 	standardize(c.pix)
 	contrast := 0.2 * (0.6 + 0.8*r.Float64())
+	// (a picture behind an aperture is standardised with its surround,
+	// which stays uniform: every pixel is scaled alike)
 	out := make([]float32, len(c.pix))
 	for i, v := range c.pix {
 		out[i] = float32(math.Max(-1, math.Min(1, v*contrast)))
@@ -168,9 +233,7 @@ func animalLike(c *canvas, s [styleDims]float64, r *rand.Rand, size float64, min
 	lobes := minLobes + int(s[1]*4)
 	amp := 0.1 + 0.2*s[2]
 	ph := r.Float64() * 2 * math.Pi
-	tf := 8 + 24*s[3]                         // texture cycles per image
-	tth := s[4]*math.Pi + 0.3*r.NormFloat64() // texture orientation
-	level := 1.5 + 1.5*s[5]
+	level := c.contrast * (1.5 + 1.5*s[5])
 	if r.Float64() < 0.5 {
 		level = -level
 	}
@@ -179,10 +242,57 @@ func animalLike(c *canvas, s [styleDims]float64, r *rand.Rand, size float64, min
 		th := math.Atan2(dy, dx)
 		rr := rad * (1 + amp*math.Cos(float64(lobes)*th+ph))
 		return edge(rr-math.Hypot(dx, dy), c.n)
-	}, func(x, y float64) float64 {
-		return level + 0.9*math.Sin(2*math.Pi*tf*(x*math.Cos(tth)+y*math.Sin(tth))) +
-			0.5*math.Sin(2*math.Pi*tf*0.7*(x*math.Sin(tth)-y*math.Cos(tth)))
-	})
+	}, c.surface(plaid, s, level))
+}
+
+// Surfaces: each class paints its own kind, or (with the canvas's mix
+// chance) one drawn from all of them.
+const (
+	plaid   = iota // a textured coat: two crossed gratings, 8-32 cycles per image
+	gridded        // a flat surface with straight lines (windows, tiles, panels)
+	bands          // layered strata
+	noisy          // natural 1/f texture (foliage, rock, fur at a distance)
+	surfaces
+)
+
+// surface returns the value function of a surface of the given kind
+// around level, its texture set by style s.
+func (c *canvas) surface(kind int, s [styleDims]float64, level float64) func(x, y float64) float64 {
+	if c.mix > 0 && c.r.Float64() < c.mix {
+		kind = c.r.IntN(surfaces)
+	}
+	r := c.r
+	switch kind {
+	case plaid:
+		tf := 8 + 24*s[3]                         // texture cycles per image
+		tth := s[4]*math.Pi + 0.3*r.NormFloat64() // texture orientation
+		return func(x, y float64) float64 {
+			return level + 0.9*math.Sin(2*math.Pi*tf*(x*math.Cos(tth)+y*math.Sin(tth))) +
+				0.5*math.Sin(2*math.Pi*tf*0.7*(x*math.Sin(tth)-y*math.Cos(tth)))
+		}
+	case gridded:
+		lines := 4 + 12*s[3]
+		rot := (s[4] - 0.5) * 1.6 * r.Float64()
+		cr, sr := math.Cos(rot), math.Sin(rot)
+		return func(x, y float64) float64 {
+			u, v := x*cr+y*sr, -x*sr+y*cr
+			if s[3] > 0.3 && (math.Abs(math.Sin(math.Pi*lines*u)) < 0.12 || math.Abs(math.Sin(math.Pi*lines*v)) < 0.12) {
+				return level - 1.5*math.Copysign(1, level)
+			}
+			return level
+		}
+	case bands:
+		layers := 3 + 12*s[3]
+		tilt := (s[4] - 0.5) * 0.3
+		return func(x, y float64) float64 { return 0.5*level + 0.8*math.Sin(2*math.Pi*layers*(y+tilt*x)) }
+	default:
+		tex := pinkNoise(c.n, 0.6+0.8*s[3], r, c.f)
+		n := float64(c.n)
+		return func(x, y float64) float64 {
+			px, py := min(c.n-1, int(x*n)), min(c.n-1, int(y*n))
+			return level + 1.2*tex.pix[py*c.n+px]
+		}
+	}
 }
 
 // artifact: rectilinear shapes with straight edges and corners, some with a
@@ -196,28 +306,25 @@ func artifact(c *canvas, s [styleDims]float64, r *rand.Rand) {
 		w, h = math.Max(0.08, w), math.Max(0.08, h)
 		cx, cy := 0.25+0.5*r.Float64(), 0.25+0.5*r.Float64()
 		rot := (s[4] - 0.5) * 1.6 * r.Float64()
-		level := (r.Float64()*2 - 1) * (1.5 + s[5])
-		lines := 2 + int(s[3]*6)
+		level := c.contrast * (r.Float64()*2 - 1) * (1.5 + s[5])
 		cr, sr := math.Cos(rot), math.Sin(rot)
 		c.paint(func(x, y float64) float64 {
 			u, v := (x-cx)*cr+(y-cy)*sr, -(x-cx)*sr+(y-cy)*cr
 			return edge(math.Min(w/2-math.Abs(u), h/2-math.Abs(v)), c.n)
-		}, func(x, y float64) float64 {
-			u, v := (x-cx)*cr+(y-cy)*sr, -(x-cx)*sr+(y-cy)*cr
-			gu := math.Abs(math.Sin(math.Pi*float64(lines)*(u/w+0.5))) < 0.12
-			gv := math.Abs(math.Sin(math.Pi*float64(lines)*(v/h+0.5))) < 0.12
-			if s[3] > 0.3 && (gu || gv) {
-				return level - 1.5*math.Copysign(1, level)
-			}
-			return level
-		})
+		}, c.surface(gridded, s, level))
 	}
 }
 
 // geological: large-scale horizon and layered structure, with an irregular
 // formation (a rock, an outcrop) in front of half of them.
 func geological(c *canvas, s [styleDims]float64, r *rand.Rand) {
-	landscape(c, s, r, 0.85)
+	if c.mix > 0 && r.Float64() < 0.3 {
+		// a close-up: ground filling the view, no sky
+		ground := c.surface(bands, s, -c.contrast)
+		c.paint(func(x, y float64) float64 { return 0.85 }, ground)
+	} else {
+		landscape(c, s, r, 0.85)
+	}
 	if r.Float64() < 0.5 {
 		animalLike(c, s, r, 0.6, 3)
 	}
@@ -229,15 +336,14 @@ func landscape(c *canvas, s [styleDims]float64, r *rand.Rand, opacity float64) {
 	amp := 0.02 + 0.12*s[1]
 	waves := 1 + 3*s[2]
 	ph := r.Float64() * 2 * math.Pi
-	layers := 3 + 12*s[3]
-	tilt := (s[4] - 0.5) * 0.3
-	sky := 1 + s[5]
+	sky := c.contrast * (1 + s[5])
+	ground := c.surface(bands, s, -1)
 	c.paint(func(x, y float64) float64 { return opacity }, func(x, y float64) float64 {
 		ridge := hz + amp*math.Sin(2*math.Pi*waves*x+ph)
 		if y < ridge {
 			return sky * (1 - y)
 		}
-		return -0.5 + 0.8*math.Sin(2*math.Pi*layers*(y+tilt*x))
+		return ground(x, y)
 	})
 }
 

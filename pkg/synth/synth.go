@@ -191,7 +191,7 @@ func simulate(cfg Config, vox []Voxel, split int, content, labelled []string, ba
 					cp = drawPath(content[i], r)
 				}
 				st := style(cfg.Seed, cp, r)
-				img, cover := picture(cfg.Size, content[i], st, r, f)
+				img, cover := picture(cfg.Size, content[i], st, cfg.Look, r, f)
 				copy(sp.Stimuli.Pix[i*px:], img)
 				for l := range kay.Levels {
 					sp.Labels.Level[l][i] = lp.names[l]
@@ -501,7 +501,7 @@ func coverages(cs []Content) npfile.Array {
 
 // Version changes whenever the generator's output changes, so cached
 // datasets from older generators are not reused.
-const Version = "v4"
+const Version = "v5"
 
 // DataDirEnv names a dataset folder for the CLI and notebooks.
 const DataDirEnv = "DT_DATA_DIR"
