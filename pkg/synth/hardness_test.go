@@ -89,7 +89,7 @@ func headCV(t *testing.T, d *kay.Dataset, folds int) map[string]*stimulus.CrossV
 // 0.50-0.51 on the photographs.
 func TestImagesAsHardAsPhotographs(t *testing.T) {
 	if testing.Short() {
-		t.Skip("five CNNs over 1593 pictures: about 6 minutes")
+		t.Skip("five CNNs over 1593 pictures: about 13 minutes")
 	}
 	ref := readRealHeadCV(t)
 	cfg, _ := synth.Profile("full", 1)
@@ -118,7 +118,7 @@ func TestImagesAsHardAsPhotographs(t *testing.T) {
 // DT_CHECK_REFS=1 (make test-long).
 func TestRealHeadCVReference(t *testing.T) {
 	if os.Getenv("DT_CHECK_REFS") == "" {
-		t.Skip("DT_CHECK_REFS=1 re-measures the real stimuli's reference (about 6 minutes)")
+		t.Skip("DT_CHECK_REFS=1 re-measures the real stimuli's reference (about 13 minutes)")
 	}
 	tarFile, labelFile := os.Getenv("DT_KAY_STIMULI_TAR"), os.Getenv("DT_KAY_LABELS")
 	if tarFile == "" {
