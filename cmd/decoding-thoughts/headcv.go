@@ -56,9 +56,10 @@ func runHeadCV(ctx context.Context, args []string) error {
 		return err
 	}
 	if tarFile != "" {
-		if d, err = picturesDataset(tarFile, labelFile); err != nil {
+		if d, err = kay.LoadPictures(tarFile, labelFile); err != nil {
 			return err
 		}
+		fmt.Fprintf(os.Stderr, "%s: %d pictures of %dx%d, labels from %s\n", tarFile, d.Train.Stimuli.N, d.Train.Stimuli.H, d.Train.Stimuli.W, labelFile)
 	}
 	archs, _ := cnn.Lookup(models)
 	hb, hc, err := env.New(backend.DenseSpec(b), backend.Dense)
@@ -103,19 +104,4 @@ func runHeadCV(ctx context.Context, args []string) error {
 	}
 	fmt.Printf("head-cv: %s in %s\n", HeadCVFile, out)
 	return nil
-}
-
-// picturesDataset is a dataset of pictures and labels alone, as its
-// training split.
-func picturesDataset(tarFile, labelFile string) (*kay.Dataset, error) {
-	im, err := kay.ReadStimuliTar(tarFile)
-	if err != nil {
-		return nil, err
-	}
-	l, err := kay.LoadLabels(labelFile, im.N)
-	if err != nil {
-		return nil, fmt.Errorf("%w (the labels of the %d pictures in %s)", err, im.N, tarFile)
-	}
-	fmt.Fprintf(os.Stderr, "%s: %d pictures of %dx%d, labels from %s\n", tarFile, im.N, im.H, im.W, labelFile)
-	return &kay.Dataset{Dir: tarFile, Train: kay.Split{Stimuli: im, Labels: l}, ROINames: kay.ROINames}, nil
 }

@@ -88,3 +88,18 @@ func ReadStimuliTar(file string) (Images, error) {
 	}
 	return im, nil
 }
+
+// LoadPictures is a dataset of pictures and labels alone, as its training
+// split (no responses, no voxels, no test split): the pictures of a tar
+// (ReadStimuliTar) and their (4, N) label file.
+func LoadPictures(tarFile, labelFile string) (*Dataset, error) {
+	im, err := ReadStimuliTar(tarFile)
+	if err != nil {
+		return nil, err
+	}
+	l, err := LoadLabels(labelFile, im.N)
+	if err != nil {
+		return nil, fmt.Errorf("%w (the labels of the %d pictures in %s)", err, im.N, tarFile)
+	}
+	return &Dataset{Dir: tarFile, Train: Split{Stimuli: im, Labels: l}, ROINames: ROINames}, nil
+}

@@ -130,16 +130,12 @@ func TestRealHeadCVReference(t *testing.T) {
 	if _, err := os.Stat(tarFile); err != nil {
 		t.Skipf("the real stimuli's JPEG copies are not at hand (%v)", err)
 	}
-	im, err := kay.ReadStimuliTar(tarFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := kay.LoadLabels(labelFile, im.N)
+	d, err := kay.LoadPictures(tarFile, labelFile)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ref := readRealHeadCV(t)
-	got := headCV(t, &kay.Dataset{Dir: tarFile, Train: kay.Split{Stimuli: im, Labels: l}, ROINames: kay.ROINames}, ref.Folds)
+	got := headCV(t, d, ref.Folds)
 	names := make([]string, 0, len(got))
 	for name := range got {
 		names = append(names, name)
