@@ -6,8 +6,10 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -19,7 +21,11 @@ func writeTar(t *testing.T, dir string, entries map[string][]byte) string {
 	path := filepath.Join(dir, "stimuli.tar")
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
-	for name, data := range entries {
+	// in name order: the archive's order decides which picture is "the
+	// others" in a size mismatch
+	names := slices.Sorted(maps.Keys(entries))
+	for _, name := range names {
+		data := entries[name]
 		if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(data)), Typeflag: tar.TypeReg}); err != nil {
 			t.Fatal(err)
 		}
