@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/graph"
@@ -134,8 +135,10 @@ func (m *Model) AdaptBatchNorm(ctx context.Context, im Images, opt AdaptOptions,
 	if err != nil {
 		return fmt.Errorf("cnn %s: adapting BatchNorm: %w", m.Arch.Name, err)
 	}
+	bufs := &adaptBuffers{backend: m.Backend, tensors: map[string][]*tensors.Tensor{}, keepMax: opt.KeepBytes}
+	defer bufs.free()
 	for si, st := range groups {
-		next, err := m.adaptStage(ctx, st, state, im.N, opt, done, si == len(groups)-1, func() { bar.Add(1) })
+		next, err := m.adaptStage(ctx, st, state, im.N, opt, bufs, done, si == len(groups)-1, func() { bar.Add(1) })
 		if err != nil {
 			return fmt.Errorf("cnn %s: adapting BatchNorm (stage %s): %w", m.Arch.Name, st.name, err)
 		}
@@ -383,8 +386,9 @@ func reachable(outs []*graph.Node) map[*graph.Node]bool {
 // need instead of recomputing the layers before them: a stage costs about
 // one forward pass instead of one per BatchNorm. Which inputs a run needs
 // is read from a dry build of its graph.
-func (m *Model) adaptStage(ctx context.Context, st stage, state []hostState, n int, opt AdaptOptions, done map[string]*moments, last bool, tick func()) ([]hostState, error) {
+func (m *Model) adaptStage(ctx context.Context, st stage, state []hostState, n int, opt AdaptOptions, bufs *adaptBuffers, done map[string]*moments, last bool, tick func()) ([]hostState, error) {
 	chunk := opt.Chunk
+	ones := slices.Repeat([]float32{1}, chunk) // the row mask's real rows
 	ns := len(state)
 	stageShapes := make([]shapes.Shape, ns)
 	for k, s := range state {
@@ -405,6 +409,11 @@ func (m *Model) adaptStage(ctx context.Context, st stage, state []hostState, n i
 	kept := map[int]hostState{} // BatchNorm index -> its input for every image
 	var keptOrder []int         // oldest first
 	var keptBytes int64
+	defer func() { // the stage's kept inputs are spare for the next stage's
+		for _, j := range keptOrder {
+			bufs.reuse(kept[j].data)
+		}
+	}()
 	for {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -520,39 +529,37 @@ func (m *Model) adaptStage(ctx context.Context, st stage, state []hostState, n i
 			mo = &moments{}
 			if keepOut {
 				keepData = hostState{dims: dims[target]}
-				keepData.data = make([]float32, n*keepData.size())
+				keepData.data = bufs.rows(n * keepData.size())
 			}
 		}
 		var next []hostState
 		for lo := 0; lo < n; lo += chunk {
 			hi := min(lo+chunk, n)
-			var ins []*tensors.Tensor
-			feed := func(s hostState) {
+			bufs.nextChunk()
+			feed := func(s hostState) error {
 				sz := s.size()
-				data := s.data[lo*sz : hi*sz]
-				if hi-lo < chunk { // the last chunk, zero-padded
-					data = make([]float32, chunk*sz)
-					copy(data, s.data[lo*sz:hi*sz])
-				}
-				ins = append(ins, tensors.FromFlatDataAndDimensions(data, append([]int{chunk}, s.dims...)...))
+				return bufs.fill(s.data[lo*sz:hi*sz], append([]int{chunk}, s.dims...))
 			}
+			var err error
 			for k, s := range state {
-				if wantStage[k] {
-					feed(s)
+				if wantStage[k] && err == nil {
+					err = feed(s)
 				}
 			}
-			if target >= 0 {
-				mask := make([]float32, chunk)
-				for i := range hi - lo {
-					mask[i] = 1
-				}
-				ins = append(ins, tensors.FromFlatDataAndDimensions(mask, chunk))
+			if target >= 0 && err == nil {
+				err = bufs.fill(ones[:hi-lo], []int{chunk})
 			}
 			for _, j := range wantKept {
-				feed(kept[j])
+				if err == nil {
+					err = feed(kept[j])
+				}
 			}
-			args := make([]any, 0, len(ins)+len(stats))
-			for _, t := range ins {
+			if err != nil {
+				e.Finalize()
+				return nil, err
+			}
+			args := make([]any, 0, len(bufs.inUse)+len(stats))
+			for _, t := range bufs.inUse {
 				args = append(args, t)
 			}
 			for _, t := range stats {
@@ -581,9 +588,9 @@ func (m *Model) adaptStage(ctx context.Context, st stage, state []hostState, n i
 					copyRows(next[k].data[lo*sz:hi*sz], o)
 				}
 			}
-			tensorfree.Free(ins...)
 			tensorfree.Free(outs...)
 		}
+		bufs.nextChunk()
 		tensorfree.Free(stats...)
 		e.Finalize()
 		if mo == nil {
@@ -598,6 +605,7 @@ func (m *Model) adaptStage(ctx context.Context, st stage, state []hostState, n i
 				old := keptOrder[0]
 				keptOrder = keptOrder[1:]
 				keptBytes -= int64(len(kept[old].data)) * 4
+				bufs.reuse(kept[old].data)
 				delete(kept, old)
 			}
 		}
@@ -691,6 +699,86 @@ func computed(through []int, results []*tensors.Tensor) iter.Seq2[int, *tensors.
 			r++
 		}
 	}
+}
+
+// adaptBuffers are the memory adaptation's passes reuse. The inputs of a
+// pass are made once per shape and refilled for every chunk: on a backend
+// with shared buffers (ONNX Runtime and the pure-Go backend on the CPU) a
+// graph reads a tensor's memory as written here, so a chunk costs one copy
+// of its rows instead of two (into a fresh Go slice, then into a fresh
+// backend buffer). The buffers of dropped kept inputs hold the next kept
+// input of the same size (up to keepMax bytes are held for that). Fresh
+// memory is what cost: for ResNet-50 on 438 images at 128x128 the copies
+// and the kernel's page faults behind them took 21 s of a 50 s adaptation.
+type adaptBuffers struct {
+	backend compute.Backend
+	tensors map[string][]*tensors.Tensor // free inputs by shape
+	inUse   []*tensors.Tensor            // the chunk's inputs, in order
+	spare   [][]float32                  // kept inputs' buffers, oldest first
+	held    int64                        // bytes in spare
+	keepMax int64
+}
+
+// nextChunk starts a chunk: its inputs are filled again from the first.
+func (b *adaptBuffers) nextChunk() {
+	for _, t := range b.inUse {
+		key := t.Shape().String()
+		b.tensors[key] = append(b.tensors[key], t)
+	}
+	b.inUse = b.inUse[:0]
+}
+
+// fill sets the chunk's next input, of dims, to rows followed by zeros (the
+// last chunk's padding).
+func (b *adaptBuffers) fill(rows []float32, dims []int) error {
+	shape := shapes.Make(dtypes.Float32, dims...)
+	key := shape.String()
+	var t *tensors.Tensor
+	if free := b.tensors[key]; len(free) > 0 {
+		t, b.tensors[key] = free[len(free)-1], free[:len(free)-1]
+	} else {
+		var err error
+		if t, err = tensors.FromShapeForBackend(b.backend, 0, shape); err != nil {
+			return err
+		}
+	}
+	b.inUse = append(b.inUse, t)
+	return tensors.MutableFlatData(t, func(flat []float32) {
+		clear(flat[copy(flat, rows):])
+	})
+}
+
+// rows is a buffer of n values for a kept input, every one of which the
+// caller writes.
+func (b *adaptBuffers) rows(n int) []float32 {
+	for i, s := range b.spare {
+		if len(s) == n {
+			b.spare = slices.Delete(b.spare, i, i+1)
+			b.held -= 4 * int64(n)
+			return s
+		}
+	}
+	return make([]float32, n)
+}
+
+// reuse takes back a dropped kept input's buffer.
+func (b *adaptBuffers) reuse(s []float32) {
+	b.spare = append(b.spare, s)
+	b.held += 4 * int64(len(s))
+	for b.held > b.keepMax && len(b.spare) > 0 {
+		b.held -= 4 * int64(len(b.spare[0]))
+		b.spare = b.spare[1:]
+	}
+}
+
+// free releases the inputs' buffers and drops the spare ones.
+func (b *adaptBuffers) free() {
+	b.nextChunk()
+	for _, ts := range b.tensors {
+		tensorfree.Free(ts...)
+	}
+	clear(b.tensors)
+	b.spare, b.held = nil, 0
 }
 
 // copyRows copies the first len(dst) values of t into dst (the padded
