@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/graph"
@@ -135,7 +134,7 @@ func (m *Model) AdaptBatchNorm(ctx context.Context, im Images, opt AdaptOptions,
 	if err != nil {
 		return fmt.Errorf("cnn %s: adapting BatchNorm: %w", m.Arch.Name, err)
 	}
-	bufs := &adaptBuffers{backend: m.Backend, tensors: map[string][]*tensors.Tensor{}, keepMax: opt.KeepBytes}
+	bufs := &adaptBuffers{m: m, keepMax: opt.KeepBytes}
 	defer bufs.free()
 	for si, st := range groups {
 		next, err := m.adaptStage(ctx, st, state, im.N, opt, bufs, done, si == len(groups)-1, func() { bar.Add(1) })
@@ -701,72 +700,58 @@ func computed(through []int, results []*tensors.Tensor) iter.Seq2[int, *tensors.
 	}
 }
 
-// adaptBuffers are the memory adaptation's passes reuse. The inputs of a
-// pass are made once per shape and refilled for every chunk: on a backend
-// with shared buffers (ONNX Runtime and the pure-Go backend on the CPU) a
-// graph reads a tensor's memory as written here, so a chunk costs one copy
-// of its rows instead of two (into a fresh Go slice, then into a fresh
-// backend buffer). The buffers of dropped kept inputs hold the next kept
-// input of the same size (up to keepMax bytes are held for that). Fresh
-// memory is what cost: for ResNet-50 on 438 images at 128x128 the copies
-// and the kernel's page faults behind them took 21 s of a 50 s adaptation.
+// adaptBuffers are the memory adaptation's passes reuse: the model's input
+// pool (inputPool) for each chunk's inputs, and the buffers of dropped kept
+// inputs for later kept inputs (up to keepMax bytes are held for that).
 type adaptBuffers struct {
-	backend compute.Backend
-	tensors map[string][]*tensors.Tensor // free inputs by shape
-	inUse   []*tensors.Tensor            // the chunk's inputs, in order
-	spare   [][]float32                  // kept inputs' buffers, oldest first
-	held    int64                        // bytes in spare
+	m       *Model
+	inUse   []*tensors.Tensor // the chunk's inputs, in order
+	spare   [][]float32       // kept inputs' buffers, oldest first
+	held    int64             // bytes in spare
 	keepMax int64
 }
 
 // nextChunk starts a chunk: its inputs are filled again from the first.
 func (b *adaptBuffers) nextChunk() {
-	for _, t := range b.inUse {
-		key := t.Shape().String()
-		b.tensors[key] = append(b.tensors[key], t)
-	}
+	b.m.inputs.put(b.inUse...)
 	b.inUse = b.inUse[:0]
 }
 
 // fill sets the chunk's next input, of dims, to rows followed by zeros (the
 // last chunk's padding).
 func (b *adaptBuffers) fill(rows []float32, dims []int) error {
-	shape := shapes.Make(dtypes.Float32, dims...)
-	key := shape.String()
-	var t *tensors.Tensor
-	if free := b.tensors[key]; len(free) > 0 {
-		t, b.tensors[key] = free[len(free)-1], free[:len(free)-1]
-	} else {
-		var err error
-		if t, err = tensors.FromShapeForBackend(b.backend, 0, shape); err != nil {
-			return err
-		}
+	t, err := b.m.inputs.get(b.m.Backend, rows, dims...)
+	if err != nil {
+		return err
 	}
 	b.inUse = append(b.inUse, t)
-	return tensors.MutableFlatData(t, func(flat []float32) {
-		clear(flat[copy(flat, rows):])
-	})
+	return nil
 }
 
 // rows is a buffer of n values for a kept input, every one of which the
 // caller writes.
 func (b *adaptBuffers) rows(n int) []float32 {
+	best := -1 // the smallest spare buffer that holds n
 	for i, s := range b.spare {
-		if len(s) == n {
-			b.spare = slices.Delete(b.spare, i, i+1)
-			b.held -= 4 * int64(n)
-			return s
+		if cap(s) >= n && (best < 0 || cap(s) < cap(b.spare[best])) {
+			best = i
 		}
 	}
-	return make([]float32, n)
+	if best < 0 {
+		return make([]float32, n)
+	}
+	s := b.spare[best]
+	b.spare = slices.Delete(b.spare, best, best+1)
+	b.held -= 4 * int64(cap(s))
+	return s[:n]
 }
 
 // reuse takes back a dropped kept input's buffer.
 func (b *adaptBuffers) reuse(s []float32) {
 	b.spare = append(b.spare, s)
-	b.held += 4 * int64(len(s))
+	b.held += 4 * int64(cap(s))
 	for b.held > b.keepMax && len(b.spare) > 0 {
-		b.held -= 4 * int64(len(b.spare[0]))
+		b.held -= 4 * int64(cap(b.spare[0]))
 		b.spare = b.spare[1:]
 	}
 }
@@ -774,10 +759,7 @@ func (b *adaptBuffers) reuse(s []float32) {
 // free releases the inputs' buffers and drops the spare ones.
 func (b *adaptBuffers) free() {
 	b.nextChunk()
-	for _, ts := range b.tensors {
-		tensorfree.Free(ts...)
-	}
-	clear(b.tensors)
+	b.m.inputs.release()
 	b.spare, b.held = nil, 0
 }
 

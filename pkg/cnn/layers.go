@@ -210,8 +210,11 @@ func (m *Model) ForwardLayers(x []float32, n, h, w int, layers []string, pool st
 	if err := m.compile(e, "layers "+key, shapes.Make(dtypes.Float32, n, 3, h, w)); err != nil {
 		return nil, nil, err
 	}
-	in := tensors.FromFlatDataAndDimensions(x, n, 3, h, w)
-	defer tensorfree.Free(in)
+	in, err := m.inputs.get(m.Backend, x, n, 3, h, w)
+	if err != nil {
+		return nil, nil, fmt.Errorf("cnn %s: %w", m.Arch.Name, err)
+	}
+	defer m.inputs.put(in)
 	outs, err := e.Exec(in)
 	if err != nil {
 		return nil, nil, fmt.Errorf("cnn %s: %w", m.Arch.Name, err)

@@ -38,7 +38,9 @@ type Model struct {
 	exec    *model.Exec
 	// layerExecs are ForwardLayers' graphs, by pooling and layer list.
 	layerExecs map[string]*model.Exec
-	random     bool
+	// inputs are the graphs' input tensors, refilled for every call.
+	inputs inputPool
+	random bool
 	// weightsDir is where Open looked for the official weights (for About).
 	weightsDir string
 	// Loading says how a training checkpoint's keys were brought to the
@@ -234,8 +236,11 @@ func (m *Model) Forward(x []float32, n, h, w int) (logits, features []float32, e
 	if err := m.compile(m.exec, "forward", shapes.Make(dtypes.Float32, n, 3, h, w)); err != nil {
 		return nil, nil, err
 	}
-	in := tensors.FromFlatDataAndDimensions(x, n, 3, h, w)
-	defer tensorfree.Free(in)
+	in, err := m.inputs.get(m.Backend, x, n, 3, h, w)
+	if err != nil {
+		return nil, nil, fmt.Errorf("cnn %s: %w", m.Arch.Name, err)
+	}
+	defer m.inputs.put(in)
 	lt, ft, err := m.exec.Call2(in)
 	if err != nil {
 		return nil, nil, fmt.Errorf("cnn %s: %w", m.Arch.Name, err)
@@ -477,6 +482,7 @@ func (m *Model) Release() {
 	m.compileMu.Lock()
 	clear(m.compiled) // the next pass compiles its graph again, and counts it
 	m.compileMu.Unlock()
+	m.inputs.release()
 	peakmem.Trim() // a native backend's freed arenas go back to the system
 }
 
