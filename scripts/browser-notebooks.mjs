@@ -206,9 +206,11 @@ async function runNotebook(browser, server, name) {
 	}
 }
 
-// screenshot saves the whole notebook: Notebook 6 scrolls inside #site, so it
-// is unrolled first.
+// screenshot saves the whole notebook: Notebook 6 scrolls inside #site, and
+// a long output inside its own box, so both are unrolled first (every
+// figure is in the picture, as a reader who expands the outputs sees it).
 async function screenshot(page, file) {
 	await page.addStyleTag({ content: '#site { height: auto !important; overflow: visible !important; } body { overflow: visible !important; }' });
+	await page.evaluate(() => Jupyter.notebook.get_cells().forEach((c) => c.output_area && c.output_area.unscroll_area())).catch(() => {});
 	await page.screenshot({ path: file, fullPage: true });
 }

@@ -295,8 +295,8 @@ func TestDepthTableSaysWhy(t *testing.T) {
 		DepthTrend:   map[string]jsonnum.Float{"rsa": nan, "cka": 0.5, "encoding": 1},
 		DepthTrendCI: map[string]Interval{"rsa": {nan, nan}, "cka": {nan, nan}, "encoding": {0.2, 1}}}
 	got := s.DepthTable()
-	for _, want := range []string{"V1 0.50  V2 0.50   trend n/a: the mean depths do not vary", "V2 n/a   trend 0.50, no interval: under 2 CNNs",
-		"V1 0.10  V2 0.90   trend 1.00 [0.20, 1.00]"} {
+	for _, want := range []string{"measure               V1     V2  depth trend", "rsa                 0.50   0.50  trend n/a: the mean depths do not vary",
+		"cka                 0.20    n/a  trend 0.50, no interval: under 2 CNNs", "encoding            0.10   0.90  trend 1.00 [0.20, 1.00]"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("depth table lacks %q:\n%s", want, got)
 		}

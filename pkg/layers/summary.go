@@ -269,11 +269,17 @@ func (s *Summary) TrendText(meas string) string {
 	return fmt.Sprintf("trend %.2f [%.2f, %.2f]", trend, float64(ci.Low), float64(ci.High))
 }
 
-// DepthTable is, one line per measure, the mean relative depth of each
-// area's best layer and the depth trend (TrendText); an area no CNN
-// reached reads "n/a".
+// DepthTable is, one line per measure under a header of the areas, the
+// mean relative depth of each area's best layer and the depth trend
+// (TrendText); an area no CNN reached reads "n/a". Seven areas fit a
+// notebook's output (about 95 columns).
 func (s *Summary) DepthTable() string {
 	var b strings.Builder
+	fmt.Fprintf(&b, "%-17s", "measure")
+	for _, roi := range s.ROIs {
+		fmt.Fprintf(&b, " %6s", roi)
+	}
+	b.WriteString("  depth trend over the areas\n")
 	for _, meas := range s.Measures {
 		fmt.Fprintf(&b, "%-17s", meas)
 		for _, roi := range s.ROIs {
@@ -281,9 +287,9 @@ func (s *Summary) DepthTable() string {
 			if m := float64(s.Depth[meas][roi].Mean); !math.IsNaN(m) {
 				d = fmt.Sprintf("%.2f", m)
 			}
-			fmt.Fprintf(&b, "  %s %s", roi, d)
+			fmt.Fprintf(&b, " %6s", d)
 		}
-		fmt.Fprintf(&b, "   %s\n", s.TrendText(meas))
+		fmt.Fprintf(&b, "  %s\n", s.TrendText(meas))
 	}
 	return b.String()
 }

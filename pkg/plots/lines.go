@@ -3,7 +3,9 @@ package plots
 import (
 	"fmt"
 	"image"
+	"image/color"
 	"math"
+	"unicode/utf8"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
@@ -62,7 +64,7 @@ func Matrix(title, xlabel, ylabel string, rowNames, colNames []string, data []fl
 	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 0, float64(cols), 0, float64(rows)
 	p.X.Tick.Marker = nameTicks(colNames, false)
 	p.Y.Tick.Marker = nameTicks(rowNames, true)
-	if cols > 4 {
+	if crowded(colNames) {
 		p.X.Tick.Label.Rotation = math.Pi / 4
 		p.X.Tick.Label.XAlign = -1
 		p.X.Tick.Label.YAlign = -0.5
@@ -253,10 +255,21 @@ func ScatterCI(title, xlabel, ylabel string, points []Point) (*plot.Plot, error)
 		return nil, err
 	}
 	xe.Color, ye.Color = plotutil.Color(0), plotutil.Color(0)
+	if len(bars) > manyIntervals { // a zoo's intervals: faint and thin, so the points and labels stay readable
+		r, g, b, _ := plotutil.Color(0).RGBA()
+		faint := color.NRGBA{R: uint8(r >> 8), G: uint8(g >> 8), B: uint8(b >> 8), A: 80}
+		xe.Color, ye.Color = faint, faint
+		xe.LineStyle.Width, ye.LineStyle.Width = vg.Points(0.5), vg.Points(0.5)
+		xe.CapWidth, ye.CapWidth = vg.Points(3), vg.Points(3)
+	}
 	p.Add(xe, ye, l) // the labels last, over the bars
 	padRanges(p)
 	return p, nil
 }
+
+// manyIntervals is the number of points above which ScatterCI draws the
+// intervals faint.
+const manyIntervals = 10
 
 // errorBars serves points to gonum's error-bar plotters: an undefined bound
 // draws no bar.
@@ -276,4 +289,21 @@ func orZero(v float64) float64 {
 		return 0
 	}
 	return v
+}
+
+// crowdedChars is how many characters of column names fit side by side
+// under a heatmap at the sizes the project draws (about 330 points of data
+// area, 10-point labels).
+const crowdedChars = 60
+
+// crowded reports whether a heatmap's column names would run into each
+// other unrotated: as many columns as the longest name is wide would not
+// fit. Short names ("V1" ... "LatOcc") stay level, where rotated ones
+// would cross their ticks.
+func crowded(names []string) bool {
+	longest := 0
+	for _, n := range names {
+		longest = max(longest, utf8.RuneCountInString(n))
+	}
+	return len(names)*longest > crowdedChars
 }

@@ -173,3 +173,22 @@ func TestLegendKeepsOffTheData(t *testing.T) {
 		}
 	}
 }
+
+// A matrix's column names are rotated only when they would run into each
+// other: the seven areas stay level, five long model names turn.
+func TestMatrixRotatesOnlyCrowdedNames(t *testing.T) {
+	areas := []string{"V1", "V2", "V3", "V3A", "V3B", "V4", "LatOcc"}
+	models := []string{"vgg11_bn", "resnet50", "resnext50_32x4d", "densenet121", "mobilenet_v3_large"}
+	for _, c := range []struct {
+		cols    []string
+		rotated bool
+	}{{areas, false}, {models[:3], false}, {models, true}} {
+		p, err := Matrix("m", "x", "y", []string{"a", "b"}, c.cols, make([]float64, 2*len(c.cols)), -1, 1, "%.2f")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := p.X.Tick.Label.Rotation != 0; got != c.rotated {
+			t.Errorf("columns %v: rotated %v, want %v", c.cols, got, c.rotated)
+		}
+	}
+}

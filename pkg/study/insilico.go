@@ -106,7 +106,7 @@ func (r *Results) BrainRobustnessPlot(distortion string, truth bool) (*plot.Plot
 	if truth {
 		title = "the simulated brain under " + distortionTitle(distortion) + " (its true, noise-free responses)"
 	}
-	return plots.Lines(title, "level", "RSM vs the clean images' (Spearman)", x, series...)
+	return plots.Lines(title, distortionLabel(distortion), "RSM vs the clean images' (Spearman)", x, series...)
 }
 
 func brainRobustnessFigures(st *state) []plots.Spec {
@@ -158,6 +158,9 @@ func sortedKeys[V any](m map[string]V) []string {
 
 // distortionTitle names a distortion for figures ("Gaussian blur").
 func distortionTitle(name string) string { return distortion.Distortion{Name: name}.Title() }
+
+// distortionLabel is a distortion's level axis label ("sigma (pixels)").
+func distortionLabel(name string) string { return distortion.Distortion{Name: name}.LevelLabel() }
 
 // hasTruth reports whether the distortion's curves carry the true ones.
 func hasTruth(r *Results, distortion string) bool {

@@ -315,23 +315,23 @@ func (r *Results) Summary() string {
 }
 
 // ROISummary is the area table as text: raw and within-class Spearman per
-// area and model, with Benjamini-Hochberg adjusted p-values.
+// area and model, with Benjamini-Hochberg adjusted p-values, one line per
+// area and model (as narrow for 35 models as for 3).
 func (r *Results) ROISummary() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%-8s", "area")
+	width := len("model")
 	for _, m := range r.ROI.Models {
-		fmt.Fprintf(&b, " %30s", m+": raw (p BH) / within (p BH)")
+		width = max(width, len(m))
 	}
-	b.WriteString("\n")
+	fmt.Fprintf(&b, "%-8s %-*s %8s %8s %8s %8s\n", "area", width, "model", "raw", "p BH", "within", "p BH")
 	for _, roi := range r.ROI.ROIs {
-		fmt.Fprintf(&b, "%-8s", roi)
 		for _, m := range r.ROI.Models {
 			c := r.ROI.Cells[roi][m]
 			raw, within := c.Get(rsa.Spearman), c.Get(rsa.WithinClassSpearman)
-			fmt.Fprintf(&b, " %30s", fmt.Sprintf("%s (%s) / %s (%s)", num(raw.Value, "%.2f"), num(raw.PBH, "%.3f"), num(within.Value, "%.2f"), num(within.PBH, "%.3f")))
+			fmt.Fprintf(&b, "%-8s %-*s %8s %8s %8s %8s\n", roi, width, m, num(raw.Value, "%.3f"), num(raw.PBH, "%.3f"), num(within.Value, "%.3f"), num(within.PBH, "%.3f"))
 		}
-		b.WriteString("\n")
 	}
+	b.WriteString("raw: Spearman over all pairs; within: over within-class pairs; p BH: Benjamini-Hochberg across the table\n")
 	b.WriteString(r.ROI.Note + "\n")
 	return b.String()
 }
@@ -359,13 +359,17 @@ func (r *Results) HypothesisSummary() string {
 		}
 		b.WriteString("\n")
 	}
-	fmt.Fprintf(&b, "%-10s %-24s %-16s %26s %8s %8s %26s\n", "distortion", "brain measure", "robustness", "rho [95% CI]", "exact p", "p Holm", "partial | clean bal. acc")
+	// Narrow enough for a notebook's output (about 95 columns).
+	fmt.Fprintf(&b, "%-10s %-22s %-15s %24s %7s %7s\n", "distortion", "brain measure", "robustness", "rho [95% CI]", "exact p", "p Holm")
 	for _, t := range h.Tests {
 		brain := t.Brain
 		if t.Confounded {
 			brain += "*"
 		}
-		fmt.Fprintf(&b, "%-10s %-24s %-16s %26s %8s %8s %26s\n", t.Distortion, brain, t.Robustness, interval(t.Rho), num(t.P, "%.3f"), num(t.PHolm, "%.3f"), interval(t.Partial))
+		fmt.Fprintf(&b, "%-10s %-22s %-15s %24s %7s %7s\n", t.Distortion, brain, t.Robustness, interval(t.Rho), num(t.P, "%.3f"), num(t.PHolm, "%.3f"))
+		if p := interval(t.Partial); p != "n/a" {
+			fmt.Fprintf(&b, "%-10s %-22s %-15s %24s  (partial rho | clean balanced accuracy)\n", "", "", "", p)
+		}
 	}
 	b.WriteString("* confounded by the labels the decoder and the heads share\n" +
 		"n/a: undefined (a side constant across the models, or too few models); no interval: undefined in over a tenth of the bootstrap resamples\n")

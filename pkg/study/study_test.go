@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -150,6 +151,24 @@ func TestStudyEndToEnd(t *testing.T) {
 	for what, text := range map[string]string{"report": words, "summary": first.Summary(), "area summary": first.ROISummary()} {
 		if i := strings.Index(text, "NaN"); i >= 0 {
 			t.Errorf("the %s shows NaN: %q", what, text[max(0, i-120):min(len(text), i+40)])
+		}
+	}
+	// The tables fit a notebook's output (about 95 columns at 1280 px): the
+	// area table one line per area and model, the rank tests one per test.
+	for what, text := range map[string]string{"area summary": first.ROISummary(), "hypothesis summary": first.HypothesisSummary()} {
+		rows := 0
+		for _, line := range strings.Split(text, "\n") {
+			f := strings.Fields(line)
+			if len(f) == 0 || !slices.Contains([]string{"area", "distortion", "gaussian", "box"}, f[0]) && !slices.Contains(first.ROI.ROIs, f[0]) {
+				continue // prose, which wraps as prose
+			}
+			rows++
+			if len(line) > 95 {
+				t.Errorf("the %s has a table line of %d columns: %q", what, len(line), line)
+			}
+		}
+		if rows < 2 {
+			t.Errorf("the %s has %d table lines:\n%s", what, rows, text)
 		}
 	}
 	m, err := LoadMatrices(out, "fmri")
