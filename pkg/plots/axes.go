@@ -24,8 +24,9 @@ func (PlainTicks) Ticks(min, max float64) []plot.Tick {
 	return ts
 }
 
-// legendGap is the space kept between a top legend and the data below it.
-const legendGap = vg.Length(4)
+// legendGap is the space kept between a top legend and the data below it:
+// a marker (up to 4 points in radius) and a few points of air.
+const legendGap = vg.Length(8)
 
 // legendRoom returns p, or, when p has a legend at the top, a copy of p
 // whose y axis reaches high enough that the data, drawn at w x h, stay
