@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"strings"
 
+	"github.com/decodingthoughts/decoding-thoughts/internal/parallel"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/nn"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/npfile"
 )
@@ -44,11 +45,14 @@ func (a Arch) RandomStateDict(seed int64) ([]npfile.Entry, error) {
 			conv[m] = len(p.Shape) == 4
 		}
 	}
-	out := make([]npfile.Entry, 0, len(params))
-	for _, p := range params {
+	// Every parameter draws from its own keyed generator, so the
+	// parameters fill in parallel with the same values as one by one.
+	out := make([]npfile.Entry, len(params))
+	parallel.For(len(params), func(k int) {
+		p := params[k]
 		if strings.HasSuffix(p.Key, "num_batches_tracked") {
-			out = append(out, npfile.Entry{Key: p.Key, Array: npfile.Array{Shape: p.Shape, Data: []int64{0}}})
-			continue
+			out[k] = npfile.Entry{Key: p.Key, Array: npfile.Array{Shape: p.Shape, Data: []int64{0}}}
+			return
 		}
 		n := 1
 		for _, d := range p.Shape {
@@ -61,8 +65,8 @@ func (a Arch) RandomStateDict(seed int64) ([]npfile.Entry, error) {
 		for i := range data {
 			data[i] = float32(fill(rng))
 		}
-		out = append(out, npfile.Entry{Key: p.Key, Array: npfile.Array{Shape: p.Shape, Data: data}})
-	}
+		out[k] = npfile.Entry{Key: p.Key, Array: npfile.Array{Shape: p.Shape, Data: data}}
+	})
 	return out, nil
 }
 

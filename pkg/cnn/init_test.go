@@ -2,6 +2,8 @@ package cnn
 
 import (
 	"math"
+	"reflect"
+	"runtime"
 	"testing"
 
 	"github.com/decodingthoughts/decoding-thoughts/internal/pyref"
@@ -107,4 +109,27 @@ func summary(x []float64) (mean, sd, lo, hi float64) {
 // deviations, as a uniform's is (a normal's reaches much further).
 func uniformLike(sd, lo, hi float64) bool {
 	return math.Max(-lo, hi) < 2*sd
+}
+
+// TestRandomStateDictSameOnAnyCores: the parameters are drawn in parallel,
+// each from its own keyed generator, so one core and two give the same
+// weights, bit for bit.
+func TestRandomStateDictSameOnAnyCores(t *testing.T) {
+	a, _ := Get("resnet18")
+	prev := runtime.GOMAXPROCS(1)
+	one, err := a.RandomStateDict(3)
+	runtime.GOMAXPROCS(2)
+	two, err2 := a.RandomStateDict(3)
+	runtime.GOMAXPROCS(prev)
+	if err != nil || err2 != nil {
+		t.Fatal(err, err2)
+	}
+	if len(one) != len(two) {
+		t.Fatalf("%d entries on one core, %d on two", len(one), len(two))
+	}
+	for i := range one {
+		if one[i].Key != two[i].Key || !reflect.DeepEqual(one[i].Array, two[i].Array) {
+			t.Fatalf("entry %d (%s / %s) differs between one core and two", i, one[i].Key, two[i].Key)
+		}
+	}
 }
