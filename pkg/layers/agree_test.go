@@ -99,6 +99,15 @@ func TestEncodeAndLayersAgree(t *testing.T) {
 			if lo, hi := float64(c.RDMLower), float64(c.RDMUpper); repeats != (lo <= hi && hi <= 1) {
 				t.Errorf("repeats %v: %s: rdm ceiling [%v, %v]: want lower <= upper <= 1 with repeats, none without", repeats, a.ROI, lo, hi)
 			}
+			// the best rsa layer per trial, on the ceiling's scale: no model
+			// passes the upper bound there (the ranked trials' sum is the best)
+			pt := sum.Best["gabor"][MeasureName(rsa.Spearman)][a.ROI].PerTrial
+			switch {
+			case !repeats && pt != nil:
+				t.Errorf("no repeats: %s: a per-trial score %v", a.ROI, *pt)
+			case repeats && (pt == nil || !(float64(*pt) <= float64(c.RDMUpper)+1e-9)):
+				t.Errorf("repeats: %s: per-trial score %v, want one at most the upper bound %v", a.ROI, pt, float64(c.RDMUpper))
+			}
 		}
 		// the ceilings drawn beside the best layers
 		if _, err := plots.RenderAll(BestFigure(sum, Encoding), BestFigure(sum, MeasureName(rsa.Spearman))); err != nil {

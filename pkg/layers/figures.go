@@ -14,6 +14,7 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
 
 	"github.com/decodingthoughts/decoding-thoughts/internal/atomicfile"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/plots"
@@ -89,7 +90,10 @@ func Figures(tab Table, sum *Summary) []plots.Spec {
 // its 95% interval, beside the area's noise ceiling where the data have
 // repeated trials (Summary.Ceilings): for the rsa measure the shaded band
 // between the lower and upper bound, for the encoding score the ceiling as
-// a dashed line. Points that are undefined are left out.
+// a dashed line. The ceiling bounds single trials' RSMs while the rsa score
+// compares with the trial means' RSM, so with repeats each best rsa layer
+// is also drawn per trial (Best.PerTrial, black crosses), on the ceiling's
+// own scale. Points that are undefined are left out.
 func BestFigure(sum *Summary, meas string) plots.Spec {
 	return plots.Spec{Name: "best_" + meas, Draw: func() (*plot.Plot, error) {
 		p := plot.New()
@@ -150,6 +154,7 @@ func BestFigure(sum *Summary, meas string) plots.Spec {
 			p.Legend.Add("noise ceiling", l)
 		}
 		names := slices.Sorted(maps.Keys(sum.Best))
+		var perTrial plotter.XYs // rsa: each best layer on the ceiling's scale
 		for i, name := range names {
 			var pts plotter.XYs
 			var bars yErrors
@@ -161,6 +166,10 @@ func BestFigure(sum *Summary, meas string) plots.Spec {
 				}
 				pts = append(pts, plotter.XY{X: float64(k) + off, Y: float64(b.Value)})
 				track(float64(b.Value), float64(b.Low), float64(b.High))
+				if b.PerTrial != nil && !math.IsNaN(float64(*b.PerTrial)) {
+					perTrial = append(perTrial, plotter.XY{X: float64(k) + off, Y: float64(*b.PerTrial)})
+					track(float64(*b.PerTrial))
+				}
 				if lo, hi := float64(b.Low), float64(b.High); !math.IsNaN(lo) && !math.IsNaN(hi) {
 					bars = append(bars, yError{x: float64(k) + off, y: float64(b.Value), lo: lo, hi: hi})
 				}
@@ -184,6 +193,15 @@ func BestFigure(sum *Summary, meas string) plots.Spec {
 				p.Add(eb)
 			}
 			p.Legend.Add(name, l, sc)
+		}
+		if len(perTrial) > 0 {
+			sc, err := plotter.NewScatter(perTrial)
+			if err != nil {
+				return nil, err
+			}
+			sc.Shape, sc.Color, sc.Radius = draw.CrossGlyph{}, color.Black, vg.Points(3)
+			p.Add(sc)
+			p.Legend.Add("the same layer per trial (the ceiling's scale)", sc)
 		}
 		if lo, hi := ylo, yhi; lo < hi {
 			p.Y.Min, p.Y.Max = lo, hi

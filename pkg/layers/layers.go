@@ -99,6 +99,10 @@ type Brain struct {
 	valRSMs, valKernels []rsa.Matrix
 	ceilings            []Ceiling
 	reliability         string // encoding.Reliability.Method
+	// trials are, per ROI, each test trial's ranked RSM upper triangle
+	// (trialRanks; nil without two or more test trials): the rsa noise
+	// ceiling's subjects, against which PerTrialScore puts a layer.
+	trials [][][]float64
 }
 
 // Ceiling is an ROI's noise ceilings and voxel counts
@@ -192,14 +196,16 @@ func newBrain(d *kay.Dataset, sel *kay.Selection, rois []string, rep *kay.Repeat
 				vals[k] = nc[v]
 			}
 			c.Encoding = jsonnum.Float(stats.Percentile(vals, 50))
-			if rep.Trials[1] >= 2 {
-				lo, hi, err := RDMCeiling(rep, sel.Test.Index, d.Voxels(), keep)
-				if err != nil {
-					return nil, fmt.Errorf("layers: ROI %s: %w", name, err)
-				}
-				c.RDMLower, c.RDMUpper = jsonnum.Float(lo), jsonnum.Float(hi)
-			}
 		}
+		var ranked [][]float64
+		if rep != nil && rep.Trials[1] >= 2 {
+			if ranked, err = trialRanks(rep, sel.Test.Index, d.Voxels(), keep); err != nil {
+				return nil, fmt.Errorf("layers: ROI %s: %w", name, err)
+			}
+			lo, hi := ceilingOf(ranked)
+			c.RDMLower, c.RDMUpper = jsonnum.Float(lo), jsonnum.Float(hi)
+		}
+		b.trials = append(b.trials, ranked)
 		b.ceilings = append(b.ceilings, c)
 		cols := make([]int, len(keep))
 		for k, v := range keep {
@@ -269,10 +275,21 @@ func gatherAll(m kay.Matrix, idx []int) *mat.Dense {
 // of them, lower with the mean of the others. NaN with fewer than two
 // trials or a constant RSM.
 func RDMCeiling(rep *kay.Repeats, idx []int, voxels int, vox []int) (lower, upper float64, err error) {
-	trials := rep.Trials[1]
-	if trials < 2 {
+	if rep.Trials[1] < 2 {
 		return math.NaN(), math.NaN(), nil
 	}
+	ranked, err := trialRanks(rep, idx, voxels, vox)
+	if err != nil {
+		return 0, 0, err
+	}
+	lower, upper = ceilingOf(ranked)
+	return lower, upper, nil
+}
+
+// trialRanks are each test trial's cosine RSM of the voxels vox over the
+// test images idx, its upper triangle rank-transformed.
+func trialRanks(rep *kay.Repeats, idx []int, voxels int, vox []int) ([][]float64, error) {
+	trials := rep.Trials[1]
 	ranked := make([][]float64, trials)
 	for t := range trials {
 		p := rsa.Patterns{N: len(idx), D: len(vox), X: make([]float32, 0, len(idx)*len(vox))}
@@ -284,10 +301,16 @@ func RDMCeiling(rep *kay.Repeats, idx []int, voxels int, vox []int) (lower, uppe
 		}
 		m, err := rsa.Cosine(p)
 		if err != nil {
-			return 0, 0, fmt.Errorf("trial %d: %w", t+1, err)
+			return nil, fmt.Errorf("trial %d: %w", t+1, err)
 		}
 		ranked[t] = stats.Ranks(m.UpperTriangle())
 	}
+	return ranked, nil
+}
+
+// ceilingOf is RDMCeiling's bounds from the ranked trial RSMs.
+func ceilingOf(ranked [][]float64) (lower, upper float64) {
+	trials := len(ranked)
 	sum := make([]float64, len(ranked[0]))
 	for _, r := range ranked {
 		for j, v := range r {
@@ -302,7 +325,26 @@ func RDMCeiling(rep *kay.Repeats, idx []int, voxels int, vox []int) (lower, uppe
 		upper += stats.Spearman(r, sum) / float64(trials)
 		lower += stats.Spearman(r, others) / float64(trials)
 	}
-	return lower, upper, nil
+	return lower, upper
+}
+
+// PerTrialScore is a model RSM's rsa score on the noise ceiling's scale:
+// the mean over the test trials of the Spearman correlation between the
+// model's RSM upper triangle and each trial's (ranked: trialRanks), as
+// rsatoolbox scores a model against its subjects' RDMs. The rsa measure
+// compares a layer with the trial means' RSM, which is more reliable than
+// any one trial's, so its values may exceed the ceiling; this one cannot
+// exceed the upper bound (a model equal to the sum of the ranked trials
+// reaches it exactly). NaN without trials.
+func PerTrialScore(ranked [][]float64, model []float64) float64 {
+	if len(ranked) == 0 {
+		return math.NaN()
+	}
+	var s float64
+	for _, r := range ranked {
+		s += stats.Spearman(model, r)
+	}
+	return s / float64(len(ranked))
 }
 
 // patterns are ROI k's patterns in responses m (rows: images) over the

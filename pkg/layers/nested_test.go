@@ -7,6 +7,7 @@ import (
 
 	"github.com/decodingthoughts/decoding-thoughts/pkg/kay"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/rsa"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/stats"
 )
 
 // TestRandomLayersNullAfterSelection is nested selection's known answer:
@@ -120,5 +121,79 @@ func TestRDMCeilingKnownAnswer(t *testing.T) {
 			t.Errorf("signal %.1f: ceiling [%.3f, %.3f] not above the weaker signal's [%.3f, %.3f]", s, lo, hi, prevLo, prevHi)
 		}
 		prevLo, prevHi = lo, hi
+	}
+}
+
+// TestPerTrialScoreKnownAnswer puts the per-trial score against the noise
+// ceiling it is meant to be read with: a model whose RSM is the sum of the
+// ranked trial RSMs (the best any model can do on this scale) scores the
+// upper bound exactly; the true signal's RSM scores between the lower and
+// the upper bound, as a model equal to the generating structure does in
+// rsatoolbox; an unrelated model scores about 0; and the score against the
+// trial means' RSM (what the rsa measure computes) exceeds the per-trial
+// one, which is why the two scales are kept apart.
+func TestPerTrialScoreKnownAnswer(t *testing.T) {
+	const trials, images, voxels = 8, 30, 40
+	rng := rand.New(rand.NewPCG(21, 22))
+	signal := make([]float32, images*voxels)
+	for i := range signal {
+		signal[i] = float32(rng.NormFloat64())
+	}
+	r := &kay.Repeats{Trials: [2]int{1, trials}, Test: make([]float32, trials*images*voxels)}
+	mean := make([]float32, images*voxels)
+	for tr := range trials {
+		for i := range signal {
+			v := 0.5*signal[i] + float32(rng.NormFloat64())
+			r.Test[tr*images*voxels+i] = v
+			mean[i] += v / trials
+		}
+	}
+	idx, vox := make([]int, images), make([]int, voxels)
+	for i := range idx {
+		idx[i] = i
+	}
+	for v := range vox {
+		vox[v] = v
+	}
+	ranked, err := trialRanks(r, idx, voxels, vox)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lo, hi := ceilingOf(ranked)
+	sum := make([]float64, len(ranked[0]))
+	for _, rk := range ranked {
+		for j, v := range rk {
+			sum[j] += v
+		}
+	}
+	if got := PerTrialScore(ranked, sum); math.Abs(got-hi) > 1e-12 {
+		t.Errorf("the summed trials as the model: %.15f, want the upper bound %.15f", got, hi)
+	}
+	upper := func(x []float32) []float64 {
+		m, err := rsa.Cosine(rsa.Patterns{X: x, N: images, D: voxels})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m.UpperTriangle()
+	}
+	truth := PerTrialScore(ranked, upper(signal))
+	noise := make([]float32, images*voxels)
+	for i := range noise {
+		noise[i] = float32(rng.NormFloat64())
+	}
+	unrelated := PerTrialScore(ranked, upper(noise))
+	onMeans := stats.Spearman(upper(signal), upper(mean))
+	t.Logf("ceiling [%.3f, %.3f]; per trial: truth %.3f, unrelated %.3f; truth against the trial means' RSM %.3f", lo, hi, truth, unrelated, onMeans)
+	if !(truth > lo && truth <= hi) {
+		t.Errorf("the generating structure scores %.3f per trial, want within the ceiling [%.3f, %.3f]", truth, lo, hi)
+	}
+	if math.Abs(unrelated) > 0.1 {
+		t.Errorf("an unrelated model scores %.3f per trial, want about 0", unrelated)
+	}
+	if !(onMeans > truth) {
+		t.Errorf("against the trial means the truth scores %.3f, not above its per-trial %.3f", onMeans, truth)
+	}
+	if !math.IsNaN(PerTrialScore(nil, sum)) {
+		t.Error("no trials: want NaN")
 	}
 }

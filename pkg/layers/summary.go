@@ -29,6 +29,11 @@ type Best struct {
 	Low       jsonnum.Float `json:"ci_low"`
 	High      jsonnum.Float `json:"ci_high"`
 	Selection jsonnum.Float `json:"selection_value"`
+	// PerTrial is, for the rsa measure where the data have repeated test
+	// trials, the same layer's score on the noise ceiling's scale
+	// (PerTrialScore: against each trial's RSM, averaged), which
+	// Summary.Ceilings bound; Value compares with the trial means' RSM.
+	PerTrial *jsonnum.Float `json:"per_trial,omitempty"`
 }
 
 // Interval is a 95% interval.
@@ -163,8 +168,16 @@ func (a *Analysis) Add(m Model, progress io.Writer) error {
 				depth = float64(best) / float64(len(m.Layers)-1)
 			}
 			sc := cells[best][k].Get(meas)
-			sum.Best[m.Name][meas][roi] = Best{Layer: m.Layers[best], Depth: jsonnum.Float(depth), Value: sc.Value, Low: sc.Low, High: sc.High,
+			bl := Best{Layer: m.Layers[best], Depth: jsonnum.Float(depth), Value: sc.Value, Low: sc.Low, High: sc.High,
 				Selection: sc.Selection}
+			if meas == MeasureName(rsa.Spearman) && b.trials[k] != nil {
+				rsm, err := rsa.Cosine(rsa.Patterns{X: m.Test[best], N: m.NTest, D: m.Widths[best]})
+				if err == nil {
+					v := jsonnum.Float(PerTrialScore(b.trials[k], rsm.UpperTriangle()))
+					bl.PerTrial = &v
+				}
+			}
+			sum.Best[m.Name][meas][roi] = bl
 		}
 	}
 	if progress != nil {

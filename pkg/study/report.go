@@ -354,8 +354,41 @@ func layerCeilingText(s *layers.Summary) string {
 		}
 		parts = append(parts, part)
 	}
-	return " Reliable voxels and noise ceilings (the rsa band from single test trials, as rsatoolbox computes it; drawn in the " +
+	text := " Reliable voxels and noise ceilings (the rsa band from single test trials, as rsatoolbox computes it; drawn in the " +
 		"best-layer figures): " + strings.Join(parts, "; ") + "."
+	if pt := perTrialText(s); pt != "" {
+		text += pt
+	}
+	return text
+}
+
+// perTrialText gives, per area, the range over the CNNs of the best rsa
+// layer's score per trial (layers.Best.PerTrial), the scale the rsa ceiling
+// is on; empty without repeated test trials.
+func perTrialText(s *layers.Summary) string {
+	rsaName := layers.MeasureName(rsa.Spearman)
+	var parts []string
+	for _, roi := range s.ROIs {
+		lo, hi, n := math.Inf(1), math.Inf(-1), 0
+		for _, name := range slices.Sorted(maps.Keys(s.Best)) {
+			if slices.Contains(s.References, name) {
+				continue
+			}
+			if b, ok := s.Best[name][rsaName][roi]; ok && b.PerTrial != nil && !math.IsNaN(float64(*b.PerTrial)) {
+				v := float64(*b.PerTrial)
+				lo, hi, n = math.Min(lo, v), math.Max(hi, v), n+1
+			}
+		}
+		if n > 0 {
+			parts = append(parts, fmt.Sprintf("%s %.2f to %.2f", roi, lo, hi))
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " The rsa score compares a layer with the trial means' RSM, more reliable than one trial's, so it may pass the ceiling; " +
+		"the best rsa layers scored against each trial's RSM instead (the ceiling's scale; the crosses in best_rsa), range over the CNNs: " +
+		strings.Join(parts, "; ") + "."
 }
 
 // significanceText counts, per model, the layer x area cells whose RSA
