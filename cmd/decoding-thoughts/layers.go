@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"strings"
 
@@ -67,11 +68,18 @@ func runLayers(ctx context.Context, args []string) error {
 	for _, meas := range layers.Measures() {
 		var parts []string
 		for _, roi := range sum.ROIs {
-			parts = append(parts, fmt.Sprintf("%s %.2f", roi, float64(sum.Depth[meas][roi].Mean)))
+			d := "n/a"
+			if m := float64(sum.Depth[meas][roi].Mean); !math.IsNaN(m) {
+				d = fmt.Sprintf("%.2f", m)
+			}
+			parts = append(parts, roi+" "+d)
 		}
-		ci := sum.DepthTrendCI[meas]
-		fmt.Printf("layers: %-12s best-layer depth per area (chosen on training images, mean over %d CNNs): %s; trend %.2f [%.2f, %.2f]\n",
-			meas, len(archs), strings.Join(parts, ", "), float64(sum.DepthTrend[meas]), float64(ci.Low), float64(ci.High))
+		cnns := fmt.Sprintf("%d CNNs", len(archs))
+		if len(archs) == 1 {
+			cnns = "1 CNN"
+		}
+		fmt.Printf("layers: %-12s best-layer depth per area (chosen on training images, mean over %s): %s; %s\n",
+			meas, cnns, strings.Join(parts, ", "), sum.TrendText(meas))
 	}
 	fmt.Printf("layers: %s and figures in %s\n", layers.ResultFile, out)
 	return nil
