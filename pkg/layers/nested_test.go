@@ -88,13 +88,7 @@ func TestRDMCeilingKnownAnswer(t *testing.T) {
 		}
 		return r
 	}
-	idx, vox := make([]int, images), make([]int, voxels)
-	for i := range idx {
-		idx[i] = i
-	}
-	for v := range vox {
-		vox[v] = v
-	}
+	idx, vox := identity(images), identity(voxels)
 	exact := &kay.Repeats{Trials: [2]int{1, trials}, Test: make([]float32, trials*images*voxels)}
 	for tr := range trials {
 		for i, x := range signal {
@@ -148,13 +142,7 @@ func TestPerTrialScoreKnownAnswer(t *testing.T) {
 			mean[i] += v / trials
 		}
 	}
-	idx, vox := make([]int, images), make([]int, voxels)
-	for i := range idx {
-		idx[i] = i
-	}
-	for v := range vox {
-		vox[v] = v
-	}
+	idx, vox := identity(images), identity(voxels)
 	ranked, err := trialRanks(r, idx, voxels, vox)
 	if err != nil {
 		t.Fatal(err)
