@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"math"
 	"os"
 	"strings"
 
@@ -68,11 +67,7 @@ func runLayers(ctx context.Context, args []string) error {
 	for _, meas := range layers.Measures() {
 		var parts []string
 		for _, roi := range sum.ROIs {
-			d := "n/a"
-			if m := float64(sum.Depth[meas][roi].Mean); !math.IsNaN(m) {
-				d = fmt.Sprintf("%.2f", m)
-			}
-			parts = append(parts, roi+" "+d)
+			parts = append(parts, roi+" "+sum.DepthText(meas, roi))
 		}
 		cnns := fmt.Sprintf("%d CNNs", len(archs))
 		if len(archs) == 1 {

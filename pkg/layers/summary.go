@@ -296,15 +296,20 @@ func (s *Summary) DepthTable() string {
 	for _, meas := range s.Measures {
 		fmt.Fprintf(&b, "%-17s", meas)
 		for _, roi := range s.ROIs {
-			d := "n/a"
-			if m := float64(s.Depth[meas][roi].Mean); !math.IsNaN(m) {
-				d = fmt.Sprintf("%.2f", m)
-			}
-			fmt.Fprintf(&b, " %6s", d)
+			fmt.Fprintf(&b, " %6s", s.DepthText(meas, roi))
 		}
 		fmt.Fprintf(&b, "  %s\n", s.TrendText(meas))
 	}
 	return b.String()
+}
+
+// DepthText is the mean relative depth of roi's best layer under meas over
+// the CNNs, "n/a" where no CNN reached it.
+func (s *Summary) DepthText(meas, roi string) string {
+	if m := float64(s.Depth[meas][roi].Mean); !math.IsNaN(m) {
+		return fmt.Sprintf("%.2f", m)
+	}
+	return "n/a"
 }
 
 // trendBootstraps are the resamples of the CNNs for DepthTrendCI.

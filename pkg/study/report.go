@@ -319,7 +319,7 @@ func layersText(r *Results) string {
 	for _, meas := range s.Measures {
 		var roi []string
 		for _, name := range s.ROIs {
-			roi = append(roi, name+" "+num(s.Depth[meas][name].Mean, "%.2f"))
+			roi = append(roi, name+" "+s.DepthText(meas, name))
 		}
 		parts = append(parts, fmt.Sprintf("%s: %s (%s)", meas, strings.Join(roi, ", "), s.TrendText(meas)))
 	}
