@@ -1,10 +1,12 @@
 package layers
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
 
+	"github.com/decodingthoughts/decoding-thoughts/internal/pyref"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/kay"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/rsa"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/stats"
@@ -183,5 +185,63 @@ func TestPerTrialScoreKnownAnswer(t *testing.T) {
 	}
 	if !math.IsNaN(PerTrialScore(nil, sum)) {
 		t.Error("no trials: want NaN")
+	}
+}
+
+// TestCeilingAndPerTrialMatchScipy: the rsa noise ceiling and the
+// per-trial score on deterministic trials (6 trials of 12 images x 10
+// voxels) equal numpy/scipy's computation of the same definitions (cosine
+// RSMs, scipy's rankdata of their upper triangles, spearmanr against the
+// sum of the ranked trials and against the sum of the others, and a model
+// RSM's mean spearmanr with each trial's), from a committed golden file.
+func TestCeilingAndPerTrialMatchScipy(t *testing.T) {
+	const trials, images, voxels = 6, 12, 10
+	r := &kay.Repeats{Trials: [2]int{1, trials}, Test: make([]float32, trials*images*voxels)}
+	model := make([]float32, images*voxels)
+	for tr := range trials {
+		for i := range images {
+			for v := range voxels {
+				ti, iv := float64(tr), float64(i)
+				r.Test[(tr*images+i)*voxels+v] = float32(math.Sin(1.3*iv+0.7*float64(v)) + 0.5*math.Cos(2.1*ti+0.37*iv*float64(v)))
+				if tr == 0 {
+					model[i*voxels+v] = float32(math.Cos(0.9*iv + 0.4*float64(v*v)/3))
+				}
+			}
+		}
+	}
+	ranked, err := trialRanks(r, identity(images), voxels, identity(voxels))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lo, hi := ceilingOf(ranked)
+	m, err := rsa.Cosine(rsa.Patterns{X: model, N: images, D: voxels})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pt := PerTrialScore(ranked, m.UpperTriangle())
+	for _, path := range pyref.Golden(t, "ceiling_per_trial.txt", []string{"numpy", "scipy"}, pyref.Script(`import numpy as np
+from scipy.stats import rankdata, spearmanr
+T, N, V = 6, 12, 10
+t, i, v = np.meshgrid(np.arange(T), np.arange(N), np.arange(V), indexing="ij")
+X = (np.sin(1.3*i + 0.7*v) + 0.5*np.cos(2.1*t + 0.37*i*v)).astype(np.float32).astype(np.float64)
+i, v = np.meshgrid(np.arange(N), np.arange(V), indexing="ij")
+M = np.cos(0.9*i + 0.4*(v*v)/3).astype(np.float32).astype(np.float64)
+def upper(P):
+    n = np.linalg.norm(P, axis=1)
+    return (P @ P.T / np.outer(n, n))[np.triu_indices(len(P), 1)]
+R = [rankdata(upper(X[k])) for k in range(T)]
+S = np.sum(R, axis=0)
+hi = np.mean([spearmanr(r, S)[0] for r in R])
+lo = np.mean([spearmanr(r, S - r)[0] for r in R])
+pt = np.mean([spearmanr(upper(M), r)[0] for r in R])
+print(repr(lo), repr(hi), repr(pt))`)) {
+		var wlo, whi, wpt float64
+		if _, err := fmt.Sscan(pyref.ReadText(t, path), &wlo, &whi, &wpt); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("ceiling [%.6f, %.6f], per trial %.6f; scipy [%.6f, %.6f], %.6f", lo, hi, pt, wlo, whi, wpt)
+		if math.Abs(lo-wlo) > 1e-6 || math.Abs(hi-whi) > 1e-6 || math.Abs(pt-wpt) > 1e-6 {
+			t.Errorf("ceiling [%v, %v], per trial %v; scipy [%v, %v], %v (%s)", lo, hi, pt, wlo, whi, wpt, path)
+		}
 	}
 }
