@@ -102,6 +102,7 @@ func main() {
 		usage()
 		os.Exit(2)
 	}
+	tuneMemory()
 	if os.Getenv("GOMEMLIMIT") == "" {
 		// The collector's default lets the heap grow to twice what is live
 		// before it runs: at the full size that doubled the peak (13 GB).

@@ -50,6 +50,15 @@ type Options struct {
 	// each curve from them too (Curve.Truth), each voxel standardised over
 	// the clean images.
 	Truth func(images kay.Images) ([]float64, error)
+	// TruthNoise is each voxel's noise s.d. in one test response
+	// (synth.Truth.NoiseSD): the true responses are then put on the
+	// measured responses' scale, (signal - mean) / sqrt(signal variance +
+	// noise variance) over the clean images, the expected z-scored response
+	// a perfect encoding model would predict, so that each voxel weighs in
+	// the true pattern as much as in the measured one and in the model's
+	// prediction. Without it each voxel is standardised to unit variance,
+	// every voxel weighing the same however little signal it carries.
+	TruthNoise []float64
 }
 
 // Area is a set of voxels (columns of the responses) under a name.
@@ -101,7 +110,13 @@ func Run(ctx context.Context, d *kay.Dataset, fit *encoding.Ridge, test, labels 
 		}
 		nv := len(sig) / len(test)
 		if mu == nil {
+			if opt.TruthNoise != nil && len(opt.TruthNoise) != nv {
+				return nil, fmt.Errorf("insilico: noise s.d. of %d voxels for true responses of %d", len(opt.TruthNoise), nv)
+			}
 			mu, sd = columnStats(sig, len(test), nv)
+			for v, e := range opt.TruthNoise {
+				sd[v] = math.Sqrt(sd[v]*sd[v] + e*e)
+			}
 		}
 		for i := range len(test) {
 			for v := range nv {

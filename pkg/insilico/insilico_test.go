@@ -16,11 +16,12 @@ import (
 // clean one (RSM correlation 1, every image identified); blurring moves
 // V1's predicted representation away from it, monotonically over a sweep
 // of growing sigma, and identification falls. The simulated brain's true
-// responses to the same images (synth.Truth.Signal) give the curves the
-// model should recover; measured here (tiny profile, seed 3) the model is
-// biased: V1's true curve falls faster (sigma 1/2/4: 0.88, 0.58, 0.42
-// against the model's 0.95, 0.82, 0.54), LatOcc's slower (0.997, 0.96,
-// 0.79 against 0.95, 0.84, 0.63: its category component ignores blur,
+// responses to the same images (synth.Truth.Signal, on the measured
+// responses' scale: synth.Truth.NoiseSD) give the curves a perfect model
+// would give; measured here (tiny profile, seed 3) the fitted model is
+// biased: V1's true curve falls faster (sigma 1/2/4: 0.91, 0.66, 0.48
+// against the model's 0.92, 0.80, 0.62), LatOcc's slower (1.00, 0.99,
+// 0.95 against 0.91, 0.81, 0.62: its category component ignores blur,
 // which the Gabor model cannot know). Bad inputs are errors.
 func TestBlurMovesThePredictedRepresentation(t *testing.T) {
 	cfg, _ := synth.Profile("tiny", 3)
@@ -49,6 +50,10 @@ func TestBlurMovesThePredictedRepresentation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	noise, err := truth.NoiseSD(1)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var areas []Area
 	for _, name := range []string{"V1", "LatOcc"} {
 		vox, _ := d.ROIVoxels(name)
@@ -58,7 +63,7 @@ func TestBlurMovesThePredictedRepresentation(t *testing.T) {
 	blur.Levels = []float64{0, 1, 2, 4}
 	out, err := Run(context.Background(), d, fit.Model, sel.Test.Index, sel.Test.Y, []distortion.Distortion{blur}, areas,
 		Options{Bootstraps: 100, Level: 0.95, Seed: 1, Pool: encoding.DefaultOptions().Pool,
-			Truth: func(im kay.Images) ([]float64, error) { return signal(im, contents) }})
+			Truth: func(im kay.Images) ([]float64, error) { return signal(im, contents) }, TruthNoise: noise})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,6 +100,11 @@ func TestBlurMovesThePredictedRepresentation(t *testing.T) {
 	}
 	if last := len(tv1.Levels) - 1; !(tlo.RSMCorrClean[last] > tv1.RSMCorrClean[last]) {
 		t.Errorf("true LatOcc %v not above true V1 %v at sigma 4", tlo.RSMCorrClean[last], tv1.RSMCorrClean[last])
+	}
+	if _, err := Run(context.Background(), d, fit.Model, sel.Test.Index, sel.Test.Y, []distortion.Distortion{blur}, areas,
+		Options{Pool: encoding.DefaultOptions().Pool, TruthNoise: noise[:3],
+			Truth: func(im kay.Images) ([]float64, error) { return signal(im, contents) }}); err == nil {
+		t.Error("noise s.d. of 3 voxels: accepted")
 	}
 	if _, err := Run(context.Background(), d, nil, sel.Test.Index, sel.Test.Y, nil, areas, Options{}); err == nil {
 		t.Error("no model: accepted")

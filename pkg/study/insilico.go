@@ -48,6 +48,9 @@ func (st *state) brainRobustness(ctx context.Context) error {
 			contents = append(contents, truth.Test[i])
 		}
 		opt.Truth = func(im kay.Images) ([]float64, error) { return signal(im, contents) }
+		if opt.TruthNoise, err = truth.NoiseSD(1); err != nil {
+			return err
+		}
 	}
 	out, err := insilico.Run(ctx, d, st.res.Encoding.Model, sel.Test.Index, sel.Test.Y, st.cfg.Distortions, areas, opt)
 	if err != nil {

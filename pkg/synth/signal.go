@@ -3,6 +3,7 @@ package synth
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -148,6 +149,25 @@ func (t *Truth) Signal(train kay.Images) (func(images kay.Images, contents []Con
 		}
 		return sig, nil
 	}, nil
+}
+
+// NoiseSD is each voxel's s.d. of the noise in one response of split s (0:
+// training, 1: test), on the scale of Signal's responses: one trial's noise
+// averaged over the split's repeats. A response's expected variance over
+// images is its signal's plus this squared, which is what the dataset's
+// z-scoring divides by.
+func (t *Truth) NoiseSD(s int) ([]float64, error) {
+	if s < 0 || s > 1 || t.Config.Repeats[s] < 1 {
+		return nil, fmt.Errorf("synth: no repeats for split %d", s)
+	}
+	out := make([]float64, len(t.Voxels))
+	for v, vx := range t.Voxels {
+		if vx.ROI < 1 || vx.ROI > len(t.Config.ROIs) {
+			return nil, fmt.Errorf("synth: voxel %d in roi %d, the simulation has %d", v, vx.ROI, len(t.Config.ROIs))
+		}
+		out[v] = noiseOf(t.Config, vx).trialSD() / math.Sqrt(float64(t.Config.Repeats[s]))
+	}
+	return out, nil
 }
 
 // drives are each voxel's energy and luminance drives for each image, as

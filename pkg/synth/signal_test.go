@@ -102,3 +102,70 @@ func TestTruthSignal(t *testing.T) {
 		t.Error("a folder without a truth file was read")
 	}
 }
+
+// TestNoiseSDMatchesResponses: a response is its signal plus noise of s.d.
+// Truth.NoiseSD, z-scored, so each voxel's responses correlate with its
+// noise-free signal at sd(signal) / sqrt(sd(signal)^2 + NoiseSD^2) in
+// expectation. At a per-trial SNR of 0.1 (tiny profile, where that
+// correlation is far from 0 and 1) the mean over voxels of the observed
+// correlations matches the mean of the expected ones within 0.03, and not
+// the one-trial noise's (the s.d. before averaging the repeats).
+func TestNoiseSDMatchesResponses(t *testing.T) {
+	base, _ := synth.Profile("tiny", 2)
+	cfg := base.Clean(0.1)
+	dir := t.TempDir()
+	d, _, err := synth.Write(dir, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	truth, err := synth.ReadTruth(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signal, err := truth.Signal(d.Train.Stimuli)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig, err := signal(d.Test.Stimuli, truth.Test)
+	if err != nil {
+		t.Fatal(err)
+	}
+	noise, err := truth.NoiseSD(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, nv := d.Test.Stimuli.N, d.Voxels()
+	if len(noise) != nv {
+		t.Fatalf("%d noise s.d.s for %d voxels", len(noise), nv)
+	}
+	var observed, expected, oneTrial float64
+	count := 0
+	a, b := make([]float64, n), make([]float64, n)
+	for v := range nv {
+		for i := range n {
+			a[i], b[i] = sig[i*nv+v], d.Test.Responses.Data[i*nv+v]
+		}
+		sd := stats.SD(a)
+		r := stats.Pearson(a, b)
+		if math.IsNaN(r) || !(sd > 0) {
+			continue
+		}
+		one := noise[v] * math.Sqrt(float64(cfg.Repeats[1]))
+		observed += r
+		expected += sd / math.Hypot(sd, noise[v])
+		oneTrial += sd / math.Hypot(sd, one)
+		count++
+	}
+	observed, expected, oneTrial = observed/float64(count), expected/float64(count), oneTrial/float64(count)
+	t.Logf("%d voxels, %d test images, %d repeats: mean correlation with the signal %.3f, expected %.3f (one trial's noise: %.3f)",
+		count, n, cfg.Repeats[1], observed, expected, oneTrial)
+	if math.Abs(observed-expected) > 0.03 {
+		t.Errorf("mean correlation %.3f, expected from NoiseSD %.3f", observed, expected)
+	}
+	if math.Abs(observed-oneTrial) < 0.06 {
+		t.Errorf("the test cannot tell NoiseSD (%.3f) from one trial's noise (%.3f): observed %.3f", expected, oneTrial, observed)
+	}
+	if _, err := truth.NoiseSD(2); err == nil {
+		t.Error("split 2: accepted")
+	}
+}

@@ -229,6 +229,21 @@ func blockMean(img []float32, n int, out []float64) {
 	}
 }
 
+// noiseMix is a voxel's noise: its s.d. and the weights of the independent,
+// brain-wide and smooth parts (each of unit variance).
+type noiseMix struct{ sd, own, shared, smooth float64 }
+
+func noiseOf(cfg Config, vx Voxel) noiseMix {
+	roi := cfg.ROIs[vx.ROI-1]
+	return noiseMix{sd: math.Sqrt((vx.Stimulus*vx.Stimulus + vx.Category*vx.Category) / vx.SNR),
+		own: math.Sqrt(1 - roi.Shared - roi.Smooth), shared: math.Sqrt(roi.Shared) * vx.Shared, smooth: math.Sqrt(roi.Smooth)}
+}
+
+// trialSD is the s.d. of one trial's noise.
+func (m noiseMix) trialSD() float64 {
+	return m.sd * math.Sqrt(m.own*m.own+m.shared*m.shared+m.smooth*m.smooth)
+}
+
 // respond turns drives into z-scored BOLD responses. Each trial is the
 // standardised energy drive plus the category component (computed from the
 // painted content), plus noise at the voxel's per-trial SNR made of an
@@ -252,14 +267,9 @@ func respond(cfg Config, vox []Voxel, splits [2]*kay.Split, drives, lums [2][]fl
 	}
 	cmu, csd := columnStats(cat[0], n[0], nv)
 	field := newSmoothField(vox, len(cfg.ROIs))
-	// each voxel's noise: its s.d. and the weights of the independent,
-	// brain-wide and smooth parts
-	type noiseMix struct{ sd, own, shared, smooth float64 }
 	mix := make([]noiseMix, nv)
 	for v, vx := range vox {
-		roi := cfg.ROIs[vx.ROI-1]
-		mix[v] = noiseMix{sd: math.Sqrt((vx.Stimulus*vx.Stimulus + vx.Category*vx.Category) / vx.SNR),
-			own: math.Sqrt(1 - roi.Shared - roi.Smooth), shared: math.Sqrt(roi.Shared) * vx.Shared, smooth: math.Sqrt(roi.Smooth)}
+		mix[v] = noiseOf(cfg, vx)
 	}
 	var trials [2][]float32
 	for s := range 2 {

@@ -1,0 +1,7 @@
+package main
+
+import "syscall"
+
+const canReexec = true
+
+func reexec(exe string, args, env []string) error { return syscall.Exec(exe, args, env) }
