@@ -89,7 +89,7 @@ build: ## build the CLI into bin/
 	$(GO) build -o $(BIN) ./cmd/decoding-thoughts
 
 demo: setup ## the main job: the whole study on the embedded default dataset, into out/demo
-	$(BIN) study --out $(OUT)/demo
+	$(BIN) study --jobs 2 --out $(OUT)/demo
 
 vet:
 	$(GO) vet ./...

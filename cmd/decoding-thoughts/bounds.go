@@ -37,12 +37,14 @@ var bounds = map[string]bound{
 	"layers/bootstraps":   {20, 10000, ""},
 	"layers/permutations": {0, 100000, "0: no p-values"},
 	"seeds":               {0, 100, "0: 5 on the quick profile's size, else 3"},
-	"views":               {0, 64, "0: 4, or 1 on datasets under 1000 training images"},
-	"seed":                {math.MinInt64, math.MaxInt64, ""},
-	"synth/seed":          {0, math.MaxUint64, ""},
-	"voxels":              {0, 100000, "0: 500, or all voxels when fewer"},
-	"folds":               {2, 100, ""},
-	"grid":                {1, 16, ""},
+	// each task is a process holding a backbone (a few GB)
+	"study/jobs": {1, 64, ""},
+	"views":      {0, 64, "0: 4, or 1 on datasets under 1000 training images"},
+	"seed":       {math.MinInt64, math.MaxInt64, ""},
+	"synth/seed": {0, math.MaxUint64, ""},
+	"voxels":     {0, 100000, "0: 500, or all voxels when fewer"},
+	"folds":      {2, 100, ""},
+	"grid":       {1, 16, ""},
 	// the power simulation: runs x cells x permutations fits of a few
 	// dozen models; 20 permutations are the fewest that can give p < 0.05
 	"power/images":       {1, 100000, ""},

@@ -315,12 +315,13 @@ func runStudyAs(ctx context.Context, name string, args []string, stages []string
 	var f cnnFlags
 	var synthetic, shardSpec string
 	var shard study.Shard
-	var perms, boots, seeds int
+	var perms, boots, seeds, jobs int
 	var dists []distortion.Distortion
-	var command []string
+	var command, taskArgs []string
 	d, out, b, err := dataCommand(name, args, func(fs *flag.FlagSet) func() error {
 		if name == "study" {
 			fs.StringVar(&shardSpec, "shard", "", "run task I of N (I/N, from 0) of a study split over its models, into --out's shards/; then: study merge --out DIR")
+			fs.IntVar(&jobs, "jobs", 1, "run the models as N tasks side by side, each its own process (--shard I/N), then merge them: faster where one backbone pass leaves cores idle (ONNX Runtime on a CPU uses about one core)")
 		}
 		checkCNN := f.register(fs)
 		fs.IntVar(&seeds, "seeds", 0, "training seeds of the decoder and of each head (0: 5 on the quick profile's size, else 3)")
@@ -336,6 +337,9 @@ func runStudyAs(ctx context.Context, name string, args []string, stages []string
 			if dists, err = distortion.Parse(*distSpec); err != nil {
 				return fmt.Errorf("--distortions: %w", err)
 			}
+			if jobs > 1 && (shardSpec != "" || mode == "merge") {
+				return errors.New("--jobs: a task or a merge runs in one process; give --jobs to the study itself")
+			}
 			if shardSpec != "" {
 				if mode == "merge" {
 					return errors.New("--shard: a merge runs no task")
@@ -348,8 +352,12 @@ func runStudyAs(ctx context.Context, name string, args []string, stages []string
 			// the flags as given, for the merge to rebuild the configuration
 			fs.Visit(func(fl *flag.Flag) {
 				// the merge may run on another kind of node: its backend is its own
-				if fl.Name != "shard" && fl.Name != "out" && fl.Name != "backend" {
+				if fl.Name != "shard" && fl.Name != "out" && fl.Name != "backend" && fl.Name != "jobs" {
 					command = append(command, "--"+fl.Name+"="+fl.Value.String())
+				}
+				// and for the tasks of --jobs, with the backend asked for
+				if fl.Name != "shard" && fl.Name != "out" && fl.Name != "jobs" {
+					taskArgs = append(taskArgs, "--"+fl.Name+"="+fl.Value.String())
 				}
 			})
 			return rsa.TestConfig{Permutations: perms, Bootstraps: boots, Level: 0.95}.Validate()
@@ -388,6 +396,15 @@ func runStudyAs(ctx context.Context, name string, args []string, stages []string
 		return nil
 	case "merge":
 		r, err = study.Merge(ctx, cfg)
+	case "":
+		if n := min(jobs, len(cfg.Models)); n > 1 {
+			if err := runTasks(ctx, taskArgs, out, cfg.Models, n); err != nil {
+				return err
+			}
+			r, err = study.Merge(ctx, cfg)
+			break
+		}
+		fallthrough
 	default:
 		r, err = study.Run(ctx, cfg)
 	}

@@ -9,7 +9,7 @@
 //	decoding-thoughts train-cnn [--data-dir DIR] --out DIR [--models a,b --weights auto|download|random|DIR --epochs N --views N]
 //	decoding-thoughts rsa        [--data-dir DIR] --out DIR   (reopens DIR/fmri and DIR/cnn/<model>)
 //	decoding-thoughts robustness [--data-dir DIR] --out DIR
-//	decoding-thoughts study    [--data-dir DIR | --synthetic quick|full|tiny] [--weights ...] [--models ...] --out DIR
+//	decoding-thoughts study    [--data-dir DIR | --synthetic quick|full|tiny] [--weights ...] [--models ...] [--jobs N] --out DIR
 //	decoding-thoughts study    --shard I/N [the same flags] --out DIR   (task I of N; on Slurm: scripts/slurm/submit.sh)
 //	decoding-thoughts study    merge --out DIR                          (the study, from the tasks' outputs)
 //	decoding-thoughts head-cv  [--data-dir DIR | --synthetic P | --stimuli-tar T.tar --labels L.npy] [--models ... --weights random --folds 5] --out DIR

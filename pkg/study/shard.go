@@ -54,12 +54,14 @@ func ShardDir(out string, s Shard) string {
 const ShardFile = "shard.json"
 
 // ShardStages are the stages a task runs: the work of each of its models
-// (BatchNorm adaptation, backbone features, the heads of every seed, the
-// layer-wise cells, the distortion sweeps) and what it needs (the decoder,
-// trained identically by every task: it is small and deterministic). Every
-// backbone pass's output lands in the shared cache, from which the merge
-// reads it back instead of recomputing it.
-var ShardStages = []string{"fmri", "cnn", "layers", "rsa", "robustness"}
+// (BatchNorm adaptation, backbone features with the layer features of the
+// layers stage, the heads of every seed, the distortion sweeps) and what it
+// needs (the decoder, trained identically by every task: it is small and
+// deterministic). Every backbone pass's output lands in the shared cache,
+// from which the merge reads it back instead of recomputing it. The layers
+// stage itself (no backbone: ridge fits and resampling over every model's
+// cached layer features) runs in the merge only, which compares the models.
+var ShardStages = []string{"fmri", "cnn", "rsa", "robustness"}
 
 // ShardRecord is a finished task's ShardFile.
 type ShardRecord struct {
@@ -120,6 +122,7 @@ func RunShard(ctx context.Context, cfg Config, s Shard, command []string) error 
 			task.Stages = append(task.Stages, name)
 		}
 	}
+	task.LayerFeatures = slices.Contains(plan, "layers")
 	if len(task.Models) == 0 {
 		return fmt.Errorf("shard %s: %d models for %d tasks: task %d has none (use at most %d tasks)", s, len(cfg.Models), s.Count, s.Index, len(cfg.Models))
 	}

@@ -22,9 +22,9 @@ func TestShardsMergeAsOneRun(t *testing.T) {
 	cache := t.TempDir()
 	// -short: the decoder, the heads and the RSA of two models, one seed;
 	// make test-long: three models, two seeds, through the hypothesis
-	models, seeds, stages := []string{"tiny_a", "tiny_b", "tiny_c"}, 2, []string{"hypothesis"}
+	models, seeds, stages := []string{"tiny_a", "tiny_b", "tiny_c"}, 2, []string{"hypothesis", "layers"}
 	if testing.Short() {
-		models, seeds, stages = models[:2], 1, []string{"rsa"}
+		models, seeds, stages = models[:2], 1, []string{"rsa", "layers"}
 	}
 	config := func(out string) Config {
 		return Config{Data: d, Out: out, Models: models, Conv: conv, Dense: dense, Seed: 2, Cache: cache, Seeds: seeds,
@@ -73,5 +73,13 @@ func TestShardsMergeAsOneRun(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(split, "cnn", "tiny_b", keyFile)); err != nil {
 		t.Errorf("the merge did not take task 1's heads: %v", err)
+	}
+	// The layers stage ran in the merge only, from the layer features the
+	// tasks' backbone passes cached.
+	if _, err := os.Stat(filepath.Join(ShardDir(split, Shard{0, 2}), "layers")); err == nil {
+		t.Error("task 0/2 ran the layers stage, which the merge runs again")
+	}
+	if merged.LayersSummary == nil || len(merged.Layers) == 0 {
+		t.Error("the merge has no layers results")
 	}
 }

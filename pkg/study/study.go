@@ -69,8 +69,12 @@ type Config struct {
 	// Stages limits the run to these stages and the ones they need (see
 	// StageNames); empty runs them all. Training stages reopen what is
 	// already trained.
-	Stages   []string
-	Progress io.Writer
+	Stages []string
+	// LayerFeatures has the cnn stage compute and cache the layers stage's
+	// layer features in its backbone pass even when the layers stage does
+	// not run: a task of a split study (RunShard), whose merge runs it.
+	LayerFeatures bool
+	Progress      io.Writer
 }
 
 // Defaults fills unset fields: the study's architectures (cnn.StudyModels), seed 1, 3
@@ -584,7 +588,7 @@ func (st *state) trainCNNs(ctx context.Context) error {
 		opt = *st.cfg.CNN
 	}
 	st.cnnOpt = opt
-	if slices.Contains(st.plan, "layers") {
+	if slices.Contains(st.plan, "layers") || st.cfg.LayerFeatures {
 		// The layers stage's layers come from the features' own pass.
 		opt.Features.LayersPool = layersPool
 	}

@@ -1,0 +1,124 @@
+package main
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestRunTasks: study --jobs runs each task as its own process with the
+// study's flags and its --shard, prefixes every line of theirs (a progress
+// bar's '\r' redraws too) with the task, and when one fails stops the others
+// (here: one that would sleep 30 s) and names the failed one.
+func TestRunTasks(t *testing.T) {
+	dir := t.TempDir()
+	saved := taskCommand
+	defer func() { taskCommand = saved }()
+	var got [][]string
+	script := func(body string) func(ctx context.Context, args []string) (*exec.Cmd, error) {
+		return func(ctx context.Context, args []string) (*exec.Cmd, error) {
+			got = append(got, args)
+			return exec.CommandContext(ctx, "sh", "-c", body, "task", strings.Join(args, " ")), nil
+		}
+	}
+	// stdout and stderr of the tasks: captured through a pipe as os.Stderr
+	capture := func(f func()) string {
+		r, w, _ := os.Pipe()
+		oldOut, oldErr := os.Stdout, os.Stderr
+		os.Stdout, os.Stderr = w, w
+		done := make(chan string)
+		go func() {
+			var b strings.Builder
+			buf := make([]byte, 4096)
+			for {
+				n, err := r.Read(buf)
+				b.Write(buf[:n])
+				if err != nil {
+					break
+				}
+			}
+			done <- b.String()
+		}()
+		f()
+		os.Stdout, os.Stderr = oldOut, oldErr
+		w.Close()
+		return <-done
+	}
+	models := []string{"a", "b", "c"}
+	// a task folder of an earlier split in 3 goes; this split's stays
+	for _, f := range []string{"shards/2-of-3/shard.json", "shards/1-of-2/shard.json"} {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, f)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), []byte("{}"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var err error
+	out := capture(func() {
+		taskCommand = script(`echo "args: $1"; printf 'bar 50%%\rbar 100%%\n' >&2; printf 'no newline'`)
+		err = runTasks(context.Background(), []string{"--seed=2"}, dir, models, 2)
+	})
+	if err != nil {
+		t.Fatalf("runTasks: %v\n%s", err, out)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "shards/2-of-3")); err == nil {
+		t.Error("the earlier split's task folder is still there")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "shards/1-of-2/shard.json")); err != nil {
+		t.Errorf("this split's task folder went: %v", err)
+	}
+	for _, want := range []string{
+		"shards/2-of-3, a task of a split in 3 (this run splits in 2)\n",
+		"study: task 0/2 runs a, c\n", "study: task 1/2 runs b\n",
+		"[task 0/2] args: study --shard=0/2 --out=" + dir + " --seed=2\n",
+		"[task 1/2] args: study --shard=1/2 --out=" + dir + " --seed=2\n",
+		"[task 1/2] bar 50%\n", "[task 1/2] bar 100%\n", "[task 0/2] no newline\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	// Task 1 fails at once: task 0, asleep, is stopped.
+	t0 := time.Now()
+	out = capture(func() {
+		taskCommand = script(`case "$1" in *shard=1/2*) echo broken >&2; exit 3;; *) exec sleep 30;; esac`)
+		err = runTasks(context.Background(), nil, filepath.Join(dir, "x"), models, 2)
+	})
+	if err == nil || !strings.Contains(err.Error(), "task 1/2 (b) failed: exit status 3") {
+		t.Errorf("a failed task: error %v", err)
+	}
+	if took := time.Since(t0); took > 10*time.Second {
+		t.Errorf("the other task was not stopped: %v", took)
+	}
+	if !strings.Contains(out, "[task 1/2] broken\n") {
+		t.Errorf("the failed task's output is missing:\n%s", out)
+	}
+	// An interrupt of the study is its error.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_ = capture(func() {
+		taskCommand = script(`exec sleep 30`)
+		err = runTasks(ctx, nil, dir, models, 2)
+	})
+	if err != context.Canceled {
+		t.Errorf("interrupted: error %v, want context.Canceled", err)
+	}
+}
+
+// TestJobsFlag: --jobs beside --shard, or 0, is refused before any work.
+func TestJobsFlag(t *testing.T) {
+	for _, args := range [][]string{
+		{"--jobs", "2", "--shard", "0/2"},
+		{"--jobs", "0"},
+	} {
+		err := runStudyAs(context.Background(), "study", append(args, "--out", t.TempDir()), nil, "")
+		if err == nil || !strings.Contains(err.Error(), "--jobs") {
+			t.Errorf("%v: error %v, want one naming --jobs", args, err)
+		}
+	}
+}
