@@ -1,7 +1,9 @@
 package main
 
 import (
+	"os"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -26,5 +28,19 @@ func TestTunedEnv(t *testing.T) {
 	want = []string{"GODEBUG=" + tunedGC, "GLIBC_TUNABLES=" + tunedGlibc, tunedMarker + "=1"}
 	if !again || !slices.Equal(env, want) {
 		t.Errorf("empty environment: tunedEnv = %q, %v; want %q, true", env, again, want)
+	}
+}
+
+// TestMakefileTunesAsTheCLI: the Makefile gives the test binaries and the
+// notebook kernel the settings the CLI gives itself.
+func TestMakefileTunesAsTheCLI(t *testing.T) {
+	b, err := os.ReadFile("../../Makefile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"export GODEBUG ?= " + tunedGC + "\n", "export GLIBC_TUNABLES ?= " + tunedGlibc + "\n"} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("the Makefile lacks %q", want)
+		}
 	}
 }
