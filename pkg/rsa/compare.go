@@ -463,7 +463,11 @@ func (s MethodSpec) allPairs(n int, labels []int) []pair {
 // gather returns m's entries at the pairs, stimuli renamed by draw (nil:
 // as they are).
 func gather(m Matrix, ps []pair, draw []int) []float64 {
-	out := make([]float64, len(ps))
+	return gatherInto(make([]float64, len(ps)), m, ps, draw)
+}
+
+// gatherInto is gather into out (len(ps) long), which it returns.
+func gatherInto(out []float64, m Matrix, ps []pair, draw []int) []float64 {
 	for k, p := range ps {
 		i, j := int(p.i), int(p.j)
 		if draw != nil {

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"sync"
 
 	"gonum.org/v1/gonum/stat/distuv"
 
@@ -227,11 +228,14 @@ func permutationStats(as, bs []Matrix, labels []int, s MethodSpec, cfg TestConfi
 		stat = s.onRanks
 	}
 	strata := classIndex(labels, n, s.Stratified)
+	scratch := sync.Pool{New: func() any { g := make([]float64, len(ps)); return &g }}
 	return parallel.Map(cfg.Permutations, func(k int) float64 {
 		p := permutation(strata, n, rand.New(rand.NewPCG(cfg.Seed, uint64(k))))
+		g := scratch.Get().(*[]float64)
+		defer scratch.Put(g)
 		sum := 0.0
 		for t := range avs {
-			sum += stat(avs[t], gather(srcs[t], ps, p), blk)
+			sum += stat(avs[t], gatherInto(*g, srcs[t], ps, p), blk)
 		}
 		return sum / float64(len(avs))
 	})

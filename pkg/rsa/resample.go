@@ -257,10 +257,11 @@ func PermutationPValues(as, bs []Matrix, m Method, cfg TestConfig) ([][]float64,
 	counts := make([][]int, chunks)
 	parallel.For(chunks, func(c int) {
 		cnt := make([]int, len(as)*len(bs))
+		g := make([]float64, len(ps))
 		for k := c; k < cfg.Permutations; k += chunks {
 			p := permutation(strata, n, rand.New(rand.NewPCG(cfg.Seed, uint64(k))))
 			for j := range bs {
-				g := gather(zb[j], ps, p)
+				gatherInto(g, zb[j], ps, p)
 				for i := range as {
 					var v float64
 					if !s.PerClass {
