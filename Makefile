@@ -4,10 +4,11 @@ GO ?= go
 export GOEXPERIMENT := simd
 export GOMLX_NO_AUTO_INSTALL := 1
 export GOFLAGS := -mod=mod
-# Freed memory kept in the process, for the test binaries and the notebook
-# kernel (the CLI sets the same for itself): on virtual machines where a first
-# write into fresh pages is slow, pkg/cnn's tests take 12% less time
-# (docs/performance.md). Your own values win.
+# Freed memory kept in the process, exported to every recipe for the sake of
+# the test binaries and the notebook kernel (the CLI sets the same for
+# itself): on virtual machines where a first write into fresh pages is slow,
+# pkg/cnn's tests take 12% less time (docs/performance.md). Your own values
+# win.
 export GODEBUG ?= madvdontneed=0
 export GLIBC_TUNABLES ?= glibc.malloc.hugetlb=1:glibc.malloc.trim_threshold=1073741824:glibc.malloc.mmap_threshold=33554432
 

@@ -8,41 +8,61 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/decodingthoughts/decoding-thoughts/pkg/study"
 )
 
-// taskCommand is the process that runs one task of study --jobs: this
-// program again (tests replace it).
-var taskCommand = func(ctx context.Context, args []string) (*exec.Cmd, error) {
-	exe, err := os.Executable()
-	if err != nil {
-		return nil, fmt.Errorf("--jobs: finding this program to run its tasks: %w", err)
-	}
-	return exec.CommandContext(ctx, exe, args...), nil
+// taskCommand is the process that runs one task of study --jobs: exe
+// (this program) again; tests replace it.
+var taskCommand = func(ctx context.Context, exe string, args []string) *exec.Cmd {
+	return exec.CommandContext(ctx, exe, args...)
 }
+
+// taskName matches a task's folder in shards/ (ShardDir).
+var taskName = regexp.MustCompile(`^([0-9]+)-of-([0-9]+)$`)
+
+// otherSplits are the task folders in out/shards of a split in other than n
+// tasks, which the merge would refuse beside this run's.
+func otherSplits(out string, n int) []string {
+	entries, _ := os.ReadDir(filepath.Join(out, "shards"))
+	var dirs []string
+	for _, e := range entries {
+		if m := taskName.FindStringSubmatch(e.Name()); m != nil && e.IsDir() && m[2] != strconv.Itoa(n) {
+			dirs = append(dirs, filepath.Join(out, "shards", e.Name()))
+		}
+	}
+	return dirs
+}
+
+// tasksDone, while runTasks runs, is closed when it returns: an interrupt
+// waits for the tasks it stopped before the program exits.
+var tasksDone atomic.Pointer[chan struct{}]
 
 // runTasks runs the study's models as n tasks side by side (study --shard
 // i/n with the study's flags args, into out's shards/), each its own
-// process, their output lines prefixed with the task's name; the first to
-// fail stops the others. The caller merges them (study.Merge).
+// process in its own process group, their output lines prefixed with the
+// task's name; the first to fail stops the others, an interrupt stops all
+// (one SIGINT each, forwarded). The caller merges them (study.Merge).
 func runTasks(parent context.Context, args []string, out string, models []string, n int) error {
-	// The merge takes one split's tasks: another split's, left by an
-	// earlier run with another N, go first (their heads are retrained in
-	// seconds, their backbones' outputs stay in the cache).
-	stale, _ := filepath.Glob(filepath.Join(out, "shards", "*-of-*"))
-	for _, dir := range stale {
-		var i, m int
-		if _, err := fmt.Sscanf(filepath.Base(dir), "%d-of-%d", &i, &m); err == nil && m != n {
-			fmt.Fprintf(os.Stderr, "study: removing %s, a task of a split in %d (this run splits in %d)\n", dir, m, n)
-			if err := os.RemoveAll(dir); err != nil {
-				return fmt.Errorf("--jobs %d: %w", n, err)
-			}
-		}
+	// Another split's tasks (an earlier run with another N, or Slurm's)
+	// are not this run's to remove: they may be running or unmerged.
+	if dirs := otherSplits(out, n); len(dirs) > 0 {
+		return fmt.Errorf("--jobs %d: %s holds tasks of another split (%s): run with that --jobs, merge them (study merge --out %s), or remove %s",
+			n, out, strings.Join(dirs, ", "), out, filepath.Join(out, "shards"))
 	}
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("--jobs: finding this program to run its tasks: %w", err)
+	}
+	done := make(chan struct{})
+	tasksDone.Store(&done)
+	defer func() { tasksDone.Store(nil); close(done) }()
 	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
 	var mu sync.Mutex // whole lines, one task's at a time
@@ -51,13 +71,14 @@ func runTasks(parent context.Context, args []string, out string, models []string
 	var wg sync.WaitGroup
 	for i := range n {
 		s := study.Shard{Index: i, Count: n}
-		cmd, err := taskCommand(ctx, append([]string{"study", "--shard=" + s.String(), "--out=" + out}, args...))
-		if err != nil {
-			return err
-		}
-		// an interrupt reaches the tasks as one: each stops as the study does
+		cmd := taskCommand(ctx, exe, append([]string{"study", "--shard=" + s.String(), "--out=" + out}, args...))
+		// Its own process group, so that a terminal's Ctrl-C reaches it once,
+		// through Cancel (each task stops as the study does), and a signal
+		// if this process dies first.
+		cmd.SysProcAttr = taskAttr()
 		cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
-		cmd.WaitDelay = 30 * time.Second
+		cmd.WaitDelay = 10 * time.Second
+		cmd.Env = taskEnv(os.Environ(), i)
 		prefix := fmt.Sprintf("[task %s] ", s)
 		stdout, stderr := &prefixed{dst: os.Stdout, prefix: prefix, mu: &mu}, &prefixed{dst: os.Stderr, prefix: prefix, mu: &mu}
 		cmd.Stdout, cmd.Stderr = stdout, stderr
@@ -116,4 +137,17 @@ func (p *prefixed) flush() {
 		p.line(p.buf)
 		p.buf = nil
 	}
+}
+
+// taskEnv is the environment of task i: a CPU profile asked for
+// (DT_CPUPROFILE) goes to a file of its own.
+func taskEnv(env []string, i int) []string {
+	out := make([]string, 0, len(env))
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, "DT_CPUPROFILE="); ok && v != "" {
+			kv = fmt.Sprintf("DT_CPUPROFILE=%s.task%d", v, i)
+		}
+		out = append(out, kv)
+	}
+	return out
 }

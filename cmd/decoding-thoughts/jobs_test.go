@@ -19,10 +19,10 @@ func TestRunTasks(t *testing.T) {
 	saved := taskCommand
 	defer func() { taskCommand = saved }()
 	var got [][]string
-	script := func(body string) func(ctx context.Context, args []string) (*exec.Cmd, error) {
-		return func(ctx context.Context, args []string) (*exec.Cmd, error) {
+	script := func(body string) func(ctx context.Context, exe string, args []string) *exec.Cmd {
+		return func(ctx context.Context, exe string, args []string) *exec.Cmd {
 			got = append(got, args)
-			return exec.CommandContext(ctx, "sh", "-c", body, "task", strings.Join(args, " ")), nil
+			return exec.CommandContext(ctx, "sh", "-c", body, "task", strings.Join(args, " "))
 		}
 	}
 	// stdout and stderr of the tasks: captured through a pipe as os.Stderr
@@ -49,8 +49,8 @@ func TestRunTasks(t *testing.T) {
 		return <-done
 	}
 	models := []string{"a", "b", "c"}
-	// a task folder of an earlier split in 3 goes; this split's stays
-	for _, f := range []string{"shards/2-of-3/shard.json", "shards/1-of-2/shard.json"} {
+	// this split's task folder and a look-alike of another's do not stop it
+	for _, f := range []string{"shards/1-of-2/shard.json", "shards/2-of-3.bak/shard.json"} {
 		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, f)), 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -66,14 +66,7 @@ func TestRunTasks(t *testing.T) {
 	if err != nil {
 		t.Fatalf("runTasks: %v\n%s", err, out)
 	}
-	if _, err := os.Stat(filepath.Join(dir, "shards/2-of-3")); err == nil {
-		t.Error("the earlier split's task folder is still there")
-	}
-	if _, err := os.Stat(filepath.Join(dir, "shards/1-of-2/shard.json")); err != nil {
-		t.Errorf("this split's task folder went: %v", err)
-	}
 	for _, want := range []string{
-		"shards/2-of-3, a task of a split in 3 (this run splits in 2)\n",
 		"study: task 0/2 runs a, c\n", "study: task 1/2 runs b\n",
 		"[task 0/2] args: study --shard=0/2 --out=" + dir + " --seed=2\n",
 		"[task 1/2] args: study --shard=1/2 --out=" + dir + " --seed=2\n",
@@ -98,12 +91,27 @@ func TestRunTasks(t *testing.T) {
 	if !strings.Contains(out, "[task 1/2] broken\n") {
 		t.Errorf("the failed task's output is missing:\n%s", out)
 	}
+	// Another split's task folder, which may be running or unmerged, is
+	// left alone and named.
+	if err := os.MkdirAll(filepath.Join(dir, "shards", "2-of-3"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	_ = capture(func() { err = runTasks(context.Background(), nil, dir, models, 2) })
+	if err == nil || !strings.Contains(err.Error(), "2-of-3") {
+		t.Errorf("another split's tasks: error %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "shards", "2-of-3")); err != nil {
+		t.Errorf("another split's task folder went: %v", err)
+	}
+	if env := taskEnv([]string{"A=1", "DT_CPUPROFILE=/tmp/p.prof"}, 1); env[1] != "DT_CPUPROFILE=/tmp/p.prof.task1" {
+		t.Errorf("task 1's environment %q", env)
+	}
 	// An interrupt of the study is its error.
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	_ = capture(func() {
 		taskCommand = script(`exec sleep 30`)
-		err = runTasks(ctx, nil, dir, models, 2)
+		err = runTasks(ctx, nil, filepath.Join(dir, "y"), models, 2)
 	})
 	if err != context.Canceled {
 		t.Errorf("interrupted: error %v, want context.Canceled", err)

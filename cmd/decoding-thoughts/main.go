@@ -145,6 +145,13 @@ func interruptible(name string) context.Context {
 		case <-sigs:
 		case <-time.After(time.Second):
 		}
+		if done := tasksDone.Load(); done != nil { // study --jobs: its tasks stop first
+			select {
+			case <-*done:
+			case <-sigs:
+			case <-time.After(15 * time.Second):
+			}
+		}
 		interrupted(name)
 	}()
 	return ctx

@@ -1,12 +1,11 @@
 package peakmem
 
 import (
-	"os"
-	"os/exec"
 	"runtime"
 	"runtime/debug"
-	"strings"
 	"testing"
+
+	"github.com/decodingthoughts/decoding-thoughts/internal/simtest"
 )
 
 // TestPeakFollowsAnAllocation: touching 256 MiB raises the peak by about
@@ -18,13 +17,7 @@ func TestPeakFollowsAnAllocation(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("VmHWM is Linux's")
 	}
-	if strings.Contains(os.Getenv("GODEBUG"), "madvdontneed=0") {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestPeakFollowsAnAllocation$", "-test.count=1", "-test.v")
-		cmd.Env = append(os.Environ(), "GODEBUG=madvdontneed=1")
-		out, err := cmd.CombinedOutput()
-		if err != nil || !strings.Contains(string(out), "--- PASS: TestPeakFollowsAnAllocation") {
-			t.Fatalf("with GODEBUG=madvdontneed=1: %v\n%s", err, out)
-		}
+	if simtest.RerunUnderDontNeed(t, "TestPeakFollowsAnAllocation") {
 		return
 	}
 	before, ok := Peak()

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/decodingthoughts/decoding-thoughts/internal/peakmem"
+	"github.com/decodingthoughts/decoding-thoughts/internal/simtest"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/backend"
 )
 
@@ -42,6 +43,9 @@ func residentBytes(t *testing.T) int64 {
 // run (none on a machine without one: the pure-Go backend's buffers are Go
 // memory, freed by the collector).
 func TestPassesFreeTheirBuffers(t *testing.T) {
+	if simtest.RerunUnderDontNeed(t, "TestPassesFreeTheirBuffers") {
+		return
+	}
 	ran := 0
 	for _, spec := range backend.FromEnv(os.Getenv).Local() {
 		if spec == "go" {

@@ -47,8 +47,8 @@ type Options struct {
 	// Truth, when not nil, gives the true noise-free responses (images x
 	// voxels, row-major, every voxel of the dataset) to test images in the
 	// order given (the simulator's synth.Truth.Signal): Run then computes
-	// each curve from them too (Curve.Truth), each voxel standardised over
-	// the clean images.
+	// each curve from them too (Curve.Truth), each voxel centred over the
+	// clean images and scaled as TruthNoise says.
 	Truth func(images kay.Images) ([]float64, error)
 	// TruthNoise is each voxel's noise s.d. in one test response
 	// (synth.Truth.NoiseSD): the true responses are then put on the

@@ -65,6 +65,7 @@ for ((k = 0; k < ${#args[@]}; k++)); do
 	-out | --out) [ $((k + 1)) -lt ${#args[@]} ] || die "--out needs a value"; out=${args[k + 1]} ;;
 	-out=* | --out=*) out=${args[k]#*=} ;;
 	-shard | --shard | -shard=* | --shard=*) die "${args[k]}: submit.sh sets each task's --shard itself" ;;
+	-jobs | --jobs | -jobs=* | --jobs=*) die "${args[k]}: a Slurm task is one process; --tasks N splits the study" ;;
 	-backend | --backend | -backend=* | --backend=*) backend_flag=1 ;;
 	esac
 done
