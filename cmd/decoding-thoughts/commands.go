@@ -391,6 +391,10 @@ func runStudyAs(ctx context.Context, name string, args []string, stages []string
 		if err := study.RunShard(ctx, cfg, shard, command); err != nil {
 			return err
 		}
+		if os.Getenv(jobsTaskEnv) != "" { // study --jobs merges them itself
+			fmt.Printf("study: task %s (%s) done in %s\n", shard, strings.Join(shard.Models(cfg.Models), ", "), study.ShardDir(out, shard))
+			return nil
+		}
 		fmt.Printf("study: task %s (%s) done in %s; when every task is: decoding-thoughts study merge --out %s\n",
 			shard, strings.Join(shard.Models(cfg.Models), ", "), study.ShardDir(out, shard), out)
 		return nil

@@ -139,15 +139,18 @@ func (p *prefixed) flush() {
 	}
 }
 
-// taskEnv is the environment of task i: a CPU profile asked for
-// (DT_CPUPROFILE) goes to a file of its own.
+// jobsTaskEnv marks a task that study --jobs started (and merges).
+const jobsTaskEnv = "DT_STUDY_JOBS_TASK"
+
+// taskEnv is the environment of task i: marked as study --jobs's, and a
+// CPU profile asked for (DT_CPUPROFILE) goes to a file of its own.
 func taskEnv(env []string, i int) []string {
-	out := make([]string, 0, len(env))
+	out := make([]string, 0, len(env)+1)
 	for _, kv := range env {
 		if v, ok := strings.CutPrefix(kv, "DT_CPUPROFILE="); ok && v != "" {
 			kv = fmt.Sprintf("DT_CPUPROFILE=%s.task%d", v, i)
 		}
 		out = append(out, kv)
 	}
-	return out
+	return append(out, jobsTaskEnv+"=1")
 }

@@ -103,7 +103,7 @@ func TestRunTasks(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "shards", "2-of-3")); err != nil {
 		t.Errorf("another split's task folder went: %v", err)
 	}
-	if env := taskEnv([]string{"A=1", "DT_CPUPROFILE=/tmp/p.prof"}, 1); env[1] != "DT_CPUPROFILE=/tmp/p.prof.task1" {
+	if env := taskEnv([]string{"A=1", "DT_CPUPROFILE=/tmp/p.prof"}, 1); len(env) != 3 || env[1] != "DT_CPUPROFILE=/tmp/p.prof.task1" || env[2] != jobsTaskEnv+"=1" {
 		t.Errorf("task 1's environment %q", env)
 	}
 	// An interrupt of the study is its error.
