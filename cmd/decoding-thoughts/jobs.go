@@ -82,13 +82,14 @@ func runTasks(parent context.Context, args []string, out string, models []string
 		prefix := fmt.Sprintf("[task %s] ", s)
 		stdout, stderr := &prefixed{dst: os.Stdout, prefix: prefix, mu: &mu}, &prefixed{dst: os.Stderr, prefix: prefix, mu: &mu}
 		cmd.Stdout, cmd.Stderr = stdout, stderr
-		fmt.Fprintf(os.Stderr, "study: task %s runs %s\n", s, strings.Join(s.Models(models), ", "))
+		names := strings.Join(s.Models(models), ", ")
+		fmt.Fprintf(os.Stderr, "study: task %s runs %s\n", s, names)
 		wg.Go(func() {
 			err := cmd.Run()
 			stdout.flush()
 			stderr.flush()
 			if err != nil {
-				once.Do(func() { first = fmt.Errorf("task %s (%s) failed: %w", s, strings.Join(s.Models(models), ", "), err) })
+				once.Do(func() { first = fmt.Errorf("task %s (%s) failed: %w", s, names, err) })
 				cancel() // the others stop
 			}
 		})

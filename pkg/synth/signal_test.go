@@ -8,9 +8,25 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/decodingthoughts/decoding-thoughts/pkg/kay"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/stats"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/synth"
 )
+
+// testSignal is the truth's signal function and its noise-free responses
+// to the dataset's test images (images x voxels).
+func testSignal(t *testing.T, d *kay.Dataset, truth *synth.Truth) (func(kay.Images, []synth.Content) ([]float64, error), []float64) {
+	t.Helper()
+	signal, err := truth.Signal(d.Train.Stimuli)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig, err := signal(d.Test.Stimuli, truth.Test)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return signal, sig
+}
 
 // TestTruthSignal: the truth read back from the file is the generator's
 // (voxels and painted contents), and its noise-free signal for the test
@@ -39,14 +55,7 @@ func TestTruthSignal(t *testing.T) {
 			truth.Test[3] != gen.Test[3] || truth.Train[5] != gen.Train[5] || truth.Config.Seed != gen.Config.Seed {
 			t.Fatalf("the truth read back differs from the generated one")
 		}
-		signal, err := truth.Signal(d.Train.Stimuli)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sig, err := signal(d.Test.Stimuli, truth.Test)
-		if err != nil {
-			t.Fatal(err)
-		}
+		signal, sig := testSignal(t, d, truth)
 		// A truth file from before the drives' statistics were recorded is
 		// read without them; Signal then recomputes them.
 		old := filepath.Join(t.TempDir(), synth.TruthFile)
@@ -122,14 +131,7 @@ func TestNoiseSDMatchesResponses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	signal, err := truth.Signal(d.Train.Stimuli)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sig, err := signal(d.Test.Stimuli, truth.Test)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, sig := testSignal(t, d, truth)
 	noise, err := truth.NoiseSD(1)
 	if err != nil {
 		t.Fatal(err)
