@@ -10,6 +10,8 @@ import (
 	"github.com/decodingthoughts/decoding-thoughts/internal/cachedir"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/backend"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/cnn"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/distortion"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/kay"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/layers"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/study"
 )
@@ -19,6 +21,7 @@ import (
 func runLayers(ctx context.Context, args []string) error {
 	models, weights, pool := strings.Join(cnn.StudyModels(), ","), "auto", cnn.PoolGrid4
 	bn, batch, boots, perms, seed := cnn.BNAdapt, 0, 200, 10000, int64(1)
+	inSilico := "gaussian"
 	d, out, b, err := dataCommand("layers", args, func(fs *flag.FlagSet) func() error {
 		fs.StringVar(&models, "models", models, "comma-separated architectures, of: "+strings.Join(cnn.Names(), ", "))
 		fs.StringVar(&weights, "weights", weights, weightsHelp)
@@ -28,7 +31,13 @@ func runLayers(ctx context.Context, args []string) error {
 		fs.IntVar(&boots, "bootstraps", boots, "resamples of the test images for the intervals")
 		fs.IntVar(&perms, "permutations", perms, "stratified permutations of the test images for the RSA p-values (0: none)")
 		fs.Int64Var(&seed, "seed", seed, "seed of the random weights, the bootstrap and the permutations")
+		fs.StringVar(&inSilico, "in-silico", inSilico, "the distortion (gaussian or box, its default levels) at whose levels each model's best layer predicts the brain's responses to the test images (the brain's robustness in silico); none: skip")
 		return func() error {
+			if inSilico != "none" {
+				if err := distortion.Of(inSilico).Validate(); err != nil {
+					return fmt.Errorf("--in-silico: %w", err)
+				}
+			}
 			if _, err := cnn.Lookup(models); err != nil {
 				return fmt.Errorf("--models: %w", err)
 			}
@@ -57,7 +66,19 @@ func runLayers(ctx context.Context, args []string) error {
 	if perms == 0 {
 		perms = -1 // layers.Options: negative is none
 	}
-	tab, sum, err := layers.Run(ctx, d, archs, open, pool, fopt, layers.Options{Bootstraps: boots, Permutations: perms, Seed: uint64(seed)}, os.Stderr)
+	opt := layers.Options{Bootstraps: boots, Permutations: perms, Seed: uint64(seed)}
+	if inSilico != "none" {
+		sel, err := d.Select(kay.DefaultFilter())
+		if err != nil {
+			return err
+		}
+		is := &layers.InSilico{Distortion: distortion.Of(inSilico)}
+		if is.Options, err = study.InSilicoOptions(d, sel, min(boots, 200), 0.95, seed); err != nil {
+			return err
+		}
+		opt.InSilico = is
+	}
+	tab, sum, err := layers.Run(ctx, d, archs, open, pool, fopt, opt, os.Stderr)
 	if err != nil {
 		return err
 	}
@@ -76,6 +97,30 @@ func runLayers(ctx context.Context, args []string) error {
 		fmt.Printf("layers: %-12s best-layer depth per area (chosen on training images, mean over %s): %s; %s\n",
 			meas, cnns, strings.Join(parts, ", "), sum.TrendText(meas))
 	}
+	if ins := sum.InSilico; ins != nil {
+		last := len(ins.Levels) - 1
+		for _, roi := range []string{sum.ROIs[0], sum.ROIs[len(sum.ROIs)-1]} {
+			var parts []string
+			for _, name := range append(append([]string{}, sum.References...), cnnNames(archs)...) {
+				if c, ok := ins.Models[name][roi]; ok {
+					parts = append(parts, fmt.Sprintf("%s (%s) %.3f", name, c.Layer, float64(c.RSMCorrClean[last])))
+				}
+			}
+			if tr, ok := ins.Truth[roi]; ok {
+				parts = append(parts, fmt.Sprintf("true %.3f", float64(tr.RSMCorrClean[last])))
+			}
+			fmt.Printf("layers: in silico, %s at %s %g: predicted RSM against the clean prediction: %s\n", roi, ins.Distortion, ins.Levels[last], strings.Join(parts, ", "))
+		}
+	}
 	fmt.Printf("layers: %s and figures in %s\n", layers.ResultFile, out)
 	return nil
+}
+
+// cnnNames are the architectures' names.
+func cnnNames(archs []cnn.Arch) []string {
+	out := make([]string, len(archs))
+	for i, a := range archs {
+		out[i] = a.Name
+	}
+	return out
 }

@@ -32,6 +32,9 @@ type Curve struct {
 	Identification []float64 `json:"identification"`
 	Chance         float64   `json:"chance"`
 	Voxels         int       `json:"voxels"`
+	// Layer is the model's layer the curve comes from, where it has
+	// several (the layer-wise analysis's in-silico curves).
+	Layer string `json:"layer,omitempty"`
 	// Truth is the same computed from the simulated brain's noise-free
 	// responses to the distorted images (Options.Truth), where the data are
 	// simulated: what the in-silico curve should recover.
@@ -67,6 +70,14 @@ type Area struct {
 	Voxels []int
 }
 
+// Predictions are one model's predicted responses (test images x voxels,
+// every voxel of the dataset or the model's own) to the clean test images
+// and to the test images at each level of a distortion.
+type Predictions struct {
+	Clean  *mat.Dense
+	Levels []*mat.Dense
+}
+
 // Run predicts, with the fitted model, every voxel's response to the test
 // images (test: their indices in d.Test, labels: their classes) at every
 // level of each distortion, and measures each area's predicted
@@ -79,116 +90,164 @@ func Run(ctx context.Context, d *kay.Dataset, fit *encoding.Ridge, test, labels 
 	if len(test) < 3 || len(labels) != len(test) {
 		return nil, fmt.Errorf("insilico: %d test images with %d labels: want at least 3, one label each", len(test), len(labels))
 	}
-	im := d.Test.Stimuli
-	images := func(f distortion.Func) kay.Images {
-		sub := kay.Images{N: len(test), H: im.H, W: im.W, Pix: make([]float32, 0, len(test)*im.H*im.W)}
-		for k, i := range test {
-			pix := im.At(i)
-			if f != nil {
-				pix = f(k, append([]float32(nil), pix...), im.H, im.W)
-			}
-			sub.Pix = append(sub.Pix, pix...)
-		}
-		return sub
-	}
 	all := make([]int, len(test))
 	for k := range all {
 		all[k] = k
 	}
-	predict := func(sub kay.Images) (*mat.Dense, error) {
-		x, err := encoding.Features(sub, all, opt.Pool)
+	predict := func(im kay.Images) (*mat.Dense, error) {
+		x, err := encoding.Features(im, all, opt.Pool)
 		if err != nil {
 			return nil, err
 		}
 		return fit.Predict(x), nil
 	}
-	var mu, sd []float64 // the true responses' standardisation, from the clean images
-	truth := func(sub kay.Images) (*mat.Dense, error) {
-		sig, err := opt.Truth(sub)
-		if err != nil {
-			return nil, err
-		}
-		nv := len(sig) / len(test)
-		if mu == nil {
-			if opt.TruthNoise != nil && len(opt.TruthNoise) != nv {
-				return nil, fmt.Errorf("insilico: noise s.d. of %d voxels for true responses of %d", len(opt.TruthNoise), nv)
-			}
-			mu, sd = columnStats(sig, len(test), nv)
-			for v, e := range opt.TruthNoise {
-				sd[v] = math.Sqrt(sd[v]*sd[v] + e*e)
-			}
-		}
-		for i := range len(test) {
-			for v := range nv {
-				sig[i*nv+v] = (sig[i*nv+v] - mu[v]) / sd[v]
-			}
-		}
-		return mat.NewDense(len(test), nv, sig), nil
-	}
-	sources := []func(kay.Images) (*mat.Dense, error){predict}
-	if opt.Truth != nil {
-		sources = append(sources, truth)
-	}
-	clean := make([]*mat.Dense, len(sources))
-	cleanRSM := make([][]rsa.Matrix, len(sources))
-	for s, source := range sources {
-		var err error
-		if clean[s], err = source(images(nil)); err != nil {
-			return nil, err
-		}
-		cleanRSM[s] = make([]rsa.Matrix, len(areas))
-		for a, area := range areas {
-			if cleanRSM[s][a], err = areaRSM(clean[s], area.Voxels, labels); err != nil {
-				return nil, fmt.Errorf("insilico: %s: %w", area.Name, err)
-			}
-		}
+	clean, err := predict(Images(d, test, nil))
+	if err != nil {
+		return nil, err
 	}
 	out := map[string]map[string]Curve{}
 	for _, dist := range dists {
-		curves := make([][]Curve, len(sources))
-		for s := range sources {
-			curves[s] = make([]Curve, len(areas))
-			for a, area := range areas {
-				curves[s][a] = Curve{Levels: dist.Levels, Chance: 1 / float64(len(test)), Voxels: len(area.Voxels)}
-			}
+		ims, err := Distorted(ctx, d, test, dist, opt.Seed)
+		if err != nil {
+			return nil, err
 		}
-		for _, level := range dist.Levels {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-			f, err := dist.Func(level, opt.Seed)
+		p := Predictions{Clean: clean}
+		for _, im := range ims {
+			pred, err := predict(im)
 			if err != nil {
 				return nil, err
 			}
-			sub := images(f)
-			for s, source := range sources {
-				pred, err := source(sub)
-				if err != nil {
-					return nil, err
-				}
-				for a, area := range areas {
-					m, err := areaRSM(pred, area.Voxels, labels)
-					if err != nil {
-						return nil, fmt.Errorf("insilico: %s: %w", area.Name, err)
-					}
-					v, lo, hi := compare(cleanRSM[s][a], m, opt)
-					c := &curves[s][a]
-					c.RSMCorrClean = append(c.RSMCorrClean, jsonnum.Float(v))
-					c.Low, c.High = append(c.Low, jsonnum.Float(lo)), append(c.High, jsonnum.Float(hi))
-					c.Identification = append(c.Identification, float64(encoding.Identify(pred, clean[s], area.Voxels))/float64(len(test)))
-				}
+			p.Levels = append(p.Levels, pred)
+		}
+		var truth *Predictions
+		if opt.Truth != nil {
+			t, err := TrueResponses(Images(d, test, nil), ims, opt)
+			if err != nil {
+				return nil, err
 			}
+			truth = &t
 		}
 		out[dist.Name] = map[string]Curve{}
-		for a, area := range areas {
-			c := curves[0][a]
-			if len(sources) > 1 {
-				c.Truth = &curves[1][a]
+		for _, area := range areas {
+			c, err := Measure(p, dist.Levels, area.Voxels, labels, opt)
+			if err == nil && truth != nil {
+				var t Curve
+				if t, err = Measure(*truth, dist.Levels, area.Voxels, labels, opt); err == nil {
+					c.Truth = &t
+				}
+			}
+			if err != nil {
+				return nil, fmt.Errorf("insilico: %s: %w", area.Name, err)
 			}
 			out[dist.Name][area.Name] = c
 		}
 	}
 	return out, nil
+}
+
+// Images are d's test images test (indices into d.Test), as f distorts
+// them (f nil: as they are; f gets each image's position in test).
+func Images(d *kay.Dataset, test []int, f distortion.Func) kay.Images {
+	im := d.Test.Stimuli
+	sub := kay.Images{N: len(test), H: im.H, W: im.W, Pix: make([]float32, 0, len(test)*im.H*im.W)}
+	for k, i := range test {
+		pix := im.At(i)
+		if f != nil {
+			pix = f(k, append([]float32(nil), pix...), im.H, im.W)
+		}
+		sub.Pix = append(sub.Pix, pix...)
+	}
+	return sub
+}
+
+// Distorted are d's test images test at each level of dist (its random
+// draws seeded by seed).
+func Distorted(ctx context.Context, d *kay.Dataset, test []int, dist distortion.Distortion, seed int64) ([]kay.Images, error) {
+	var out []kay.Images
+	for _, level := range dist.Levels {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		f, err := dist.Func(level, seed)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Images(d, test, f))
+	}
+	return out, nil
+}
+
+// TrueResponses are the simulated brain's noise-free responses
+// (opt.Truth, every voxel) to the clean test images and to the same
+// images at each level of a distortion (levels: Distorted's), each voxel
+// put on the measured responses' scale from the clean images
+// (opt.TruthNoise).
+func TrueResponses(clean kay.Images, levels []kay.Images, opt Options) (Predictions, error) {
+	var p Predictions
+	if opt.Truth == nil {
+		return p, fmt.Errorf("insilico: no true responses to compute")
+	}
+	n := clean.N
+	var mu, sd []float64 // the standardisation, from the clean images
+	truth := func(sub kay.Images) (*mat.Dense, error) {
+		sig, err := opt.Truth(sub)
+		if err != nil {
+			return nil, err
+		}
+		nv := len(sig) / n
+		if mu == nil {
+			if opt.TruthNoise != nil && len(opt.TruthNoise) != nv {
+				return nil, fmt.Errorf("insilico: noise s.d. of %d voxels for true responses of %d", len(opt.TruthNoise), nv)
+			}
+			mu, sd = columnStats(sig, n, nv)
+			for v, e := range opt.TruthNoise {
+				sd[v] = math.Sqrt(sd[v]*sd[v] + e*e)
+			}
+		}
+		for i := range n {
+			for v := range nv {
+				sig[i*nv+v] = (sig[i*nv+v] - mu[v]) / sd[v]
+			}
+		}
+		return mat.NewDense(n, nv, sig), nil
+	}
+	var err error
+	if p.Clean, err = truth(clean); err != nil {
+		return p, err
+	}
+	for _, im := range levels {
+		m, err := truth(im)
+		if err != nil {
+			return p, err
+		}
+		p.Levels = append(p.Levels, m)
+	}
+	return p, nil
+}
+
+// Measure is one area's curve (its voxels: columns of p's matrices) along
+// the levels of a distortion (levels: their values, one per p.Levels).
+func Measure(p Predictions, levels []float64, voxels, labels []int, opt Options) (Curve, error) {
+	n, _ := p.Clean.Dims()
+	c := Curve{Levels: levels, Chance: 1 / float64(n), Voxels: len(voxels)}
+	if len(levels) != len(p.Levels) {
+		return c, fmt.Errorf("%d predictions for %d levels", len(p.Levels), len(levels))
+	}
+	clean, err := areaRSM(p.Clean, voxels, labels)
+	if err != nil {
+		return c, err
+	}
+	for _, pred := range p.Levels {
+		m, err := areaRSM(pred, voxels, labels)
+		if err != nil {
+			return c, err
+		}
+		v, lo, hi := compare(clean, m, opt)
+		c.RSMCorrClean = append(c.RSMCorrClean, jsonnum.Float(v))
+		c.Low, c.High = append(c.Low, jsonnum.Float(lo)), append(c.High, jsonnum.Float(hi))
+		c.Identification = append(c.Identification, float64(encoding.Identify(pred, p.Clean, voxels))/float64(n))
+	}
+	return c, nil
 }
 
 // columnStats are the mean and s.d. of each column of a rows x cols

@@ -32,3 +32,12 @@ func (f *Float) UnmarshalJSON(b []byte) error {
 	*f = Float(x)
 	return nil
 }
+
+// Floats converts a list of JSON numbers to float64s.
+func Floats(v []Float) []float64 {
+	out := make([]float64, len(v))
+	for i, x := range v {
+		out[i] = float64(x)
+	}
+	return out
+}

@@ -17,6 +17,8 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 
 	"github.com/decodingthoughts/decoding-thoughts/internal/atomicfile"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/distortion"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/jsonnum"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/plots"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/rsa"
 )
@@ -82,7 +84,7 @@ func Figures(tab Table, sum *Summary) []plots.Spec {
 	if sum.Robustness != nil {
 		specs = append(specs, RobustnessFigure(sum))
 	}
-	return specs
+	return append(specs, InSilicoFigures(sum)...)
 }
 
 // BestFigure is best_<measure>.png: per visual area, each model's best
@@ -251,6 +253,57 @@ func maxAbs(x []float64) float64 {
 
 // ResultFile is what Write writes: the summary and every comparison.
 const ResultFile = "layers.json"
+
+// InSilicoFigures draw, per ROI, each model's in-silico curve from its best
+// layer (Summary.InSilico; in_silico_<roi>.png) and, on simulated data, the
+// simulated brain's true curve (thick, black); none without curves.
+func InSilicoFigures(sum *Summary) []plots.Spec {
+	ins := sum.InSilico
+	if ins == nil {
+		return nil
+	}
+	names := slices.Clone(sum.References)
+	for _, name := range slices.Sorted(maps.Keys(ins.Models)) {
+		if !slices.Contains(names, name) {
+			names = append(names, name)
+		}
+	}
+	var specs []plots.Spec
+	for _, roi := range sum.ROIs {
+		specs = append(specs, plots.Spec{Name: "in_silico_" + roi, Draw: func() (*plot.Plot, error) {
+			var series []plots.Series
+			for _, name := range names {
+				if c, ok := ins.Models[name][roi]; ok {
+					series = append(series, plots.Series{Label: name + " (" + c.Layer + ")", Values: jsonnum.Floats(c.RSMCorrClean)})
+				}
+			}
+			if len(series) == 0 {
+				return nil, fmt.Errorf("no in-silico curves for %s", roi)
+			}
+			dist := distortion.Distortion{Name: ins.Distortion}
+			p, err := plots.Lines(roi+" under "+dist.Title()+": each model's best layer (predictions)", dist.LevelLabel(),
+				"predicted RSM vs the clean images' (Spearman)", ins.Levels, series...)
+			if err != nil {
+				return nil, err
+			}
+			if tr, ok := ins.Truth[roi]; ok {
+				pts := make(plotter.XYs, len(ins.Levels))
+				for i, x := range ins.Levels {
+					pts[i] = plotter.XY{X: x, Y: float64(tr.RSMCorrClean[i])}
+				}
+				l, err := plotter.NewLine(pts)
+				if err != nil {
+					return nil, err
+				}
+				l.Color, l.Width = color.Black, vg.Points(2.5)
+				p.Add(l)
+				p.Legend.Add("simulated brain (true)", l)
+			}
+			return p, nil
+		}})
+	}
+	return specs
+}
 
 // Write saves the comparisons and summary (ResultFile) and the figures
 // into dir.

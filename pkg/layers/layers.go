@@ -11,7 +11,9 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/decodingthoughts/decoding-thoughts/internal/parallel"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/distortion"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/encoding"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/insilico"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/jsonnum"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/kay"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/rsa"
@@ -58,6 +60,11 @@ type Model struct {
 	// Reference marks a reference model (the Gabor pyramid, raw pixels):
 	// reported beside the CNNs, left out of the depth summary.
 	Reference bool
+	// Distorted are, where Options.InSilico asks for curves, each layer's
+	// features of the test images at each level of its distortion
+	// (Distorted[level][layer]: NTest x Widths[layer]); nil: no curves for
+	// this model.
+	Distorted [][][]float32
 }
 
 // Options set the analysis.
@@ -75,6 +82,24 @@ type Options struct {
 	// model's default grid (encoding.Result.Gabor, so that a study computes
 	// them once); nil: Run computes them.
 	Gabor *encoding.ImageFeatures
+	// InSilico, when set, has each model's best layer by the encoding score
+	// predict its ROI's reliable voxels at every level of a distortion of
+	// the test images (Summary.InSilico).
+	InSilico *InSilico
+}
+
+// InSilico asks the brain's robustness in silico of every model's best
+// layer per ROI (by the encoding score, chosen on training images): the
+// layer's fitted encoding model predicts the ROI's reliable voxels'
+// responses to the test images at each level of Distortion (the model's
+// Model.Distorted features), and insilico.Measure compares each level's
+// predicted representation with the clean images' prediction. Options
+// holds the bootstrap, the seed of the distortion's random draws and, for
+// simulated data, the simulated brain's true responses (Options.Truth):
+// the true curves over the same voxels (Summary.InSilico.Truth).
+type InSilico struct {
+	Distortion distortion.Distortion
+	Options    insilico.Options
 }
 
 // Brain is the selected data the layers are compared with: per ROI its
@@ -88,6 +113,7 @@ type Brain struct {
 	test    *mat.Dense   // selected test images x the ROIs' reliable voxels
 	testT   *mat.Dense   // its transpose: a voxel's test responses contiguous
 	cols    [][]int      // per ROI: its reliable voxels' columns in train/test
+	voxels  []int        // each column's voxel in the dataset
 	rsms    []rsa.Matrix // cosine RSM of each ROI's test patterns
 	kernels []rsa.Matrix // linear kernel of each ROI's test patterns
 	labels  []int        // each selected test image's class
@@ -214,6 +240,7 @@ func newBrain(d *kay.Dataset, sel *kay.Selection, rois []string, rep *kay.Repeat
 		}
 		b.cols = append(b.cols, cols)
 	}
+	b.voxels = all
 	b.train, b.test = gather(d.Train.Responses, sel.Train.Index, all), gather(d.Test.Responses, sel.Test.Index, all)
 	b.testT = mat.DenseCopyOf(b.test.T())
 	ntr := len(sel.Train.Index)
@@ -460,10 +487,28 @@ func (c *Cell) UnmarshalJSON(b []byte) error {
 
 // Compare computes every (layer, ROI) cell of model m: cells[layer][roi].
 func (b *Brain) Compare(m Model, opt Options) ([][]Cell, error) {
+	cells, _, err := b.compare(m, opt)
+	return cells, err
+}
+
+// compare is Compare that also returns, for a model with Distorted
+// features, each layer's encoding predictions (test images x the brain's
+// reliable voxels) of the clean test images and at each distortion level.
+func (b *Brain) compare(m Model, opt Options) ([][]Cell, []insilico.Predictions, error) {
 	ntr, _ := b.train.Dims()
 	nte, _ := b.test.Dims()
 	if m.NTrain != ntr || m.NTest != nte {
-		return nil, fmt.Errorf("layers: model %s has %d/%d images, the brain %d/%d", m.Name, m.NTrain, m.NTest, ntr, nte)
+		return nil, nil, fmt.Errorf("layers: model %s has %d/%d images, the brain %d/%d", m.Name, m.NTrain, m.NTest, ntr, nte)
+	}
+	for _, lv := range m.Distorted {
+		if len(lv) != len(m.Layers) {
+			return nil, nil, fmt.Errorf("layers: model %s has distorted features of %d layers, want %d", m.Name, len(lv), len(m.Layers))
+		}
+		for l, x := range lv {
+			if len(x) != nte*m.Widths[l] {
+				return nil, nil, fmt.Errorf("layers: model %s layer %s: %d distorted test features, want %d x %d", m.Name, m.Layers[l], len(x), nte, m.Widths[l])
+			}
+		}
 	}
 	boots := opt.Bootstraps
 	if boots == 0 {
@@ -485,6 +530,7 @@ func (b *Brain) Compare(m Model, opt Options) ([][]Cell, error) {
 	n := len(m.Layers)
 	rsms, kerns, valRSMs, valKerns := make([]rsa.Matrix, n), make([]rsa.Matrix, n), make([]rsa.Matrix, n), make([]rsa.Matrix, n)
 	preds, cvs, errs := make([]*mat.Dense, n), make([][]float64, n), make([]error, n)
+	fits := make([]*encoding.Ridge, n)
 	parallel.For(n, func(l int) {
 		test := rsa.Patterns{N: nte, D: m.Widths[l], X: m.Test[l]}
 		val := rsa.Patterns{N: len(b.val), D: m.Widths[l], X: make([]float32, 0, len(b.val)*m.Widths[l])}
@@ -505,7 +551,7 @@ func (b *Brain) Compare(m Model, opt Options) ([][]Cell, error) {
 		if err == nil {
 			var fit *encoding.Ridge
 			if fit, err = encoding.FitFeatures(m.Train[l], ntr, m.Widths[l], b.train, opt.Ridge); err == nil {
-				preds[l], cvs[l] = fit.PredictFeatures(m.Test[l], nte), fit.CV
+				preds[l], cvs[l], fits[l] = fit.PredictFeatures(m.Test[l], nte), fit.CV, fit
 			}
 		}
 		rsms[l].Labels, kerns[l].Labels = b.labels, b.labels
@@ -515,8 +561,25 @@ func (b *Brain) Compare(m Model, opt Options) ([][]Cell, error) {
 		}
 	})
 	if err := errors.Join(errs...); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	// The in-silico curves' predictions, of the layers some ROI chooses by
+	// the encoding score (as Analysis.Add chooses them)
+	var insil []insilico.Predictions
+	if m.Distorted != nil {
+		insil = make([]insilico.Predictions, n)
+		for k := range b.ROIs {
+			sel := make([]float64, n)
+			for l := range n {
+				sel[l] = encodingSelection(cvs[l], b.cols[k])
+			}
+			if l := Select(sel); l >= 0 && insil[l].Clean == nil {
+				insil[l] = insilico.Predictions{Clean: preds[l], Levels: make([]*mat.Dense, len(m.Distorted))}
+				parallel.For(len(m.Distorted), func(v int) { insil[l].Levels[v] = fits[l].PredictFeatures(m.Distorted[v][l], nte) })
+			}
+		}
+	}
+	clear(fits)
 	methods := rsa.LayerMethods()
 	cells := make([][]Cell, len(m.Layers))
 	for l := range m.Layers {
@@ -540,11 +603,7 @@ func (b *Brain) Compare(m Model, opt Options) ([][]Cell, error) {
 				c.Scores[MeasureName(s.Method)] = sc
 			}
 			enc := bootstrap(draws, func(idx []int) float64 { return encoding.MedianR(r, b.testT, b.cols[k], idx) })
-			cv := make([]float64, len(b.cols[k]))
-			for a, col := range b.cols[k] {
-				cv[a] = cvs[l][col]
-			}
-			enc.Selection = jsonnum.Float(stats.Percentile(cv, 50))
+			enc.Selection = jsonnum.Float(encodingSelection(cvs[l], b.cols[k]))
 			c.Scores[Encoding] = enc
 			c.FractionOfCeiling = jsonnum.Float(math.NaN())
 			if ceil := b.ceilings[k].Encoding; ceil > 0 {
@@ -554,9 +613,20 @@ func (b *Brain) Compare(m Model, opt Options) ([][]Cell, error) {
 		})
 	}
 	if err := b.permutationTests(cells, rsms, kerns, opt); err != nil {
-		return nil, fmt.Errorf("layers: %s: %w", m.Name, err)
+		return nil, nil, fmt.Errorf("layers: %s: %w", m.Name, err)
 	}
-	return cells, nil
+	return cells, insil, nil
+}
+
+// encodingSelection is the encoding score's nested choice value: the median
+// over an ROI's voxels (cols) of the fit's cross-validated r on the
+// training images (cv: every column's).
+func encodingSelection(cv []float64, cols []int) float64 {
+	v := make([]float64, len(cols))
+	for a, col := range cols {
+		v[a] = cv[col]
+	}
+	return stats.Percentile(v, 50)
 }
 
 // permutationTests fills the tested methods' p-values (rsa.MethodSpec

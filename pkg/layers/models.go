@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/decodingthoughts/decoding-thoughts/pkg/cnn"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/encoding"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/insilico"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/kay"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/stimulus"
 )
@@ -107,6 +109,21 @@ func Run(ctx context.Context, d *kay.Dataset, archs []cnn.Arch, open func(cnn.Ar
 		return nil, nil, err
 	}
 	a := NewAnalysis(brain, pool, opt)
+	is := opt.InSilico
+	var distorted []kay.Images // the test images at each level, for the reference models and the truth
+	if is != nil {
+		if err := is.Distortion.Validate(); err != nil {
+			return nil, nil, err
+		}
+		if distorted, err = insilico.Distorted(ctx, d, sel.Test.Index, is.Distortion, is.Options.Seed); err != nil {
+			return nil, nil, err
+		}
+		if is.Options.Truth != nil {
+			if err := a.trueCurves(insilico.Images(d, sel.Test.Index, nil), distorted); err != nil {
+				return nil, nil, err
+			}
+		}
+	}
 	var g Model
 	if f := opt.Gabor; f != nil && f.Pool == encoding.DefaultOptions().Pool {
 		g, err = GaborModelOf(d, f, sel)
@@ -117,6 +134,11 @@ func Run(ctx context.Context, d *kay.Dataset, archs []cnn.Arch, open func(cnn.Ar
 		return nil, nil, err
 	}
 	for _, m := range []Model{g, PixelModel(d, sel)} {
+		if is != nil {
+			if m.Distorted, err = referenceDistorted(distorted, m.Name); err != nil {
+				return nil, nil, err
+			}
+		}
 		if err := a.Add(m, progress); err != nil {
 			return nil, nil, err
 		}
@@ -131,6 +153,9 @@ func Run(ctx context.Context, d *kay.Dataset, archs []cnn.Arch, open func(cnn.Ar
 		if err == nil {
 			m, err = FromBackbone(ctx, net, d, sel, nil, pool, fopt)
 		}
+		if err == nil && is != nil {
+			m.Distorted, err = backboneDistorted(ctx, net, d, sel, m.Layers, pool, fopt, is)
+		}
 		release()
 		if err != nil {
 			return nil, nil, err
@@ -141,4 +166,56 @@ func Run(ctx context.Context, d *kay.Dataset, archs []cnn.Arch, open func(cnn.Ar
 	}
 	tab, sum := a.Finish()
 	return tab, sum, nil
+}
+
+// referenceDistorted are a reference model's features ("gabor" or
+// "pixels") of the test images at each level of a distortion (distorted:
+// insilico.Distorted's images).
+func referenceDistorted(distorted []kay.Images, name string) ([][][]float32, error) {
+	var out [][][]float32
+	for _, im := range distorted {
+		switch name {
+		case "gabor":
+			x, err := encoding.Features(im, identity(im.N), encoding.DefaultOptions().Pool)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, [][]float32{f32(x.RawMatrix().Data)})
+		case "pixels":
+			out = append(out, [][]float32{im.Pix})
+		default:
+			return nil, fmt.Errorf("layers: no reference model %q", name)
+		}
+	}
+	return out, nil
+}
+
+// backboneDistorted are a backbone's layers (pooled as pool) of the
+// selected test images at each level of is's distortion, through
+// stimulus.DistortedSet's cache, which the robustness sweep fills from its
+// own pass (the same names and normalisation).
+func backboneDistorted(ctx context.Context, net *cnn.Model, d *kay.Dataset, sel *kay.Selection, layers []string, pool string,
+	fopt stimulus.FeatureOptions, is *InSilico) ([][][]float32, error) {
+	var fs []stimulus.Distort
+	var names []string
+	for _, level := range is.Distortion.Levels {
+		f, err := is.Distortion.Func(level, is.Options.Seed)
+		if err != nil {
+			return nil, err
+		}
+		fs, names = append(fs, stimulus.Distort(f)), append(names, stimulus.DistortedName(is.Distortion.Name, level, is.Options.Seed))
+	}
+	fopt.LayersPool = pool
+	_, sets, err := stimulus.DistortedSet(ctx, net, d, sel, stimulus.FitNormalizer(d.Train.Stimuli, sel.Train.Index), fs, names, len(fs), fopt)
+	if err != nil {
+		return nil, err
+	}
+	out := make([][][]float32, len(sets))
+	for k, o := range sets {
+		if o == nil || !slices.Equal(o.Layers, layers) {
+			return nil, fmt.Errorf("layers: %s: distorted test images' layers do not match %v", net.Arch.Name, layers)
+		}
+		out[k] = o.Data
+	}
+	return out, nil
 }

@@ -1,6 +1,7 @@
 package layers
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"math"
@@ -8,7 +9,9 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/decodingthoughts/decoding-thoughts/pkg/insilico"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/jsonnum"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/kay"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/rsa"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/stats"
 )
@@ -87,6 +90,20 @@ type Summary struct {
 	// the CNNs (LinkRobustness), under RobustnessMeasure.
 	Robustness        map[string]map[string]Link `json:"robustness,omitempty"`
 	RobustnessMeasure string                     `json:"robustness_measure,omitempty"`
+	// InSilico are the best layers' in-silico curves (Options.InSilico).
+	InSilico *InSilicoCurves `json:"in_silico,omitempty"`
+}
+
+// InSilicoCurves are, under one distortion, each model's in-silico curve
+// per ROI from its best layer by the encoding score (Curve.Layer), over
+// the ROI's reliable voxels, and on simulated data the simulated brain's
+// true curve over the same voxels. They are model predictions, not
+// measurements.
+type InSilicoCurves struct {
+	Distortion string                               `json:"distortion"`
+	Levels     []float64                            `json:"levels"`
+	Models     map[string]map[string]insilico.Curve `json:"models"`          // model -> roi
+	Truth      map[string]insilico.Curve            `json:"truth,omitempty"` // roi
 }
 
 // Analysis accumulates models' comparisons with a brain, one model at a
@@ -105,18 +122,60 @@ func NewAnalysis(b *Brain, pool string, opt Options) *Analysis {
 	for k, roi := range b.ROIs {
 		ceil[roi] = b.ceilings[k]
 	}
-	return &Analysis{b: b, opt: opt, tab: Table{},
+	a := &Analysis{b: b, opt: opt, tab: Table{},
 		sum: &Summary{Pool: pool, ROIs: b.ROIs, Measures: Measures(), Order: map[string][]string{},
 			Best: map[string]map[string]map[string]Best{}, Depth: map[string]map[string]Depth{}, DepthTrend: map[string]jsonnum.Float{},
 			DepthTrendCI: map[string]Interval{}, Significant: map[string]map[string]Significance{}, Ceilings: ceil,
 			ReliabilityMethod: b.reliability}}
+	if is := opt.InSilico; is != nil {
+		a.sum.InSilico = &InSilicoCurves{Distortion: is.Distortion.Name, Levels: is.Distortion.Levels, Models: map[string]map[string]insilico.Curve{}}
+	}
+	return a
+}
+
+// TrueCurves adds the simulated brain's true in-silico curves
+// (Options.InSilico's Options.Truth: its noise-free responses to the
+// distorted test images sel.Test.Index of d) over each ROI's reliable
+// voxels: what the models' curves should recover.
+func (a *Analysis) TrueCurves(ctx context.Context, d *kay.Dataset, sel *kay.Selection) error {
+	is := a.opt.InSilico
+	if is == nil || is.Options.Truth == nil {
+		return fmt.Errorf("layers: no true responses to compute in-silico curves from")
+	}
+	ims, err := insilico.Distorted(ctx, d, sel.Test.Index, is.Distortion, is.Options.Seed)
+	if err != nil {
+		return err
+	}
+	return a.trueCurves(insilico.Images(d, sel.Test.Index, nil), ims)
+}
+
+// trueCurves is TrueCurves from the clean and distorted test images.
+func (a *Analysis) trueCurves(clean kay.Images, distorted []kay.Images) error {
+	is := a.opt.InSilico
+	p, err := insilico.TrueResponses(clean, distorted, is.Options)
+	if err != nil {
+		return fmt.Errorf("layers: true in-silico responses: %w", err)
+	}
+	a.sum.InSilico.Truth = map[string]insilico.Curve{}
+	for k, roi := range a.b.ROIs {
+		vox := make([]int, len(a.b.cols[k]))
+		for i, c := range a.b.cols[k] {
+			vox[i] = a.b.voxels[c]
+		}
+		c, err := insilico.Measure(p, is.Distortion.Levels, vox, a.b.labels, is.Options)
+		if err != nil {
+			return fmt.Errorf("layers: true in-silico curve, %s: %w", roi, err)
+		}
+		a.sum.InSilico.Truth[roi] = c
+	}
+	return nil
 }
 
 // Add compares every layer of m with every ROI, logging one line on
 // progress (nil: none).
 func (a *Analysis) Add(m Model, progress io.Writer) error {
 	b, sum := a.b, a.sum
-	cells, err := b.Compare(m, a.opt)
+	cells, insil, err := b.compare(m, a.opt)
 	if err != nil {
 		return err
 	}
@@ -178,6 +237,21 @@ func (a *Analysis) Add(m Model, progress io.Writer) error {
 				}
 			}
 			sum.Best[m.Name][meas][roi] = bl
+			if meas == Encoding && insil != nil && sum.InSilico != nil {
+				is := a.opt.InSilico
+				if insil[best].Clean == nil {
+					return fmt.Errorf("layers: %s in silico, %s: no predictions of the chosen layer %s", m.Name, roi, m.Layers[best])
+				}
+				c, err := insilico.Measure(insil[best], is.Distortion.Levels, b.cols[k], b.labels, is.Options)
+				if err != nil {
+					return fmt.Errorf("layers: %s in silico, %s: %w", m.Name, roi, err)
+				}
+				c.Layer = m.Layers[best]
+				if sum.InSilico.Models[m.Name] == nil {
+					sum.InSilico.Models[m.Name] = map[string]insilico.Curve{}
+				}
+				sum.InSilico.Models[m.Name][roi] = c
+			}
 		}
 	}
 	if progress != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/decodingthoughts/decoding-thoughts/internal/cachedir"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/backend"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/cnn"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/distortion"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/kay"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/layers"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/study"
@@ -30,7 +31,8 @@ func LayerModels() []string {
 // Layers is the layer-wise comparison of the named CNNs (and the Gabor and
 // pixel references) with every visual area of d (the CLI's `layers` with
 // its defaults: 4 x 4 pooling, BatchNorm adapted, 200 bootstraps, 10,000
-// permutations): the first
+// permutations), with the best layers' in-silico curves under Gaussian blur
+// (layers.Summary.InSilico): the first
 // call computes and saves it (layers.json and figures) in the cache, later
 // cells read it back. It returns the folder too, for the figures.
 func Layers(d *kay.Dataset, names ...string) (layers.Table, *layers.Summary, string) {
@@ -47,7 +49,8 @@ func Layers(d *kay.Dataset, names ...string) (layers.Table, *layers.Summary, str
 		BN       string
 		Measures []string // a saved run from before a measure was added is redone
 		Tests    string
-	}{names, cnn.PoolGrid4, fopt.BatchNorm, layers.Measures(), "stratified permutations, BH across the table"}))
+		InSilico string
+	}{names, cnn.PoolGrid4, fopt.BatchNorm, layers.Measures(), "stratified permutations, BH across the table", "gaussian, reliable voxels"}))
 	var saved struct {
 		Summary *layers.Summary `json:"summary"`
 		Layers  layers.Table    `json:"layers"`
@@ -61,7 +64,11 @@ func Layers(d *kay.Dataset, names ...string) (layers.Table, *layers.Summary, str
 		m, _ := backboneOn(b, a.Name)
 		return m, m.Close, nil
 	}
-	tab, sum := Must2(layers.Run(context.Background(), d, archs, open, cnn.PoolGrid4, fopt, layers.Options{Bootstraps: 200, Seed: Seed}, log))
+	// the best layers' in-silico curves under Gaussian blur (with the
+	// simulated brain's true ones on simulated data)
+	sel := Must(d.Select(kay.DefaultFilter()))
+	is := &layers.InSilico{Distortion: distortion.Gaussian(), Options: Must(study.InSilicoOptions(d, sel, 200, 0.95, Seed))}
+	tab, sum := Must2(layers.Run(context.Background(), d, archs, open, cnn.PoolGrid4, fopt, layers.Options{Bootstraps: 200, Seed: Seed, InSilico: is}, log))
 	Check(layers.Write(dir, tab, sum))
 	return tab, sum, dir
 }

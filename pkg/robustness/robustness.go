@@ -71,7 +71,7 @@ func SweepAll(ctx context.Context, rs []*stimulus.Result, backbone *cnn.Model, d
 				return nil, err
 			}
 			fs = append(fs, stimulus.Distort(f))
-			names = append(names, fmt.Sprintf("%s-%g-seed%d", dist.Name, level, seed))
+			names = append(names, stimulus.DistortedName(dist.Name, level, seed))
 		}
 	}
 	r0 := rs[0]
@@ -82,7 +82,14 @@ func SweepAll(ctx context.Context, rs []*stimulus.Result, backbone *cnn.Model, d
 		return nil, fmt.Errorf("robustness %s: heads trained on features with BatchNorm %q, the backbone's is %q",
 			backbone.Arch.Name, r0.Meta.BatchNorm, backbone.BatchNorm)
 	}
-	all, err := stimulus.DistortedLogitsSet(ctx, backbone, d, r0.Sel, r0.Features.Norm, fs, names, opt)
+	// With opt.LayersPool and a cache, the first distortion's layers are
+	// kept from the same pass for the layer-wise analysis's in-silico curves
+	// (stimulus.DistortedSet).
+	withLayers := 0
+	if opt.CacheDir != "" {
+		withLayers = len(dists[0].Levels)
+	}
+	all, _, err := stimulus.DistortedSet(ctx, backbone, d, r0.Sel, r0.Features.Norm, fs, names, withLayers, opt)
 	if err != nil {
 		return nil, err
 	}

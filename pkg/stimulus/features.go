@@ -364,29 +364,68 @@ type Distort func(i int, pix []float32, h, w int) []float32
 // cached run in one pass, so batches stay full.
 func DistortedLogitsSet(ctx context.Context, m *cnn.Model, d *kay.Dataset, sel *kay.Selection, z Normalizer,
 	distorts []Distort, names []string, opt FeatureOptions) ([][]float32, error) {
+	logits, _, err := DistortedSet(ctx, m, d, sel, z, distorts, names, 0, opt)
+	return logits, err
+}
+
+// DistortedName names a distorted test set for DistortedSet's cache: the
+// distortion, its level and the seed of its random draws.
+func DistortedName(distortion string, level float64, seed int64) string {
+	return fmt.Sprintf("%s-%g-seed%d", distortion, level, seed)
+}
+
+// DistortedSet is DistortedLogitsSet that also keeps, for the first
+// withLayers distortions, the backbone's default layers pooled as
+// opt.LayersPool (the layer-wise analysis's features of the distorted test
+// images, for its in-silico curves), from the same pass and cached beside
+// the layer features of the clean images (layers[k]: nil for k >=
+// withLayers, or without opt.LayersPool).
+func DistortedSet(ctx context.Context, m *cnn.Model, d *kay.Dataset, sel *kay.Selection, z Normalizer,
+	distorts []Distort, names []string, withLayers int, opt FeatureOptions) ([][]float32, []*cnn.LayerOutput, error) {
 	im := d.Test.Stimuli
 	n := len(sel.Test.Index)
 	out := make([][]float32, len(distorts))
-	paths := make([]string, len(distorts))
+	outLayers := make([]*cnn.LayerOutput, len(distorts))
+	if opt.LayersPool == "" {
+		withLayers = 0
+	}
+	lf := &LayerFeatures{Layers: m.Arch.DefaultLayers(), Pool: opt.LayersPool}
+	paths, layerPaths := make([]string, len(distorts)), make([]string, len(distorts))
 	var todo []int
 	var key string
 	if opt.CacheDir != "" {
 		key = cacheKey(m, d, sel, FeatureOptions{Views: 1})
 	}
 	for k, name := range names {
-		if opt.CacheDir != "" {
-			paths[k] = filepath.Join(opt.CacheDir, fmt.Sprintf("%s-test-%s.npz", m.Arch.Name, shortHash(key+"|"+name)))
-			x, err := readLogits(paths[k], n)
-			if err == nil {
-				out[k] = x
-				continue
-			}
+		if opt.CacheDir == "" {
+			todo = append(todo, k)
+			continue
+		}
+		paths[k] = filepath.Join(opt.CacheDir, fmt.Sprintf("%s-test-%s.npz", m.Arch.Name, shortHash(key+"|"+name)))
+		x, err := readLogits(paths[k], n)
+		if err != nil {
 			reportBadCache(opt.Progress, paths[k], err)
+		}
+		ok := err == nil
+		if k < withLayers {
+			layerPaths[k] = filepath.Join(opt.CacheDir, fmt.Sprintf("%s-layers-test-%s.npz", m.Arch.Name,
+				shortHash(key+"|"+name+"|"+lf.Pool+"|"+strings.Join(lf.Layers, ","))))
+			l := *lf
+			if err := l.read(layerPaths[k], 0, n); err != nil {
+				reportBadCache(opt.Progress, layerPaths[k], err)
+				ok = false
+			} else {
+				outLayers[k] = &l.Test
+			}
+		}
+		if ok {
+			out[k] = x
+			continue
 		}
 		todo = append(todo, k)
 	}
 	if len(todo) == 0 {
-		return out, nil
+		return out, outLayers, nil
 	}
 	// Distorted images equal to one another go through the backbone once:
 	// Gaussian blur of sigma 0 and a box kernel of 1 give the image itself,
@@ -429,29 +468,57 @@ func DistortedLogitsSet(ctx context.Context, m *cnn.Model, d *kay.Dataset, sel *
 	if len(todo) > 1 {
 		label = fmt.Sprintf("%s %d distortions (%d distinct images of %d)", m.Arch.Name, len(todo), len(uniq), n*len(todo))
 	}
-	res, err := m.Extract(ctx, src, max(opt.Batch, 1), label, opt.Progress)
-	if err != nil {
-		return nil, err
+	var logits []float32
+	var acts cnn.LayerOutput // the layers of the distinct images, when some distortion keeps them
+	if todo[0] < withLayers {
+		var err error
+		if logits, err = lf.extract(ctx, m, &acts, src, max(opt.Batch, 1), label, opt.Progress); err != nil {
+			return nil, nil, err
+		}
+		if err := finite(m, acts.Data...); err != nil {
+			return nil, nil, err
+		}
+	} else {
+		res, err := m.Extract(ctx, src, max(opt.Batch, 1), label, opt.Progress)
+		if err != nil {
+			return nil, nil, err
+		}
+		logits = res.Logits
 	}
-	if err := finite(m, res.Logits); err != nil {
-		return nil, err
+	if err := finite(m, logits); err != nil {
+		return nil, nil, err
 	}
 	for j, k := range todo {
 		out[k] = make([]float32, n*cnn.Classes)
 		for i, u := range where[j] {
-			copy(out[k][i*cnn.Classes:(i+1)*cnn.Classes], res.Logits[u*cnn.Classes:(u+1)*cnn.Classes])
+			copy(out[k][i*cnn.Classes:(i+1)*cnn.Classes], logits[u*cnn.Classes:(u+1)*cnn.Classes])
+		}
+		if k < withLayers {
+			lo := cnn.LayerOutput{N: n, Layers: acts.Layers, Pool: acts.Pool, Widths: acts.Widths, Data: make([][]float32, len(acts.Data))}
+			for l, w := range acts.Widths {
+				lo.Data[l] = make([]float32, n*w)
+				for i, u := range where[j] {
+					copy(lo.Data[l][i*w:(i+1)*w], acts.Data[l][u*w:(u+1)*w])
+				}
+			}
+			outLayers[k] = &lo
 		}
 		if paths[k] == "" {
 			continue
 		}
 		if err := os.MkdirAll(opt.CacheDir, 0o755); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if err := npfile.WriteNPZ(paths[k], npfile.Entry{Key: "logits", Array: npfile.Array{Shape: []int{n, cnn.Classes}, Data: out[k]}}); err != nil {
-			return nil, err
+			return nil, nil, err
+		}
+		if k < withLayers {
+			if err := (&LayerFeatures{Layers: lf.Layers, Pool: lf.Pool, Test: *outLayers[k]}).write(layerPaths[k], m); err != nil {
+				return nil, nil, err
+			}
 		}
 	}
-	return out, nil
+	return out, outLayers, nil
 }
 
 func readLogits(path string, n int) ([]float32, error) {

@@ -128,14 +128,16 @@ func (lf *LayerFeatures) write(path string, m *cnn.Model) error {
 	}
 	var entries []npfile.Entry
 	for k, l := range lf.Layers {
-		entries = append(entries,
-			npfile.Entry{Key: "train/" + l, Array: npfile.Array{Shape: []int{lf.Train.N, lf.Train.Widths[k]}, Data: lf.Train.Data[k]}},
-			npfile.Entry{Key: "test/" + l, Array: npfile.Array{Shape: []int{lf.Test.N, lf.Test.Widths[k]}, Data: lf.Test.Data[k]}})
+		if lf.Train.N > 0 { // none: a set of test images only (DistortedSet's)
+			entries = append(entries, npfile.Entry{Key: "train/" + l, Array: npfile.Array{Shape: []int{lf.Train.N, lf.Train.Widths[k]}, Data: lf.Train.Data[k]}})
+		}
+		entries = append(entries, npfile.Entry{Key: "test/" + l, Array: npfile.Array{Shape: []int{lf.Test.N, lf.Test.Widths[k]}, Data: lf.Test.Data[k]}})
 	}
 	return npfile.WriteNPZ(path, entries...)
 }
 
-// read loads cached layer features, checking every layer's shape.
+// read loads cached layer features, checking every layer's shape (with
+// nTrain 0, a set of test images only).
 func (lf *LayerFeatures) read(path string, nTrain, nTest int) error {
 	z, err := npfile.OpenNPZ(path)
 	if err != nil {
@@ -145,6 +147,9 @@ func (lf *LayerFeatures) read(path string, nTrain, nTest int) error {
 	for s, out := range []*cnn.LayerOutput{&lf.Train, &lf.Test} {
 		split, n := []string{"train", "test"}[s], []int{nTrain, nTest}[s]
 		*out = cnn.LayerOutput{N: n, Layers: lf.Layers, Pool: lf.Pool}
+		if n == 0 && s == 0 {
+			continue
+		}
 		for _, l := range lf.Layers {
 			a, err := z.Read(split + "/" + l)
 			if err != nil {

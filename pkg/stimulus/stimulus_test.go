@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -383,22 +384,8 @@ func TestLayersFromTheFeaturesPass(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	near := func(what string, a, b []float32) {
-		t.Helper()
-		if len(a) != len(b) {
-			t.Fatalf("%s: %d and %d values", what, len(a), len(b))
-		}
-		scale, worst := 0.0, 0.0
-		for i := range a {
-			scale = math.Max(scale, math.Abs(float64(b[i])))
-			worst = math.Max(worst, math.Abs(float64(a[i]-b[i])))
-		}
-		if worst > 1e-5*scale {
-			t.Errorf("%s: differ by %.3g (scale %.3g)", what, worst, scale)
-		}
-	}
-	near("training features", got.Train, want.Train)
-	near("test features", got.Test, want.Test)
+	near(t, "training features", got.Train, want.Train)
+	near(t, "test features", got.Test, want.Test)
 	layers := m.Arch.DefaultLayers()
 	fresh, err := ComputeLayerFeatures(ctx, m, d, sel, layers, cnn.PoolGrid4, plain)
 	if err != nil {
@@ -411,8 +398,8 @@ func TestLayersFromTheFeaturesPass(t *testing.T) {
 		t.Fatalf("the fused pass left no layer cache: %v", err)
 	}
 	for k, l := range layers {
-		near("train "+l, cached.Train.Data[k], fresh.Train.Data[k])
-		near("test "+l, cached.Test.Data[k], fresh.Test.Data[k])
+		near(t, "train "+l, cached.Train.Data[k], fresh.Train.Data[k])
+		near(t, "test "+l, cached.Test.Data[k], fresh.Test.Data[k])
 	}
 	t.Logf("%d layers cached by the features' pass: %v", len(layers), layers)
 }
@@ -463,5 +450,97 @@ func TestEqualDistortedImagesRunOnce(t *testing.T) {
 				t.Fatalf("%s, value %d: %v from the shared pass, %v alone", names[k], i, set[k][i], v)
 			}
 		}
+	}
+}
+
+// TestDistortedSetKeepsLayers: the distorted sets' layers come from the
+// logits' own pass and are cached. Known answers: Gaussian sigma 0 is the
+// image itself, so its layers are the clean test images' layers
+// (ComputeLayerFeatures); the logits equal the logits-only pass's; a
+// second call reads every set from the cache (a cancelled context cannot
+// run the backbone), the same to the bit; only the first withLayers sets
+// keep layers.
+func TestDistortedSetKeepsLayers(t *testing.T) {
+	d, sel := quickData(t)
+	m := tinyBackbone(t, "")
+	z := FitNormalizer(d.Train.Stimuli, sel.Train.Index)
+	var fs []Distort
+	var names []string
+	for _, level := range []float64{0, 2} {
+		f, err := distortion.Gaussian().Func(level, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fs, names = append(fs, Distort(f)), append(names, DistortedName("gaussian", level, 5))
+	}
+	box, err := distortion.Box().Func(8, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs, names = append(fs, Distort(box)), append(names, DistortedName("box", 8, 5))
+	ctx := context.Background()
+	opt := FeatureOptions{Batch: 16, CacheDir: t.TempDir(), LayersPool: cnn.PoolGrid4}
+	logits, sets, err := DistortedSet(ctx, m, d, sel, z, fs, names, 2, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sets[0] == nil || sets[1] == nil || sets[2] != nil {
+		t.Fatalf("layers kept for sets %v, want the first 2", []bool{sets[0] != nil, sets[1] != nil, sets[2] != nil})
+	}
+	clean, err := ComputeLayerFeatures(ctx, m, d, sel, m.Arch.DefaultLayers(), cnn.PoolGrid4, FeatureOptions{Batch: 16, Views: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(sets[0].Layers, clean.Test.Layers) {
+		t.Fatalf("layers %v, want %v", sets[0].Layers, clean.Test.Layers)
+	}
+	moved := false
+	for k, l := range clean.Test.Layers {
+		near(t, "sigma 0 "+l, sets[0].Data[k], clean.Test.Data[k])
+		moved = moved || !slices.Equal(sets[1].Data[k], sets[0].Data[k])
+	}
+	if !moved {
+		t.Error("sigma 2 left every layer as it was")
+	}
+	only, err := DistortedLogitsSet(ctx, m, d, sel, z, fs, names, FeatureOptions{Batch: 16})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k := range fs {
+		near(t, names[k]+" logits", logits[k], only[k])
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	again, sets2, err := DistortedSet(cancelled, m, d, sel, z, fs, names, 2, opt)
+	if err != nil {
+		t.Fatalf("not from the cache: %v", err)
+	}
+	for k := range fs {
+		if !slices.Equal(again[k], logits[k]) {
+			t.Errorf("%s: cached logits differ", names[k])
+		}
+	}
+	for k := range 2 {
+		for l := range sets[k].Data {
+			if !slices.Equal(sets2[k].Data[l], sets[k].Data[l]) {
+				t.Errorf("%s %s: cached layer differs", names[k], sets[k].Layers[l])
+			}
+		}
+	}
+}
+
+// near fails unless a and b agree to 1e-5 of b's largest magnitude.
+func near(t *testing.T, what string, a, b []float32) {
+	t.Helper()
+	if len(a) != len(b) {
+		t.Fatalf("%s: %d and %d values", what, len(a), len(b))
+	}
+	scale, worst := 0.0, 0.0
+	for i := range a {
+		scale = math.Max(scale, math.Abs(float64(b[i])))
+		worst = math.Max(worst, math.Abs(float64(a[i]-b[i])))
+	}
+	if worst > 1e-5*scale {
+		t.Errorf("%s: differ by %.3g (scale %.3g)", what, worst, scale)
 	}
 }

@@ -14,7 +14,7 @@ func ExamplePlan() {
 	_, err := study.Plan([]string{"blur"})
 	fmt.Println(err)
 	// Output:
-	// [explore encoding brain_robustness fmri cnn layers embeddings rsa roi_rsa robustness hypothesis report]
+	// [explore encoding brain_robustness fmri cnn embeddings rsa roi_rsa robustness layers hypothesis report]
 	// [encoding fmri cnn rsa robustness hypothesis]
-	// unknown stage "blur" (want some of explore, encoding, brain_robustness, fmri, cnn, layers, embeddings, rsa, roi_rsa, robustness, hypothesis, report)
+	// unknown stage "blur" (want some of explore, encoding, brain_robustness, fmri, cnn, embeddings, rsa, roi_rsa, robustness, layers, hypothesis, report)
 }

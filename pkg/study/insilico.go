@@ -33,24 +33,9 @@ func (st *state) brainRobustness(ctx context.Context) error {
 		}
 		areas = append(areas, insilico.Area{Name: name, Voxels: vox})
 	}
-	opt := insilico.Options{Bootstraps: min(st.cfg.Test.Bootstraps, 200), Level: st.cfg.Test.Level, Seed: st.cfg.Seed, Pool: encoding.DefaultOptions().Pool}
-	if synth.IsSynthetic(d.Dir) { // the simulated brain's true curves beside the model's
-		truth, err := synth.ReadTruth(d.Dir)
-		if err != nil {
-			return err
-		}
-		signal, err := truth.Signal(d.Train.Stimuli)
-		if err != nil {
-			return err
-		}
-		var contents []synth.Content
-		for _, i := range sel.Test.Index {
-			contents = append(contents, truth.Test[i])
-		}
-		opt.Truth = func(im kay.Images) ([]float64, error) { return signal(im, contents) }
-		if opt.TruthNoise, err = truth.NoiseSD(1); err != nil {
-			return err
-		}
+	opt, err := st.inSilicoOptions(sel)
+	if err != nil {
+		return err
 	}
 	out, err := insilico.Run(ctx, d, st.res.Encoding.Model, sel.Test.Index, sel.Test.Y, st.cfg.Distortions, areas, opt)
 	if err != nil {
@@ -62,6 +47,40 @@ func (st *state) brainRobustness(ctx context.Context) error {
 		st.logf("brain robustness in silico, %s: V1's predicted RSM against the clean one %v", dist.Title(), round3(floats(c.RSMCorrClean)))
 	}
 	return nil
+}
+
+// inSilicoOptions are the in-silico curves' options: the study's bootstrap
+// and seed and, on simulated data, the simulated brain's true responses to
+// the selection's test images (its true curves beside the models').
+func (st *state) inSilicoOptions(sel *kay.Selection) (insilico.Options, error) {
+	return InSilicoOptions(st.cfg.Data, sel, min(st.cfg.Test.Bootstraps, 200), st.cfg.Test.Level, st.cfg.Seed)
+}
+
+// InSilicoOptions are in-silico curves' options for the selection's test
+// images of d: bootstraps at level for their intervals, seed for them and
+// the distortions' draws, and where d is simulated the simulated brain's
+// true responses (synth.Truth.Signal, on the measured scale:
+// synth.Truth.NoiseSD), for its true curves beside the models'.
+func InSilicoOptions(d *kay.Dataset, sel *kay.Selection, bootstraps int, level float64, seed int64) (insilico.Options, error) {
+	opt := insilico.Options{Bootstraps: bootstraps, Level: level, Seed: seed, Pool: encoding.DefaultOptions().Pool}
+	if !synth.IsSynthetic(d.Dir) {
+		return opt, nil
+	}
+	truth, err := synth.ReadTruth(d.Dir)
+	if err != nil {
+		return opt, err
+	}
+	signal, err := truth.Signal(d.Train.Stimuli)
+	if err != nil {
+		return opt, err
+	}
+	var contents []synth.Content
+	for _, i := range sel.Test.Index {
+		contents = append(contents, truth.Test[i])
+	}
+	opt.Truth = func(im kay.Images) ([]float64, error) { return signal(im, contents) }
+	opt.TruthNoise, err = truth.NoiseSD(1)
+	return opt, err
 }
 
 // BrainRobustnessPlot draws one distortion's in-silico curves: each area's
@@ -142,13 +161,7 @@ func brainRobustnessSections(st *state) []section {
 }
 
 // floats converts a list of JSON numbers.
-func floats(v []jsonnum.Float) []float64 {
-	out := make([]float64, len(v))
-	for i, x := range v {
-		out[i] = float64(x)
-	}
-	return out
-}
+func floats(v []jsonnum.Float) []float64 { return jsonnum.Floats(v) }
 
 func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))

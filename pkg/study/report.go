@@ -128,6 +128,7 @@ var captions = []struct{ prefix, suffix, text string }{
 	{prefix: "power", text: "power of the cross-model test by number of models, for each planted partial correlation"},
 	{prefix: "best_", text: "each model's best layer per area by %s (chosen on training images, test score and interval) beside the noise ceiling"},
 	{prefix: "depth_", text: "relative depth of each area's best layer by %s, mean over the CNNs"},
+	{prefix: "in_silico_", text: "%s: each model's best layer predicting the area's reliable voxels under the primary distortion, its predicted RSM against its prediction for the clean images"},
 	{prefix: "robustness_by_area", text: "best-layer brain-likeness against robustness across the CNNs (Spearman rho), per area and measure"},
 	{suffix: "_accuracy", text: "%s: accuracy per epoch, training and validation"},
 	{suffix: "_loss", text: "%s: loss per epoch, training and validation"},
@@ -216,7 +217,44 @@ func cnnSections(st *state) []section {
 }
 
 func layersSections(st *state) []section {
-	return []section{{Title: "Layer-wise comparison: every layer with every visual area", Text: layersText(st.results()), Images: layerImages(st)}}
+	out := []section{{Title: "Layer-wise comparison: every layer with every visual area", Text: layersText(st.results()), Images: layerImages(st)}}
+	if s := st.results().LayersSummary; s != nil && s.InSilico != nil && len(s.ROIs) > 0 {
+		first, last := s.ROIs[0], s.ROIs[len(s.ROIs)-1]
+		out = append(out, section{Title: "The brain's robustness in silico, from each model's best layer", Text: inSilicoLayersText(s),
+			Images: pngs(st.dir("layers"), "in_silico_"+first, "in_silico_"+last)})
+	}
+	return out
+}
+
+// inSilicoLayersText says what the best layers' in-silico curves are and
+// where they end.
+func inSilicoLayersText(s *layers.Summary) string {
+	ins := s.InSilico
+	last := len(ins.Levels) - 1
+	var parts []string
+	for _, roi := range s.ROIs {
+		var vals []string
+		for _, name := range append(slices.Clone(s.References), slices.Sorted(maps.Keys(ins.Models))...) {
+			if c, ok := ins.Models[name][roi]; ok && !slices.Contains(vals, name) {
+				vals = append(vals, fmt.Sprintf("%s %s", name, num(c.RSMCorrClean[last], "%.2f")))
+			}
+		}
+		if tr, ok := ins.Truth[roi]; ok {
+			vals = append(vals, "true "+num(tr.RSMCorrClean[last], "%.2f"))
+		}
+		parts = append(parts, roi+": "+strings.Join(vals, ", "))
+	}
+	text := fmt.Sprintf("The brain's robustness asked of every model: each model's best layer per area by the encoding score (chosen on the "+
+		"training images) predicts the area's reliable voxels' responses to the test images at each level of %s, and each level's predicted "+
+		"RSM is compared with the clean images' prediction (Spearman; 1: unchanged; intervals and identification in results.json "+
+		"layers_summary.in_silico; one figure per area in layers/). These are model predictions, not measurements. At the last level "+
+		"(%s %g): %s.", distortionTitle(ins.Distortion), distortionLabel(ins.Distortion), ins.Levels[last], strings.Join(parts, "; "))
+	if len(ins.Truth) > 0 {
+		text += " On simulated data the black line is the simulated brain's true curve over the same voxels. A fitted model predicts the " +
+			"distorted images through what went with each voxel's response on the clean training images, which blur separates: even a " +
+			"model holding the simulated brain's own noise-free responses misses the true curve in several areas (docs/encoding-and-layers.md)."
+	}
+	return text
 }
 
 func rsaSections(st *state) []section {

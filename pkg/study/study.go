@@ -241,11 +241,13 @@ func init() {
 		{name: "brain_robustness", needs: []string{"encoding"}, run: (*state).brainRobustness, figures: brainRobustnessFigures, sections: brainRobustnessSections},
 		{name: "fmri", run: (*state).trainFMRI, sections: fmriSections},
 		{name: "cnn", run: (*state).trainCNNs, sections: cnnSections},
-		{name: "layers", needs: []string{"cnn"}, run: (*state).layers, sections: layersSections},
 		{name: "embeddings", needs: []string{"fmri", "cnn"}, run: (*state).embeddings},
 		{name: "rsa", needs: []string{"encoding", "fmri", "cnn"}, run: (*state).rsa, figures: rsaFigures, sections: rsaSections},
 		{name: "roi_rsa", needs: []string{"rsa"}, run: (*state).roiRSA, figures: roiFigures, sections: roiSections},
 		{name: "robustness", needs: []string{"rsa"}, run: (*state).robustness, figures: robustnessFigures, sections: robustnessSections},
+		// after robustness, whose pass caches the distorted test images'
+		// layers for the layers stage's in-silico curves
+		{name: "layers", needs: []string{"cnn"}, run: (*state).layers, sections: layersSections},
 		{name: "hypothesis", needs: []string{"rsa", "robustness"}, run: (*state).hypothesis, figures: hypothesisFigures, sections: hypothesisSections},
 		{name: "report", run: (*state).report, showsAll: true},
 	}
@@ -453,6 +455,19 @@ func (st *state) layers(ctx context.Context) error {
 	}
 	if opt.Permutations == 0 {
 		opt.Permutations = -1 // none asked for
+	}
+	// the best layers' in-silico curves under the primary distortion, from
+	// the distorted test images' layers the robustness stage cached
+	if len(st.cfg.Distortions) > 0 {
+		sel, err := st.cfg.Data.Select(kay.DefaultFilter())
+		if err != nil {
+			return err
+		}
+		is := &layers.InSilico{Distortion: st.cfg.Distortions[0]}
+		if is.Options, err = st.inSilicoOptions(sel); err != nil {
+			return err
+		}
+		opt.InSilico = is
 	}
 	tab, sum, err := layers.Run(ctx, st.cfg.Data, archs, open, layersPool, fopt, opt, st.cfg.Progress)
 	if err != nil {
