@@ -313,7 +313,7 @@ func studyCommand(ctx context.Context, name string, args []string, stages []stri
 // --shard I/N of a split one, or as the merge of the tasks ("merge").
 func runStudyAs(ctx context.Context, name string, args []string, stages []string, mode string) error {
 	var f cnnFlags
-	var synthetic, shardSpec string
+	var synthetic, shardSpec, shardOrder string
 	var shard study.Shard
 	var perms, boots, seeds, jobs int
 	var dists []distortion.Distortion
@@ -321,6 +321,7 @@ func runStudyAs(ctx context.Context, name string, args []string, stages []string
 	d, out, b, err := dataCommand(name, args, func(fs *flag.FlagSet) func() error {
 		if name == "study" {
 			fs.StringVar(&shardSpec, "shard", "", "run task I of N (I/N, from 0) of a study split over its models, into --out's shards/; then: study merge --out DIR")
+			fs.StringVar(&shardOrder, "shard-order", "", "with --shard: the study's models in the order whose I/N split the task follows (study --jobs passes it, to give its tasks equal work); the results do not depend on it")
 			fs.IntVar(&jobs, "jobs", 1, "run the models as N tasks side by side, each its own process (--shard I/N), then merge them: faster where one backbone pass leaves cores idle (ONNX Runtime on a CPU uses about one core)")
 		}
 		checkCNN := f.register(fs)
@@ -348,15 +349,17 @@ func runStudyAs(ctx context.Context, name string, args []string, stages []string
 					return fmt.Errorf("--shard: %w", err)
 				}
 				mode = "shard"
+			} else if shardOrder != "" {
+				return errors.New("--shard-order: only with --shard")
 			}
 			// the flags as given, for the merge to rebuild the configuration
 			fs.Visit(func(fl *flag.Flag) {
 				// the merge may run on another kind of node: its backend is its own
-				if fl.Name != "shard" && fl.Name != "out" && fl.Name != "backend" && fl.Name != "jobs" {
+				if fl.Name != "shard" && fl.Name != "shard-order" && fl.Name != "out" && fl.Name != "backend" && fl.Name != "jobs" {
 					command = append(command, "--"+fl.Name+"="+fl.Value.String())
 				}
 				// and for the tasks of --jobs, with the backend asked for
-				if fl.Name != "shard" && fl.Name != "out" && fl.Name != "jobs" {
+				if fl.Name != "shard" && fl.Name != "shard-order" && fl.Name != "out" && fl.Name != "jobs" {
 					taskArgs = append(taskArgs, "--"+fl.Name+"="+fl.Value.String())
 				}
 			})
@@ -376,6 +379,13 @@ func runStudyAs(ctx context.Context, name string, args []string, stages []string
 	var names []string
 	for _, a := range archs {
 		names = append(names, a.Name)
+	}
+	if shardOrder != "" {
+		order := strings.Split(shardOrder, ",")
+		if !slices.Equal(slices.Sorted(slices.Values(order)), slices.Sorted(slices.Values(names))) {
+			return fmt.Errorf("--shard-order %s: want the study's models (%s), each once, in any order", shardOrder, strings.Join(names, ","))
+		}
+		shard.Order = order
 	}
 	cfg, _, err := study.Setup(ctx, study.Settings{Data: d, Out: out, Models: names, Env: env, Conv: b, Weights: f.weights,
 		Cache: cachedir.Root(), Seed: f.opt.Seed, Seeds: seeds, Distortions: dists, Stages: stages,

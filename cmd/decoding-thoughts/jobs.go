@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -9,12 +10,14 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/decodingthoughts/decoding-thoughts/pkg/cnn"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/study"
 )
 
@@ -69,9 +72,10 @@ func runTasks(parent context.Context, args []string, out string, models []string
 	var first error   // the first task to fail
 	var once sync.Once
 	var wg sync.WaitGroup
+	order := taskOrder(models, n)
 	for i := range n {
-		s := study.Shard{Index: i, Count: n}
-		cmd := taskCommand(ctx, exe, append([]string{"study", "--shard=" + s.String(), "--out=" + out}, args...))
+		s := study.Shard{Index: i, Count: n, Order: order}
+		cmd := taskCommand(ctx, exe, append([]string{"study", "--shard=" + s.String(), "--shard-order=" + strings.Join(order, ","), "--out=" + out}, args...))
 		// Its own process group, so that a terminal's Ctrl-C reaches it once,
 		// through Cancel (each task stops as the study does), and a signal
 		// if this process dies first.
@@ -154,4 +158,48 @@ func taskEnv(env []string, i int) []string {
 		out = append(out, kv)
 	}
 	return append(out, jobsTaskEnv+"=1")
+}
+
+// taskOrder orders the models so that the study's split into n tasks
+// (model k to task k mod n: study.Shard.Order) gives tasks of about equal
+// work by cnn.Arch.Cost: the dearest model first, each to the least loaded
+// task that may still take one (the split's sizes: len mod n tasks take one
+// more than the others), those tasks then numbered first.
+func taskOrder(models []string, n int) []string {
+	type task struct {
+		names []string
+		load  float64
+	}
+	cost := func(name string) float64 {
+		if a, err := cnn.Get(name); err == nil {
+			return a.Cost()
+		}
+		return cnn.Arch{}.Cost()
+	}
+	byCost := slices.Clone(models)
+	slices.SortStableFunc(byCost, func(a, b string) int { return cmp.Compare(cost(b), cost(a)) })
+	small, big := len(models)/n, len(models)%n
+	tasks := make([]task, n)
+	for _, m := range byCost {
+		best := -1
+		for i, t := range tasks {
+			if k := len(t.names); (k < small || k == small && big > 0) && (best < 0 || t.load < tasks[best].load) {
+				best = i
+			}
+		}
+		if len(tasks[best].names) == small {
+			big--
+		}
+		tasks[best].names, tasks[best].load = append(tasks[best].names, m), tasks[best].load+cost(m)
+	}
+	slices.SortStableFunc(tasks, func(a, b task) int { return cmp.Compare(len(b.names), len(a.names)) })
+	var order []string
+	for k := 0; len(order) < len(models); k++ {
+		for _, t := range tasks {
+			if k < len(t.names) {
+				order = append(order, t.names[k])
+			}
+		}
+	}
+	return order
 }

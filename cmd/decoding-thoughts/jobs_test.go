@@ -5,9 +5,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/decodingthoughts/decoding-thoughts/pkg/cnn"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/study"
 )
 
 // TestRunTasks: study --jobs runs each task as its own process with the
@@ -68,8 +72,8 @@ func TestRunTasks(t *testing.T) {
 	}
 	for _, want := range []string{
 		"study: task 0/2 runs a, c\n", "study: task 1/2 runs b\n",
-		"[task 0/2] args: study --shard=0/2 --out=" + dir + " --seed=2\n",
-		"[task 1/2] args: study --shard=1/2 --out=" + dir + " --seed=2\n",
+		"[task 0/2] args: study --shard=0/2 --shard-order=a,b,c --out=" + dir + " --seed=2\n",
+		"[task 1/2] args: study --shard=1/2 --shard-order=a,b,c --out=" + dir + " --seed=2\n",
 		"[task 1/2] bar 50%\n", "[task 1/2] bar 100%\n", "[task 0/2] no newline\n",
 	} {
 		if !strings.Contains(out, want) {
@@ -127,6 +131,63 @@ func TestJobsFlag(t *testing.T) {
 		err := runStudyAs(context.Background(), "study", append(args, "--out", t.TempDir()), nil, "")
 		if err == nil || !strings.Contains(err.Error(), "--jobs") {
 			t.Errorf("%v: error %v, want one naming --jobs", args, err)
+		}
+	}
+	for _, args := range [][]string{
+		{"--shard-order", "vgg11_bn"},
+		{"--shard", "0/2", "--models", "resnet18,alexnet", "--shard-order", "resnet18,vgg11_bn"},
+		{"--shard", "0/2", "--models", "resnet18,alexnet", "--shard-order", "resnet18"},
+	} {
+		err := runStudyAs(context.Background(), "study", append(args, "--out", t.TempDir()), nil, "")
+		if err == nil || !strings.Contains(err.Error(), "--shard-order") {
+			t.Errorf("%v: error %v, want one naming --shard-order", args, err)
+		}
+	}
+}
+
+// TestTaskOrderBalancesCost: the study's five models split into two tasks
+// of about equal work (cnn.Arch.Cost: vgg11_bn the dearest; loads 14.5 and
+// 14.4 where the given order's split has 18.1), as the k mod n split of the
+// order reads them; seven resnets into three tasks too, where the best
+// possible largest load is wide_resnet101_2's with the cheapest model,
+// resnet18 (a task of two or three models holds it). Every model once; the
+// first tasks take the extra model.
+func TestTaskOrderBalancesCost(t *testing.T) {
+	load := func(names []string) (sum float64) {
+		for _, n := range names {
+			a, _ := cnn.Get(n)
+			sum += a.Cost()
+		}
+		return sum
+	}
+	for _, c := range []struct {
+		models []string
+		n      int
+		want   [][]string // the tasks' models, as sets
+	}{
+		{cnn.StudyModels(), 2, [][]string{{"mobilenet_v3_large", "resnet50", "resnext50_32x4d"}, {"densenet121", "vgg11_bn"}}},
+		{[]string{"resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "wide_resnet50_2", "wide_resnet101_2"}, 3,
+			[][]string{{"resnet152", "resnet34", "resnet50"}, {"resnet18", "wide_resnet101_2"}, {"resnet101", "wide_resnet50_2"}}},
+	} {
+		order := taskOrder(c.models, c.n)
+		if !slices.Equal(slices.Sorted(slices.Values(order)), slices.Sorted(slices.Values(c.models))) {
+			t.Fatalf("order %v of %v", order, c.models)
+		}
+		var loads []float64
+		for i := range c.n {
+			got := study.Shard{Index: i, Count: c.n, Order: order}.Models(c.models)
+			loads = append(loads, load(got))
+			if !slices.Equal(slices.Sorted(slices.Values(got)), c.want[i]) {
+				t.Errorf("%d tasks: task %d runs %v, want %v (order %v)", c.n, i, got, c.want[i], order)
+			}
+		}
+		plain := 0.0 // the split of the given order
+		for i := range c.n {
+			plain = max(plain, load(study.Shard{Index: i, Count: c.n}.Models(c.models)))
+		}
+		t.Logf("%d tasks: loads %.1f, the largest %.1f where the given order's is %.1f", c.n, loads, slices.Max(loads), plain)
+		if !(slices.Max(loads) < plain) {
+			t.Errorf("%d tasks: largest load %.1f, not below the given order's %.1f", c.n, slices.Max(loads), plain)
 		}
 	}
 }

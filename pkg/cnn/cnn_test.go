@@ -432,3 +432,21 @@ func patterned(n, h, w, k int) Images {
 		}
 	}}
 }
+
+// TestEveryArchitectureHasACost: each registry entry's cost is its
+// documented GFLOPS plus 2 (none left to the default), and the ordering the
+// study's --jobs split relies on holds (vgg11_bn the dearest of the five).
+func TestEveryArchitectureHasACost(t *testing.T) {
+	for _, a := range registry {
+		if _, ok := gflops[a.Name]; !ok {
+			t.Errorf("%s has no GFLOPS", a.Name)
+		}
+	}
+	if len(gflops) != len(registry) {
+		t.Errorf("%d GFLOPS for %d architectures", len(gflops), len(registry))
+	}
+	cost := func(name string) float64 { a, _ := Get(name); return a.Cost() }
+	if !(cost("vgg11_bn") > cost("resnext50_32x4d") && cost("resnet50") > cost("densenet121") && cost("densenet121") > cost("mobilenet_v3_large")) {
+		t.Errorf("costs %v %v %v %v", cost("vgg11_bn"), cost("resnet50"), cost("densenet121"), cost("mobilenet_v3_large"))
+	}
+}

@@ -77,3 +77,28 @@ var registry = []Arch{
 	{Name: "convnext_small", Family: "convnext", Features: 768, Weights: "convnext_small-0c510722.pth", Order: 34,
 		Init: Init{ConvStd: 0.02, LinearStd: 0.02}, stages: convnext(convnextSmall)},
 }
+
+// gflops are torchvision's documented operations per 224 x 224 image, in
+// billions (its weights tables' GFLOPS): Arch.Cost's relative cost.
+var gflops = map[string]float64{
+	"vgg11_bn": 7.61, "resnet50": 4.09, "resnext50_32x4d": 4.23, "densenet121": 2.83, "mobilenet_v3_large": 0.22,
+	"resnet18": 1.81, "resnet34": 3.66, "resnet101": 7.8, "resnet152": 11.51, "resnext101_32x8d": 16.41,
+	"resnext101_64x4d": 15.46, "wide_resnet50_2": 11.4, "wide_resnet101_2": 22.75, "densenet161": 7.73,
+	"densenet169": 3.36, "densenet201": 4.29, "vgg11": 7.61, "vgg13": 11.31, "vgg16": 15.47, "vgg19": 19.63,
+	"vgg13_bn": 11.31, "vgg16_bn": 15.47, "vgg19_bn": 19.63, "mobilenet_v3_small": 0.06, "alexnet": 0.71,
+	"mobilenet_v2": 0.3, "efficientnet_b0": 0.39, "efficientnet_b1": 0.69, "efficientnet_b2": 1.09,
+	"efficientnet_b3": 1.83, "regnet_y_400mf": 0.4, "regnet_y_800mf": 0.83, "regnet_y_1_6gf": 1.61,
+	"convnext_tiny": 4.46, "convnext_small": 8.68,
+}
+
+// Cost is the architecture's relative cost in a study, for splitting
+// models into tasks of equal work (study --jobs): 2 (what every model
+// costs whatever its size: BatchNorm adaptation's passes, the heads'
+// training) plus its GFLOPS; 2 plus the zoo's median (4.09) for an
+// architecture registered by a user.
+func (a Arch) Cost() float64 {
+	if g, ok := gflops[a.TorchName()]; ok {
+		return 2 + g
+	}
+	return 2 + 4.09
+}

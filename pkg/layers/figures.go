@@ -268,25 +268,29 @@ func InSilicoFigures(sum *Summary) []plots.Spec {
 			names = append(names, name)
 		}
 	}
+	finite := func(v []float64) bool { return !slices.ContainsFunc(v, math.IsNaN) }
 	var specs []plots.Spec
 	for _, roi := range sum.ROIs {
+		// a curve with an undefined level (an RSM constant over the images)
+		// is left out of the figure (results.json has it); an area without
+		// a drawable curve has no figure
+		var series []plots.Series
+		for _, name := range names {
+			if c, ok := ins.Models[name][roi]; ok && finite(jsonnum.Floats(c.RSMCorrClean)) {
+				series = append(series, plots.Series{Label: name + " (" + c.Layer + ")", Values: jsonnum.Floats(c.RSMCorrClean)})
+			}
+		}
+		if len(series) == 0 {
+			continue
+		}
 		specs = append(specs, plots.Spec{Name: "in_silico_" + roi, Draw: func() (*plot.Plot, error) {
-			var series []plots.Series
-			for _, name := range names {
-				if c, ok := ins.Models[name][roi]; ok {
-					series = append(series, plots.Series{Label: name + " (" + c.Layer + ")", Values: jsonnum.Floats(c.RSMCorrClean)})
-				}
-			}
-			if len(series) == 0 {
-				return nil, fmt.Errorf("no in-silico curves for %s", roi)
-			}
 			dist := distortion.Distortion{Name: ins.Distortion}
 			p, err := plots.Lines(roi+" under "+dist.Title()+": each model's best layer (predictions)", dist.LevelLabel(),
 				"predicted RSM vs the clean images' (Spearman)", ins.Levels, series...)
 			if err != nil {
 				return nil, err
 			}
-			if tr, ok := ins.Truth[roi]; ok {
+			if tr, ok := ins.Truth[roi]; ok && finite(jsonnum.Floats(tr.RSMCorrClean)) {
 				pts := make(plotter.XYs, len(ins.Levels))
 				for i, x := range ins.Levels {
 					pts[i] = plotter.XY{X: x, Y: float64(tr.RSMCorrClean[i])}

@@ -52,8 +52,9 @@ func Sweep(ctx context.Context, rs []*stimulus.Result, backbone *cnn.Model, d *k
 
 // SweepAll is Sweep for several distortions at once: their distorted test
 // images go through the backbone in one pass, each distinct image once
-// (stimulus.DistortedLogitsSet: Gaussian sigma 0 and a box kernel of 1 are
-// the image itself; a box kernel drawn at two levels is one image).
+// (stimulus.DistortedLogitsCachingLayers: Gaussian sigma 0 and a box
+// kernel of 1 are the image itself; a box kernel drawn at two levels is one
+// image).
 func SweepAll(ctx context.Context, rs []*stimulus.Result, backbone *cnn.Model, d *kay.Dataset, dists []distortion.Distortion,
 	seed int64, opt stimulus.FeatureOptions) ([]Curve, error) {
 	if len(rs) == 0 {
@@ -86,10 +87,10 @@ func SweepAll(ctx context.Context, rs []*stimulus.Result, backbone *cnn.Model, d
 	// kept from the same pass for the layer-wise analysis's in-silico curves
 	// (stimulus.DistortedSet).
 	withLayers := 0
-	if opt.CacheDir != "" {
+	if opt.CacheDir != "" && len(dists) > 0 {
 		withLayers = len(dists[0].Levels)
 	}
-	all, _, err := stimulus.DistortedSet(ctx, backbone, d, r0.Sel, r0.Features.Norm, fs, names, withLayers, opt)
+	all, err := stimulus.DistortedLogitsCachingLayers(ctx, backbone, d, r0.Sel, r0.Features.Norm, fs, names, withLayers, opt)
 	if err != nil {
 		return nil, err
 	}

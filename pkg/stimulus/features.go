@@ -382,6 +382,22 @@ func DistortedName(distortion string, level float64, seed int64) string {
 // withLayers, or without opt.LayersPool).
 func DistortedSet(ctx context.Context, m *cnn.Model, d *kay.Dataset, sel *kay.Selection, z Normalizer,
 	distorts []Distort, names []string, withLayers int, opt FeatureOptions) ([][]float32, []*cnn.LayerOutput, error) {
+	return distortedSet(ctx, m, d, sel, z, distorts, names, withLayers, true, opt)
+}
+
+// DistortedLogitsCachingLayers is DistortedSet for a caller that needs
+// only the logits (the robustness sweep): the first withLayers sets'
+// layers are computed and cached where they are not cached yet, but not
+// read or returned.
+func DistortedLogitsCachingLayers(ctx context.Context, m *cnn.Model, d *kay.Dataset, sel *kay.Selection, z Normalizer,
+	distorts []Distort, names []string, withLayers int, opt FeatureOptions) ([][]float32, error) {
+	logits, _, err := distortedSet(ctx, m, d, sel, z, distorts, names, withLayers, false, opt)
+	return logits, err
+}
+
+// distortedSet is DistortedSet, returning the layers only with load.
+func distortedSet(ctx context.Context, m *cnn.Model, d *kay.Dataset, sel *kay.Selection, z Normalizer,
+	distorts []Distort, names []string, withLayers int, load bool, opt FeatureOptions) ([][]float32, []*cnn.LayerOutput, error) {
 	im := d.Test.Stimuli
 	n := len(sel.Test.Index)
 	out := make([][]float32, len(distorts))
@@ -411,7 +427,10 @@ func DistortedSet(ctx context.Context, m *cnn.Model, d *kay.Dataset, sel *kay.Se
 			layerPaths[k] = filepath.Join(opt.CacheDir, fmt.Sprintf("%s-layers-test-%s.npz", m.Arch.Name,
 				shortHash(key+"|"+name+"|"+lf.Pool+"|"+strings.Join(lf.Layers, ","))))
 			l := *lf
-			if err := l.read(layerPaths[k], 0, n); err != nil {
+			if !load {
+				_, err := os.Stat(layerPaths[k])
+				ok = ok && err == nil
+			} else if err := l.read(layerPaths[k], 0, n); err != nil {
 				reportBadCache(opt.Progress, layerPaths[k], err)
 				ok = false
 			} else {
@@ -516,6 +535,9 @@ func DistortedSet(ctx context.Context, m *cnn.Model, d *kay.Dataset, sel *kay.Se
 			if err := (&LayerFeatures{Layers: lf.Layers, Pool: lf.Pool, Test: *outLayers[k]}).write(layerPaths[k], m); err != nil {
 				return nil, nil, err
 			}
+		}
+		if !load {
+			outLayers[k] = nil
 		}
 	}
 	return out, outLayers, nil

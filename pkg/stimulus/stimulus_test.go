@@ -511,22 +511,43 @@ func TestDistortedSetKeepsLayers(t *testing.T) {
 	}
 	cancelled, cancel := context.WithCancel(ctx)
 	cancel()
-	again, sets2, err := DistortedSet(cancelled, m, d, sel, z, fs, names, 2, opt)
-	if err != nil {
-		t.Fatalf("not from the cache: %v", err)
-	}
-	for k := range fs {
-		if !slices.Equal(again[k], logits[k]) {
-			t.Errorf("%s: cached logits differ", names[k])
+	fromCache := func(what string, opt FeatureOptions) {
+		t.Helper()
+		again, sets2, err := DistortedSet(cancelled, m, d, sel, z, fs, names, 2, opt)
+		if err != nil {
+			t.Fatalf("%s: not from the cache: %v", what, err)
 		}
-	}
-	for k := range 2 {
-		for l := range sets[k].Data {
-			if !slices.Equal(sets2[k].Data[l], sets[k].Data[l]) {
-				t.Errorf("%s %s: cached layer differs", names[k], sets[k].Layers[l])
+		if sets2[2] != nil {
+			t.Errorf("%s: layers of the third set, beyond withLayers", what)
+		}
+		for k := range fs {
+			if !slices.Equal(again[k], logits[k]) {
+				t.Errorf("%s, %s: cached logits differ", what, names[k])
+			}
+		}
+		for k := range 2 {
+			for l := range sets[k].Data {
+				near(t, what+" "+names[k]+" "+sets[k].Layers[l], sets2[k].Data[l], sets[k].Data[l])
 			}
 		}
 	}
+	fromCache("cached by DistortedSet", opt)
+	// the logits cached without layers (the robustness sweep of a study
+	// without the layers stage): the layers are computed, not taken as
+	// cached; the robustness sweep's own call caches them without
+	// returning them
+	logitsOnly := opt
+	logitsOnly.CacheDir = t.TempDir()
+	if _, err := DistortedLogitsSet(ctx, m, d, sel, z, fs, names, logitsOnly); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := DistortedSet(cancelled, m, d, sel, z, fs, names, 2, logitsOnly); err == nil {
+		t.Error("layers taken as cached where only the logits were")
+	}
+	if _, err := DistortedLogitsCachingLayers(ctx, m, d, sel, z, fs, names, 2, logitsOnly); err != nil {
+		t.Fatal(err)
+	}
+	fromCache("cached by DistortedLogitsCachingLayers", logitsOnly)
 }
 
 // near fails unless a and b agree to 1e-5 of b's largest magnitude.

@@ -19,7 +19,13 @@ import (
 
 // Shard is task Index (0-based) of Count of a study split over its models:
 // model k belongs to task k mod Count, so every model is in exactly one.
-type Shard struct{ Index, Count int }
+// Order, when set, is the study's models in another order that the split
+// follows instead (study --jobs balances its tasks' costs so); the results
+// do not depend on it.
+type Shard struct {
+	Index, Count int
+	Order        []string
+}
 
 // ParseShard reads "I/N" (0 <= I < N).
 func ParseShard(s string) (Shard, error) {
@@ -29,13 +35,18 @@ func ParseShard(s string) (Shard, error) {
 	if !ok || err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n || n > 100000 {
 		return Shard{}, fmt.Errorf("shard %q: want I/N with 0 <= I < N (task I of N, counted from 0)", s)
 	}
-	return Shard{i, n}, nil
+	return Shard{Index: i, Count: n}, nil
 }
 
 func (s Shard) String() string { return fmt.Sprintf("%d/%d", s.Index, s.Count) }
 
-// Models are the task's models of the study's list.
+// Models are the task's models of the study's list: model k of all, or
+// of Order when it is set (a reordering of all), where k mod Count is
+// Index.
 func (s Shard) Models(all []string) []string {
+	if s.Order != nil {
+		all = s.Order
+	}
 	var out []string
 	for k, m := range all {
 		if k%s.Count == s.Index {
@@ -59,8 +70,11 @@ const ShardFile = "shard.json"
 // needs (the decoder, trained identically by every task: it is small and
 // deterministic). Every backbone pass's output lands in the shared cache,
 // from which the merge reads it back instead of recomputing it. The layers
-// stage itself (no backbone: ridge fits and resampling over every model's
-// cached layer features) runs in the merge only, which compares the models.
+// stage itself (ridge fits and resampling over every model's cached layer
+// features, and of the distorted test images' layers the robustness sweep
+// cached) runs in the merge only, which compares the models; a plan
+// without the robustness stage leaves the distorted images' layers to the
+// merge's backbone passes.
 var ShardStages = []string{"fmri", "cnn", "rsa", "robustness"}
 
 // ShardRecord is a finished task's ShardFile.
@@ -168,7 +182,7 @@ func ReadShards(out string) ([]ShardRecord, error) {
 	var recs []ShardRecord
 	var missing []string
 	for i := range n {
-		path := filepath.Join(ShardDir(out, Shard{i, n}), ShardFile)
+		path := filepath.Join(ShardDir(out, Shard{Index: i, Count: n}), ShardFile)
 		b, err := os.ReadFile(path)
 		if errors.Is(err, fs.ErrNotExist) {
 			missing = append(missing, fmt.Sprintf("%d/%d", i, n))
@@ -218,14 +232,14 @@ func Merge(ctx context.Context, cfg Config) (*Results, error) {
 		return nil, fmt.Errorf("%s: the tasks hold models %v, the study %v", cfg.Out, got, want)
 	}
 	for _, r := range recs {
-		src := ShardDir(cfg.Out, Shard{r.Index, r.Count})
+		src := ShardDir(cfg.Out, Shard{Index: r.Index, Count: r.Count})
 		for _, m := range r.Models {
 			if err := adopt(filepath.Join(src, "cnn", m), filepath.Join(cfg.Out, "cnn", m)); err != nil {
 				return nil, err
 			}
 		}
 	}
-	if err := adopt(filepath.Join(ShardDir(cfg.Out, Shard{0, recs[0].Count}), decoder.Name), filepath.Join(cfg.Out, decoder.Name)); err != nil {
+	if err := adopt(filepath.Join(ShardDir(cfg.Out, Shard{Index: 0, Count: recs[0].Count}), decoder.Name), filepath.Join(cfg.Out, decoder.Name)); err != nil {
 		return nil, err
 	}
 	return Run(ctx, cfg)

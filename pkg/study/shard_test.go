@@ -37,7 +37,7 @@ func TestShardsMergeAsOneRun(t *testing.T) {
 	if _, err := Merge(ctx, config(split)); err == nil || !strings.Contains(err.Error(), "no tasks") {
 		t.Errorf("merge without tasks: %v", err)
 	}
-	if err := RunShard(ctx, config(split), Shard{1, 2}, []string{"--seed=2"}); err != nil {
+	if err := RunShard(ctx, config(split), Shard{Index: 1, Count: 2}, []string{"--seed=2"}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := Merge(ctx, config(split)); err == nil || !strings.Contains(err.Error(), "task 0/2 not finished") {
@@ -45,7 +45,7 @@ func TestShardsMergeAsOneRun(t *testing.T) {
 	}
 	other := config(split)
 	other.Seeds = seeds + 1
-	if err := RunShard(ctx, config(split), Shard{0, 2}, nil); err != nil {
+	if err := RunShard(ctx, config(split), Shard{Index: 0, Count: 2}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := Merge(ctx, other); err == nil || !strings.Contains(err.Error(), "another configuration") {
@@ -76,7 +76,7 @@ func TestShardsMergeAsOneRun(t *testing.T) {
 	}
 	// The layers stage ran in the merge only, from the layer features the
 	// tasks' backbone passes cached.
-	if _, err := os.Stat(filepath.Join(ShardDir(split, Shard{0, 2}), "layers")); err == nil {
+	if _, err := os.Stat(filepath.Join(ShardDir(split, Shard{Index: 0, Count: 2}), "layers")); err == nil {
 		t.Error("task 0/2 ran the layers stage, which the merge runs again")
 	}
 	if merged.LayersSummary == nil || len(merged.Layers) == 0 {
