@@ -50,12 +50,25 @@ try {
 		const name = path.basename(nb);
 		const start = Date.now();
 		const sum = hash(nb);
-		try {
-			await runNotebook(browser, server, name);
-			console.log(`browser: ${name} took ${Math.round((Date.now() - start) / 1000)}s`);
-		} catch (e) {
-			console.log(`browser: FAILED ${name}: ${e.message}`);
-			failed.push(name);
+		// A failed run is tried once more, and says so: a figure's output went
+		// missing between the kernel and the page once (2026-12-07, notebook
+		// 01 under make test; the cell's stdout, printed after the figure,
+		// arrived), and the next run did not repeat it; a real failure fails
+		// twice.
+		for (let attempt = 1; ; attempt++) {
+			try {
+				await runNotebook(browser, server, name);
+				console.log(`browser: ${name} took ${Math.round((Date.now() - start) / 1000)}s`);
+				break;
+			} catch (e) {
+				if (attempt < 2) {
+					console.log(`browser: ${name} failed (${e.message}); running it once more`);
+					continue;
+				}
+				console.log(`browser: FAILED ${name}: ${e.message}`);
+				failed.push(name);
+				break;
+			}
 		}
 		if (hash(nb) !== sum) {
 			console.log(`browser: FAILED ${name}: the run changed ${nb} (autosave should be off)`);
