@@ -81,4 +81,8 @@ func show(p *plot.Plot, err error, w, h float64) {
 	b, err := plots.PNG(p, vg.Length(w)*vg.Inch, vg.Length(h)*vg.Inch)
 	Check(err)
 	gonbui.DisplayPNG(b)
+	// Wait until GoNB has read it: the kernel closes its end of the pipe
+	// when the cell's program ends, and a figure still in the pipe then is
+	// lost (seen under load: a cell's figure missing, its later stdout there).
+	gonbui.Sync()
 }
