@@ -50,11 +50,11 @@ try {
 		const name = path.basename(nb);
 		const start = Date.now();
 		const sum = hash(nb);
-		// A failed run is tried once more, and says so: a figure's output went
-		// missing between the kernel and the page once (2026-12-07, notebook
-		// 01 under make test; the cell's stdout, printed after the figure,
-		// arrived), and the next run did not repeat it; a real failure fails
-		// twice.
+		// A failed run is tried once more, and says so (a real failure fails
+		// twice): under make test's load a figure still in GoNB's pipe when
+		// its cell's program ended was lost (notebook 01, 2 of 3 runs on
+		// 2026-12-07), mended by pkg/nb waiting for GoNB to read each figure
+		// (gonbui.Sync); a repeat of such a race shows here as a retry line.
 		for (let attempt = 1; ; attempt++) {
 			try {
 				await runNotebook(browser, server, name);
