@@ -42,11 +42,7 @@ func TestBlurMovesThePredictedRepresentation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var contents []synth.Content // the selected test images' painted content
-	for _, i := range sel.Test.Index {
-		contents = append(contents, truth.Test[i])
-	}
-	signal, err := truth.Signal(d.Train.Stimuli)
+	signal, err := truth.TestSignal(d.Train.Stimuli, sel.Test.Index)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +59,7 @@ func TestBlurMovesThePredictedRepresentation(t *testing.T) {
 	blur.Levels = []float64{0, 1, 2, 4}
 	out, err := Run(context.Background(), d, fit.Model, sel.Test.Index, sel.Test.Y, []distortion.Distortion{blur}, areas,
 		Options{Bootstraps: 100, Level: 0.95, Seed: 1, Pool: encoding.DefaultOptions().Pool,
-			Truth: func(im kay.Images) ([]float64, error) { return signal(im, contents) }, TruthNoise: noise})
+			Truth: signal, TruthNoise: noise})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,8 +98,7 @@ func TestBlurMovesThePredictedRepresentation(t *testing.T) {
 		t.Errorf("true LatOcc %v not above true V1 %v at sigma 4", tlo.RSMCorrClean[last], tv1.RSMCorrClean[last])
 	}
 	if _, err := Run(context.Background(), d, fit.Model, sel.Test.Index, sel.Test.Y, []distortion.Distortion{blur}, areas,
-		Options{Pool: encoding.DefaultOptions().Pool, TruthNoise: noise[:3],
-			Truth: func(im kay.Images) ([]float64, error) { return signal(im, contents) }}); err == nil {
+		Options{Pool: encoding.DefaultOptions().Pool, TruthNoise: noise[:3], Truth: signal}); err == nil {
 		t.Error("noise s.d. of 3 voxels: accepted")
 	}
 	if _, err := Run(context.Background(), d, nil, sel.Test.Index, sel.Test.Y, nil, areas, Options{}); err == nil {

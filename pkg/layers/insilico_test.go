@@ -46,19 +46,18 @@ func TestInSilicoRecoversTheTruth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var trainC, testC []synth.Content
+	testSignal, err := truth.TestSignal(d.Train.Stimuli, sel.Test.Index)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var trainC []synth.Content // the selected training images' painted content
 	for _, i := range sel.Train.Index {
 		trainC = append(trainC, truth.Train[i])
 	}
-	for _, i := range sel.Test.Index {
-		testC = append(testC, truth.Test[i])
-	}
 	blur := distortion.Gaussian()
 	blur.Levels = []float64{0, 1, 2, 4}
-	is := &InSilico{Distortion: blur, Options: insilico.Options{Bootstraps: 200, Level: 0.95, Seed: 1,
-		Truth: func(im kay.Images) ([]float64, error) { return signal(im, testC) }, TruthNoise: noise}}
-	sig := func(im kay.Images, cs []synth.Content) []float32 {
-		s, err := signal(im, cs)
+	is := &InSilico{Distortion: blur, Options: insilico.Options{Bootstraps: 200, Level: 0.95, Seed: 1, Truth: testSignal, TruthNoise: noise}}
+	sig := func(s []float64, err error) []float32 {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -69,13 +68,13 @@ func TestInSilicoRecoversTheTruth(t *testing.T) {
 		trainIm.Pix = append(trainIm.Pix, d.Train.Stimuli.At(i)...)
 	}
 	self := Model{Name: "brain", Layers: []string{"signal"}, Widths: []int{d.Voxels()}, NTrain: len(sel.Train.Index), NTest: len(sel.Test.Index),
-		Train: [][]float32{sig(trainIm, trainC)}, Test: [][]float32{sig(insilico.Images(d, sel.Test.Index, nil), testC)}}
+		Train: [][]float32{sig(signal(trainIm, trainC))}, Test: [][]float32{sig(testSignal(insilico.Images(d, sel.Test.Index, nil)))}}
 	distorted, err := insilico.Distorted(context.Background(), d, sel.Test.Index, blur, is.Options.Seed)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, im := range distorted {
-		self.Distorted = append(self.Distorted, [][]float32{sig(im, testC)})
+		self.Distorted = append(self.Distorted, [][]float32{sig(testSignal(im))})
 	}
 	gabor, err := GaborModel(d, sel, encoding.DefaultOptions().Pool)
 	if err != nil {

@@ -70,15 +70,9 @@ func InSilicoOptions(d *kay.Dataset, sel *kay.Selection, bootstraps int, level f
 	if err != nil {
 		return opt, err
 	}
-	signal, err := truth.Signal(d.Train.Stimuli)
-	if err != nil {
+	if opt.Truth, err = truth.TestSignal(d.Train.Stimuli, sel.Test.Index); err != nil {
 		return opt, err
 	}
-	var contents []synth.Content
-	for _, i := range sel.Test.Index {
-		contents = append(contents, truth.Test[i])
-	}
-	opt.Truth = func(im kay.Images) ([]float64, error) { return signal(im, contents) }
 	opt.TruthNoise, err = truth.NoiseSD(1)
 	return opt, err
 }

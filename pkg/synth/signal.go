@@ -151,6 +151,25 @@ func (t *Truth) Signal(train kay.Images) (func(images kay.Images, contents []Con
 	}, nil
 }
 
+// TestSignal is Signal for the dataset's test images test (indices into
+// its test split), in that order: the noise-free responses to images
+// standing for them (the same images, distorted), as the in-silico curves'
+// truth (insilico.Options.Truth) takes them.
+func (t *Truth) TestSignal(train kay.Images, test []int) (func(images kay.Images) ([]float64, error), error) {
+	signal, err := t.Signal(train)
+	if err != nil {
+		return nil, err
+	}
+	contents := make([]Content, len(test))
+	for k, i := range test {
+		if i < 0 || i >= len(t.Test) {
+			return nil, fmt.Errorf("synth: test image %d, the truth has %d", i, len(t.Test))
+		}
+		contents[k] = t.Test[i]
+	}
+	return func(images kay.Images) ([]float64, error) { return signal(images, contents) }, nil
+}
+
 // NoiseSD is each voxel's s.d. of the noise in one response of split s (0:
 // training, 1: test), on the scale of Signal's responses: one trial's noise
 // averaged over the split's repeats. A response's expected variance over

@@ -171,3 +171,38 @@ func TestNoiseSDMatchesResponses(t *testing.T) {
 		t.Error("split 2: accepted")
 	}
 }
+
+// TestTestSignalPicksContents: TestSignal of some test images, in any
+// order, gives each image's signal as Signal of the whole test split does
+// (the same numbers); an index outside the test split is an error.
+func TestTestSignalPicksContents(t *testing.T) {
+	cfg, _ := synth.Profile("tiny", 4)
+	d, truth, err := synth.Generate(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, all := testSignal(t, d, truth)
+	idx := []int{3, 0, 7}
+	ts, err := truth.TestSignal(d.Train.Stimuli, idx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	im := d.Test.Stimuli
+	sub := kay.Images{N: len(idx), H: im.H, W: im.W}
+	for _, i := range idx {
+		sub.Pix = append(sub.Pix, im.At(i)...)
+	}
+	got, err := ts(sub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nv := len(truth.Voxels)
+	for k, i := range idx {
+		if !slices.Equal(got[k*nv:(k+1)*nv], all[i*nv:(i+1)*nv]) {
+			t.Errorf("test image %d (position %d): its signal differs from the whole split's", i, k)
+		}
+	}
+	if _, err := truth.TestSignal(d.Train.Stimuli, []int{len(truth.Test)}); err == nil {
+		t.Error("a test image beyond the split: accepted")
+	}
+}
