@@ -349,8 +349,26 @@ func runStudyAs(ctx context.Context, name string, args []string, stages []string
 					return fmt.Errorf("--shard: %w", err)
 				}
 				mode = "shard"
-			} else if shardOrder != "" {
-				return errors.New("--shard-order: only with --shard")
+			}
+			shardOrderSet := false
+			fs.Visit(func(fl *flag.Flag) { shardOrderSet = shardOrderSet || fl.Name == "shard-order" })
+			if shardOrderSet {
+				if shardSpec == "" {
+					return errors.New("--shard-order: only with --shard")
+				}
+				archs, err := f.archs()
+				if err != nil {
+					return err
+				}
+				var names []string
+				for _, a := range archs {
+					names = append(names, a.Name)
+				}
+				order := strings.Split(shardOrder, ",")
+				if !slices.Equal(slices.Sorted(slices.Values(order)), slices.Sorted(slices.Values(names))) {
+					return fmt.Errorf("--shard-order %q: want the study's models (%s), each once, in any order", shardOrder, strings.Join(names, ","))
+				}
+				shard.Order = order
 			}
 			// the flags as given, for the merge to rebuild the configuration
 			fs.Visit(func(fl *flag.Flag) {
@@ -380,13 +398,7 @@ func runStudyAs(ctx context.Context, name string, args []string, stages []string
 	for _, a := range archs {
 		names = append(names, a.Name)
 	}
-	if shardOrder != "" {
-		order := strings.Split(shardOrder, ",")
-		if !slices.Equal(slices.Sorted(slices.Values(order)), slices.Sorted(slices.Values(names))) {
-			return fmt.Errorf("--shard-order %s: want the study's models (%s), each once, in any order", shardOrder, strings.Join(names, ","))
-		}
-		shard.Order = order
-	}
+
 	cfg, _, err := study.Setup(ctx, study.Settings{Data: d, Out: out, Models: names, Env: env, Conv: b, Weights: f.weights,
 		Cache: cachedir.Root(), Seed: f.opt.Seed, Seeds: seeds, Distortions: dists, Stages: stages,
 		Test:     rsa.TestConfig{Permutations: perms, Bootstraps: boots, Level: 0.95, Seed: uint64(f.opt.Seed)},

@@ -133,14 +133,21 @@ func TestJobsFlag(t *testing.T) {
 			t.Errorf("%v: error %v, want one naming --jobs", args, err)
 		}
 	}
+	// refused before any work: nothing written in --out
 	for _, args := range [][]string{
 		{"--shard-order", "vgg11_bn"},
 		{"--shard", "0/2", "--models", "resnet18,alexnet", "--shard-order", "resnet18,vgg11_bn"},
 		{"--shard", "0/2", "--models", "resnet18,alexnet", "--shard-order", "resnet18"},
+		{"--shard", "0/2", "--models", "resnet18,alexnet", "--shard-order", ""},
+		{"--shard", "0/2", "--models", "resnet18,alexnet", "--shard-order", "resnet18,resnet18"},
 	} {
-		err := runStudyAs(context.Background(), "study", append(args, "--out", t.TempDir()), nil, "")
+		out := filepath.Join(t.TempDir(), "out")
+		err := runStudyAs(context.Background(), "study", append(args, "--out", out), nil, "")
 		if err == nil || !strings.Contains(err.Error(), "--shard-order") {
 			t.Errorf("%v: error %v, want one naming --shard-order", args, err)
+		}
+		if _, err := os.Stat(out); err == nil {
+			t.Errorf("%v: refused, but %s was made", args, out)
 		}
 	}
 }

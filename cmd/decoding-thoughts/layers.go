@@ -33,10 +33,8 @@ func runLayers(ctx context.Context, args []string) error {
 		fs.Int64Var(&seed, "seed", seed, "seed of the random weights, the bootstrap and the permutations")
 		fs.StringVar(&inSilico, "in-silico", inSilico, "the distortion (gaussian or box, its default levels) at whose levels each model's best layer predicts the brain's responses to the test images (the brain's robustness in silico); none: skip")
 		return func() error {
-			if inSilico != "none" {
-				if err := distortion.Of(inSilico).Validate(); err != nil {
-					return fmt.Errorf("--in-silico: %w", err)
-				}
+			if inSilico != "none" && distortion.Of(inSilico).Validate() != nil {
+				return fmt.Errorf("--in-silico %q: want one of %s or none", inSilico, strings.Join(distortion.Names(), ", "))
 			}
 			if _, err := cnn.Lookup(models); err != nil {
 				return fmt.Errorf("--models: %w", err)

@@ -198,7 +198,10 @@ func ReadShards(out string) ([]ShardRecord, error) {
 		recs = append(recs, r)
 	}
 	if len(missing) > 0 {
-		return nil, fmt.Errorf("%s: task %s not finished (no %s): submit it again, then merge", out, strings.Join(missing, ", "), ShardFile)
+		if len(missing) > 1 {
+			return nil, fmt.Errorf("%s: tasks %s not finished (no %s): submit them again, then merge", out, strings.Join(missing, ", "), ShardFile)
+		}
+		return nil, fmt.Errorf("%s: task %s not finished (no %s): submit it again, then merge", out, missing[0], ShardFile)
 	}
 	for _, r := range recs[1:] {
 		if r.Config != recs[0].Config {
