@@ -85,7 +85,7 @@ func (l *liveLog) Done() {
 	if l.out != nil {
 		return
 	}
-	defer gonbui.Sync() // read by GoNB before the cell's program may end (nb.Show)
+	defer syncGoNB() // read by GoNB before the cell's program may end
 	if len(l.partial) > 0 {
 		l.lines = append(l.lines, string(l.partial))
 		l.partial = nil

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"time"
 
 	"github.com/janpfeifer/gonb/gonbui"
 	"gonum.org/v1/plot"
@@ -81,8 +82,22 @@ func show(p *plot.Plot, err error, w, h float64) {
 	b, err := plots.PNG(p, vg.Length(w)*vg.Inch, vg.Length(h)*vg.Inch)
 	Check(err)
 	gonbui.DisplayPNG(b)
-	// Wait until GoNB has read it: the kernel closes its end of the pipe
-	// when the cell's program ends, and a figure still in the pipe then is
-	// lost (seen under load: a cell's figure missing, its later stdout there).
-	gonbui.Sync()
+	syncGoNB()
+}
+
+// syncGoNB waits until GoNB has read what was displayed: the kernel closes
+// its end of the pipe when the cell's program ends, and a figure still in
+// the pipe then is lost (seen under load: a cell's figure missing, its later
+// stdout there). A kernel that does not answer (one older than the GoNB
+// this project installs) is waited for 10 s at most, not forever.
+func syncGoNB() {
+	done := make(chan struct{})
+	go func() {
+		gonbui.Sync()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+	}
 }
