@@ -360,10 +360,7 @@ func runStudyAs(ctx context.Context, name string, args []string, stages []string
 				if err != nil {
 					return err
 				}
-				var names []string
-				for _, a := range archs {
-					names = append(names, a.Name)
-				}
+				names := cnnNames(archs)
 				order := strings.Split(shardOrder, ",")
 				if !slices.Equal(slices.Sorted(slices.Values(order)), slices.Sorted(slices.Values(names))) {
 					return fmt.Errorf("--shard-order %q: want the study's models (%s), each once, in any order", shardOrder, strings.Join(names, ","))
@@ -394,11 +391,7 @@ func runStudyAs(ctx context.Context, name string, args []string, stages []string
 	if err != nil {
 		return err
 	}
-	var names []string
-	for _, a := range archs {
-		names = append(names, a.Name)
-	}
-
+	names := cnnNames(archs)
 	cfg, _, err := study.Setup(ctx, study.Settings{Data: d, Out: out, Models: names, Env: env, Conv: b, Weights: f.weights,
 		Cache: cachedir.Root(), Seed: f.opt.Seed, Seeds: seeds, Distortions: dists, Stages: stages,
 		Test:     rsa.TestConfig{Permutations: perms, Bootstraps: boots, Level: 0.95, Seed: uint64(f.opt.Seed)},

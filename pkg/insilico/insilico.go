@@ -101,7 +101,8 @@ func Run(ctx context.Context, d *kay.Dataset, fit *encoding.Ridge, test, labels 
 		}
 		return fit.Predict(x), nil
 	}
-	clean, err := predict(Images(d, test, nil))
+	cleanIm := Images(d, test, nil)
+	clean, err := predict(cleanIm)
 	if err != nil {
 		return nil, err
 	}
@@ -121,7 +122,7 @@ func Run(ctx context.Context, d *kay.Dataset, fit *encoding.Ridge, test, labels 
 		}
 		var truth *Predictions
 		if opt.Truth != nil {
-			t, err := TrueResponses(Images(d, test, nil), ims, opt)
+			t, err := TrueResponses(cleanIm, ims, opt)
 			if err != nil {
 				return nil, err
 			}

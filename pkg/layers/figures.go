@@ -262,12 +262,7 @@ func InSilicoFigures(sum *Summary) []plots.Spec {
 	if ins == nil {
 		return nil
 	}
-	names := slices.Clone(sum.References)
-	for _, name := range slices.Sorted(maps.Keys(ins.Models)) {
-		if !slices.Contains(names, name) {
-			names = append(names, name)
-		}
-	}
+	names := sum.InSilicoModels()
 	finite := func(v []float64) bool { return !slices.ContainsFunc(v, math.IsNaN) }
 	var specs []plots.Spec
 	for _, roi := range sum.ROIs {

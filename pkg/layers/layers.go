@@ -563,17 +563,27 @@ func (b *Brain) compare(m Model, opt Options) ([][]Cell, []insilico.Predictions,
 	if err := errors.Join(errs...); err != nil {
 		return nil, nil, err
 	}
+	// The encoding score's nested choice value of each layer per ROI: the
+	// median over the ROI's voxels of the fit's cross-validated r on the
+	// training images (encSel[k][l])
+	encSel := make([][]float64, len(b.ROIs))
+	for k, cols := range b.cols {
+		encSel[k] = make([]float64, n)
+		for l := range n {
+			v := make([]float64, len(cols))
+			for a, col := range cols {
+				v[a] = cvs[l][col]
+			}
+			encSel[k][l] = stats.Percentile(v, 50)
+		}
+	}
 	// The in-silico curves' predictions, of the layers some ROI chooses by
 	// the encoding score (as Analysis.Add chooses them)
 	var insil []insilico.Predictions
 	if m.Distorted != nil {
 		insil = make([]insilico.Predictions, n)
 		for k := range b.ROIs {
-			sel := make([]float64, n)
-			for l := range n {
-				sel[l] = encodingSelection(cvs[l], b.cols[k])
-			}
-			if l := Select(sel); l >= 0 && insil[l].Clean == nil {
+			if l := Select(encSel[k]); l >= 0 && insil[l].Clean == nil {
 				insil[l] = insilico.Predictions{Clean: preds[l], Levels: make([]*mat.Dense, len(m.Distorted))}
 				parallel.For(len(m.Distorted), func(v int) { insil[l].Levels[v] = fits[l].PredictFeatures(m.Distorted[v][l], nte) })
 			}
@@ -603,7 +613,7 @@ func (b *Brain) compare(m Model, opt Options) ([][]Cell, []insilico.Predictions,
 				c.Scores[MeasureName(s.Method)] = sc
 			}
 			enc := bootstrap(draws, func(idx []int) float64 { return encoding.MedianR(r, b.testT, b.cols[k], idx) })
-			enc.Selection = jsonnum.Float(encodingSelection(cvs[l], b.cols[k]))
+			enc.Selection = jsonnum.Float(encSel[k][l])
 			c.Scores[Encoding] = enc
 			c.FractionOfCeiling = jsonnum.Float(math.NaN())
 			if ceil := b.ceilings[k].Encoding; ceil > 0 {
@@ -616,17 +626,6 @@ func (b *Brain) compare(m Model, opt Options) ([][]Cell, []insilico.Predictions,
 		return nil, nil, fmt.Errorf("layers: %s: %w", m.Name, err)
 	}
 	return cells, insil, nil
-}
-
-// encodingSelection is the encoding score's nested choice value: the median
-// over an ROI's voxels (cols) of the fit's cross-validated r on the
-// training images (cv: every column's).
-func encodingSelection(cv []float64, cols []int) float64 {
-	v := make([]float64, len(cols))
-	for a, col := range cols {
-		v[a] = cv[col]
-	}
-	return stats.Percentile(v, 50)
 }
 
 // permutationTests fills the tested methods' p-values (rsa.MethodSpec

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -131,6 +132,26 @@ func NewAnalysis(b *Brain, pool string, opt Options) *Analysis {
 		a.sum.InSilico = &InSilicoCurves{Distortion: is.Distortion.Name, Levels: is.Distortion.Levels, Models: map[string]map[string]insilico.Curve{}}
 	}
 	return a
+}
+
+// InSilicoModels are the models with in-silico curves, the reference
+// models first, then the others by name.
+func (s *Summary) InSilicoModels() []string {
+	if s.InSilico == nil {
+		return nil
+	}
+	var names []string
+	for _, name := range s.References {
+		if _, ok := s.InSilico.Models[name]; ok {
+			names = append(names, name)
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(s.InSilico.Models)) {
+		if !slices.Contains(names, name) {
+			names = append(names, name)
+		}
+	}
+	return names
 }
 
 // TrueCurves adds the simulated brain's true in-silico curves

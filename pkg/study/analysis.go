@@ -293,7 +293,7 @@ func (st *state) roiRSA(context.Context) error {
 func (st *state) robustness(ctx context.Context) error {
 	fo := st.cnnOpt.Features
 	fo.Progress = st.cfg.Progress
-	if slices.Contains(st.plan, "layers") || st.cfg.LayerFeatures {
+	if st.keepsLayerFeatures() {
 		// the same pass keeps the primary distortion's layers for the
 		// layers stage's in-silico curves (robustness.SweepAll)
 		fo.LayersPool = layersPool

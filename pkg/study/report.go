@@ -231,16 +231,10 @@ func layersSections(st *state) []section {
 func inSilicoLayersText(s *layers.Summary) string {
 	ins := s.InSilico
 	last := len(ins.Levels) - 1
-	names := slices.Clone(s.References) // the references, then the CNNs
-	for _, name := range slices.Sorted(maps.Keys(ins.Models)) {
-		if !slices.Contains(names, name) {
-			names = append(names, name)
-		}
-	}
 	var parts []string
 	for _, roi := range s.ROIs {
 		var vals []string
-		for _, name := range names {
+		for _, name := range s.InSilicoModels() {
 			if c, ok := ins.Models[name][roi]; ok {
 				vals = append(vals, fmt.Sprintf("%s %s", name, num(c.RSMCorrClean[last], "%.2f")))
 			}

@@ -597,13 +597,19 @@ func (st *state) done(m *record) {
 	m.net = nil
 }
 
+// keepsLayerFeatures says whether the backbone passes keep the layers
+// stage's layer features: it runs, or a merge will (Config.LayerFeatures).
+func (st *state) keepsLayerFeatures() bool {
+	return slices.Contains(st.plan, "layers") || st.cfg.LayerFeatures
+}
+
 func (st *state) trainCNNs(ctx context.Context) error {
 	opt := CNNOptions(st.cfg.Data, st.cfg.Seed, st.cfg.Cache, st.cfg.Progress)
 	if st.cfg.CNN != nil {
 		opt = *st.cfg.CNN
 	}
 	st.cnnOpt = opt
-	if slices.Contains(st.plan, "layers") || st.cfg.LayerFeatures {
+	if st.keepsLayerFeatures() {
 		// The layers stage's layers come from the features' own pass.
 		opt.Features.LayersPool = layersPool
 	}
