@@ -187,11 +187,17 @@ const PooledName = "pooled"
 // voxel the selection keeps (V1 ... LatOcc by default: the fMRI decoder's
 // input), named PooledName.
 func Pooled(d *kay.Dataset, sel *kay.Selection) (Representation, error) {
+	return Voxels(d, sel, PooledName)
+}
+
+// Voxels returns the raw voxel patterns of the test images over the voxels
+// the selection keeps, named name.
+func Voxels(d *kay.Dataset, sel *kay.Selection, name string) (Representation, error) {
 	if len(sel.Voxels) == 0 {
-		return Representation{}, fmt.Errorf("similarity: the selection keeps no voxels")
+		return Representation{}, fmt.Errorf("similarity: the selection keeps no voxels of %s", name)
 	}
 	x, n, v := sel.Rows(d.Test.Responses, sel.Test)
-	return Representation{Name: PooledName, Patterns: rsa.Patterns{X: x, N: n, D: v}, Labels: sel.Test.Y}, nil
+	return Representation{Name: name, Patterns: rsa.Patterns{X: x, N: n, D: v}, Labels: sel.Test.Y}, nil
 }
 
 // ROIs returns the raw voxel patterns of each named visual area over the
@@ -206,8 +212,11 @@ func ROIs(d *kay.Dataset, sel *kay.Selection, names []string) ([]Representation,
 		}
 		roiSel := *sel
 		roiSel.Voxels = vox
-		x, n, v := roiSel.Rows(d.Test.Responses, sel.Test)
-		out = append(out, Representation{Name: name, Patterns: rsa.Patterns{X: x, N: n, D: v}, Labels: sel.Test.Y})
+		r, err := Voxels(d, &roiSel, name)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
 	}
 	return out, nil
 }

@@ -111,6 +111,13 @@ func (st *state) rsa(context.Context) error {
 	if st.fmri.voxels, err = similarity.Build(pooled, classes); err != nil {
 		return err
 	}
+	if err := st.areaRSMs(classes); err != nil {
+		return err
+	}
+	// each area's comparisons run the area table's resampling (fewer
+	// permutations: seven areas per model), stratified as every test here
+	areaTest := st.cfg.ROITest
+	areaTest.Stratify = true
 	for _, mod := range st.models {
 		name, runs := mod.name(), mod.heads
 		var ms []similarity.Matrices
@@ -160,15 +167,11 @@ func (st *state) rsa(context.Context) error {
 			st.logf("%s: degenerate, not tested: %s", name, res.DegenerateReason)
 		}
 		res.RSMCorrFMRI = c
-		vox := make([]similarity.Matrices, len(ms))
-		for k := range vox {
-			vox[k] = st.fmri.voxels
-		}
 		vcfg := test
 		if res.Degenerate {
 			vcfg = rsa.TestConfig{Level: cfg.Level}
 		}
-		cv, err := similarity.ComparePaired(vox, ms, vcfg, tested...)
+		cv, err := similarity.ComparePaired(repeat(st.fmri.voxels, len(ms)), ms, vcfg, tested...)
 		if err != nil {
 			return err
 		}
@@ -176,6 +179,20 @@ func (st *state) rsa(context.Context) error {
 			cv.Untested(collapsed)
 		}
 		res.RSMCorrVoxels = map[string]similarity.Comparison{similarity.PooledName: cv}
+		for _, area := range st.fmri.areas {
+			acfg := areaTest
+			if res.Degenerate {
+				acfg = rsa.TestConfig{Level: acfg.Level}
+			}
+			ca, err := similarity.ComparePaired(repeat(area, len(ms)), ms, acfg, tested...)
+			if err != nil {
+				return err
+			}
+			if res.Degenerate {
+				ca.Untested(collapsed)
+			}
+			res.RSMCorrVoxels[area.Name] = ca
+		}
 		if !res.Degenerate && !st.res.FMRI.AtChance {
 			var parts []string
 			for _, s := range rsa.StudyMethods() {
@@ -209,6 +226,15 @@ func (st *state) rsa(context.Context) error {
 			vps = append(vps, float64(mod.res.RSMCorrVoxels[similarity.PooledName].Get(m).PValue))
 		}
 		vadj := stats.Holm(vps)
+		// each area's: Holm across the models within the area
+		aadj := map[string][]float64{}
+		for _, area := range st.fmri.areas {
+			var aps []float64
+			for _, mod := range st.tested() {
+				aps = append(aps, float64(mod.res.RSMCorrVoxels[area.Name].Get(m).PValue))
+			}
+			aadj[area.Name] = stats.Holm(aps)
+		}
 		for _, mod := range st.models {
 			c := &mod.res
 			if c.PHolm == nil {
@@ -217,12 +243,67 @@ func (st *state) rsa(context.Context) error {
 			if c.PHolmVoxels == nil {
 				c.PHolmVoxels = map[rsa.Method]jsonnum.Float{}
 			}
+			if c.PHolmAreas == nil {
+				c.PHolmAreas = map[string]map[rsa.Method]jsonnum.Float{}
+			}
+			k := slices.Index(names, mod.name())
 			c.PHolm[m], c.PHolmVoxels[m] = jsonnum.Float(math.NaN()), jsonnum.Float(math.NaN())
-			if k := slices.Index(names, mod.name()); k >= 0 {
+			if k >= 0 {
 				c.PHolm[m], c.PHolmVoxels[m] = jsonnum.Float(adj[k]), jsonnum.Float(vadj[k])
+			}
+			for _, area := range st.fmri.areas {
+				if c.PHolmAreas[area.Name] == nil {
+					c.PHolmAreas[area.Name] = map[rsa.Method]jsonnum.Float{}
+				}
+				c.PHolmAreas[area.Name][m] = jsonnum.Float(math.NaN())
+				if k >= 0 {
+					c.PHolmAreas[area.Name][m] = jsonnum.Float(aadj[area.Name][k])
+				}
 			}
 		}
 	}
+	return nil
+}
+
+// repeat is n copies of m (one reference matrix paired with every seed's).
+func repeat(m similarity.Matrices, n int) []similarity.Matrices {
+	out := make([]similarity.Matrices, n)
+	for k := range out {
+		out[k] = m
+	}
+	return out
+}
+
+// areaRSMs builds each visual area's own matrices (V1 ... LatOcc): the
+// test patterns of the area's voxels that are reliable on the training
+// images (the pooled RSM's rule applied within the area), and records
+// each area's choice.
+func (st *state) areaRSMs(classes int) error {
+	d, sel := st.cfg.Data, st.fmri.first().Sel
+	st.fmri.areas = nil
+	st.res.VoxelSelectionAreas = map[string]*VoxelSelection{}
+	var parts []string
+	for _, name := range d.ROINames[1:] {
+		vox, err := d.ROIVoxels(name)
+		if err != nil {
+			return err
+		}
+		area := *sel
+		area.Voxels = vox
+		reliable, choice := reliableVoxels(st.res.Encoding, &area)
+		rep, err := similarity.Voxels(d, reliable, name)
+		if err != nil {
+			return err
+		}
+		m, err := similarity.Build(rep, classes)
+		if err != nil {
+			return fmt.Errorf("%s's own RSM: %w", name, err)
+		}
+		st.fmri.areas = append(st.fmri.areas, m)
+		st.res.VoxelSelectionAreas[name] = choice
+		parts = append(parts, fmt.Sprintf("%s %d of %d", name, choice.Selected, choice.Of))
+	}
+	st.logf("each area's own RSM, from its voxels reliable on the training images: %s", strings.Join(parts, ", "))
 	return nil
 }
 

@@ -23,6 +23,7 @@ import (
 	"github.com/decodingthoughts/decoding-thoughts/pkg/layers"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/plots"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/rsa"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/similarity"
 )
 
 // ResultsFile and ReportFile are the study's two summary files.
@@ -194,6 +195,7 @@ func (st *state) html() ([]byte, error) {
 	rows, notes := regressionTable(r.Hypothesis.Regressions)
 	var buf bytes.Buffer
 	err := reportTemplate.Execute(&buf, map[string]any{"R": r, "Sections": sections, "RegressionRows": rows, "RegressionNotes": notes, "Models": st.cfg.Models, "Tested": rsa.StudyMethods(), "ROIMethods": rsa.ROIMethods(),
+		"VoxelColumns": voxelColumns(r), "ROIPerms": st.cfg.ROITest.Permutations,
 		"Random": !allPretrained(r.CNN), "Perms": st.cfg.Test.Permutations, "Boots": st.cfg.Test.Bootstraps})
 	return buf.Bytes(), err
 }
@@ -571,6 +573,28 @@ func estimate(inf rsa.Inference, degenerate bool) template.HTML {
 	return template.HTML(fmt.Sprintf(`%s<br><span class="n">[%.3f, %.3f]</span>`, v, inf.CILow, inf.CIHigh))
 }
 
+// voxelColumn is a column of the report's table of the models against the
+// voxels' own RSMs: the pooled voxels or an area, and the voxels kept.
+type voxelColumn struct {
+	Name string
+	Sel  *VoxelSelection
+}
+
+// voxelColumns is the pooled voxels, then each area in the area table's
+// order (the comparisons that exist).
+func voxelColumns(r *Results) []voxelColumn {
+	var out []voxelColumn
+	if r.VoxelSelection != nil {
+		out = append(out, voxelColumn{Name: similarity.PooledName, Sel: r.VoxelSelection})
+	}
+	for _, a := range r.ROI.ROIs {
+		if vs, ok := r.VoxelSelectionAreas[a]; ok {
+			out = append(out, voxelColumn{Name: a, Sel: vs})
+		}
+	}
+	return out
+}
+
 // pTest is a comparison's permutation p with its Holm adjustment, or why
 // there is none.
 func pTest(inf rsa.Inference, holm float64, degenerate bool) template.HTML {
@@ -735,6 +759,17 @@ accuracy whose interval includes chance) gets no p-values or intervals and is le
 <table><tr><th>model</th>{{range .R.ROI.ROIs}}<th>{{.}}</th>{{end}}</tr>
 {{range $m := .R.ROI.Models}}<tr><td>{{$m}}</td>{{range $roi := $.R.ROI.ROIs}}<td>{{with index (index $.R.ROI.Cells $roi) $m}}{{$cell := .}}{{range $i, $t := $.ROIMethods}}{{if $i}}<br>{{end}}{{with $cell.Get $t.Method}}<span class="n">{{f3 .Value}} ({{f3 .PBH}})</span>{{end}}{{end}}{{end}}</td>{{end}}</tr>
 {{end}}</table>
+
+<h3>Against the voxels' own RSMs</h3>
+<p>Each CNN's RSM against the voxels' own: the test images' raw patterns over the voxels reliable on the training images
+(split-half or repeat reliability, never the test images), pooled over V1 … LatOcc (the decoder's input) and each
+area's own. No trained network stands between the brain and the comparison. Each cell: the within-class Spearman
+(± its s.d. over the seeds) over its 95% interval, then its stratified permutation p with the Holm-adjusted p (across
+the models tested, column by column) in brackets; pooled: {{.Perms}} permutations, areas: {{.ROIPerms}}. Headers: voxels
+kept of the area's voxels{{range .VoxelColumns}}{{if .Sel.Fallback}} (<b>{{.Name}}</b>: too few reliable, the most reliable){{end}}{{end}}.</p>
+<table><tr><th>model</th>{{range .VoxelColumns}}<th>{{.Name}}<br><span class="n">{{.Sel.Selected}} of {{.Sel.Of}}</span></th>{{end}}</tr>
+{{range $m := .Models}}{{with index $.R.CNN $m}}{{$c := .}}<tr><td>{{$m}}</td>{{range $.VoxelColumns}}{{$inf := (index $c.RSMCorrVoxels .Name).WithinClass}}<td>{{est $inf $c.Degenerate}}<br>{{ptest $inf ($c.HolmVoxels .Name "within_class_spearman") $c.Degenerate}}</td>{{end}}</tr>
+{{end}}{{end}}</table>
 
 <h2>The hypothesis</h2>
 <div class="verdict"><p><b>{{.R.Hypothesis.Verdict}}</b></p>

@@ -42,6 +42,10 @@ type Results struct {
 	// voxel patterns of rsm_corr_voxels) is built from: the voxels of the
 	// decoder's areas that are reliable on the training images only.
 	VoxelSelection *VoxelSelection `json:"voxel_selection,omitempty"`
+	// VoxelSelectionAreas says the same of each visual area's own RSM
+	// (rsm_corr_voxels.<area>): the area's voxels reliable on the training
+	// images.
+	VoxelSelectionAreas map[string]*VoxelSelection `json:"voxel_selection_areas,omitempty"`
 	// Layers is the layer-wise comparison: layers.<model>.<layer>.<roi>
 	// .{rsa,cka,cka_debiased,encoding,encoding_fraction_of_ceiling}, each
 	// CNN's layers and the reference models (gabor, pixels); LayersSummary
@@ -125,13 +129,18 @@ type CNNResult struct {
 	RSMCorrFMRI similarity.Comparison `json:"rsm_corr_fmri"`
 	// RSMCorrVoxels relates the CNN's RSMs to the voxels' own, keyed by
 	// area ("pooled": the voxels of V1 ... LatOcc, the decoder's input, that
-	// are reliable on the training images: Results.VoxelSelection),
+	// are reliable on the training images: Results.VoxelSelection; each
+	// visual area's name: its own reliable voxels, VoxelSelectionAreas),
 	// tested as RSMCorrFMRI is (stratified permutations, Holm across models
 	// in PHolmVoxels): brain-likeness without a decoder in between.
 	RSMCorrVoxels map[string]similarity.Comparison `json:"rsm_corr_voxels,omitempty"`
 	PHolmVoxels   map[rsa.Method]jsonnum.Float     `json:"p_holm_voxels,omitempty"`
-	Weights       string                           `json:"weights"`
-	Pretrained    bool                             `json:"pretrained"`
+	// PHolmAreas is each area's comparisons' p, Holm-adjusted across the
+	// models within the area (p_holm_voxels_areas.<area>.<method>); the
+	// areas' comparisons run the area table's resampling (Config.ROITest).
+	PHolmAreas map[string]map[rsa.Method]jsonnum.Float `json:"p_holm_voxels_areas,omitempty"`
+	Weights    string                                  `json:"weights"`
+	Pretrained bool                                    `json:"pretrained"`
 	// Architecture is the torchvision architecture (the model's name, or
 	// the base of a variant with its own weights).
 	Architecture string `json:"architecture"`
@@ -158,6 +167,20 @@ type CNNResult struct {
 // tested).
 func (c CNNResult) Holm(m rsa.Method) float64 {
 	if p, ok := c.PHolm[m]; ok {
+		return float64(p)
+	}
+	return math.NaN()
+}
+
+// HolmVoxels is the Holm-adjusted p of the comparison with the voxels'
+// own RSM by method: area similarity.PooledName or a visual area's name
+// (NaN when there is none).
+func (c CNNResult) HolmVoxels(area string, m rsa.Method) float64 {
+	ps := c.PHolmVoxels
+	if area != similarity.PooledName {
+		ps = c.PHolmAreas[area]
+	}
+	if p, ok := ps[m]; ok {
 		return float64(p)
 	}
 	return math.NaN()
@@ -336,6 +359,34 @@ func (r *Results) ROISummary() string {
 	return b.String()
 }
 
+// VoxelSummary is each model against the voxels' own RSMs as text: the
+// within-class Spearman with its interval, its stratified permutation p
+// and the Holm-adjusted p (across models, area by area), pooled over
+// V1 ... LatOcc then per area, one line per area and model.
+func (r *Results) VoxelSummary() string {
+	var b strings.Builder
+	width := len("model")
+	for _, m := range r.Models {
+		width = max(width, len(m))
+	}
+	fmt.Fprintf(&b, "%-8s %-*s %11s %24s %8s %8s\n", "voxels", width, "model", "kept", "within-class [95% CI]", "p", "p Holm")
+	for _, col := range voxelColumns(r) {
+		for _, m := range r.Models {
+			c := r.CNN[m]
+			wc := c.RSMCorrVoxels[col.Name].WithinClass()
+			fmt.Fprintf(&b, "%-8s %-*s %11s %24s %8s %8s", col.Name, width, m, fmt.Sprintf("%d/%d", col.Sel.Selected, col.Sel.Of),
+				interval(hypothesis.Interval{Value: wc.Value, Low: wc.CILow, High: wc.CIHigh}), num(wc.PValue, "%.4f"), num(c.HolmVoxels(col.Name, rsa.WithinClassSpearman), "%.4f"))
+			if c.Degenerate {
+				b.WriteString("  degenerate")
+			}
+			b.WriteString("\n")
+		}
+	}
+	b.WriteString("voxels: reliable on the training images (kept/of the area's); pooled: V1 ... LatOcc, the decoder's input;\n" +
+		"  p: permutations within classes; Holm across the models tested, area by area; n/a: not computed\n")
+	return b.String()
+}
+
 // HypothesisSummary is the cross-model tests, the excluded models and the
 // model differences as text.
 func (r *Results) HypothesisSummary() string {
@@ -344,11 +395,11 @@ func (r *Results) HypothesisSummary() string {
 	fmt.Fprintf(&b, "verdict: %s\n\n", h.Verdict)
 	if len(h.Regressions) > 0 {
 		fmt.Fprintf(&b, "regression across models (%s on %s; covariates %s):\n", hypothesis.WithinClass, h.Regressions[0].RobustnessMeasure, strings.Join(h.Regressions[0].Covariates, ", "))
-		fmt.Fprintf(&b, "%-8s %-10s %7s %26s %9s %10s %8s %8s  %s\n", "brain", "distortion", "models", "coefficient [95% CI]", "partial r", "p (F-L)", "p Holm", "MDE", "verdict")
+		fmt.Fprintf(&b, "%-7s %-8s %6s %23s %7s %8s %7s %6s  %s\n", "brain", "blur", "models", "coefficient [95% CI]", "partial", "p (F-L)", "p Holm", "MDE", "verdict")
 		var notes []string
 		for _, r := range h.Regressions {
 			coef := interval(hypothesis.Interval{Value: r.Coef, Low: r.Low, High: r.High})
-			fmt.Fprintf(&b, "%-8s %-10s %7d %26s %9s %10s %8s %8s  %s\n", r.BrainSide, r.Distortion, r.Models,
+			fmt.Fprintf(&b, "%-7s %-8s %6d %23s %7s %8s %7s %6s  %s\n", r.BrainSide, r.Distortion, r.Models,
 				coef, num(r.Partial, "%.3f"), num(r.P, "%.4f"), num(r.PHolm, "%.4f"), num(r.MDE, "%.3f"), r.Verdict)
 			if r.Note != "" && !slices.Contains(notes, r.Note) {
 				notes = append(notes, r.Note)

@@ -151,6 +151,10 @@ type brain struct {
 	// every voxel the decoder reads (V1 ... LatOcc), the brain side that
 	// no training shaped.
 	voxels similarity.Matrices
+	// areas is each visual area's own matrices (V1 ... LatOcc, in the
+	// data set's order): the test patterns of its voxels that are reliable
+	// on the training images.
+	areas []similarity.Matrices
 }
 
 // first is the first seed's decoder.

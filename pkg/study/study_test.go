@@ -28,6 +28,7 @@ import (
 	"github.com/decodingthoughts/decoding-thoughts/pkg/npfile"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/rsa"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/similarity"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/stats"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/synth"
 	"github.com/decodingthoughts/decoding-thoughts/pkg/weights"
 )
@@ -109,6 +110,7 @@ func TestStudyEndToEnd(t *testing.T) {
 			t.Errorf("%s: degenerate %v (%s), within-class %+v", name, c.Degenerate, c.DegenerateReason, wc)
 		}
 	}
+	checkAreaVoxels(t, d, out, first)
 	if e := first.Encoding; e == nil || e.Identification.N != d.Test.Stimuli.N || !(e.Identification.Value > 5*e.Identification.Chance) ||
 		e.NVoxels != 31 || len(e.ROIs) != 7 || math.IsNaN(float64(e.ROIs[0].NoiseCeiling)) {
 		t.Errorf("encoding stage: identification %+v with %d voxels, areas %+v", e.Identification, e.NVoxels, e.ROIs)
@@ -173,18 +175,27 @@ func TestStudyEndToEnd(t *testing.T) {
 		}
 	}
 	words := regexp.MustCompile(`data:image/png;base64,[^"]*`).ReplaceAllString(string(html), "")
-	for what, text := range map[string]string{"report": words, "summary": first.Summary(), "area summary": first.ROISummary()} {
+	for _, a := range append([]string{similarity.PooledName}, first.ROI.ROIs...) {
+		vs := first.VoxelSelection
+		if a != similarity.PooledName {
+			vs = first.VoxelSelectionAreas[a]
+		}
+		if h := fmt.Sprintf(`<th>%s<br><span class="n">%d of %d</span></th>`, a, vs.Selected, vs.Of); !strings.Contains(words, h) {
+			t.Errorf("the report's table against the voxels' own RSMs lacks the column %s", h)
+		}
+	}
+	for what, text := range map[string]string{"report": words, "summary": first.Summary(), "area summary": first.ROISummary(), "voxel summary": first.VoxelSummary()} {
 		if i := strings.Index(text, "NaN"); i >= 0 {
 			t.Errorf("the %s shows NaN: %q", what, text[max(0, i-120):min(len(text), i+40)])
 		}
 	}
 	// The tables fit a notebook's output (about 95 columns at 1280 px): the
 	// area table one line per area and model, the rank tests one per test.
-	for what, text := range map[string]string{"area summary": first.ROISummary(), "hypothesis summary": first.HypothesisSummary()} {
+	for what, text := range map[string]string{"area summary": first.ROISummary(), "voxel summary": first.VoxelSummary(), "hypothesis summary": first.HypothesisSummary()} {
 		rows := 0
 		for _, line := range strings.Split(text, "\n") {
 			f := strings.Fields(line)
-			if len(f) == 0 || !slices.Contains([]string{"area", "distortion", "gaussian", "box"}, f[0]) && !slices.Contains(first.ROI.ROIs, f[0]) {
+			if len(f) == 0 || !slices.Contains([]string{"area", "voxels", "brain", "decoder", similarity.PooledName, "distortion", "gaussian", "box"}, f[0]) && !slices.Contains(first.ROI.ROIs, f[0]) {
 				continue // prose, which wraps as prose
 			}
 			rows++
@@ -382,4 +393,108 @@ func backends(t *testing.T) (conv, dense compute.Backend) {
 		t.Fatal(err)
 	}
 	return conv, dense
+}
+
+// checkAreaVoxels checks rsm_corr_voxels.<area>: every area's reliable
+// voxels, tested with the area table's resampling, Holm across the tested
+// models within the area (recomputed here), and each value against one
+// computed here from the raw responses: the area's voxels reliable on the
+// training images, cosine similarity of their test patterns by hand,
+// Spearman against the first seed's saved RSM, which must be one of the
+// two seeds' values the reported mean and s.d. (n - 1) imply.
+func checkAreaVoxels(t *testing.T, d *kay.Dataset, out string, r *Results) {
+	t.Helper()
+	if len(r.ROI.ROIs) != len(d.ROINames)-1 || len(r.VoxelSelectionAreas) != len(r.ROI.ROIs) {
+		t.Fatalf("areas: table %v, voxel selections %v", r.ROI.ROIs, r.VoxelSelectionAreas)
+	}
+	sel, err := d.Select(kay.DefaultFilter())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, area := range r.ROI.ROIs {
+		vox, err := d.ROIVoxels(area)
+		if err != nil {
+			t.Fatal(err)
+		}
+		vs := r.VoxelSelectionAreas[area]
+		reliable, _ := r.Encoding.Reliability.ReliableOf(vox, encoding.MinReliable)
+		if vs == nil || vs.Of != len(vox) || vs.Selected != len(reliable) || vs.Selected < min(len(vox), encoding.MinReliable) || vs.Method == "none" {
+			t.Errorf("%s: voxel selection %+v of %d voxels, %d reliable", area, vs, len(vox), len(reliable))
+			continue
+		}
+		for _, m := range []rsa.Method{rsa.Spearman, rsa.WithinClassSpearman} {
+			var names []string
+			var ps []float64
+			for _, name := range r.Models {
+				c := r.CNN[name]
+				inf := c.RSMCorrVoxels[area].Get(m)
+				if c.Degenerate {
+					if !math.IsNaN(float64(inf.PValue)) || !math.IsNaN(float64(c.PHolmAreas[area][m])) {
+						t.Errorf("%s, %s, %s: a degenerate model tested: %+v", area, name, m, inf)
+					}
+					continue
+				}
+				if inf.Permutations != 100 || !inf.Stratified || inf.Seeds != 2 || math.IsNaN(float64(inf.PValue)) || !(inf.CILow <= inf.Value && inf.Value <= inf.CIHigh) {
+					t.Errorf("%s, %s, %s: %+v", area, name, m, inf)
+				}
+				names, ps = append(names, name), append(ps, float64(inf.PValue))
+				if m != rsa.Spearman {
+					continue
+				}
+				first := firstSeedSpearman(t, d, sel, reliable, filepath.Join(out, "rsm", name+".npz"))
+				half := float64(inf.SeedSD) / math.Sqrt2
+				if v := float64(inf.Value); math.Abs(first-(v-half)) > 1e-6 && math.Abs(first-(v+half)) > 1e-6 {
+					t.Errorf("%s, %s: the first seed's Spearman by hand %.9f; reported mean %.9f, s.d. %.9f", area, name, first, v, inf.SeedSD)
+				}
+			}
+			for k, p := range stats.Holm(ps) {
+				if got := float64(r.CNN[names[k]].PHolmAreas[area][m]); got != p {
+					t.Errorf("%s, %s, %s: Holm p %v, want %v", area, names[k], m, got, p)
+				}
+			}
+		}
+	}
+}
+
+// firstSeedSpearman is the Spearman correlation, over the upper triangle,
+// of the saved RSM at path with the cosine similarity of the test images'
+// raw responses over voxels, in the saved RSM's image order.
+func firstSeedSpearman(t *testing.T, d *kay.Dataset, sel *kay.Selection, voxels []int, path string) float64 {
+	t.Helper()
+	z, err := npfile.OpenNPZ(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer z.Close()
+	img, err := z.Read("image")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ord, err := z.Read("order")
+	if err != nil {
+		t.Fatal(err)
+	}
+	model, order := img.Data.([]float64), ord.Data.([]int64)
+	n := len(order)
+	rows := make([][]float64, n)
+	for k, o := range order {
+		resp := d.Test.Responses.Row(sel.Test.Index[o])
+		for _, v := range voxels {
+			rows[k] = append(rows[k], float64(float32(resp[v])))
+		}
+	}
+	cos := func(a, b []float64) float64 {
+		var ab, aa, bb float64
+		for i := range a {
+			ab, aa, bb = ab+a[i]*b[i], aa+a[i]*a[i], bb+b[i]*b[i]
+		}
+		return ab / math.Sqrt(aa*bb)
+	}
+	var x, y []float64
+	for i := 0; i < n; i++ {
+		for j := i + 1; j < n; j++ {
+			x, y = append(x, cos(rows[i], rows[j])), append(y, model[i*n+j])
+		}
+	}
+	return stats.Spearman(x, y)
 }
