@@ -257,14 +257,11 @@ func newBrain(d *kay.Dataset, sel *kay.Selection, rois []string, rep *kay.Repeat
 			rsms   *[]rsa.Matrix
 			kerns  *[]rsa.Matrix
 		}{{b.patterns(b.test, nil, k), b.labels, &b.rsms, &b.kernels}, {b.patterns(b.train, b.val, k), valLabels, &b.valRSMs, &b.valKernels}} {
-			rsm, err := rsa.Cosine(split.p)
+			rsm, kern, err := rsa.CosineAndKernel(split.p)
 			if err != nil {
 				return nil, fmt.Errorf("layers: ROI %s: %w", rois[k], err)
 			}
-			kern, err := rsa.LinearKernel(split.p)
-			if err != nil {
-				return nil, fmt.Errorf("layers: ROI %s: %w", rois[k], err)
-			}
+			rsm = rsm.Memo() // ranked against every layer of every model
 			rsm.Labels, kern.Labels = split.labels, split.labels
 			*split.rsms, *split.kerns = append(*split.rsms, rsm), append(*split.kerns, kern)
 		}
@@ -543,9 +540,8 @@ func (b *Brain) compare(m Model, opt Options) ([][]Cell, []insilico.Predictions,
 			rsm, kern *rsa.Matrix
 		}{{test, &rsms[l], &kerns[l]}, {val, &valRSMs[l], &valKerns[l]}} {
 			if err == nil {
-				if *c.rsm, err = rsa.Cosine(c.p); err == nil {
-					*c.kern, err = rsa.LinearKernel(c.p)
-				}
+				*c.rsm, *c.kern, err = rsa.CosineAndKernel(c.p)
+				*c.rsm = c.rsm.Memo() // ranked against every ROI's
 			}
 		}
 		if err == nil {

@@ -4,6 +4,11 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"sync"
+
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/decodingthoughts/decoding-thoughts/internal/linalg"
 )
 
 // Matrix is a symmetric n x n matrix over stimuli, row-major.
@@ -14,6 +19,34 @@ type Matrix struct {
 	// Labels is the class of each row's stimulus (nil: unknown). The
 	// category-controlled methods (within-class, partial) need it.
 	Labels []int
+	// ties, when set (Memo), keeps the sorted upper triangle's tie groups
+	// for every comparison of the matrix and its copies.
+	ties *tieMemo
+}
+
+// tieMemo is a matrix's tie groups (tieGroups), computed once.
+type tieMemo struct {
+	once   sync.Once
+	keys   []int32
+	groups int
+}
+
+// Memo returns m with a memo of its sorted upper triangle, shared by its
+// copies: the ranked comparisons made with it (Compare, NewResampler) sort
+// it once instead of each time, which pays where one matrix meets many (a
+// layer's against every area's). m's entries must not change afterwards.
+func (m Matrix) Memo() Matrix {
+	m.ties = &tieMemo{}
+	return m
+}
+
+// tieKeys is tieGroups(m), from the memo when m has one.
+func (m Matrix) tieKeys() ([]int32, int) {
+	if m.ties == nil {
+		return tieGroups(m)
+	}
+	m.ties.once.Do(func() { m.ties.keys, m.ties.groups = tieGroups(m) })
+	return m.ties.keys, m.ties.groups
 }
 
 // At is the entry for stimuli i and j.
@@ -54,19 +87,49 @@ func pairwise(p Patterns, kind string, f func(a, b []float32) float64) (Matrix, 
 // silent ReLU embedding) has similarity 0 with everything, itself included,
 // where torch's cosine_similarity (with its eps) also gives 0.
 func Cosine(p Patterns) (Matrix, error) {
-	return pairwise(p, "cosine similarity", func(a, b []float32) float64 {
-		var ab, aa, bb float64
-		for k := range a {
-			x, y := float64(a[k]), float64(b[k])
-			ab += x * y
-			aa += x * x
-			bb += y * y
+	cos, _, err := CosineAndKernel(p)
+	return cos, err
+}
+
+// CosineAndKernel is Cosine and LinearKernel of the same patterns from one
+// Gram matrix (the layer-wise comparison needs both of every layer).
+func CosineAndKernel(p Patterns) (cos, kern Matrix, err error) {
+	if err := p.check(); err != nil {
+		return Matrix{}, Matrix{}, err
+	}
+	g := gram(p)
+	n := p.N
+	c := make([]float64, n*n)
+	for i := range n {
+		for j := range n {
+			if aa, bb := g[i*n+i], g[j*n+j]; aa != 0 && bb != 0 {
+				c[i*n+j] = g[i*n+j] / math.Sqrt(aa*bb)
+			}
 		}
-		if aa == 0 || bb == 0 {
-			return 0
+	}
+	return Matrix{N: n, Data: c, Kind: "cosine similarity"}, Matrix{N: n, Data: g, Kind: "linear kernel"}, nil
+}
+
+// gram is the rows' inner products in float64 (n x n, symmetric, diagonal
+// included): one matrix product (linalg.Mul: blocked and vectorised for
+// large patterns), its upper triangle mirrored so that the matrix is
+// exactly symmetric.
+func gram(p Patterns) []float64 {
+	n, d := p.N, p.D
+	x := make([]float64, len(p.X))
+	for i, v := range p.X {
+		x[i] = float64(v)
+	}
+	xm := mat.NewDense(n, d, x)
+	g := linalg.Mul(xm, false, xm, true).RawMatrix()
+	out := make([]float64, n*n)
+	for i := range n {
+		for j := i; j < n; j++ {
+			v := g.Data[i*g.Stride+j]
+			out[i*n+j], out[j*n+i] = v, v
 		}
-		return ab / math.Sqrt(aa*bb)
-	})
+	}
+	return out
 }
 
 // CorrelationDistance is the usual RDM: 1 - Pearson r of the two patterns
@@ -193,11 +256,6 @@ func (m Matrix) UpperTriangle() []float64 {
 // linear CKA of the patterns, ‖YᵀX‖²_F / (‖XᵀX‖_F ‖YᵀY‖_F) with centred
 // columns (Kornblith et al. 2019).
 func LinearKernel(p Patterns) (Matrix, error) {
-	return pairwise(p, "linear kernel", func(a, b []float32) float64 {
-		var ab float64
-		for k := range a {
-			ab += float64(a[k]) * float64(b[k])
-		}
-		return ab
-	})
+	_, kern, err := CosineAndKernel(p)
+	return kern, err
 }

@@ -51,8 +51,8 @@ func NewResampler(a, b Matrix, m Method) (*Resampler, error) {
 func newResampler(a, b Matrix, labels []int, s MethodSpec) *Resampler {
 	r := &Resampler{s: s, a: a, b: b, labels: labels, ps: s.pairs(a.N, labels)}
 	if s.Ranked {
-		r.ka, r.groups = tieGroups(a)
-		r.kb, _ = tieGroups(b)
+		r.ka, r.groups = a.tieKeys()
+		r.kb, _ = b.tieKeys()
 	}
 	return r
 }

@@ -511,3 +511,39 @@ func TestStudyFlags(t *testing.T) {
 		}
 	}
 }
+
+// TestCosineAndKernelByDefinition: the Gram-based matrices against each
+// entry computed by its definition, one sum per pair (dimensions that are
+// not a multiple of the unrolled loop's four, a zero pattern: similarity
+// 0 with everything, itself included, as torch's cosine_similarity).
+func TestCosineAndKernelByDefinition(t *testing.T) {
+	for _, d := range []int{1, 3, 4, 7, 130} {
+		p, _ := structured(uint64(d), 9, d, 3, 0.5)
+		for k := range d {
+			p.X[4*d+k] = 0 // pattern 4 is silent
+		}
+		cos, kern, err := CosineAndKernel(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range p.N {
+			for j := range p.N {
+				var ab, aa, bb float64
+				for k := range d {
+					x, y := float64(p.X[i*d+k]), float64(p.X[j*d+k])
+					ab, aa, bb = ab+x*y, aa+x*x, bb+y*y
+				}
+				want := 0.0
+				if aa != 0 && bb != 0 {
+					want = ab / math.Sqrt(aa*bb)
+				}
+				if math.Abs(cos.At(i, j)-want) > 1e-12 || math.Abs(kern.At(i, j)-ab) > 1e-12*math.Max(1, math.Abs(ab)) {
+					t.Fatalf("d %d, (%d, %d): cosine %v, kernel %v; by definition %v, %v", d, i, j, cos.At(i, j), kern.At(i, j), want, ab)
+				}
+			}
+		}
+		if cos.At(4, 4) != 0 || cos.At(0, 0) < 1-1e-15 {
+			t.Errorf("d %d: diagonal %v (silent pattern), %v", d, cos.At(4, 4), cos.At(0, 0))
+		}
+	}
+}

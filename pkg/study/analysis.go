@@ -91,6 +91,15 @@ func (st *state) rsa(context.Context) error {
 	// shared (its value stays confounded).
 	test := st.cfg.Test
 	test.Stratify = true
+	// each area's comparisons run the area table's resampling (fewer
+	// permutations: seven areas per model), stratified as every test here
+	areaTest := st.cfg.ROITest
+	areaTest.Stratify = true
+	if st.cfg.task {
+		// a task's comparisons are redone by the merge, which tests them
+		// across every model: values only here
+		test, areaTest = rsa.TestConfig{Level: test.Level}, rsa.TestConfig{Level: areaTest.Level}
+	}
 	st.res.Measures = nil
 	for _, m := range rsa.Methods {
 		s, _ := rsa.Spec(m)
@@ -114,10 +123,6 @@ func (st *state) rsa(context.Context) error {
 	if err := st.areaRSMs(classes); err != nil {
 		return err
 	}
-	// each area's comparisons run the area table's resampling (fewer
-	// permutations: seven areas per model), stratified as every test here
-	areaTest := st.cfg.ROITest
-	areaTest.Stratify = true
 	for _, mod := range st.models {
 		name, runs := mod.name(), mod.heads
 		var ms []similarity.Matrices
@@ -193,7 +198,7 @@ func (st *state) rsa(context.Context) error {
 			}
 			res.RSMCorrVoxels[area.Name] = ca
 		}
-		if !res.Degenerate && !st.res.FMRI.AtChance {
+		if !res.Degenerate && !st.res.FMRI.AtChance && !st.cfg.task {
 			var parts []string
 			for _, s := range rsa.StudyMethods() {
 				v, note := c.Get(s.Method), ""

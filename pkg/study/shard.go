@@ -137,6 +137,7 @@ func RunShard(ctx context.Context, cfg Config, s Shard, command []string) error 
 		}
 	}
 	task.LayerFeatures = slices.Contains(plan, "layers")
+	task.task = true
 	if len(task.Models) == 0 {
 		return fmt.Errorf("shard %s: %d models for %d tasks: task %d has none (use at most %d tasks)", s, len(cfg.Models), s.Count, s.Index, len(cfg.Models))
 	}

@@ -74,6 +74,10 @@ type Config struct {
 	// layer features in its backbone pass even when the layers stage does
 	// not run: a task of a split study (RunShard), whose merge runs it.
 	LayerFeatures bool
+	// task marks a task of a split study (RunShard): its rsa stage's
+	// comparisons are values only, without resampling, for the merge
+	// redoes and tests them across every model.
+	task bool
 	Progress      io.Writer
 }
 
