@@ -77,8 +77,8 @@ type Config struct {
 	// task marks a task of a split study (RunShard): its rsa stage's
 	// comparisons are values only, without resampling, for the merge
 	// redoes and tests them across every model.
-	task bool
-	Progress      io.Writer
+	task     bool
+	Progress io.Writer
 }
 
 // Defaults fills unset fields: the study's architectures (cnn.StudyModels), seed 1, 3
