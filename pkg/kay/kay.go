@@ -75,6 +75,21 @@ func (d *Dataset) ROIVoxelCounts() []int {
 	return counts
 }
 
+// Areas are the visual areas that hold voxels: the names of ROINames
+// after its first ("Other"), in order, without those no voxel belongs to
+// (a data set cut down to some areas keeps every name). The per-area
+// analyses run over these.
+func (d *Dataset) Areas() []string {
+	counts := d.ROIVoxelCounts()
+	var out []string
+	for r := 1; r < len(d.ROINames); r++ {
+		if counts[r] > 0 {
+			out = append(out, d.ROINames[r])
+		}
+	}
+	return out
+}
+
 // Fingerprint identifies the dataset's files (path, size and modification
 // time of each), so cached results computed from them can be recognised.
 func (d *Dataset) Fingerprint() string {

@@ -388,3 +388,17 @@ func TestSourcesArePinned(t *testing.T) {
 		}
 	}
 }
+
+// TestAreasHoldVoxels: Areas lists the visual areas with voxels in
+// roi_names' order, leaving out "Other" and an area no voxel belongs to;
+// asking for that area's voxels names it.
+func TestAreasHoldVoxels(t *testing.T) {
+	d := &Dataset{Dir: "kay_images.npz", ROINames: slices.Clone(ROINames), ROI: []int64{0, 1, 1, 7, 2, 4, 0}}
+	if got, want := d.Areas(), []string{"V1", "V2", "V3A", "LatOcc"}; !slices.Equal(got, want) {
+		t.Errorf("areas %v, want %v", got, want)
+	}
+	_, err := d.ROIVoxels("V3B")
+	if err == nil || !strings.Contains(err.Error(), "no voxel of V3B") || !strings.Contains(err.Error(), "kay_images.npz") {
+		t.Errorf("an area without voxels: %v", err)
+	}
+}

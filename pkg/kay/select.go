@@ -95,7 +95,14 @@ func (d *Dataset) VoxelsOf(rois []int) ([]int, error) {
 		}
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("no voxels in ROIs %v", rois)
+		if rois == nil {
+			return nil, fmt.Errorf("%s: no voxels", d.Dir)
+		}
+		var names []string
+		for _, r := range rois {
+			names = append(names, d.ROINames[r])
+		}
+		return nil, fmt.Errorf("%s: no voxel of %s (key \"roi\" holds no value %v)", d.Dir, strings.Join(names, ", "), rois)
 	}
 	return out, nil
 }

@@ -174,7 +174,9 @@ func NewBrain(d *kay.Dataset, sel *kay.Selection, rois []string, rep *kay.Repeat
 // when needed) and the seed of the split-half and validation draws.
 func newBrain(d *kay.Dataset, sel *kay.Selection, rois []string, rep *kay.Repeats, gabor *encoding.ImageFeatures, seed uint64) (*Brain, error) {
 	if len(rois) == 0 {
-		rois = d.ROINames[1:]
+		if rois = d.Areas(); len(rois) == 0 {
+			return nil, fmt.Errorf("layers: no visual area of %v holds voxels", d.ROINames[1:])
+		}
 	}
 	b := &Brain{ROIs: slices.Clone(rois), labels: sel.Test.Y}
 	// Reliability from every training image (labels play no part in it),

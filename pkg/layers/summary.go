@@ -277,9 +277,10 @@ func (a *Analysis) Add(m Model, progress io.Writer) error {
 	}
 	if progress != nil {
 		e := sum.Best[m.Name][Encoding]
-		fmt.Fprintf(progress, "layers: %s (%d layers): best layer by encoding score (chosen on training images; test r): V1 %s (%.3f [%.3f, %.3f]), LatOcc %s (%.3f [%.3f, %.3f])\n",
-			m.Name, len(m.Layers), e["V1"].Layer, float64(e["V1"].Value), float64(e["V1"].Low), float64(e["V1"].High),
-			e["LatOcc"].Layer, float64(e["LatOcc"].Value), float64(e["LatOcc"].Low), float64(e["LatOcc"].High))
+		first, last := b.ROIs[0], b.ROIs[len(b.ROIs)-1] // V1 and LatOcc in the real data set
+		fmt.Fprintf(progress, "layers: %s (%d layers): best layer by encoding score (chosen on training images; test r): %s %s (%.3f [%.3f, %.3f]), %s %s (%.3f [%.3f, %.3f])\n",
+			m.Name, len(m.Layers), first, e[first].Layer, float64(e[first].Value), float64(e[first].Low), float64(e[first].High),
+			last, e[last].Layer, float64(e[last].Value), float64(e[last].Low), float64(e[last].High))
 	}
 	return nil
 }

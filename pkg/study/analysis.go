@@ -288,7 +288,7 @@ func (st *state) areaRSMs(classes int) error {
 	st.fmri.areas = nil
 	st.res.VoxelSelectionAreas = map[string]*VoxelSelection{}
 	var parts []string
-	for _, name := range d.ROINames[1:] {
+	for _, name := range d.Areas() {
 		vox, err := d.ROIVoxels(name)
 		if err != nil {
 			return err
@@ -338,7 +338,7 @@ const roiNote = "Each visual area's raw voxel patterns (test images) against eac
 func (st *state) roiRSA(context.Context) error {
 	d := st.cfg.Data
 	f := st.fmri.first()
-	reps, err := similarity.ROIs(d, f.Sel, d.ROINames[1:])
+	reps, err := similarity.ROIs(d, f.Sel, d.Areas())
 	if err != nil {
 		return err
 	}

@@ -26,12 +26,15 @@ func (st *state) brainRobustness(ctx context.Context) error {
 		return err
 	}
 	var areas []insilico.Area
-	for _, name := range d.ROINames[1:] {
+	for _, name := range d.Areas() {
 		vox, err := d.ROIVoxels(name)
 		if err != nil {
 			return err
 		}
 		areas = append(areas, insilico.Area{Name: name, Voxels: vox})
+	}
+	if len(areas) == 0 {
+		return fmt.Errorf("brain robustness: no visual area of %v holds voxels", d.ROINames[1:])
 	}
 	opt, err := st.inSilicoOptions(sel)
 	if err != nil {
@@ -43,8 +46,8 @@ func (st *state) brainRobustness(ctx context.Context) error {
 	}
 	st.res.BrainRobustness = out
 	for _, dist := range st.cfg.Distortions {
-		c := out[dist.Name]["V1"]
-		st.logf("brain robustness in silico, %s: V1's predicted RSM against the clean one %v", dist.Title(), round3(floats(c.RSMCorrClean)))
+		c := out[dist.Name][areas[0].Name]
+		st.logf("brain robustness in silico, %s: %s's predicted RSM against the clean one %v", dist.Title(), areas[0].Name, round3(floats(c.RSMCorrClean)))
 	}
 	return nil
 }

@@ -498,3 +498,75 @@ func firstSeedSpearman(t *testing.T, d *kay.Dataset, sel *kay.Selection, voxels 
 	}
 	return stats.Spearman(x, y)
 }
+
+// TestStudyWithoutAnArea: a data set cut down to some visual areas (V3B's
+// voxels relabelled Other, its name kept in roi_names, as a file with
+// only some areas' voxels has it) runs every per-area analysis over the
+// areas that hold voxels instead of failing on the empty one.
+func TestStudyWithoutAnArea(t *testing.T) {
+	d := simulated(t, "tiny", 2)
+	v3b, err := d.ROIIndex("V3B")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for v, r := range d.ROI {
+		if r == int64(v3b) {
+			d.ROI[v] = 0
+		}
+	}
+	want := []string{"V1", "V2", "V3", "V3A", "V4", "LatOcc"}
+	if got := d.Areas(); !slices.Equal(got, want) {
+		t.Fatalf("areas %v, want %v", got, want)
+	}
+	conv, dense := backends(t)
+	r, err := Run(context.Background(), Config{Data: d, Out: t.TempDir(), Cache: t.TempDir(), Models: []string{"tiny_a"}, Conv: conv, Dense: dense,
+		Seed: 3, Seeds: 1, Stages: []string{"roi_rsa", "brain_robustness", "layers"},
+		Test:    rsa.TestConfig{Permutations: 50, Bootstraps: 20, Level: 0.95, Seed: 3},
+		ROITest: rsa.TestConfig{Permutations: 50, Bootstraps: 20, Level: 0.95, Seed: 4}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := func(m any) []string {
+		var out []string
+		switch m := m.(type) {
+		case map[string]*VoxelSelection:
+			for k := range m {
+				out = append(out, k)
+			}
+		case map[string]similarity.Comparison:
+			for k := range m {
+				if k != similarity.PooledName {
+					out = append(out, k)
+				}
+			}
+		}
+		slices.Sort(out)
+		return out
+	}
+	sorted := slices.Sorted(slices.Values(want))
+	var curves []string
+	for roi := range r.BrainRobustness["gaussian"] {
+		curves = append(curves, roi)
+	}
+	slices.Sort(curves)
+	var enc []string
+	for _, a := range r.Encoding.ROIs {
+		enc = append(enc, a.ROI)
+	}
+	for what, got := range map[string][]string{
+		"area table":        r.ROI.ROIs,
+		"layers":            r.LayersSummary.ROIs,
+		"encoding":          enc,
+		"voxel selections":  keys(r.VoxelSelectionAreas),
+		"voxel comparisons": keys(r.CNN["tiny_a"].RSMCorrVoxels),
+		"brain robustness":  curves,
+	} {
+		w := want
+		if what == "voxel selections" || what == "voxel comparisons" || what == "brain robustness" {
+			w = sorted
+		}
+		if !slices.Equal(got, w) {
+			t.Errorf("%s: areas %v, want %v", what, got, w)
+		}
+	}
+}
