@@ -477,32 +477,76 @@ func distortedSet(ctx context.Context, m *cnn.Model, d *kay.Dataset, sel *kay.Se
 			where[j][i] = u
 		}
 	}
-	src := cnn.Images{N: len(uniq), H: im.H, W: im.W, Fill: func(dst []float32, lo, hi int) {
-		size := 3 * im.H * im.W
-		for r := lo; r < hi; r++ {
-			z.Tensor(dst[(r-lo)*size:(r-lo+1)*size], uniq[r])
-		}
-	}}
-	label := m.Arch.Name + " " + names[todo[0]]
-	if len(todo) > 1 {
-		label = fmt.Sprintf("%s %d distortions (%d distinct images of %d)", m.Arch.Name, len(todo), len(uniq), n*len(todo))
+	// The distinct images some distortion keeps the layers of go through
+	// the layer-extracting graph, the others through the plain one (about
+	// an eighth faster): row[u] is image u's row in acts, -1 when it has
+	// none.
+	row := make([]int, len(uniq))
+	var with, without []int
+	for u := range uniq {
+		row[u] = -1
 	}
-	var logits []float32
-	var acts cnn.LayerOutput // the layers of the distinct images, when some distortion keeps them
-	if todo[0] < withLayers {
-		var err error
-		if logits, err = lf.extract(ctx, m, &acts, src, max(opt.Batch, 1), label, opt.Progress); err != nil {
+	for j, k := range todo {
+		if k >= withLayers {
+			continue
+		}
+		for _, u := range where[j] {
+			if row[u] < 0 {
+				row[u] = 0
+			}
+		}
+	}
+	for u := range uniq {
+		if row[u] < 0 {
+			without = append(without, u)
+		} else {
+			row[u], with = len(with), append(with, u)
+		}
+	}
+	images := func(us []int) cnn.Images {
+		return cnn.Images{N: len(us), H: im.H, W: im.W, Fill: func(dst []float32, lo, hi int) {
+			size := 3 * im.H * im.W
+			for r := lo; r < hi; r++ {
+				z.Tensor(dst[(r-lo)*size:(r-lo+1)*size], uniq[us[r]])
+			}
+		}}
+	}
+	label := func(part string, us []int) string {
+		if len(todo) == 1 {
+			return m.Arch.Name + " " + names[todo[0]] + part
+		}
+		return fmt.Sprintf("%s %d distortions%s (%d distinct images of %d)", m.Arch.Name, len(todo), part, len(us), n*len(todo))
+	}
+	logits := make([]float32, len(uniq)*cnn.Classes)
+	var acts cnn.LayerOutput // the layers of the images in with, in its order
+	if len(with) > 0 {
+		part := ""
+		if len(without) > 0 {
+			part = ", those with layers kept"
+		}
+		l, err := lf.extract(ctx, m, &acts, images(with), max(opt.Batch, 1), label(part, with), opt.Progress)
+		if err != nil {
 			return nil, nil, err
 		}
 		if err := finite(m, acts.Data...); err != nil {
 			return nil, nil, err
 		}
-	} else {
-		res, err := m.Extract(ctx, src, max(opt.Batch, 1), label, opt.Progress)
+		for r, u := range with {
+			copy(logits[u*cnn.Classes:(u+1)*cnn.Classes], l[r*cnn.Classes:(r+1)*cnn.Classes])
+		}
+	}
+	if len(without) > 0 {
+		part := ""
+		if len(with) > 0 {
+			part = ", the others"
+		}
+		res, err := m.Extract(ctx, images(without), max(opt.Batch, 1), label(part, without), opt.Progress)
 		if err != nil {
 			return nil, nil, err
 		}
-		logits = res.Logits
+		for r, u := range without {
+			copy(logits[u*cnn.Classes:(u+1)*cnn.Classes], res.Logits[r*cnn.Classes:(r+1)*cnn.Classes])
+		}
 	}
 	if err := finite(m, logits); err != nil {
 		return nil, nil, err
@@ -517,7 +561,7 @@ func distortedSet(ctx context.Context, m *cnn.Model, d *kay.Dataset, sel *kay.Se
 			for l, w := range acts.Widths {
 				lo.Data[l] = make([]float32, n*w)
 				for i, u := range where[j] {
-					copy(lo.Data[l][i*w:(i+1)*w], acts.Data[l][u*w:(u+1)*w])
+					copy(lo.Data[l][i*w:(i+1)*w], acts.Data[l][row[u]*w:(row[u]+1)*w])
 				}
 			}
 			outLayers[k] = &lo

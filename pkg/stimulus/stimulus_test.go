@@ -479,10 +479,17 @@ func TestDistortedSetKeepsLayers(t *testing.T) {
 	}
 	fs, names = append(fs, Distort(box)), append(names, DistortedName("box", 8, 5))
 	ctx := context.Background()
-	opt := FeatureOptions{Batch: 16, CacheDir: t.TempDir(), LayersPool: cnn.PoolGrid4}
+	var passes strings.Builder
+	opt := FeatureOptions{Batch: 16, CacheDir: t.TempDir(), LayersPool: cnn.PoolGrid4, Progress: &passes}
 	logits, sets, err := DistortedSet(ctx, m, d, sel, z, fs, names, 2, opt)
 	if err != nil {
 		t.Fatal(err)
+	}
+	opt.Progress = nil
+	// the box set's images that no Gaussian set has go through the plain
+	// graph, not the layer-extracting one
+	if p := passes.String(); !strings.Contains(p, "those with layers kept") || !strings.Contains(p, "the others") {
+		t.Errorf("want a pass with layers and one without, got:\n%s", p)
 	}
 	if sets[0] == nil || sets[1] == nil || sets[2] != nil {
 		t.Fatalf("layers kept for sets %v, want the first 2", []bool{sets[0] != nil, sets[1] != nil, sets[2] != nil})
