@@ -24,11 +24,15 @@ type Matrix struct {
 	ties *tieMemo
 }
 
-// tieMemo is a matrix's tie groups (tieGroups), computed once.
+// tieMemo is a matrix's tie groups (tieGroups), computed once, with the
+// entries they were computed from (a copy given other entries does not
+// use them).
 type tieMemo struct {
 	once   sync.Once
 	keys   []int32
 	groups int
+	data   *float64
+	n      int
 }
 
 // Memo returns m with a memo of its sorted upper triangle, shared by its
@@ -42,10 +46,16 @@ func (m Matrix) Memo() Matrix {
 
 // tieKeys is tieGroups(m), from the memo when m has one.
 func (m Matrix) tieKeys() ([]int32, int) {
-	if m.ties == nil {
+	if m.ties == nil || len(m.Data) == 0 {
 		return tieGroups(m)
 	}
-	m.ties.once.Do(func() { m.ties.keys, m.ties.groups = tieGroups(m) })
+	m.ties.once.Do(func() {
+		m.ties.keys, m.ties.groups = tieGroups(m)
+		m.ties.data, m.ties.n = &m.Data[0], len(m.Data)
+	})
+	if m.ties.data != &m.Data[0] || m.ties.n != len(m.Data) {
+		return tieGroups(m)
+	}
 	return m.ties.keys, m.ties.groups
 }
 

@@ -2,12 +2,14 @@ package rsa
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/decodingthoughts/decoding-thoughts/internal/pyref"
@@ -517,8 +519,9 @@ func TestStudyFlags(t *testing.T) {
 // not a multiple of the unrolled loop's four, a zero pattern: similarity
 // 0 with everything, itself included, as torch's cosine_similarity).
 func TestCosineAndKernelByDefinition(t *testing.T) {
-	for _, d := range []int{1, 3, 4, 7, 130} {
-		p, _ := structured(uint64(d), 9, d, 3, 0.5)
+	for _, c := range []struct{ n, d int }{{9, 1}, {9, 3}, {9, 4}, {9, 7}, {9, 130}, {64, 1100}} { // the last large enough for the vectorised product
+		n, d := c.n, c.d
+		p, _ := structured(uint64(d), n, d, 3, 0.5)
 		for k := range d {
 			p.X[4*d+k] = 0 // pattern 4 is silent
 		}
@@ -545,5 +548,43 @@ func TestCosineAndKernelByDefinition(t *testing.T) {
 		if cos.At(4, 4) != 0 || cos.At(0, 0) < 1-1e-15 {
 			t.Errorf("d %d: diagonal %v (silent pattern), %v", d, cos.At(4, 4), cos.At(0, 0))
 		}
+	}
+}
+
+// TestMemoSharesTiesSafely: a memoised matrix compares as the plain one,
+// from several goroutines at once, and a copy given other entries does
+// not use the memo of the first.
+func TestMemoSharesTiesSafely(t *testing.T) {
+	p, labels := structured(3, 30, 8, 3, 0.5)
+	q, _ := structured(4, 30, 8, 3, 0.5)
+	a, _ := Cosine(p)
+	b, _ := Cosine(q)
+	a.Labels, b.Labels = labels, labels
+	methods := []Method{Spearman, WithinClassSpearman}
+	want := map[Method]float64{}
+	for _, m := range methods {
+		want[m], _ = Compare(a, b, m)
+	}
+	am := a.Memo()
+	errs := make(chan string, 16)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for _, m := range methods {
+				if v, err := Compare(am, b, m); err != nil || v != want[m] {
+					errs <- fmt.Sprintf("%s: memoised %v (%v), plain %v", m, v, err, want[m])
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+	other := am
+	other.Data = slices.Clone(b.Data)
+	if v, _ := Compare(other, b, Spearman); math.Abs(v-1) > 1e-12 {
+		t.Errorf("a copy with b's entries against b: Spearman %v, want 1 (the first matrix's memo used)", v)
 	}
 }

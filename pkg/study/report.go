@@ -580,17 +580,30 @@ type voxelColumn struct {
 	Sel  *VoxelSelection
 }
 
-// voxelColumns is the pooled voxels, then each area in the area table's
-// order (the comparisons that exist).
+// voxelColumns is the pooled voxels, then each area compared (in the real
+// data set's order of areas, any other name after them, sorted), whether
+// or not the area table ran.
 func voxelColumns(r *Results) []voxelColumn {
 	var out []voxelColumn
 	if r.VoxelSelection != nil {
 		out = append(out, voxelColumn{Name: similarity.PooledName, Sel: r.VoxelSelection})
 	}
-	for _, a := range r.ROI.ROIs {
-		if vs, ok := r.VoxelSelectionAreas[a]; ok {
-			out = append(out, voxelColumn{Name: a, Sel: vs})
+	areas := slices.Collect(maps.Keys(r.VoxelSelectionAreas))
+	slices.SortFunc(areas, func(a, b string) int {
+		ia, ib := slices.Index(kay.ROINames, a), slices.Index(kay.ROINames, b)
+		if ia < 0 {
+			ia = len(kay.ROINames)
 		}
+		if ib < 0 {
+			ib = len(kay.ROINames)
+		}
+		if ia != ib {
+			return ia - ib
+		}
+		return strings.Compare(a, b)
+	})
+	for _, a := range areas {
+		out = append(out, voxelColumn{Name: a, Sel: r.VoxelSelectionAreas[a]})
 	}
 	return out
 }

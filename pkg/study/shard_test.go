@@ -3,6 +3,7 @@ package study
 import (
 	"context"
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -10,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/decodingthoughts/decoding-thoughts/pkg/rsa"
+	"github.com/decodingthoughts/decoding-thoughts/pkg/similarity"
 )
 
 // TestShardsMergeAsOneRun: a study split into two tasks (run one after the
@@ -28,7 +30,7 @@ func TestShardsMergeAsOneRun(t *testing.T) {
 		models, seeds, stages = models[:2], 1, []string{"rsa", "layers"}
 	}
 	config := func(out string) Config {
-		return Config{Data: d, Out: out, Models: models, Conv: conv, Dense: dense, Seed: 2, Cache: cache, Seeds: seeds,
+		return Config{Data: d, Out: out, Models: models, Conv: conv, Dense: dense, Seed: 3, Cache: cache, Seeds: seeds,
 			Test:    rsa.TestConfig{Permutations: 100, Bootstraps: 50, Level: 0.95, Seed: 2},
 			ROITest: rsa.TestConfig{Permutations: 50, Bootstraps: 20, Level: 0.95, Seed: 3},
 			Stages:  stages}
@@ -87,5 +89,31 @@ func TestShardsMergeAsOneRun(t *testing.T) {
 	}
 	if merged.LayersSummary == nil || len(merged.Layers) == 0 {
 		t.Error("the merge has no layers results")
+	}
+	// A task's comparisons are values without resampling (the merge
+	// redoes and tests them): no permutations, no intervals, where the
+	// merge's have them.
+	tested := 0
+	for i := range 2 {
+		task, err := Load(ShardDir(split, Shard{Index: i, Count: 2}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, c := range task.CNN {
+			for what, inf := range map[string]rsa.Inference{"decoder": c.RSMCorrFMRI.WithinClass(), "voxels": c.RSMCorrVoxels[similarity.PooledName].WithinClass(), "V1": c.RSMCorrVoxels["V1"].WithinClass()} {
+				if inf.Permutations != 0 || inf.Bootstraps != 0 || math.IsNaN(float64(inf.Value)) {
+					t.Errorf("task %d's %s against the %s: %+v, want a value without resampling", i, name, what, inf)
+				}
+			}
+			if m := merged.CNN[name].RSMCorrFMRI.WithinClass(); !merged.CNN[name].Degenerate {
+				tested++
+				if m.Permutations == 0 {
+					t.Errorf("the merge's %s against the decoder: %+v, want tested", name, m)
+				}
+			}
+		}
+	}
+	if tested == 0 {
+		t.Error("every model degenerate: the tasks' comparisons were not checked against tested ones")
 	}
 }
