@@ -95,11 +95,6 @@ func (st *state) rsa(context.Context) error {
 	// permutations: seven areas per model), stratified as every test here
 	areaTest := st.cfg.ROITest
 	areaTest.Stratify = true
-	if st.cfg.task {
-		// a task's comparisons are redone by the merge, which tests them
-		// across every model: values only here
-		test, areaTest = rsa.TestConfig{Level: test.Level}, rsa.TestConfig{Level: areaTest.Level}
-	}
 	st.res.Measures = nil
 	for _, m := range rsa.Methods {
 		s, _ := rsa.Spec(m)
@@ -198,7 +193,7 @@ func (st *state) rsa(context.Context) error {
 			}
 			res.RSMCorrVoxels[area.Name] = ca
 		}
-		if !res.Degenerate && !st.res.FMRI.AtChance && !st.cfg.task {
+		if !res.Degenerate && !st.res.FMRI.AtChance {
 			var parts []string
 			for _, s := range rsa.StudyMethods() {
 				v, note := c.Get(s.Method), ""
@@ -384,7 +379,6 @@ func (st *state) robustness(ctx context.Context) error {
 		// layers stage's in-silico curves (robustness.SweepAll)
 		fo.LayersPool = layersPool
 	}
-	f := st.fmri.first()
 	for _, mod := range st.models {
 		name, r := mod.name(), mod.heads[0]
 		res := &mod.res
@@ -404,10 +398,13 @@ func (st *state) robustness(ctx context.Context) error {
 			}
 			res.Primary, res.AccuracyDrop = c, c.Drop
 			res.RSMCorrFMRIDistorted = nil
+			if st.fmri.rsms == nil {
+				continue // a task of a split study: the merge compares
+			}
 			for _, emb := range c.Embeddings {
 				o := r.Test
 				o.Embedding = emb
-				m, err := similarity.Build(representation(name, o, r.Sel.Test.Y), len(f.Meta.Classes))
+				m, err := similarity.Build(representation(name, o, r.Sel.Test.Y), len(r.Sel.Classes))
 				if err != nil {
 					return err
 				}

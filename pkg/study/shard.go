@@ -66,16 +66,18 @@ const ShardFile = "shard.json"
 
 // ShardStages are the stages a task runs: the work of each of its models
 // (BatchNorm adaptation, backbone features with the layer features of the
-// layers stage, the heads of every seed, the distortion sweeps) and what it
-// needs (the decoder, trained identically by every task: it is small and
-// deterministic). Every backbone pass's output lands in the shared cache,
-// from which the merge reads it back instead of recomputing it. The layers
-// stage itself (ridge fits and resampling over every model's cached layer
-// features, and of the distorted test images' layers the robustness sweep
-// cached) runs in the merge only, which compares the models; a plan
-// without the robustness stage leaves the distorted images' layers to the
-// merge's backbone passes.
-var ShardStages = []string{"fmri", "cnn", "rsa", "robustness"}
+// layers stage, the heads of every seed, the distortion sweeps) and, in
+// task 0 only, the decoder, which the merge adopts. Every backbone pass's
+// output lands in the shared cache, from which the merge reads it back
+// instead of recomputing it. A task runs these alone, not the stages they
+// need in a study (the encoding model, the RSA, whose comparisons the merge
+// makes across every model): the distortion sweep's accuracies need only
+// the heads. The layers stage itself (ridge fits and resampling over every
+// model's cached layer features, and of the distorted test images' layers
+// the robustness sweep cached) runs in the merge only, which compares the
+// models; a plan without the robustness stage leaves the distorted images'
+// layers to the merge's backbone passes.
+var ShardStages = []string{"fmri", "cnn", "robustness"}
 
 // ShardRecord is a finished task's ShardFile.
 type ShardRecord struct {
@@ -132,7 +134,7 @@ func RunShard(ctx context.Context, cfg Config, s Shard, command []string) error 
 	}
 	task.Stages = nil
 	for _, name := range ShardStages {
-		if slices.Contains(plan, name) {
+		if slices.Contains(plan, name) && (name != "fmri" || s.Index == 0) {
 			task.Stages = append(task.Stages, name)
 		}
 	}

@@ -74,9 +74,8 @@ type Config struct {
 	// layer features in its backbone pass even when the layers stage does
 	// not run: a task of a split study (RunShard), whose merge runs it.
 	LayerFeatures bool
-	// task marks a task of a split study (RunShard): its rsa stage's
-	// comparisons are values only, without resampling, for the merge
-	// redoes and tests them across every model.
+	// task marks a task of a split study (RunShard): it runs its Stages
+	// alone, without the stages they need in a study (ShardStages).
 	task     bool
 	Progress io.Writer
 }
@@ -346,6 +345,10 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 	plan, err := Plan(cfg.Stages)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.task {
+		// a task runs its stages alone (ShardStages), in running order
+		plan = slices.DeleteFunc(plan, func(s string) bool { return !slices.Contains(cfg.Stages, s) })
 	}
 	if err := cfg.validate(); err != nil {
 		return nil, err
