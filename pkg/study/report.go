@@ -195,7 +195,7 @@ func (st *state) html() ([]byte, error) {
 	rows, notes := regressionTable(r.Hypothesis.Regressions)
 	var buf bytes.Buffer
 	err := reportTemplate.Execute(&buf, map[string]any{"R": r, "Sections": sections, "RegressionRows": rows, "RegressionNotes": notes, "Models": st.cfg.Models, "Tested": rsa.StudyMethods(), "ROIMethods": rsa.ROIMethods(),
-		"VoxelColumns": voxelColumns(r), "ROIPerms": st.cfg.ROITest.Permutations,
+		"VoxelColumns": voxelColumns(r), "VoxelFallbacks": voxelFallbacks(r), "ROIPerms": st.cfg.ROITest.Permutations,
 		"Random": !allPretrained(r.CNN), "Perms": st.cfg.Test.Permutations, "Boots": st.cfg.Test.Bootstraps})
 	return buf.Bytes(), err
 }
@@ -608,6 +608,18 @@ func voxelColumns(r *Results) []voxelColumn {
 	return out
 }
 
+// voxelFallbacks names the columns whose voxels fell back to the most
+// reliable ones, in one phrase ("" when none did).
+func voxelFallbacks(r *Results) string {
+	var names []string
+	for _, c := range voxelColumns(r) {
+		if c.Sel.Fallback {
+			names = append(names, c.Name)
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
 // pTest is a comparison's permutation p with its Holm adjustment, or why
 // there is none.
 func pTest(inf rsa.Inference, holm float64, degenerate bool) template.HTML {
@@ -779,7 +791,7 @@ accuracy whose interval includes chance) gets no p-values or intervals and is le
 area's own. No trained network stands between the brain and the comparison. Each cell: the within-class Spearman
 (± its s.d. over the seeds) over its 95% interval, then its stratified permutation p with the Holm-adjusted p (across
 the models tested, column by column) in brackets; pooled: {{.Perms}} permutations, areas: {{.ROIPerms}}. Headers: voxels
-kept of the area's voxels{{range .VoxelColumns}}{{if .Sel.Fallback}} (<b>{{.Name}}</b>: too few reliable, the most reliable){{end}}{{end}}.</p>
+kept of the area's voxels{{with .VoxelFallbacks}}; too few reliable in {{.}}: the most reliable kept{{end}}.</p>
 <table><tr><th>model</th>{{range .VoxelColumns}}<th>{{.Name}}<br><span class="n">{{.Sel.Selected}} of {{.Sel.Of}}</span></th>{{end}}</tr>
 {{range $m := .Models}}{{with index $.R.CNN $m}}{{$c := .}}<tr><td>{{$m}}</td>{{range $.VoxelColumns}}{{$inf := (index $c.RSMCorrVoxels .Name).WithinClass}}<td>{{est $inf $c.Degenerate}}<br>{{ptest $inf ($c.HolmVoxels .Name "within_class_spearman") $c.Degenerate}}</td>{{end}}</tr>
 {{end}}{{end}}</table>

@@ -141,7 +141,7 @@ func RunShard(ctx context.Context, cfg Config, s Shard, command []string) error 
 	task.LayerFeatures = slices.Contains(plan, "layers")
 	task.task = true
 	if len(task.Models) == 0 {
-		return fmt.Errorf("shard %s: %d models for %d tasks: task %d has none (use at most %d tasks)", s, len(cfg.Models), s.Count, s.Index, len(cfg.Models))
+		return fmt.Errorf("shard %s: %s for %d tasks: task %d has none (use at most %s)", s, count(len(cfg.Models), "model"), s.Count, s.Index, count(len(cfg.Models), "task"))
 	}
 	_ = os.Remove(filepath.Join(task.Out, ShardFile)) // a rerun is unfinished until it ends
 	if _, err := Run(ctx, task); err != nil {
@@ -202,14 +202,18 @@ func ReadShards(out string) ([]ShardRecord, error) {
 	}
 	if len(missing) > 0 {
 		if len(missing) > 1 {
-			return nil, fmt.Errorf("%s: tasks %s not finished (no %s): submit them again, then merge", out, strings.Join(missing, ", "), ShardFile)
+			return nil, fmt.Errorf("%s: tasks %s not finished (no %s): run them (again), then merge", out, strings.Join(missing, ", "), ShardFile)
 		}
-		return nil, fmt.Errorf("%s: task %s not finished (no %s): submit it again, then merge", out, missing[0], ShardFile)
+		return nil, fmt.Errorf("%s: task %s not finished (no %s): run it (again), then merge", out, missing[0], ShardFile)
 	}
 	for _, r := range recs[1:] {
 		if r.Config != recs[0].Config {
-			return nil, fmt.Errorf("%s: task %d/%d ran another configuration than task 0/%d (digest %.12s, not %.12s): run it again with the same flags",
-				out, r.Index, n, n, r.Config, recs[0].Config)
+			diff := ""
+			if a, b := onlyIn(r.Command, recs[0].Command), onlyIn(recs[0].Command, r.Command); len(a)+len(b) > 0 {
+				diff = fmt.Sprintf("; its flags %v where task 0/%d had %v", a, n, b)
+			}
+			return nil, fmt.Errorf("%s: task %d/%d ran another configuration than task 0/%d (digest %.12s, not %.12s%s): run it again with the same flags",
+				out, r.Index, n, n, r.Config, recs[0].Config, diff)
 		}
 	}
 	return recs, nil
@@ -235,7 +239,12 @@ func Merge(ctx context.Context, cfg Config) (*Results, error) {
 		got = append(got, r.Models...)
 	}
 	if want := slices.Clone(cfg.Models); !sameSet(got, want) {
-		return nil, fmt.Errorf("%s: the tasks hold models %v, the study %v", cfg.Out, got, want)
+		var held []string
+		for _, r := range recs {
+			held = append(held, fmt.Sprintf("task %d/%d (%s) holds %v", r.Index, r.Count, ShardDir(cfg.Out, Shard{Index: r.Index, Count: r.Count}), r.Models))
+		}
+		return nil, fmt.Errorf("%s: the tasks hold models %v, the study %v (%s): tasks split in different orders (--shard-order) or of another model list; run every task with the study's models and one --shard-order (study --jobs does), then merge",
+			cfg.Out, got, want, strings.Join(held, "; "))
 	}
 	for _, r := range recs {
 		src := ShardDir(cfg.Out, Shard{Index: r.Index, Count: r.Count})
@@ -249,6 +258,17 @@ func Merge(ctx context.Context, cfg Config) (*Results, error) {
 		return nil, err
 	}
 	return Run(ctx, cfg)
+}
+
+// onlyIn lists the entries of a that b lacks.
+func onlyIn(a, b []string) []string {
+	var out []string
+	for _, x := range a {
+		if !slices.Contains(b, x) {
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 func sameSet(a, b []string) bool {

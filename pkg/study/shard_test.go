@@ -126,3 +126,25 @@ func TestShardsMergeAsOneRun(t *testing.T) {
 		t.Errorf("the merge's %s has no RSM correlations under the distortion", models[0])
 	}
 }
+
+// TestReadShardsNamesTheDifference: tasks of one split run with other
+// flags are refused with the flags that differ.
+func TestReadShardsNamesTheDifference(t *testing.T) {
+	out := t.TempDir()
+	for i, rec := range []ShardRecord{
+		{Index: 0, Count: 2, Models: []string{"a"}, Config: "aaaa", Command: []string{"--models=a,b", "--epochs=30"}},
+		{Index: 1, Count: 2, Models: []string{"b"}, Config: "bbbb", Command: []string{"--models=a,b", "--epochs=5"}},
+	} {
+		dir := ShardDir(out, Shard{Index: i, Count: 2})
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := writeJSON(filepath.Join(dir, ShardFile), rec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err := ReadShards(out)
+	if err == nil || !strings.Contains(err.Error(), "task 1/2 ran another configuration") || !strings.Contains(err.Error(), "its flags [--epochs=5] where task 0/2 had [--epochs=30]") {
+		t.Errorf("tasks of other flags: %v", err)
+	}
+}

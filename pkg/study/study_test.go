@@ -184,6 +184,9 @@ func TestStudyEndToEnd(t *testing.T) {
 			t.Errorf("the report's table against the voxels' own RSMs lacks the column %s", h)
 		}
 	}
+	if n := strings.Count(words, "too few reliable in "); n != 1 {
+		t.Errorf("the voxel table's fallbacks said %d times, want once", n)
+	}
 	for what, text := range map[string]string{"report": words, "summary": first.Summary(), "area summary": first.ROISummary(), "voxel summary": first.VoxelSummary()} {
 		if i := strings.Index(text, "NaN"); i >= 0 {
 			t.Errorf("the %s shows NaN: %q", what, text[max(0, i-120):min(len(text), i+40)])
