@@ -266,6 +266,8 @@ func (m Matrix) UpperTriangle() []float64 {
 // linear CKA of the patterns, ‖YᵀX‖²_F / (‖XᵀX‖_F ‖YᵀY‖_F) with centred
 // columns (Kornblith et al. 2019).
 func LinearKernel(p Patterns) (Matrix, error) {
-	_, kern, err := CosineAndKernel(p)
-	return kern, err
+	if err := p.check(); err != nil {
+		return Matrix{}, err
+	}
+	return Matrix{N: p.N, Data: gram(p), Kind: "linear kernel"}, nil
 }

@@ -481,26 +481,21 @@ func distortedSet(ctx context.Context, m *cnn.Model, d *kay.Dataset, sel *kay.Se
 	// the layer-extracting graph, the others through the plain one (about
 	// an eighth faster): row[u] is image u's row in acts, -1 when it has
 	// none.
-	row := make([]int, len(uniq))
-	var with, without []int
-	for u := range uniq {
-		row[u] = -1
-	}
+	need := make([]bool, len(uniq))
 	for j, k := range todo {
-		if k >= withLayers {
-			continue
-		}
-		for _, u := range where[j] {
-			if row[u] < 0 {
-				row[u] = 0
+		if k < withLayers {
+			for _, u := range where[j] {
+				need[u] = true
 			}
 		}
 	}
+	row := make([]int, len(uniq))
+	var with, without []int
 	for u := range uniq {
-		if row[u] < 0 {
-			without = append(without, u)
-		} else {
+		if need[u] {
 			row[u], with = len(with), append(with, u)
+		} else {
+			row[u], without = -1, append(without, u)
 		}
 	}
 	images := func(us []int) cnn.Images {
@@ -518,6 +513,11 @@ func distortedSet(ctx context.Context, m *cnn.Model, d *kay.Dataset, sel *kay.Se
 		return fmt.Sprintf("%s %d distortions%s (%d distinct images of %d)", m.Arch.Name, len(todo), part, len(us), n*len(todo))
 	}
 	logits := make([]float32, len(uniq)*cnn.Classes)
+	place := func(us []int, from []float32) { // a pass's logits into logits, by image
+		for r, u := range us {
+			copy(logits[u*cnn.Classes:(u+1)*cnn.Classes], from[r*cnn.Classes:(r+1)*cnn.Classes])
+		}
+	}
 	var acts cnn.LayerOutput // the layers of the images in with, in its order
 	if len(with) > 0 {
 		part := ""
@@ -531,9 +531,7 @@ func distortedSet(ctx context.Context, m *cnn.Model, d *kay.Dataset, sel *kay.Se
 		if err := finite(m, acts.Data...); err != nil {
 			return nil, nil, err
 		}
-		for r, u := range with {
-			copy(logits[u*cnn.Classes:(u+1)*cnn.Classes], l[r*cnn.Classes:(r+1)*cnn.Classes])
-		}
+		place(with, l)
 	}
 	if len(without) > 0 {
 		part := ""
@@ -547,9 +545,7 @@ func distortedSet(ctx context.Context, m *cnn.Model, d *kay.Dataset, sel *kay.Se
 		if err != nil {
 			return nil, nil, err
 		}
-		for r, u := range without {
-			copy(logits[u*cnn.Classes:(u+1)*cnn.Classes], res.Logits[r*cnn.Classes:(r+1)*cnn.Classes])
-		}
+		place(without, res.Logits)
 	}
 	if err := finite(m, logits); err != nil {
 		return nil, nil, err

@@ -167,31 +167,25 @@ func (st *state) rsa(context.Context) error {
 			st.logf("%s: degenerate, not tested: %s", name, res.DegenerateReason)
 		}
 		res.RSMCorrFMRI = c
-		vcfg := test
-		if res.Degenerate {
-			vcfg = rsa.TestConfig{Level: cfg.Level}
-		}
-		cv, err := similarity.ComparePaired(repeat(st.fmri.voxels, len(ms)), ms, vcfg, tested...)
-		if err != nil {
-			return err
-		}
-		if res.Degenerate {
-			cv.Untested(collapsed)
-		}
-		res.RSMCorrVoxels = map[string]similarity.Comparison{similarity.PooledName: cv}
-		for _, area := range st.fmri.areas {
-			acfg := areaTest
-			if res.Degenerate {
-				acfg = rsa.TestConfig{Level: acfg.Level}
+		// against the voxels' own RSMs: pooled, then each area's (the
+		// area table's resampling); a degenerate model untested
+		res.RSMCorrVoxels = map[string]similarity.Comparison{}
+		for k, ref := range append([]similarity.Matrices{st.fmri.voxels}, st.fmri.areas...) {
+			vcfg, key := test, similarity.PooledName
+			if k > 0 {
+				vcfg, key = areaTest, ref.Name
 			}
-			ca, err := similarity.ComparePaired(repeat(area, len(ms)), ms, acfg, tested...)
+			if res.Degenerate {
+				vcfg = rsa.TestConfig{Level: vcfg.Level}
+			}
+			cv, err := similarity.ComparePaired(repeat(ref, len(ms)), ms, vcfg, tested...)
 			if err != nil {
 				return err
 			}
 			if res.Degenerate {
-				ca.Untested(collapsed)
+				cv.Untested(collapsed)
 			}
-			res.RSMCorrVoxels[area.Name] = ca
+			res.RSMCorrVoxels[key] = cv
 		}
 		if !res.Degenerate && !st.res.FMRI.AtChance {
 			var parts []string
@@ -216,24 +210,23 @@ func (st *state) rsa(context.Context) error {
 			continue
 		}
 		var names []string
-		var ps []float64
 		for _, mod := range st.tested() {
-			names, ps = append(names, mod.name()), append(ps, float64(mod.res.RSMCorrFMRI.Get(m).PValue))
+			names = append(names, mod.name())
 		}
-		adj := stats.Holm(ps)
-		var vps []float64
-		for _, mod := range st.tested() {
-			vps = append(vps, float64(mod.res.RSMCorrVoxels[similarity.PooledName].Get(m).PValue))
+		// holm adjusts one comparison's p-values across the tested models
+		holm := func(of func(c *CNNResult) similarity.Comparison) []float64 {
+			var ps []float64
+			for _, mod := range st.tested() {
+				ps = append(ps, float64(of(&mod.res).Get(m).PValue))
+			}
+			return stats.Holm(ps)
 		}
-		vadj := stats.Holm(vps)
+		adj := holm(func(c *CNNResult) similarity.Comparison { return c.RSMCorrFMRI })
+		vadj := holm(func(c *CNNResult) similarity.Comparison { return c.RSMCorrVoxels[similarity.PooledName] })
 		// each area's: Holm across the models within the area
 		aadj := map[string][]float64{}
 		for _, area := range st.fmri.areas {
-			var aps []float64
-			for _, mod := range st.tested() {
-				aps = append(aps, float64(mod.res.RSMCorrVoxels[area.Name].Get(m).PValue))
-			}
-			aadj[area.Name] = stats.Holm(aps)
+			aadj[area.Name] = holm(func(c *CNNResult) similarity.Comparison { return c.RSMCorrVoxels[area.Name] })
 		}
 		for _, mod := range st.models {
 			c := &mod.res
